@@ -1,0 +1,5 @@
+"""``python -m kpitrack`` runs the command line."""
+
+from kpitrack.cli import main
+
+raise SystemExit(main())

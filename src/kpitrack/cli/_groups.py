@@ -1,0 +1,12 @@
+"""The command groups, in the order ``kpitrack --help`` lists them."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from kpitrack.cli import targets
+
+Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+REGISTRARS: tuple[Registrar, ...] = (targets.register,)

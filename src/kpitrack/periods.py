@@ -1,0 +1,90 @@
+"""Reporting periods: the quarters (季度) and half-years (半年) of a budget year, on pendulum."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import attrs
+import pendulum
+
+__all__ = ["InvalidPeriod", "Quarter", "plan_quarter"]
+
+
+class InvalidPeriod(ValueError):
+    """A period string that is not a quarter such as ``2021Q3``."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(f"cannot read period {text!r}: {reason}")
+        self.text = text
+        self.reason = reason
+
+
+_QUARTER_RE = re.compile(r"^(\d{4})\s*-?\s*Q([1-4])$", re.IGNORECASE)
+_CHINESE_QUARTER_RE = re.compile(r"^(\d{4})年?第?([1-4一二三四])季度?$")
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
+@attrs.frozen(order=True)
+class Quarter:
+    """A calendar quarter of a budget year (the Chinese fiscal year is the calendar year)."""
+
+    year: int
+    number: int = attrs.field(validator=attrs.validators.in_(range(1, 5)))
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        """Read ``2021Q3``, ``2021-Q3``, ``2021q3`` or ``2021年第三季度``."""
+        cleaned = text.strip()
+        match = _QUARTER_RE.match(cleaned)
+        if match is not None:
+            return cls(int(match.group(1)), int(match.group(2)))
+        match = _CHINESE_QUARTER_RE.match(cleaned)
+        if match is not None:
+            digit = match.group(2)
+            return cls(int(match.group(1)), _CHINESE_DIGITS.get(digit) or int(digit))
+        raise InvalidPeriod(text, "expected a quarter like 2021Q3")
+
+    @classmethod
+    def containing(cls, day: pendulum.Date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def start(self) -> pendulum.Date:
+        return pendulum.date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def end(self) -> pendulum.Date:
+        return self.start.add(months=2).end_of("month")
+
+    @property
+    def last_month(self) -> int:
+        return 3 * self.number
+
+    @property
+    def elapsed(self) -> Decimal:
+        """Share of the year elapsed at the quarter's end (p in 双监控): 0.25 … 1."""
+        return Decimal(self.number) / 4
+
+    def previous_year(self) -> Quarter:
+        return Quarter(self.year - 1, self.number)
+
+    def quarters_to_date(self) -> tuple[Quarter, ...]:
+        """This year's quarters up to and including this one."""
+        return tuple(Quarter(self.year, n) for n in range(1, self.number + 1))
+
+
+# A fund-release plan is keyed by quarter (Q1..Q4) or by half-year (H1, H2); a
+# half-year's money counts as released by the end of its last quarter.
+_PLAN_KEYS = {"Q1": 1, "Q2": 2, "Q3": 3, "Q4": 4, "H1": 2, "H2": 4}
+
+
+def plan_quarter(key: str) -> int:
+    """The quarter by whose end a plan entry (``Q3``, ``H1``) is due."""
+    try:
+        return _PLAN_KEYS[key]
+    except KeyError:
+        raise InvalidPeriod(key, "a plan entry is Q1..Q4 or H1/H2") from None

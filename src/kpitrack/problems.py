@@ -1,0 +1,49 @@
+"""Problems found in user data: small records that say where, what, and quote the text.
+
+Loaders and importers return every problem they find instead of stopping at the
+first; the command line prints them one per line as ``where: message``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+import attrs
+
+__all__ = ["Problem", "ProblemsFound", "Severity", "has_errors"]
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with the input: ``goals/x.toml: indicators[3].target: cannot read target '≥9O%'``."""
+
+    where: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{self.where}: {prefix}{self.message}" if self.where else f"{prefix}{self.message}"
+
+    def at(self, outer: str) -> Problem:
+        """The same problem located inside ``outer`` (a file, a sheet)."""
+        where = f"{outer}: {self.where}" if self.where else outer
+        return attrs.evolve(self, where=where)
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
+class ProblemsFound(Exception):
+    """Raised at the edges when input is rejected; carries every problem found."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
