@@ -18,10 +18,11 @@ from decimal import Decimal, InvalidOperation
 import attrs
 import pendulum
 
-from kpitrack.model import Aggregate, Indicator
+from kpitrack.model import Aggregate, Indicator, Project
+from kpitrack.periods import Quarter
 from kpitrack.thresholds import MONEY_UNITS, Kind, UnitFamily, format_decimal, unit_family
 
-__all__ = ["Grade", "GradeBands", "InvalidReading", "Reading", "ReadingKind", "combine", "read"]
+__all__ = ["Grade", "GradeBands", "InvalidReading", "Progress", "Reading", "ReadingKind", "combine", "read"]
 
 
 class InvalidReading(ValueError):
@@ -193,3 +194,22 @@ def combine(aggregate: Aggregate, readings: Sequence[Reading]) -> Reading | None
         return readings[-1]
     total = sum((r.number for r in numbers if r.number is not None), Decimal(0))
     return Reading(ReadingKind.NUMBER, number=total, unit=numbers[-1].unit)
+
+
+@attrs.frozen
+class Progress:
+    """What has been recorded for one project up to a quarter: the input of scoring and monitoring.
+
+    ``actuals`` maps an indicator id to its actual to date, already combined from
+    the quarters (sum for flows, latest for levels); an indicator with nothing
+    recorded is absent.  ``spent`` is the money spent to date (万元).  ``last_year``
+    maps an indicator id to last year's year-end actual of the same project, for
+    trend targets (逐年提高).  The per-project path builds it with :func:`combine`;
+    the bulk path builds it from SQL aggregates; both must give equal records.
+    """
+
+    project: Project
+    as_of: Quarter
+    actuals: Mapping[str, Reading] = attrs.field(factory=dict)
+    spent: Decimal = Decimal(0)
+    last_year: Mapping[str, Reading] = attrs.field(factory=dict)
