@@ -196,6 +196,9 @@ class Project:
     plan: FundPlan = FundPlan()
     start: pendulum.Date | None = None
     end: pendulum.Date | None = None
+    # Where the project was read from (a goal file, a table row), for locating problems;
+    # like beancount's entry meta, it takes no part in equality.
+    source: str = attrs.field(default="", eq=False)
 
     def indicator(self, key: str) -> Indicator | None:
         """Look an indicator up by id, or else by its exact name."""
