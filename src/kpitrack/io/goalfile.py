@@ -1,0 +1,415 @@
+"""Goal files (绩效目标文件): one project's performance-goal table (项目支出绩效目标表) as TOML.
+
+One file per project, meant to be edited by hand::
+
+    id = "p01"                       # stable project id: a letter or digit, then letters, digits, _ . -
+    name = "法制宣传工作经费"
+    unit = "昌吉州市场监督管理局"       # budget unit (预算单位)
+    year = 2021
+    budget = 35                      # 万元; a whole number or a decimal (12.5), never a string
+    fiscal = 35                      # optional: 财政拨款 (万元)
+    other = 0                        # optional: 其他资金 (万元)
+    plan = { Q2 = 10, Q3 = 15, Q4 = 10 }   # fund-release plan (资金分配情况): Q1..Q4, or H1/H2 by half-year
+    window = ["2021-01", "2021-12"]  # optional: 资金执行时间, first and last month
+    goal = "…"                       # optional: 项目总体目标
+
+    [[indicators]]
+    id = "qty1"                      # a letter, then letters, digits, _ . -; unique in the project
+    level1 = "产出指标"                # optional: inferred from level2
+    level2 = "数量指标"
+    name = "聘请法律顾问人数"
+    target = "1人"                    # 指标值, read by kpitrack.thresholds.parse
+    weight = 5                       # optional: 分值
+    aggregate = "sum"                # optional: sum | latest (default from the unit)
+    unit = "人"                       # optional: default from the target, else the name's （单位）
+
+Reading is strict: unknown keys are errors (a typo must not pass silently), numbers
+are exact (TOML floats are read as ``Decimal``), ``year = "2021"`` is not a year and
+``budget = "35"`` is not money.  Every problem in every file is collected and
+reported as ``goals/x.toml: indicators[3].target: cannot read target '≥9O%': …``;
+array positions count from 0, as in the file's ``[[indicators]]`` order.
+
+Why plain code rather than a cattrs converter: a goal file is not the shape of the
+model (targets are parsed with their level-2 category as context, level 1, units
+and aggregation are inferred by ``Indicator.create``), and the messages must be in
+the domain's words with the bad text quoted; a small strict reader that collects
+``path: message`` strings says this more directly than translating cattrs'
+exception groups.  Whether a plan mixes quarters with half-years, weights add up and
+the like are judged by :mod:`kpitrack.checks`, not here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pendulum
+import tomli_w
+
+from kpitrack import thresholds
+from kpitrack.model import (
+    Aggregate,
+    FundPlan,
+    Indicator,
+    Project,
+    default_aggregate,
+    level1_of,
+    normalise_level2,
+    unit_from_name,
+)
+from kpitrack.problems import Problem
+
+__all__ = ["INDICATOR_ID", "PROJECT_ID", "dumps", "load_paths", "loads"]
+
+PROJECT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+INDICATOR_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+_PROJECT_KEYS = ("id", "name", "unit", "year", "budget", "fiscal", "other", "plan", "window", "goal", "indicators")
+_INDICATOR_KEYS = ("id", "level1", "level2", "name", "target", "weight", "aggregate", "unit")
+_PLAN_KEYS = ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+T = TypeVar("T")
+
+
+class _Missing:
+    """Marks an optional key that is absent (distinct from any TOML value)."""
+
+
+MISSING = _Missing()
+
+
+def _describe(value: object) -> str:
+    """The offending value as the user wrote it, for messages."""
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__  # dates and times: TOML has them, goal files do not use them
+
+
+class _Table:
+    """One TOML table read strictly: typed getters that record ``path: message`` problems."""
+
+    def __init__(self, raw: Mapping[str, Any], path: str, known: Sequence[str], errors: list[str]) -> None:
+        self.raw = raw
+        self.path = path
+        self.errors = errors
+        for key in raw:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.error(key, f"unknown key{hint}")
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def error(self, key: str, message: str) -> None:
+        self.errors.append(f"{self.at(key)}: {message}")
+
+    def get(self, key: str, required: bool, convert: Callable[[Any], T | None], expected: str) -> T | None:
+        if key not in self.raw:
+            if required:
+                self.error(key, "required key is missing")
+            return None
+        value = self.raw[key]
+        converted = convert(value)
+        if converted is None:
+            self.error(key, f"expected {expected}, got {_describe(value)}")
+        return converted
+
+    def text(self, key: str, *, required: bool = True, empty: bool = False) -> str | None:
+        value = self.get(key, required, lambda v: v if isinstance(v, str) else None, "a string")
+        if value is not None and not empty and not value.strip():
+            self.error(key, "must not be empty")
+            return None
+        return value
+
+    def integer(self, key: str) -> int | None:
+        return self.get(
+            key, True, lambda v: v if isinstance(v, int) and not isinstance(v, bool) else None, "an integer"
+        )
+
+    def money(self, key: str, *, required: bool = True) -> Decimal | None:
+        """A non-negative exact number: an integer or a decimal, never a string or a float."""
+        value = self.get(key, required, _exact_number, "a number")
+        if value is not None and value < 0:
+            self.error(key, f"must not be negative, got {value}")
+            return None
+        return value
+
+
+def _exact_number(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    return None
+
+
+def loads(text: str, where: str) -> tuple[Project | None, list[Problem]]:
+    """Read one goal file's text; ``where`` names it in problems (and becomes ``Project.source``).
+
+    Returns the project, or None when the file has any error, and every problem found.
+    """
+    try:
+        raw = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as invalid:
+        return None, [_syntax_problem(where, invalid)]
+    errors: list[str] = []
+    project = _project(raw, where, errors)
+    problems = [Problem(where, message) for message in errors]
+    return (None if problems else project), problems
+
+
+def _syntax_problem(where: str, invalid: tomllib.TOMLDecodeError) -> Problem:
+    message = str(invalid)
+    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if match is None:
+        return Problem(where, f"not valid TOML: {message}")
+    reason = message[: match.start()]
+    return Problem(f"{where}:{match.group(1)}", f"not valid TOML: {reason} (column {match.group(2)})")
+
+
+def _project(raw: Mapping[str, Any], where: str, errors: list[str]) -> Project | None:
+    table = _Table(raw, "", _PROJECT_KEYS, errors)
+    project_id = table.text("id")
+    if project_id is not None and not PROJECT_ID.match(project_id):
+        table.error("id", f"{project_id!r} is not a valid project id (a letter or digit, then letters, digits, _ . -)")
+    name, unit = table.text("name"), table.text("unit", empty=True)
+    year, budget = table.integer("year"), table.money("budget")
+    fiscal, other = table.money("fiscal", required=False), table.money("other", required=False)
+    goal = table.text("goal", required=False, empty=True)
+    plan = _plan(table)
+    window = _window(table)
+    indicators = _indicators(table)
+    if errors:
+        return None
+    assert project_id is not None and name is not None and unit is not None
+    assert year is not None and budget is not None and plan is not None and indicators is not None
+    start, end = window if window is not None else (None, None)
+    return Project(
+        id=project_id,
+        name=name,
+        unit=unit,
+        year=year,
+        budget=budget,
+        indicators=indicators,
+        fiscal=fiscal,
+        other=other,
+        goal=goal or "",
+        plan=plan,
+        start=start,
+        end=end,
+        source=where,
+    )
+
+
+def _plan(table: _Table) -> FundPlan | None:
+    raw = table.get("plan", True, lambda v: v if isinstance(v, dict) else None, "a table like { Q2 = 10, Q3 = 15 }")
+    if raw is None:
+        return None
+    entries: list[tuple[str, Decimal]] = []
+    ok = True
+    for key, value in raw.items():
+        if key not in _PLAN_KEYS:
+            table.error(f"plan.{key}", "not a plan entry: use Q1..Q4 (quarters) or H1, H2 (half-years)")
+            ok = False
+            continue
+        amount = _exact_number(value)
+        if amount is None or amount < 0:
+            table.error(f"plan.{key}", f"expected a non-negative amount in 万元, got {_describe(value)}")
+            ok = False
+            continue
+        entries.append((key, amount))
+    # Canonical order (Q1..Q4, H1, H2) so that equal plans compare equal however they were written.
+    entries.sort(key=lambda entry: _PLAN_KEYS.index(entry[0]))
+    return FundPlan(tuple(entries)) if ok else None
+
+
+def _window(table: _Table) -> tuple[pendulum.Date, pendulum.Date] | None:
+    if "window" not in table.raw:
+        return None
+    raw = table.raw["window"]
+    if not (isinstance(raw, list) and len(raw) == 2):
+        table.error("window", f'expected two months like ["2021-01", "2021-12"], got {_describe(raw)}')
+        return None
+    months = [_month(table, f"window[{i}]", value) for i, value in enumerate(raw)]
+    start, end = months
+    if start is None or end is None:
+        return None
+    if start > end:
+        table.error("window", f"starts ({raw[0]}) after it ends ({raw[1]})")
+        return None
+    return start, end.end_of("month")
+
+
+def _month(table: _Table, key: str, value: object) -> pendulum.Date | None:
+    match = _MONTH_RE.match(value) if isinstance(value, str) else None
+    if match is None or not 1 <= int(match.group(2)) <= 12:
+        table.error(key, f"expected a month like '2021-01', got {_describe(value)}")
+        return None
+    return pendulum.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def _indicators(table: _Table) -> tuple[Indicator, ...] | None:
+    raw = table.raw.get("indicators", [])
+    if not (isinstance(raw, list) and all(isinstance(item, dict) for item in raw)):
+        table.error("indicators", "expected an array of tables ([[indicators]])")
+        return None
+    built = [_indicator(_Table(item, f"indicators[{i}]", _INDICATOR_KEYS, table.errors)) for i, item in enumerate(raw)]
+    if any(indicator is None for indicator in built):
+        return None
+    return tuple(indicator for indicator in built if indicator is not None)
+
+
+def _indicator(row: _Table) -> Indicator | None:
+    before = len(row.errors)
+    indicator_id = row.text("id")
+    if indicator_id is not None and not INDICATOR_ID.match(indicator_id):
+        row.error("id", f"{indicator_id!r} is not a valid indicator id (a letter, then letters, digits, _ . -)")
+    level1 = row.text("level1", required=False)
+    level2 = row.text("level2")
+    name = row.text("name")
+    target_text = row.text("target")
+    weight = row.money("weight", required=False)
+    aggregate_text = row.text("aggregate", required=False)
+    unit = row.text("unit", required=False, empty=True)
+    aggregate = None
+    if aggregate_text is not None:
+        try:
+            aggregate = Aggregate(aggregate_text)
+        except ValueError:
+            row.error("aggregate", f"{aggregate_text!r} is not one of sum, latest")
+    target = None
+    if target_text is not None:
+        try:
+            target = thresholds.parse(target_text, normalise_level2(level2) if level2 else None)
+        except thresholds.InvalidThreshold as invalid:
+            row.error("target", str(invalid))
+    if len(row.errors) > before:
+        return None
+    assert indicator_id is not None and level2 is not None and name is not None and target is not None
+    return Indicator.create(
+        id=indicator_id,
+        name=name,
+        level1=level1,
+        level2=level2,
+        target=target,
+        weight=weight,
+        aggregate=aggregate,
+        unit=unit,
+    )
+
+
+def load_paths(paths: Sequence[Path]) -> tuple[list[Project], list[Problem]]:
+    """Load goal files and folders of them (their ``*.toml``, sorted by name).
+
+    Every file is read and every problem in every file collected; a file with an
+    error contributes no project.
+    """
+    projects: list[Project] = []
+    problems: list[Problem] = []
+    for file in _expand(paths, problems):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as failure:
+            problems.append(Problem(str(file), f"cannot read the file: {_reason(failure)}"))
+            continue
+        project, found = loads(text, str(file))
+        problems.extend(found)
+        if project is not None:
+            projects.append(project)
+    return projects, problems
+
+
+def _expand(paths: Sequence[Path], problems: list[Problem]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.glob("*.toml"))
+            if not found:
+                problems.append(Problem(str(path), "no goal files (*.toml) in this folder"))
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), "no such file or folder"))
+    return files
+
+
+def _reason(failure: Exception) -> str:
+    if isinstance(failure, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(failure, OSError) and failure.strerror:
+        return failure.strerror
+    return str(failure)
+
+
+def dumps(project: Project) -> str:
+    """The goal file for ``project``; ``loads(dumps(p), where)`` gives back an equal project.
+
+    Inferred values (level 1, unit, aggregation) are written only where they differ
+    from what reading would infer, and targets in their canonical form (``1人``
+    under 数量指标 becomes ``≥1人``, showing the direction the engine uses).
+    """
+    head: dict[str, Any] = {
+        "id": project.id,
+        "name": project.name,
+        "unit": project.unit,
+        "year": project.year,
+        "budget": _number(project.budget),
+    }
+    if project.fiscal is not None:
+        head["fiscal"] = _number(project.fiscal)
+    if project.other is not None:
+        head["other"] = _number(project.other)
+    parts = [tomli_w.dumps(head).rstrip("\n")]
+    plan = ", ".join(f"{key} = {_value(_number(amount))}" for key, amount in project.plan)
+    parts.append(f"plan = {{ {plan} }}" if plan else "plan = {}")
+    if project.start is not None and project.end is not None:
+        months = [project.start.format("YYYY-MM"), project.end.format("YYYY-MM")]
+        parts.append(f"window = [{_value(months[0])}, {_value(months[1])}]")
+    if project.goal:
+        parts.append(tomli_w.dumps({"goal": project.goal}, multiline_strings=True).rstrip("\n"))
+    text = "\n".join(parts) + "\n"
+    for indicator in project.indicators:
+        text += "\n[[indicators]]\n" + tomli_w.dumps(_indicator_row(indicator))
+    return text
+
+
+def _indicator_row(indicator: Indicator) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": indicator.id}
+    if indicator.level1 != (level1_of(indicator.level2) or ""):
+        row["level1"] = indicator.level1
+    row.update(level2=indicator.level2, name=indicator.name, target=str(indicator.target))
+    if indicator.weight is not None:
+        row["weight"] = _number(indicator.weight)
+    if indicator.aggregate is not default_aggregate(indicator.target, indicator.unit):
+        row["aggregate"] = indicator.aggregate.value
+    if indicator.unit != (indicator.target.unit or unit_from_name(indicator.name)):
+        row["unit"] = indicator.unit
+    return row
+
+
+def _number(value: Decimal) -> int | Decimal:
+    """Whole amounts as TOML integers (35, not 35.0); others as exact decimals."""
+    return int(value) if value == value.to_integral_value() else value
+
+
+def _value(value: object) -> str:
+    """One value in TOML notation."""
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
