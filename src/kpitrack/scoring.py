@@ -1,0 +1,526 @@
+"""The year-end self-evaluation (单位自评, 项目支出绩效自评表): pure scoring functions.
+
+:func:`evaluate` turns one project's recorded year (:class:`~kpitrack.readings.Progress`)
+into a :class:`ProjectScore` out of 100: the budget-execution row (预算执行率), one
+:class:`IndicatorScore` per indicator (分值, 得分) with the method used and a one-line
+explanation of the arithmetic, the total and the grade (优/良/中/差).  Every number
+and variant comes from a :class:`~kpitrack.profile.Profile`; the formulas are those
+of ``domain.md`` §5.  Computation is exact (Decimal); rounding is for display only.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+import attrs
+import pendulum
+
+from kpitrack.model import Indicator, Project
+from kpitrack.profile import ExactVariant, Profile, Rating, ReverseVariant
+from kpitrack.readings import Grade, Progress, Reading, ReadingKind
+from kpitrack.thresholds import MONEY_UNITS, Kind, Op, Threshold, format_decimal
+
+__all__ = [
+    "ExecutionScore",
+    "IndicatorScore",
+    "Method",
+    "ProjectScore",
+    "Status",
+    "evaluate",
+    "indicator_weights",
+    "score_execution",
+    "score_indicator",
+    "show",
+]
+
+ZERO, HUNDRED = Decimal(0), Decimal(100)
+
+
+class Status(enum.Enum):
+    """The outcome of one indicator (完成情况)."""
+
+    MET = "met"
+    MISSED = "missed"
+    MISSING = "missing"  # no usable actual: missing data, not a miss
+    NOT_APPLICABLE = "not_applicable"
+    FLAGGED = "flagged"  # over-achievement, exact mismatch, or no strict improvement: needs an explanation
+
+
+class Method(enum.Enum):
+    """Which rule scored an indicator."""
+
+    FORWARD = "forward"
+    REVERSE = "reverse"
+    ZERO = "zero"
+    EXACT = "exact"
+    RANGE = "range"
+    GRADED = "graded"
+    TREND = "trend"  # measured against last year's actual
+    TREND_GRADED = "trend-graded"
+    DEADLINE = "deadline"
+    DURATION = "duration"
+    NOT_APPLICABLE = "not-applicable"
+    MISSING = "missing"
+
+
+@attrs.frozen
+class IndicatorScore:
+    """One row of the 自评表: weight (分值), actual (实际完成值), score (得分) and why."""
+
+    indicator: Indicator
+    actual: Reading | None
+    weight: Decimal
+    score: Decimal
+    status: Status
+    method: Method
+    explain: str
+    flags: tuple[str, ...] = ()
+    last_year: Reading | None = None
+
+    @property
+    def points_lost(self) -> Decimal:
+        """Weight not earned; zero for a not-applicable indicator (it is excluded)."""
+        return ZERO if self.status is Status.NOT_APPLICABLE else self.weight - self.score
+
+    @property
+    def needs_explanation(self) -> bool:
+        """Scores below its weight or is flagged: needs 偏差原因分析及改进措施."""
+        return self.status is Status.FLAGGED or self.points_lost > 0
+
+
+@attrs.frozen
+class ExecutionScore:
+    """The budget-execution row (预算执行率): 全年执行数 / 全年预算数 × weight, capped at the weight."""
+
+    budget: Decimal
+    spent: Decimal
+    rate: Decimal | None  # None when the budget is zero: the row is not applicable
+    score: Decimal
+    explain: str
+    weight: Decimal = Decimal(10)
+
+    @property
+    def points_lost(self) -> Decimal:
+        return ZERO if self.rate is None else self.weight - self.score
+
+
+@attrs.frozen
+class ProjectScore:
+    """A project's self-evaluation: total out of 100 and its grade (自评得分, 等级).
+
+    ``rescaled_from`` is the weight that was available when not-applicable
+    indicators or empty tiers were excluded (e.g. 90), and None when nothing was.
+    """
+
+    project: Project
+    total: Decimal
+    grade: Rating
+    execution: ExecutionScore
+    indicators: tuple[IndicatorScore, ...]
+    rescaled_from: Decimal | None = None
+    explain: str = ""
+
+    @property
+    def missing(self) -> tuple[IndicatorScore, ...]:
+        return tuple(i for i in self.indicators if i.status is Status.MISSING)
+
+
+def show(value: Decimal) -> str:
+    """A number for an explanation: rounded half up to two places, without trailing zeros."""
+    return format_decimal(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+# ---------------------------------------------------------------------------
+# The pipeline: weights → indicators → execution → total.
+
+
+def evaluate(progress: Progress, profile: Profile) -> ProjectScore:
+    """Score one project's year (单位自评) under ``profile``."""
+    project = progress.project
+    weights = indicator_weights(project, profile)
+    scores = tuple(
+        score_indicator(
+            indicator,
+            progress.actuals.get(indicator.id),
+            progress.last_year.get(indicator.id),
+            weights[indicator.id],
+            profile,
+            year=project.year,
+            start=project.start,
+        )
+        for indicator in project.indicators
+    )
+    execution = score_execution(project.budget, progress.spent, profile)
+    return _total(project, execution, scores, profile)
+
+
+def indicator_weights(project: Project, profile: Profile) -> Mapping[str, Decimal]:
+    """Each indicator's weight (分值): its own when given, else its tier's remainder split equally.
+
+    An indicator whose level 1 is not a tier of the profile weighs nothing (``check``
+    reports it).  Exact division: 50 / 6 stays 8.333…; only display rounds.
+    """
+    weights: dict[str, Decimal] = {}
+    for indicator in project.indicators:
+        if indicator.level1 not in profile.tier_weights:
+            weights[indicator.id] = ZERO
+    for tier, tier_weight in profile.tier_weights.items():
+        members = project.tier(tier)
+        given = [i.weight for i in members if i.weight is not None]
+        unweighted = [i for i in members if i.weight is None]
+        share = max(tier_weight - sum(given, ZERO), ZERO) / len(unweighted) if unweighted else ZERO
+        for indicator in members:
+            weights[indicator.id] = indicator.weight if indicator.weight is not None else share
+    return weights
+
+
+def score_execution(budget: Decimal, spent: Decimal, profile: Profile) -> ExecutionScore:
+    """预算执行率: rate = spent / budget; score = weight × min(rate, 1)."""
+    weight = profile.execution_weight
+    if budget <= 0:
+        return ExecutionScore(budget, spent, None, ZERO, "no budget: execution not applicable", weight)
+    rate = spent / budget
+    score = weight * min(rate, Decimal(1))
+    explain = f"{show(spent)} / {show(budget)} = {show(rate * 100)}%"
+    explain += f" → full {show(weight)}" if rate >= 1 else f" × {show(weight)} = {show(score)}"
+    return ExecutionScore(budget, spent, rate, score, explain, weight)
+
+
+def _total(
+    project: Project, execution: ExecutionScore, scores: tuple[IndicatorScore, ...], profile: Profile
+) -> ProjectScore:
+    excluded: list[str] = []
+    excluded_weight = ZERO
+    for indicator_score in scores:
+        if indicator_score.status is Status.NOT_APPLICABLE and indicator_score.weight > 0:
+            excluded_weight += indicator_score.weight
+            excluded.append(f"{indicator_score.indicator.id} 不适用 {show(indicator_score.weight)}")
+    for tier, tier_weight in profile.tier_weights.items():
+        if tier_weight > 0 and not project.tier(tier):
+            excluded_weight += tier_weight
+            excluded.append(f"no {tier} {show(tier_weight)}")
+    if execution.rate is None and execution.weight > 0:
+        excluded_weight += execution.weight
+        excluded.append(f"预算执行率 {show(execution.weight)}")
+    raw = execution.score + sum((s.score for s in scores if s.status is not Status.NOT_APPLICABLE), ZERO)
+    available = profile.total_weight - excluded_weight
+    if not excluded_weight:
+        total, rescaled, explain = raw, None, f"sum {show(raw)}"
+    elif available <= 0:
+        total, rescaled, explain = ZERO, available, "nothing applicable to score"
+    else:
+        total = raw * HUNDRED / available
+        rescaled = available
+        explain = (
+            f"sum {show(raw)} of {show(available)} (excluded: {', '.join(excluded)}) "
+            f"→ {show(raw)} × 100 / {show(available)} = {show(total)}"
+        )
+    total = min(max(total, ZERO), HUNDRED)
+    return ProjectScore(project, total, profile.rating(total), execution, scores, rescaled, explain)
+
+
+# ---------------------------------------------------------------------------
+# One indicator.
+
+
+@attrs.frozen
+class _Case:
+    """What a scoring rule needs: the indicator, its weight, the profile and the dates."""
+
+    indicator: Indicator
+    weight: Decimal
+    profile: Profile
+    year: int | None
+    start: pendulum.Date | None
+
+    @property
+    def target(self) -> Threshold:
+        return self.indicator.target
+
+    def result(
+        self,
+        actual: Reading | None,
+        score: Decimal,
+        status: Status,
+        method: Method,
+        explain: str,
+        flags: tuple[str, ...] = (),
+    ) -> IndicatorScore:
+        # No rule may leave [0, weight]; the clamp is a guard, the rules already keep to it.
+        score = min(max(score, ZERO), self.weight)
+        return IndicatorScore(self.indicator, actual, self.weight, score, status, method, explain, flags)
+
+
+def score_indicator(
+    indicator: Indicator,
+    actual: Reading | None,
+    last_year: Reading | None,
+    weight: Decimal,
+    profile: Profile,
+    *,
+    year: int | None = None,
+    start: pendulum.Date | None = None,
+) -> IndicatorScore:
+    """Score one indicator's year actual against its target (one row of the 自评表).
+
+    ``year`` is the budget year (for deadlines without a year of their own) and
+    ``start`` the project's start date (durations count from it, else from 1 January).
+    """
+    case = _Case(indicator, weight, profile, year, start)
+    if actual is None:
+        return case.result(None, ZERO, Status.MISSING, Method.MISSING, "no actual recorded: missing data, scores 0")
+    if actual.kind is ReadingKind.NOT_APPLICABLE:
+        return case.result(
+            actual, ZERO, Status.NOT_APPLICABLE, Method.NOT_APPLICABLE, "不适用: excluded, total rescaled"
+        )
+    scored = _BY_KIND[indicator.target.kind](case, actual, last_year)
+    return attrs.evolve(scored, last_year=last_year)
+
+
+def _unusable(case: _Case, actual: Reading, wanted: str) -> IndicatorScore:
+    return case.result(
+        actual,
+        ZERO,
+        Status.MISSING,
+        Method.MISSING,
+        f"{actual} cannot score target {case.target}: {wanted}; scores 0 as missing data",
+    )
+
+
+def _number(case: _Case, actual: Reading) -> Decimal:
+    """The actual in the target's unit (money converts exactly between 元/万元/亿元)."""
+    assert actual.number is not None
+    target_unit = case.target.unit
+    if actual.unit != target_unit and actual.unit in MONEY_UNITS and target_unit in MONEY_UNITS:
+        return actual.number * MONEY_UNITS[actual.unit] / MONEY_UNITS[target_unit]
+    return actual.number
+
+
+def _score_compare(case: _Case, actual: Reading, last_year: Reading | None) -> IndicatorScore:
+    if actual.kind is not ReadingKind.NUMBER:
+        return _unusable(case, actual, "it needs a measured number")
+    target = case.target
+    assert target.op is not None and target.value is not None
+    value = _number(case, actual)
+    if target.is_reverse:
+        if target.value <= 0:
+            return _zero(case, actual, value)
+        return _reverse(case, actual, value, target.value, target.op, str(target), Method.REVERSE)
+    return _forward(case, actual, value, target.value, target.op, str(target), Method.FORWARD, over=True)
+
+
+def _forward(
+    case: _Case,
+    actual: Reading,
+    value: Decimal,
+    target: Decimal,
+    op: Op,
+    label: str,
+    method: Method,
+    *,
+    over: bool,
+) -> IndicatorScore:
+    """A ≥ T → full; else weight × A / T.  No bonus; A ≥ factor × T is flagged."""
+    w = case.weight
+    strict = op is Op.GT
+    if value > target or (value == target and not strict):
+        flags: tuple[str, ...] = ()
+        factor = case.profile.over_achievement
+        if over and target > 0 and value >= factor * target:
+            flags = (
+                f"over-achievement: {show(value)} ≥ {show(factor)} × {show(target)}; "
+                "explain, or the evaluator reduces the score",
+            )
+        status = Status.FLAGGED if flags else Status.MET
+        return case.result(
+            actual, w, status, method, f"{label}: {show(value)} ≥ {show(target)} → full {show(w)}", flags
+        )
+    if value == target:  # strict > not met at equality
+        flag = f"{show(value)} = {show(target)}: {label} needs strictly more; the evaluator decides"
+        return case.result(
+            actual, w, Status.FLAGGED, method, f"{label}: {show(value)} = {show(target)} → {show(w)}", (flag,)
+        )
+    if target <= 0:
+        return case.result(actual, ZERO, Status.MISSED, method, f"{label}: {show(value)} < {show(target)} → 0")
+    score = w * value / target
+    return case.result(
+        actual, score, Status.MISSED, method, f"{show(value)} / {show(target)} × {show(w)} = {show(score)}"
+    )
+
+
+def _reverse(
+    case: _Case, actual: Reading, value: Decimal, target: Decimal, op: Op, label: str, method: Method
+) -> IndicatorScore:
+    """A ≤ T → full; else weight × T / A (variant linear: weight × (1 − (A − T) / T), floored at 0)."""
+    w = case.weight
+    strict = op is Op.LT
+    if value < target or (value == target and not strict):
+        return case.result(actual, w, Status.MET, method, f"{label}: {show(value)} ≤ {show(target)} → full {show(w)}")
+    if value == target:
+        flag = f"{show(value)} = {show(target)}: {label} needs strictly less; the evaluator decides"
+        return case.result(
+            actual, w, Status.FLAGGED, method, f"{label}: {show(value)} = {show(target)} → {show(w)}", (flag,)
+        )
+    if target <= 0:
+        return _zero(case, actual, value)
+    if case.profile.reverse is ReverseVariant.LINEAR:
+        score = max(w * (1 - (value - target) / target), ZERO)
+        explain = f"(1 − ({show(value)} − {show(target)}) / {show(target)}) × {show(w)} = {show(score)}"
+    else:
+        score = w * target / value
+        explain = f"{show(target)} / {show(value)} × {show(w)} = {show(score)}"
+    return case.result(actual, score, Status.MISSED, method, explain)
+
+
+def _zero(case: _Case, actual: Reading, value: Decimal) -> IndicatorScore:
+    """A zero target (≤0, e.g. complaints): full if A ≤ 0, else 0."""
+    w = case.weight
+    if value <= 0:
+        return case.result(actual, w, Status.MET, Method.ZERO, f"≤0: {show(value)} ≤ 0 → full {show(w)}")
+    return case.result(actual, ZERO, Status.MISSED, Method.ZERO, f"≤0: {show(value)} > 0 → 0")
+
+
+def _score_exact(case: _Case, actual: Reading, last_year: Reading | None) -> IndicatorScore:
+    """= T: scored as forward, A ≠ T flagged; variant strict: full only when equal, else 0."""
+    if actual.kind is not ReadingKind.NUMBER:
+        return _unusable(case, actual, "it needs a measured number")
+    target = case.target
+    assert target.value is not None
+    value, w = _number(case, actual), case.weight
+    if value == target.value:
+        return case.result(
+            actual, w, Status.MET, Method.EXACT, f"{target}: {show(value)} = {show(target.value)} → full {show(w)}"
+        )
+    if case.profile.exact is ExactVariant.STRICT:
+        return case.result(
+            actual, ZERO, Status.MISSED, Method.EXACT, f"{target} (strict): {show(value)} ≠ {show(target.value)} → 0"
+        )
+    scored = _forward(case, actual, value, target.value, Op.GE, str(target), Method.EXACT, over=False)
+    flag = f"{show(value)} ≠ {show(target.value)}: an equality target missed exactly; explain"
+    return attrs.evolve(scored, status=Status.FLAGGED, flags=(*scored.flags, flag))
+
+
+def _score_range(case: _Case, actual: Reading, last_year: Reading | None) -> IndicatorScore:
+    """a–b: full inside; weight × A / a below; weight × b / A above."""
+    if actual.kind is not ReadingKind.NUMBER:
+        return _unusable(case, actual, "it needs a measured number")
+    target = case.target
+    assert target.value is not None and target.upper is not None
+    value, w, low, high = _number(case, actual), case.weight, target.value, target.upper
+    if low <= value <= high:
+        return case.result(
+            actual, w, Status.MET, Method.RANGE, f"{target}: {show(low)} ≤ {show(value)} ≤ {show(high)} → full"
+        )
+    if value < low:
+        score = w * value / low
+        explain = f"below {target}: {show(value)} / {show(low)} × {show(w)} = {show(score)}"
+    else:
+        score = w * high / value
+        explain = f"above {target}: {show(high)} / {show(value)} × {show(w)} = {show(score)}"
+    return case.result(actual, score, Status.MISSED, Method.RANGE, explain)
+
+
+def _graded(case: _Case, actual: Reading, method: Method, prefix: str = "") -> IndicatorScore:
+    """A grade with an optional score in its band; without one, the profile's default share."""
+    assert actual.grade is not None
+    profile, w, grade = case.profile, case.weight, actual.grade
+    flags: tuple[str, ...] = ()
+    if actual.score is not None and profile.in_band(grade, actual.score):
+        share, label = actual.score, f"{grade.value} {show(actual.score)}%"
+    else:
+        share = profile.grade_defaults[grade]
+        label = f"{grade.value} (default {show(share)}%)"
+        if actual.score is not None:
+            low, high = profile.grade_bands[grade]
+            flags = (
+                f"recorded score {show(actual.score)} is outside the band [{show(low)}, {show(high)}] "
+                f"of {grade.value} in this profile; the default {show(share)}% is used",
+            )
+    score = w * share / HUNDRED
+    status = Status.FLAGGED if flags else (Status.MET if grade is Grade.ACHIEVED else Status.MISSED)
+    return case.result(actual, score, status, method, f"{prefix}{label} × {show(w)} = {show(score)}", flags)
+
+
+def _score_qualitative(case: _Case, actual: Reading, last_year: Reading | None) -> IndicatorScore:
+    if actual.kind is not ReadingKind.GRADE:
+        return _unusable(case, actual, "a qualitative target takes a grade (达成/部分达成/未达成)")
+    return _graded(case, actual, Method.GRADED)
+
+
+def _score_trend(case: _Case, actual: Reading, last_year: Reading | None) -> IndicatorScore:
+    """Against last year's measured value when both years are recorded, else from the grade."""
+    target = case.target
+    if actual.kind is ReadingKind.GRADE:
+        why = "no measured values of both years" if last_year is None else "graded this year"
+        return _graded(case, actual, Method.TREND_GRADED, prefix=f"{target} ({why}): ")
+    if actual.kind is not ReadingKind.NUMBER:
+        return _unusable(case, actual, "a trend takes a measured value or a grade")
+    if last_year is None or last_year.kind is not ReadingKind.NUMBER or last_year.number is None:
+        return _unusable(case, actual, "no last-year value to compare with and no grade recorded")
+    value, before = _number(case, actual), last_year.number
+    label = f"{target} vs last year {show(before)}"
+    if target.downward:
+        return _reverse(case, actual, value, before, Op.LT, label, Method.TREND)
+    return _forward(case, actual, value, before, Op.GT, label, Method.TREND, over=False)
+
+
+def _score_deadline(case: _Case, actual: Reading, last_year: Reading | None) -> IndicatorScore:
+    """Done by the deadline → full; a grade → graded; a completion after the deadline → 0."""
+    if actual.kind is ReadingKind.GRADE:
+        return _graded(case, actual, Method.GRADED, prefix=f"{case.target}: ")
+    if actual.kind is not ReadingKind.DATE or actual.date is None:
+        return _unusable(case, actual, "a deadline takes a completion date or a grade")
+    target = case.target
+    year = target.year or case.year or actual.date.year
+    month = target.end_month or 12
+    due = pendulum.date(year, month, target.day) if target.day else pendulum.date(year, month, 1).end_of("month")
+    return _by_date(case, actual, actual.date, due, Method.DEADLINE)
+
+
+def _by_date(case: _Case, actual: Reading, done: pendulum.Date, due: pendulum.Date, method: Method) -> IndicatorScore:
+    w = case.weight
+    if done <= due:
+        explain = f"{case.target}: done {done.to_date_string()} ≤ {due.to_date_string()} → full {show(w)}"
+        return case.result(actual, w, Status.MET, method, explain)
+    explain = f"{case.target}: done {done.to_date_string()} after {due.to_date_string()}, no grade → 0"
+    return case.result(actual, ZERO, Status.MISSED, method, explain)
+
+
+def _score_duration(case: _Case, actual: Reading, last_year: Reading | None) -> IndicatorScore:
+    """Within T months (or days) → full; a grade → graded; otherwise 0 with the reason.
+
+    A duration to reach at least (≥12个月 of service) scores as forward instead.
+    """
+    target = case.target
+    assert target.op is not None and target.value is not None
+    if actual.kind is ReadingKind.GRADE:
+        return _graded(case, actual, Method.GRADED, prefix=f"{target}: ")
+    if actual.kind is ReadingKind.DATE and actual.date is not None:
+        begin = case.start or pendulum.date(case.year or actual.date.year, 1, 1)
+        amount = int(target.value)
+        due = begin.add(days=amount) if target.unit == "天" else begin.add(months=amount).subtract(days=1)
+        return _by_date(case, actual, actual.date, due, Method.DURATION)
+    if actual.kind is not ReadingKind.NUMBER:
+        return _unusable(case, actual, "a duration takes a number of months, a completion date or a grade")
+    value, w = _number(case, actual), case.weight
+    if target.op in (Op.GE, Op.GT):
+        return _forward(case, actual, value, target.value, target.op, str(target), Method.DURATION, over=False)
+    within = value < target.value if target.op is Op.LT else value <= target.value
+    if within:
+        explain = f"{target}: {show(value)} ≤ {show(target.value)} → full {show(w)}"
+        return case.result(actual, w, Status.MET, Method.DURATION, explain)
+    explain = f"{target}: took {show(value)}{target.unit} > {show(target.value)}, no grade → 0"
+    return case.result(actual, ZERO, Status.MISSED, Method.DURATION, explain)
+
+
+_BY_KIND: dict[Kind, Callable[[_Case, Reading, Reading | None], IndicatorScore]] = {
+    Kind.COMPARE: _score_compare,
+    Kind.EXACT: _score_exact,
+    Kind.RANGE: _score_range,
+    Kind.QUALITATIVE: _score_qualitative,
+    Kind.TREND: _score_trend,
+    Kind.DEADLINE: _score_deadline,
+    Kind.DURATION: _score_duration,
+}
