@@ -1,0 +1,534 @@
+"""Flat goal tables (扁平绩效目标表): goals exported as one row per indicator, in CSV or XLSX.
+
+Budget systems export the performance-goal tables (项目支出绩效目标表) of a whole
+region as flat tables rather than one document per project.  This module reads them
+into the same :class:`~kpitrack.model.Project` records as the TOML goal files.
+
+The layout
+----------
+A *table* is a CSV file (UTF-8, with or without BOM) or one sheet of an XLSX
+workbook.  Its first row holds column headers, in Chinese or English (case and
+spaces do not matter, and a trailing unit such as ``（万元）`` is ignored):
+
+=====================  ====================  ===========================================
+column                 English alias         meaning
+=====================  ====================  ===========================================
+项目编码 (项目id)      project               project id (required on every row; a blank
+                                             cell repeats the previous row's, as in a
+                                             merged cell)
+项目名称               name                  project name
+单位 (预算单位)        unit                  budget unit (预算单位)
+年度                   year                  budget year, e.g. 2021
+年度资金总额           budget                budget (万元)
+财政拨款               fiscal                fiscal funds (万元)
+其他资金               other                 other funds (万元)
+项目总体目标           goal                  the project's overall goal
+Q1..Q4 (第一季度…)     Q1 Q2 Q3 Q4           fund-release plan by quarter (万元)
+H1 H2 (上半年 下半年)  H1 H2                 fund-release plan by half-year (万元)
+一级指标               level1                level 1 (产出/效益/满意度); inferred from
+                                             level 2 when blank
+二级指标               level2                level 2 (数量指标 …); blank repeats the
+                                             previous row's level 1 and level 2
+三级指标 (指标名称)    indicator             the indicator's name
+指标编码               indicator_id          the indicator's id (default: its position,
+                                             I01, I02 … within the project)
+指标值 (目标值)        target                the target, in the target language
+分值 (权重)            weight                the indicator's weight (optional)
+汇总方式               aggregate             sum (累计) or latest (最新): how quarters combine
+=====================  ====================  ===========================================
+
+A row that fills the indicator columns is an indicator of the project named in its
+项目编码; project columns on that row (or on a row without indicator columns) give
+the project's data.  So both common exports read the same way: one sheet with the
+project's money on its first row (or on every row: repeated values must agree), or
+two sheets 项目 (projects) and 指标 (indicators) joined by 项目编码.  A folder is read
+as all the ``.csv``/``.xlsx`` files in it, and tables of different files join too.
+When the indicator rows carry no 年度, the project's year comes from its project row.
+
+Errors are collected, never raised, and located by file, sheet, row and column as
+written in the file: ``goals.xlsx: 指标 row 17, column 指标值: cannot read target
+'≥9O%' …`` or ``goals.csv: row 17, column target: …``.
+
+Speed matters at province scale (a million indicator rows): each distinct target
+string is parsed once per level-2 category (:func:`parse_target` is cached), and rows
+are read as plain lists by column position.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import attrs
+
+from kpitrack import thresholds
+from kpitrack.model import Aggregate, FundPlan, Indicator, Project, normalise_level1, normalise_level2
+from kpitrack.problems import Problem
+
+__all__ = ["SUFFIXES", "load_paths", "parse_target"]
+
+SUFFIXES = frozenset({".csv", ".xlsx"})
+
+PROJECT_FIELDS = ("name", "unit", "year", "budget", "fiscal", "other", "goal", "Q1", "Q2", "Q3", "Q4", "H1", "H2")
+INDICATOR_FIELDS = ("level1", "level2", "indicator", "indicator_id", "target", "weight", "aggregate")
+PLAN_KEYS = ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
+
+# Header spellings (after normalisation: NFKC, no spaces, lower case, unit suffix dropped) → field.
+_HEADERS = {
+    "project": ("项目编码", "项目id", "项目代码", "项目编号", "project", "project_id"),
+    "name": ("项目名称", "name", "project_name"),
+    "unit": ("单位", "预算单位", "单位名称", "unit"),
+    "year": ("年度", "预算年度", "year"),
+    "budget": ("年度资金总额", "资金总额", "项目资金", "预算数", "budget"),
+    "fiscal": ("财政拨款", "其中:财政拨款", "fiscal"),
+    "other": ("其他资金", "other"),
+    "goal": ("项目总体目标", "总体目标", "goal"),
+    "Q1": ("q1", "第一季度", "一季度", "1季度"),
+    "Q2": ("q2", "第二季度", "二季度", "2季度"),
+    "Q3": ("q3", "第三季度", "三季度", "3季度"),
+    "Q4": ("q4", "第四季度", "四季度", "4季度"),
+    "H1": ("h1", "上半年"),
+    "H2": ("h2", "下半年"),
+    "level1": ("一级指标", "level1"),
+    "level2": ("二级指标", "level2"),
+    "indicator": ("三级指标", "指标名称", "indicator", "indicator_name"),
+    "indicator_id": ("指标编码", "指标id", "指标代码", "indicator_id"),
+    "target": ("指标值", "目标值", "target"),
+    "weight": ("分值", "权重", "weight"),
+    "aggregate": ("汇总方式", "汇总", "aggregate"),
+}
+_HEADER_FIELDS = {spelling: field for field, spellings in _HEADERS.items() for spelling in spellings}
+_UNIT_SUFFIX_RE = re.compile(r"[(（][^()（）]*[)）]$")
+
+_AGGREGATES = {
+    "sum": Aggregate.SUM,
+    "累计": Aggregate.SUM,
+    "求和": Aggregate.SUM,
+    "合计": Aggregate.SUM,
+    "latest": Aggregate.LATEST,
+    "最新": Aggregate.LATEST,
+    "期末": Aggregate.LATEST,
+}
+_MONEY_RE = re.compile(r"^(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?:万元|万)?$")
+_YEAR_RE = re.compile(r"^(?P<year>\d{4})(?:\.0)?年?$")
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_target(text: str, level2: str) -> thresholds.Threshold:
+    """:func:`kpitrack.thresholds.parse`, once per distinct (target, level-2 category)."""
+    return thresholds.parse(text, level2)
+
+
+@functools.lru_cache(maxsize=4096)
+def _level2(text: str) -> str:
+    return normalise_level2(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _level1(text: str) -> str:
+    return normalise_level1(text)
+
+
+def _normalise_header(text: str) -> str:
+    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    if cleaned not in _HEADER_FIELDS:
+        cleaned = _UNIT_SUFFIX_RE.sub("", cleaned)
+    return cleaned
+
+
+@attrs.frozen
+class _Table:
+    """One CSV file or one XLSX sheet: its headers as written and its rows as text."""
+
+    file: str
+    sheet: str | None
+    headers: tuple[str, ...]
+    rows: Iterator[tuple[int, list[str]]]
+
+    def where(self, row: int, header: str | None = None) -> str:
+        place = f"{self.sheet} row {row}" if self.sheet else f"row {row}"
+        column = f", column {header}" if header else ""
+        return f"{self.file}: {place}{column}"
+
+
+@attrs.define
+class _ProjectDraft:
+    """A project's fields as gathered from its rows, with where each came from."""
+
+    id: str
+    year: int | None
+    fields: dict[str, tuple[str, str]] = attrs.field(factory=dict)  # field → (text, where)
+    first_where: str = ""
+
+
+@attrs.define
+class _IndicatorRow:
+    project: str
+    year: int | None
+    level1: str
+    level2: str
+    name: str
+    id: str
+    target: str
+    weight: str
+    aggregate: str
+    where: str
+    headers: dict[str, str]  # field → header as written, for located errors
+
+
+class _Book:
+    """Everything read from all tables, joined into projects at the end."""
+
+    def __init__(self) -> None:
+        self.drafts: dict[tuple[str, int | None], _ProjectDraft] = {}
+        self.indicators: dict[tuple[str, int | None], list[_IndicatorRow]] = {}
+        self.problems: list[Problem] = []
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, table: _Table) -> None:
+        columns: dict[str, int] = {}
+        written: dict[str, str] = {}
+        for position, header in enumerate(table.headers):
+            if not header.strip():
+                continue
+            field = _HEADER_FIELDS.get(_normalise_header(header))
+            if field is None:
+                self.problems.append(
+                    Problem(table.where(1, header), f"unknown column {header!r}; see the flat table layout")
+                )
+            elif field in columns:
+                self.problems.append(Problem(table.where(1, header), f"column {header!r} repeats {written[field]!r}"))
+            else:
+                columns[field] = position
+                written[field] = header
+        if "project" not in columns:
+            self.problems.append(Problem(table.where(1), "no project id column (项目编码 / project)"))
+            return
+        indicator_columns = [f for f in INDICATOR_FIELDS if f in columns]
+        if indicator_columns and ("indicator" not in columns or "target" not in columns):
+            missing = " and ".join(f for f in ("indicator", "target") if f not in columns)
+            self.problems.append(Problem(table.where(1), f"indicator columns need {missing} (三级指标, 指标值)"))
+            return
+        project_columns = [(f, columns[f]) for f in PROJECT_FIELDS if f in columns and f != "year"]
+        self._read_rows(table, columns, written, project_columns)
+
+    def _read_rows(
+        self,
+        table: _Table,
+        columns: dict[str, int],
+        written: dict[str, str],
+        project_columns: list[tuple[str, int]],
+    ) -> None:
+        width = len(table.headers)
+        at = columns.get
+        project_at, year_at = columns["project"], at("year")
+        indicator_at, target_at = at("indicator"), at("target")
+        level1_at, level2_at, id_at = at("level1"), at("level2"), at("indicator_id")
+        weight_at, aggregate_at = at("weight"), at("aggregate")
+        project, level1, level2 = "", "", ""
+        year: int | None = None
+        read_year = ""  # the year text last read, so a column of 2021s is read once
+        for number, row in table.rows:
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            project_text = row[project_at].strip()
+            year_text = row[year_at].strip() if year_at is not None else ""
+            if project_text and project_text != project:
+                level1, level2 = "", ""
+                project = project_text
+                year, read_year = None, ""
+            if year_text and year_text != read_year:
+                year, read_year = self._year(year_text, table.where(number, written["year"])), year_text
+            if not project:
+                if any(cell.strip() for cell in row):
+                    self.problems.append(Problem(table.where(number, written["project"]), "no project id"))
+                continue
+            key = (project, year)
+            draft = self.drafts.get(key)
+            if draft is None:
+                draft = self.drafts[key] = _ProjectDraft(project, year, first_where=table.where(number))
+            for field, position in project_columns:
+                text = row[position].strip()
+                if text:
+                    self._project_field(draft, field, text, table.where(number, written[field]))
+            if indicator_at is None or target_at is None:
+                continue
+            name, target = row[indicator_at].strip(), row[target_at].strip()
+            level1_text = row[level1_at].strip() if level1_at is not None else ""
+            level2_text = row[level2_at].strip() if level2_at is not None else ""
+            if level2_text:
+                level1, level2 = level1_text, level2_text
+            elif level1_text:
+                level1 = level1_text
+            if not name and not target:
+                continue
+            self.indicators.setdefault(key, []).append(
+                _IndicatorRow(
+                    project=project,
+                    year=year,
+                    level1=level1,
+                    level2=level2,
+                    name=name,
+                    id=row[id_at].strip() if id_at is not None else "",
+                    target=target,
+                    weight=row[weight_at].strip() if weight_at is not None else "",
+                    aggregate=row[aggregate_at].strip() if aggregate_at is not None else "",
+                    where=table.where(number),
+                    headers=written,
+                )
+            )
+
+    def _year(self, text: str, where: str) -> int | None:
+        match = _YEAR_RE.match(text)
+        if match is None:
+            self.problems.append(Problem(where, f"cannot read year {text!r}: expected a year such as 2021"))
+            return None
+        return int(match.group("year"))
+
+    def _project_field(self, draft: _ProjectDraft, field: str, text: str, where: str) -> None:
+        known = draft.fields.get(field)
+        if known is None:
+            draft.fields[field] = (text, where)
+        elif known[0] != text and not _same_amount(known[0], text):
+            self.problems.append(
+                Problem(where, f"project {draft.id}: {text!r} differs from {known[0]!r} given at {known[1]}")
+            )
+
+    # -- joining ---------------------------------------------------------------------------
+
+    def finish(self) -> list[Project]:
+        self._resolve_years()
+        projects: list[Project] = []
+        for key, draft in self.drafts.items():
+            project = self._project(draft, self.indicators.get(key, []))
+            if project is not None:
+                projects.append(project)
+        return projects
+
+    def _resolve_years(self) -> None:
+        """Indicator rows without a year join the project row that has one."""
+        years: dict[str, list[int]] = {}
+        for project, year in self.drafts:
+            if year is not None:
+                years.setdefault(project, []).append(year)
+        for (project, year), draft in list(self.drafts.items()):
+            if year is not None:
+                continue
+            known = years.get(project, [])
+            del self.drafts[(project, None)]
+            rows = self.indicators.pop((project, None), [])
+            if len(known) != 1:
+                reason = (
+                    "no year (年度) is given for it"
+                    if not known
+                    else f"it exists for {', '.join(map(str, sorted(known)))}: give 年度"
+                )
+                self.problems.append(Problem(draft.first_where, f"project {project}: {reason}"))
+                continue
+            target_key = (project, known[0])
+            target = self.drafts[target_key]
+            for field, (text, where) in draft.fields.items():
+                self._project_field(target, field, text, where)
+            self.indicators.setdefault(target_key, []).extend(rows)
+
+    def _project(self, draft: _ProjectDraft, rows: list[_IndicatorRow]) -> Project | None:
+        before = len(self.problems)
+        fields = draft.fields
+        for required, header in (("name", "项目名称"), ("unit", "单位"), ("budget", "年度资金总额")):
+            if required not in fields:
+                self.problems.append(Problem(draft.first_where, f"project {draft.id}: no {header} ({required}) given"))
+        budget = self._money(fields, "budget")
+        fiscal = self._money(fields, "fiscal")
+        other = self._money(fields, "other")
+        plan = FundPlan(tuple((key, amount) for key in PLAN_KEYS if (amount := self._money(fields, key)) is not None))
+        indicators = self._indicators(draft.id, rows)
+        if len(self.problems) > before or budget is None or draft.year is None:
+            return None
+        return Project(
+            id=draft.id,
+            name=fields["name"][0],
+            unit=fields["unit"][0],
+            year=draft.year,
+            budget=budget,
+            indicators=indicators,
+            fiscal=fiscal,
+            other=other,
+            goal=fields["goal"][0] if "goal" in fields else "",
+            plan=plan,
+            source=draft.first_where,
+        )
+
+    def _money(self, fields: dict[str, tuple[str, str]], field: str) -> Decimal | None:
+        if field not in fields:
+            return None
+        text, where = fields[field]
+        amount = _amount(text)
+        if amount is None:
+            self.problems.append(Problem(where, f"cannot read amount {text!r}: expected 万元 such as 35 or 12.5"))
+        return amount
+
+    def _indicators(self, project: str, rows: list[_IndicatorRow]) -> tuple[Indicator, ...]:
+        indicators: list[Indicator] = []
+        create = Indicator.create
+        for position, row in enumerate(rows, start=1):
+            ok = True
+            headers = row.headers
+            if not row.name:
+                self.problems.append(Problem(f"{row.where}, column {headers['indicator']}", "no indicator name"))
+                ok = False
+            if not row.level2:
+                self.problems.append(Problem(row.where, f"indicator {row.name!r} has no level 2 (二级指标)"))
+                ok = False
+            level2 = _level2(row.level2)
+            try:
+                target = parse_target(row.target, level2)
+            except thresholds.InvalidThreshold as invalid:
+                self.problems.append(Problem(f"{row.where}, column {headers['target']}", str(invalid)))
+                ok = False
+            weight: Decimal | None = None
+            if row.weight:
+                weight = _amount(row.weight)
+                if weight is None:
+                    self.problems.append(
+                        Problem(
+                            f"{row.where}, column {headers['weight']}",
+                            f"cannot read weight {row.weight!r}: expected a number of points",
+                        )
+                    )
+                    ok = False
+            aggregate: Aggregate | None = None
+            if row.aggregate:
+                aggregate = _AGGREGATES.get(row.aggregate.lower())
+                if aggregate is None:
+                    self.problems.append(
+                        Problem(
+                            f"{row.where}, column {headers['aggregate']}",
+                            f"cannot read aggregate {row.aggregate!r}: expected sum (累计) or latest (最新)",
+                        )
+                    )
+                    ok = False
+            if not ok:
+                continue
+            indicators.append(
+                create(
+                    id=row.id or f"I{position:02d}",
+                    name=row.name,
+                    level1=_level1(row.level1) if row.level1 else None,
+                    level2=level2,
+                    target=target,
+                    weight=weight,
+                    aggregate=aggregate,
+                )
+            )
+        return tuple(indicators)
+
+
+def _amount(text: str) -> Decimal | None:
+    match = _MONEY_RE.match(text)
+    if match is None:
+        return None
+    try:
+        return Decimal(match.group("num").replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the regex admits only numbers
+        return None
+
+
+def _same_amount(first: str, second: str) -> bool:
+    """Repeated project cells agree when they are the same amount (35 and 35.00)."""
+    a, b = _amount(first), _amount(second)
+    return a is not None and a == b
+
+
+# -- files ---------------------------------------------------------------------------------
+
+
+def _files(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
+        elif not path.exists():
+            problems.append(Problem(str(path), "no such file or folder"))
+        elif path.suffix.lower() not in SUFFIXES:
+            problems.append(Problem(str(path), "a flat goal table is a .csv or .xlsx file"))
+        else:
+            yield path
+
+
+def _csv_tables(path: Path) -> Iterator[_Table]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        headers = next(reader, None)
+        if headers is None:
+            return
+        yield _Table(str(path), None, tuple(headers), enumerate(reader, start=2))
+
+
+def _cell_text(value: object, number_format: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if "%" in number_format:
+            # A percentage cell holds 0.9 and shows 90%: the target is what people see.
+            return f"{thresholds.format_decimal(number * 100)}%"
+        return thresholds.format_decimal(number)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _sheet_rows(rows: Iterable[Sequence[object]]) -> Iterator[tuple[int, list[str]]]:
+    for number, cells in enumerate(rows, start=2):
+        yield number, [_cell_text(getattr(c, "value", None), getattr(c, "number_format", "") or "") for c in cells]
+
+
+def _xlsx_tables(path: Path) -> Iterator[_Table]:
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            rows = sheet.iter_rows()
+            header_cells = next(rows, None)
+            if header_cells is None:
+                continue
+            headers = tuple(_cell_text(getattr(c, "value", None), "") for c in header_cells)
+            if not any(h.strip() for h in headers):
+                continue
+            yield _Table(str(path), sheet.title, headers, _sheet_rows(rows))
+    finally:
+        workbook.close()
+
+
+def _read_file(book: _Book, path: Path) -> None:
+    tables = _csv_tables(path) if path.suffix.lower() == ".csv" else _xlsx_tables(path)
+    try:
+        for table in tables:
+            book.read(table)
+    except UnicodeDecodeError:
+        book.problems.append(Problem(str(path), "not UTF-8 text: save the CSV as UTF-8"))
+    except (OSError, ValueError, KeyError, csv.Error) as error:  # openpyxl raises these on damaged workbooks
+        book.problems.append(Problem(str(path), f"cannot read the file: {error}"))
+
+
+def load_paths(paths: Sequence[Path]) -> tuple[list[Project], list[Problem]]:
+    """Read flat goal tables (files or folders of ``.csv``/``.xlsx``) into projects.
+
+    Returns the projects that were read without a problem and every problem found.
+    Project-level rules (weights, plans, duplicate ids) are left to
+    :func:`kpitrack.checks.validate`, which runs on goals of every format.
+    """
+    book = _Book()
+    for path in _files(paths, book.problems):
+        _read_file(book, path)
+    projects = book.finish()
+    return projects, book.problems
