@@ -68,6 +68,7 @@ from pathlib import Path
 import attrs
 
 from kpitrack import thresholds
+from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
 from kpitrack.model import Aggregate, FundPlan, Indicator, Project, normalise_level1, normalise_level2
 from kpitrack.problems import Problem
 
@@ -253,6 +254,13 @@ class _Book:
             key = (project, year)
             draft = self.drafts.get(key)
             if draft is None:
+                if not PROJECT_ID.match(project):
+                    self.problems.append(
+                        Problem(
+                            table.where(number, written["project"]),
+                            f"{project!r} is not a valid project id (a letter or digit, then letters, digits, _ . -)",
+                        )
+                    )
                 draft = self.drafts[key] = _ProjectDraft(project, year, first_where=table.where(number))
             for field, position in project_columns:
                 text = row[position].strip()
@@ -385,6 +393,14 @@ class _Book:
                 ok = False
             if not row.level2:
                 self.problems.append(Problem(row.where, f"indicator {row.name!r} has no level 2 (二级指标)"))
+                ok = False
+            if row.id and not INDICATOR_ID.match(row.id):
+                self.problems.append(
+                    Problem(
+                        f"{row.where}, column {headers['indicator_id']}",
+                        f"{row.id!r} is not a valid indicator id (a letter, then letters, digits, _ . -)",
+                    )
+                )
                 ok = False
             level2 = _level2(row.level2)
             try:
