@@ -1,0 +1,280 @@
+"""Validation of goal tables (绩效目标审核): what a finance officer would catch before approving.
+
+Each check is a small named function ``(projects) -> Iterable[Problem]``; :func:`validate`
+runs them all.  Problems are located as ``<source>: indicators[12]``, where the
+source is the project's :attr:`~kpitrack.model.Project.source` (the goal file it was
+read from) and indices count from 0 in the project's indicator order.  Errors make
+``kpitrack check`` fail; warnings point at what looks wrong but may be intended.
+
+The checks:
+
+- duplicate project ids (same id and year) and duplicate indicator ids in a project;
+- indicator weights (分值): if one indicator of a level-1 tier has a weight, all must,
+  and they must add up to the tier's weight (产出 50, 效益 30, 满意度 10 by default);
+- the fund plan (资金分配情况) must add up to the budget, and use either quarters or
+  half-years; 财政拨款 + 其他资金 must make the budget when given;
+- cost caps (成本指标 with ≤ in money) adding up to more than the budget (warning);
+- a cap (≤, <) on a count, which is normally a minimum (warning: likely a typo for ≥);
+- missing level-1 categories and unknown level-2 names (warnings), a level 1 that
+  contradicts its level 2 (error), a deadline in another year than the project's
+  (warning).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
+from types import MappingProxyType
+
+from kpitrack.model import LEVEL1, LEVEL2, Indicator, Project, level1_of
+from kpitrack.problems import Problem, Severity
+from kpitrack.thresholds import MONEY_UNITS, Kind, Op, UnitFamily, format_decimal, unit_family
+
+__all__ = ["CHECKS", "REVERSE_NAME_WORDS", "TIER_WEIGHTS", "Check", "validate"]
+
+# Weight of each level-1 tier in the year-end self-evaluation (财预〔2020〕10号 default);
+# the scoring profile passes its own.
+TIER_WEIGHTS: Mapping[str, Decimal] = MappingProxyType(
+    {"产出指标": Decimal(50), "效益指标": Decimal(30), "满意度指标": Decimal(10)}
+)
+
+# Words in an indicator's name that make smaller counts better (complaints, accidents,
+# failures …): a ≤ on such a count is meant, not a typo.
+REVERSE_NAME_WORDS = (
+    "投诉",
+    "事故",
+    "死亡",
+    "伤亡",
+    "故障",
+    "违法",
+    "违规",
+    "违纪",
+    "不合格",
+    "差错",
+    "失误",
+    "超标",
+    "损失",
+    "逾期",
+    "退回",
+    "上访",
+    "信访",
+    "纠纷",
+    "发生",
+    "事件",
+)
+
+Check = Callable[[Sequence[Project]], Iterable[Problem]]
+
+
+def validate(projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = TIER_WEIGHTS) -> list[Problem]:
+    """Every problem the checks find in ``projects``, in check order."""
+    checks: list[Check] = [*CHECKS, functools.partial(check_weights, tier_weights=tier_weights)]
+    return [problem for check in checks for problem in check(projects)]
+
+
+def _where(project: Project, index: int | None = None) -> str:
+    base = project.source or f"project {project.id}"
+    return base if index is None else f"{base}: indicators[{index}]"
+
+
+def _money(value: Decimal) -> str:
+    return f"{format_decimal(value)} 万元"
+
+
+def check_duplicate_projects(projects: Sequence[Project]) -> Iterator[Problem]:
+    """The same project id twice in one year (two files describing one project)."""
+    first: dict[tuple[str, int], Project] = {}
+    for project in projects:
+        key = (project.id, project.year)
+        if key in first:
+            yield Problem(
+                _where(project), f"duplicate project id {project.id!r} ({project.year}), also in {_where(first[key])}"
+            )
+        else:
+            first[key] = project
+
+
+def check_duplicate_indicators(projects: Sequence[Project]) -> Iterator[Problem]:
+    for project in projects:
+        seen: dict[str, int] = {}
+        for index, indicator in enumerate(project.indicators):
+            if indicator.id in seen:
+                yield Problem(
+                    _where(project, index),
+                    f"duplicate indicator id {indicator.id!r}, also indicators[{seen[indicator.id]}]",
+                )
+            else:
+                seen[indicator.id] = index
+
+
+def check_weights(projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = TIER_WEIGHTS) -> Iterator[Problem]:
+    """Weights (分值) inside a level-1 tier: all or none, adding up to the tier's weight."""
+    for project in projects:
+        for level1 in dict.fromkeys(i.level1 for i in project.indicators):
+            tier = [(index, i) for index, i in enumerate(project.indicators) if i.level1 == level1]
+            weighted = [(index, i) for index, i in tier if i.weight is not None]
+            if not weighted:
+                continue
+            missing = [f"indicators[{index}] ({i.id})" for index, i in tier if i.weight is None]
+            if missing:
+                yield Problem(
+                    _where(project),
+                    f"{level1}: some indicators have a weight and {', '.join(missing)} do not; give all or none",
+                )
+                continue
+            total = sum((i.weight for _, i in weighted if i.weight is not None), Decimal(0))
+            expected = tier_weights.get(level1)
+            if expected is not None and total != expected:
+                yield Problem(
+                    _where(project),
+                    f"{level1}: indicator weights add up to {format_decimal(total)}, "
+                    f"expected the tier weight {format_decimal(expected)}",
+                )
+
+
+def check_plan_total(projects: Sequence[Project]) -> Iterator[Problem]:
+    """The fund-release plan (资金分配情况) releases the whole budget."""
+    for project in projects:
+        if not project.plan.entries:
+            yield Problem(_where(project), "no fund plan (资金分配情况)", Severity.WARNING)
+        elif project.plan.total != project.budget:
+            yield Problem(
+                _where(project),
+                f"the fund plan adds up to {_money(project.plan.total)}, but the budget is {_money(project.budget)}",
+            )
+
+
+def check_plan_keys(projects: Sequence[Project]) -> Iterator[Problem]:
+    """A plan is by quarter (Q1..Q4) or by half-year (H1, H2), not both."""
+    for project in projects:
+        keys = [key for key, _ in project.plan]
+        if any(k.startswith("Q") for k in keys) and any(k.startswith("H") for k in keys):
+            yield Problem(
+                _where(project),
+                f"the fund plan mixes quarters and half-years ({', '.join(keys)}); use one or the other",
+            )
+
+
+def check_funding_split(projects: Sequence[Project]) -> Iterator[Problem]:
+    """财政拨款 + 其他资金 = 年度资金总额, when the split is given."""
+    for project in projects:
+        if project.fiscal is None and project.other is None:
+            continue
+        fiscal, other = project.fiscal or Decimal(0), project.other or Decimal(0)
+        if fiscal + other != project.budget:
+            yield Problem(
+                _where(project),
+                f"fiscal {format_decimal(fiscal)} + other {format_decimal(other)} = {_money(fiscal + other)}, "
+                f"but the budget is {_money(project.budget)}",
+            )
+
+
+def _cost_cap(indicator: Indicator) -> Decimal | None:
+    """A cost indicator's cap in 万元, when it is one (``≤25万元``, bare ``25万元`` under 成本指标)."""
+    target = indicator.target
+    if not indicator.is_cost or target.kind is not Kind.COMPARE or target.op not in (Op.LE, Op.LT):
+        return None
+    unit = target.unit or indicator.unit
+    if target.value is None or unit not in MONEY_UNITS:
+        return None
+    return target.value * MONEY_UNITS[unit]
+
+
+def check_cost_caps(projects: Sequence[Project]) -> Iterator[Problem]:
+    """Cost caps (成本指标) that add up to more than the budget cannot all be spent."""
+    for project in projects:
+        caps = [cap for cap in map(_cost_cap, project.indicators) if cap is not None]
+        total = sum(caps, Decimal(0))
+        if total > project.budget:
+            yield Problem(
+                _where(project),
+                f"成本指标 caps add up to {_money(total)}, more than the budget of {_money(project.budget)}",
+                Severity.WARNING,
+            )
+
+
+def check_capped_counts(projects: Sequence[Project]) -> Iterator[Problem]:
+    """A ≤ on a count is usually a typo for ≥ (``公开监督抽检结果（次）≦1``).
+
+    The rule: the target is an explicit ≤ or < on a count unit (次, 家, 件 …, from
+    the target or the name), outside 成本指标, and the name has none of the words of
+    things one wants fewer of (投诉, 事故, 故障, 不合格 …: :data:`REVERSE_NAME_WORDS`).
+    """
+    for project in projects:
+        for index, indicator in enumerate(project.indicators):
+            target = indicator.target
+            if indicator.is_cost or target.kind is not Kind.COMPARE or not target.is_reverse:
+                continue
+            if unit_family(target.unit or indicator.unit) is not UnitFamily.COUNT:
+                continue
+            if any(word in indicator.name for word in REVERSE_NAME_WORDS):
+                continue
+            assert target.op is not None and target.value is not None
+            typo = f"≥{format_decimal(target.value)}{target.unit}"
+            yield Problem(
+                _where(project, index),
+                f"{indicator.name!r} caps a count at {target} ({indicator.unit}); counts are normally a minimum: "
+                f"is it a typo for {typo}?",
+                Severity.WARNING,
+            )
+
+
+def check_level1_present(projects: Sequence[Project]) -> Iterator[Problem]:
+    """Every goal table has output, benefit and satisfaction indicators."""
+    for project in projects:
+        present = {indicator.level1 for indicator in project.indicators}
+        missing = [level1 for level1 in LEVEL1 if level1 not in present]
+        if missing:
+            yield Problem(_where(project), f"no {', '.join(missing)} indicators", Severity.WARNING)
+
+
+def check_levels(projects: Sequence[Project]) -> Iterator[Problem]:
+    """Level-2 names are known, and a given level 1 agrees with its level 2."""
+    for project in projects:
+        for index, indicator in enumerate(project.indicators):
+            expected = level1_of(indicator.level2)
+            if indicator.level2 not in LEVEL2:
+                yield Problem(
+                    _where(project, index),
+                    f"unknown level-2 category {indicator.level2!r}; known: {', '.join(LEVEL2)}",
+                    Severity.WARNING,
+                )
+            elif expected != indicator.level1:
+                yield Problem(
+                    _where(project, index),
+                    f"level1 {indicator.level1!r} contradicts level2 {indicator.level2!r}, which belongs to {expected}",
+                )
+            if indicator.level1 and indicator.level1 not in LEVEL1:
+                yield Problem(
+                    _where(project, index),
+                    f"unknown level-1 category {indicator.level1!r}; known: {', '.join(LEVEL1)}",
+                    Severity.WARNING,
+                )
+
+
+def check_deadline_year(projects: Sequence[Project]) -> Iterator[Problem]:
+    """A deadline or window (``2020年1-12月``) in another year than the project's."""
+    for project in projects:
+        for index, indicator in enumerate(project.indicators):
+            target = indicator.target
+            if target.kind is Kind.DEADLINE and target.year is not None and target.year != project.year:
+                yield Problem(
+                    _where(project, index),
+                    f"deadline {target} is not in the project's year {project.year}",
+                    Severity.WARNING,
+                )
+
+
+CHECKS: tuple[Check, ...] = (
+    check_duplicate_projects,
+    check_duplicate_indicators,
+    check_plan_total,
+    check_plan_keys,
+    check_funding_split,
+    check_cost_caps,
+    check_capped_counts,
+    check_level1_present,
+    check_levels,
+    check_deadline_year,
+)
