@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from kpitrack.cli import targets
+from kpitrack.cli import goals, targets
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
-REGISTRARS: tuple[Registrar, ...] = (targets.register,)
+REGISTRARS: tuple[Registrar, ...] = (
+    goals.register,
+    targets.register,
+)

@@ -1,0 +1,190 @@
+"""``kpitrack check`` and ``kpitrack import-disclosure``: goal tables (绩效目标表) in and checked.
+
+``check`` loads goal files, runs :func:`kpitrack.checks.validate`, prints every
+problem and a summary of the projects; it exits 1 when there is any error (warnings
+alone pass).  ``import-disclosure`` reads a budget disclosure's text (部门预算公开) and
+writes one goal file per project, or nothing at all when anything could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tabulate import tabulate
+
+from kpitrack import checks
+from kpitrack.cli._output import dump_json, json_number, print_problems
+from kpitrack.io import disclosure, goalfile, load_goals
+from kpitrack.model import LEVEL1, Project
+from kpitrack.problems import Problem, ProblemsFound, Severity, has_errors
+from kpitrack.thresholds import format_decimal
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = subparsers.add_parser(
+        "check",
+        help="validate goal files (绩效目标表) and summarise the projects",
+        description="Load goal files, report every problem (file and field), and summarise the projects. "
+        "Exits 1 on any error; warnings alone pass.",
+    )
+    check.add_argument(
+        "goals", nargs="*", type=Path, default=[Path("goals")], metavar="GOALS", help="goal files or folders (goals/)"
+    )
+    check.add_argument("--format", choices=("table", "json"), default="table")
+    check.set_defaults(handler=run_check)
+
+    importer = subparsers.add_parser(
+        "import-disclosure",
+        help="write goal files from a budget disclosure's text (项目支出绩效目标表 + 资金分配情况)",
+        description="Read every 项目支出绩效目标表 of a budget disclosure in text form, with each project's fund plan "
+        "from 第三部分 七, and write one goal file per project. Nothing is written if anything cannot be read.",
+    )
+    importer.add_argument("file", type=Path, metavar="FILE", help="the disclosure as UTF-8 text")
+    importer.add_argument("--out", type=Path, default=Path("goals"), help="folder for the goal files (goals/)")
+    importer.add_argument("--prefix", default="p", help="project id prefix: p → p01, p02 … (default p)")
+    importer.set_defaults(handler=run_import)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    projects, problems = load_goals(args.goals)
+    problems = problems + checks.validate(projects)
+    if args.format == "json":
+        dump_json(_payload(projects, problems))
+    else:
+        for problem in problems:
+            print(problem)
+        if problems:
+            print()
+        print(_summary(projects))
+        errors = sum(p.severity is Severity.ERROR for p in problems)
+        warnings = len(problems) - errors
+        print(f"\n{_count(len(projects), 'project')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    return 1 if has_errors(problems) else 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _counts(project: Project) -> dict[str, int]:
+    counts = {level1: len(project.tier(level1)) for level1 in LEVEL1}
+    other = len(project.indicators) - sum(counts.values())
+    if other:
+        counts["other"] = other
+    return counts
+
+
+def _plan_text(project: Project) -> str:
+    return " / ".join(f"{key} {format_decimal(amount)}" for key, amount in project.plan)
+
+
+def _summary(projects: Sequence[Project]) -> str:
+    tiers = [level1.removesuffix("指标") for level1 in LEVEL1]
+    headers = ["id", "name", "year", "budget (万元)", "plan", *tiers, "all"]
+    rows: list[list[str]] = []
+    for project in projects:
+        counts = _counts(project)
+        rows.append(
+            [
+                project.id,
+                project.name,
+                str(project.year),
+                format_decimal(project.budget),
+                _plan_text(project),
+                *(str(counts[level1]) for level1 in LEVEL1),
+                str(len(project.indicators)),
+            ]
+        )
+    totals = _totals(projects)
+    rows.append(
+        [
+            "total",
+            f"{totals['projects']} projects",
+            "",
+            format_decimal(sum((p.budget for p in projects), Decimal(0))),
+            "",
+            *(str(totals["by_level1"][level1]) for level1 in LEVEL1),
+            str(totals["indicators"]),
+        ]
+    )
+    align = ("left", "left", "left", "right", "left", "right", "right", "right", "right")
+    return tabulate(rows, headers=headers, disable_numparse=True, colalign=align)
+
+
+def _totals(projects: Sequence[Project]) -> dict[str, Any]:
+    by_level1 = {level1: sum(len(p.tier(level1)) for p in projects) for level1 in LEVEL1}
+    return {
+        "projects": len(projects),
+        "indicators": sum(len(p.indicators) for p in projects),
+        "by_level1": by_level1,
+        "budget": json_number(sum((p.budget for p in projects), Decimal(0))),
+    }
+
+
+def _payload(projects: Sequence[Project], problems: Sequence[Problem]) -> dict[str, Any]:
+    return {
+        "projects": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "unit": p.unit,
+                "year": p.year,
+                "budget": json_number(p.budget),
+                "fiscal": json_number(p.fiscal),
+                "other": json_number(p.other),
+                "plan": {key: json_number(amount) for key, amount in p.plan},
+                "indicators": _counts(p) | {"total": len(p.indicators)},
+                "source": p.source,
+            }
+            for p in projects
+        ],
+        "totals": _totals(projects),
+        "problems": [{"where": p.where, "message": p.message, "severity": p.severity.value} for p in problems],
+    }
+
+
+def run_import(args: argparse.Namespace) -> int:
+    if not goalfile.PROJECT_ID.match(f"{args.prefix}01"):
+        raise ProblemsFound([Problem("--prefix", f"{args.prefix!r} does not make valid project ids")])
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as failure:
+        reason = "not UTF-8 text" if isinstance(failure, UnicodeDecodeError) else failure.strerror or str(failure)
+        raise ProblemsFound([Problem(str(args.file), f"cannot read the file: {reason}")]) from None
+    projects, problems = disclosure.read(text, str(args.file), prefix=args.prefix)
+    files = {args.out / f"{project.id}.toml": goalfile.dumps(project) for project in projects}
+    for path, content in files.items():
+        # A goal file the reader would reject is a bug of the writer: refuse rather than write it.
+        _, found = goalfile.loads(content, str(path))
+        problems.extend(found)
+    print_problems(problems)
+    if has_errors(problems):
+        print(f"nothing written: {sum(p.severity is Severity.ERROR for p in problems)} errors")
+        return 1
+    _write_all(args.out, files)
+    for path in files:
+        print(f"wrote {path}")
+    budget = format_decimal(sum((p.budget for p in projects), Decimal(0)))
+    indicators = sum(len(p.indicators) for p in projects)
+    print(f"{len(projects)} projects, {indicators} indicators, {budget} 万元")
+    return 0
+
+
+def _write_all(folder: Path, files: dict[Path, str]) -> None:
+    """Write every file beside its final name first, then move them into place together."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staged = []
+        for path, content in files.items():
+            temporary = path.with_name(f".{path.name}.tmp")
+            temporary.write_text(content, encoding="utf-8")
+            staged.append((temporary, path))
+        for temporary, path in staged:
+            os.replace(temporary, path)
+    except OSError as failure:
+        raise ProblemsFound([Problem(str(folder), f"cannot write: {failure.strerror or failure}")]) from None
