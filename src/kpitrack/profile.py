@@ -252,10 +252,11 @@ def _validate_bands(profile: Profile) -> list[Problem]:
     for grade, score in profile.grade_defaults.items():
         if not profile.in_band(grade, score):
             low, high = bands[grade]
+            closing = "]" if high == 100 else ")"
             problems.append(
                 Problem(
                     f"scoring.qualitative.defaults.{grade.value}",
-                    f"the default score {score} lies outside the band [{low}, {high}] of {grade.value}",
+                    f"the default score {score} lies outside the band [{low}, {high}{closing} of {grade.value}",
                 )
             )
     return problems
