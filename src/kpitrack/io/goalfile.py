@@ -295,7 +295,8 @@ def _indicator(row: _Table) -> Indicator | None:
         except ValueError:
             row.error("aggregate", f"{aggregate_text!r} is not one of sum, latest")
     target = None
-    if target_text is not None:
+    # Without its level 2 a bare target's meaning is unknown: report the missing level 2 only.
+    if target_text is not None and level2 is not None:
         try:
             target = thresholds.parse(target_text, normalise_level2(level2) if level2 else None)
         except thresholds.InvalidThreshold as invalid:
