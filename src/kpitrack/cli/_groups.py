@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from kpitrack.cli import goals, targets
+from kpitrack.cli import goals, record, targets
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 REGISTRARS: tuple[Registrar, ...] = (
     goals.register,
+    record.register,
     targets.register,
 )

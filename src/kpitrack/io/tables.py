@@ -1,0 +1,247 @@
+"""Flat tables of recorded values (实际完成值) and money spent (资金执行): CSV and XLSX in, templates out.
+
+A file says what it holds by its header row (case, spaces and column order do not
+matter; other columns, such as the template's display columns, are ignored):
+
+- **actuals**: ``project, indicator, period, value`` (and optionally ``note``);
+- **spending**: ``project, period, amount`` (and optionally ``note``), amounts in 万元.
+
+A CSV file is one table; an XLSX workbook may hold one table per sheet (the
+template has an ``actuals`` and a ``spending`` sheet).  A row whose value (or
+amount) is blank is not reported yet and is skipped, so a partly filled template
+imports what was filled.  Rows are numbered as a spreadsheet shows them (the
+header is row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import openpyxl
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.worksheet import Worksheet
+
+from kpitrack.model import Project
+from kpitrack.periods import Quarter
+from kpitrack.problems import Problem
+from kpitrack.thresholds import format_decimal
+
+__all__ = [
+    "ACTUALS",
+    "ACTUALS_COLUMNS",
+    "SPENDING",
+    "SPENDING_COLUMNS",
+    "Table",
+    "TableRow",
+    "read_tables",
+    "write_template",
+]
+
+ACTUALS, SPENDING = "actuals", "spending"
+ACTUALS_COLUMNS = ("project", "indicator", "period", "value", "note")
+SPENDING_COLUMNS = ("project", "period", "amount", "note")
+_REQUIRED = {ACTUALS: frozenset(ACTUALS_COLUMNS[:4]), SPENDING: frozenset(SPENDING_COLUMNS[:3])}
+_VALUE_COLUMN = {ACTUALS: "value", SPENDING: "amount"}
+
+
+@attrs.frozen
+class TableRow:
+    """One data row: where it is (``a.csv: row 7``) and its cells by column name, as text."""
+
+    where: str
+    cells: dict[str, str]
+
+
+@attrs.frozen
+class Table:
+    """The rows of one CSV file or XLSX sheet, and which kind of table it is."""
+
+    kind: str
+    source: str
+    rows: tuple[TableRow, ...]
+
+
+def read_tables(path: Path) -> tuple[list[Table], list[Problem]]:
+    """Read a CSV or XLSX file of actuals or spending; every problem with the header is reported."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return _read_csv(path)
+        if suffix in (".xlsx", ".xlsm"):
+            return _read_xlsx(path)
+    except OSError as error:
+        return [], [Problem(str(path), f"cannot read the file: {error.strerror or error}")]
+    except (ValueError, KeyError, InvalidFileException) as error:
+        return [], [Problem(str(path), f"not a readable workbook: {error}")]
+    return [], [Problem(str(path), "expected a .csv or .xlsx file")]
+
+
+def _kind(header: Sequence[str]) -> str | None:
+    names = set(header)
+    if _REQUIRED[ACTUALS] <= names:
+        return ACTUALS
+    if _REQUIRED[SPENDING] <= names and "indicator" not in names:
+        return SPENDING
+    return None
+
+
+def _header_problem(where: str, header: Sequence[str]) -> Problem:
+    shown = ", ".join(h for h in header if h) or "(empty)"
+    return Problem(
+        where,
+        f"header {shown!r} is neither actuals ({', '.join(ACTUALS_COLUMNS)}) "
+        f"nor spending ({', '.join(SPENDING_COLUMNS)})",
+    )
+
+
+def _table(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Table:
+    columns = [(i, name) for i, name in enumerate(header) if name]
+    value_column = _VALUE_COLUMN[kind]
+    result = []
+    for number, values in rows:
+        cells = {name: (values[i].strip() if i < len(values) else "") for i, name in columns}
+        if not cells.get(value_column):
+            continue  # not reported yet (a blank template row) or an empty line
+        result.append(TableRow(f"{source}: row {number}", cells))
+    return Table(kind, source, tuple(result))
+
+
+def _normalise_header(cells: Iterable[Any]) -> list[str]:
+    return ["".join(str(c).split()).lower() if c is not None else "" for c in cells]
+
+
+def _read_csv(path: Path) -> tuple[list[Table], list[Problem]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = _normalise_header(next(reader, []))
+        kind = _kind(header)
+        if kind is None:
+            return [], [_header_problem(f"{path}: row 1", header)]
+        return [_table(kind, str(path), header, enumerate(reader, start=2))], []
+
+
+def _cell_text(value: Any, number_format: str) -> str:
+    """A cell as the text a person typed: 85% stays 85%, 0.1 stays 0.1, a date is 2021-11-30."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if "%" in (number_format or ""):
+            return f"{format_decimal(number * 100)}%"
+        return format_decimal(number)
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> tuple[list[Table], list[Problem]]:
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    tables: list[Table] = []
+    problems: list[Problem] = []
+    try:
+        for sheet in workbook.worksheets:
+            rows = sheet.iter_rows()
+            first = next(rows, None)
+            if first is None:
+                continue
+            header = _normalise_header(cell.value for cell in first)
+            source = f"{path}: sheet {sheet.title}"
+            kind = _kind(header)
+            if kind is None:
+                if any(header):
+                    problems.append(_header_problem(f"{source}, row 1", header))
+                continue
+            numbered = (
+                (number, [_cell_text(getattr(c, "value", None), getattr(c, "number_format", "")) for c in row])
+                for number, row in enumerate(rows, start=2)
+            )
+            tables.append(_table(kind, source, header, numbered))
+    finally:
+        workbook.close()
+    if not tables and not problems:
+        problems.append(Problem(str(path), "the workbook has no sheet of actuals or spending"))
+    return tables, problems
+
+
+# -- the fill-in template ------------------------------------------------------
+
+_ACTUALS_TEMPLATE = (
+    ("project", 10),
+    ("project_name", 28),
+    ("indicator", 10),
+    ("level1", 12),
+    ("level2", 14),
+    ("indicator_name", 40),
+    ("target", 14),
+    ("unit", 8),
+    ("period", 10),
+    ("value", 14),
+    ("note", 30),
+)
+_SPENDING_TEMPLATE = (
+    ("project", 10),
+    ("project_name", 28),
+    ("budget", 12),
+    ("planned_to_date", 16),
+    ("period", 10),
+    ("amount", 14),
+    ("note", 30),
+)
+_FILL = PatternFill("solid", fgColor="FFF2CC")
+
+
+def _sheet(
+    sheet: Worksheet, layout: Sequence[tuple[str, int]], rows: Iterator[Sequence[Any]], editable: set[str]
+) -> None:
+    sheet.append([name for name, _ in layout])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, (_, width) in enumerate(layout, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for row in rows:
+        sheet.append(list(row))
+        for index, (name, _) in enumerate(layout):
+            if name in editable:
+                cell = sheet.cell(row=sheet.max_row, column=index + 1)
+                cell.number_format = "@"  # text, so that 85% or 2021-11 stays as typed
+                cell.fill = _FILL
+    sheet.freeze_panes = "A2"
+
+
+def write_template(path: Path, quarter: Quarter, projects: Sequence[Project]) -> None:
+    """A fill-in workbook for one quarter: an actuals sheet (one row per indicator) and a spending sheet."""
+    workbook = openpyxl.Workbook()
+    actuals = workbook.active
+    assert actuals is not None
+    actuals.title = ACTUALS
+    period = str(quarter)
+    _sheet(
+        actuals,
+        _ACTUALS_TEMPLATE,
+        (
+            (p.id, p.name, i.id, i.level1, i.level2, i.name, str(i.target), i.unit, period, None, None)
+            for p in projects
+            for i in p.indicators
+        ),
+        {"value", "note"},
+    )
+    spending = workbook.create_sheet(SPENDING)
+    _sheet(
+        spending,
+        _SPENDING_TEMPLATE,
+        ((p.id, p.name, p.budget, p.plan.released_by(quarter.number), period, None, None) for p in projects),
+        {"amount", "note"},
+    )
+    workbook.save(path)

@@ -1,0 +1,208 @@
+"""Rows ↔ records: how projects, indicators and readings are laid out in the tables.
+
+Also the fast bulk insert used by goal loading and imports: one ``executemany``
+through the driver with values already converted, instead of SQLAlchemy's per-row
+type processing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import pendulum
+import sqlalchemy as sa
+
+from kpitrack.model import Aggregate, FundPlan, Indicator, Project
+from kpitrack.readings import Grade, Reading, ReadingKind
+from kpitrack.store.schema import decimal_text
+from kpitrack.thresholds import Kind, Op, Threshold, format_decimal
+
+__all__ = [
+    "INDICATOR_COLUMNS",
+    "PROJECT_FIELDS",
+    "bulk_insert",
+    "indicator_from_row",
+    "indicator_row",
+    "plan_text",
+    "project_fields",
+    "reading_from_row",
+    "reading_row",
+]
+
+INDICATOR_COLUMNS = (
+    "code",
+    "name",
+    "level1",
+    "level2",
+    "unit",
+    "weight",
+    "aggregate",
+    "target_text",
+    "kind",
+    "op",
+    "value",
+    "upper",
+    "target_unit",
+    "deadline_year",
+    "start_month",
+    "end_month",
+    "deadline_day",
+    "words",
+    "explicit",
+)
+
+# The indicator fields whose change is a goal revision (目标调整), by the name shown to people.
+REVISED_FIELDS = {
+    "name": "name",
+    "target": "target_text",
+    "weight": "weight",
+    "unit": "unit",
+    "level1": "level1",
+    "level2": "level2",
+    "aggregate": "aggregate",
+}
+PROJECT_FIELDS = ("name", "unit", "budget", "fiscal", "other", "goal", "plan", "start", "end")
+
+
+def indicator_row(indicator: Indicator) -> dict[str, Any]:
+    target = indicator.target
+    return {
+        "code": indicator.id,
+        "name": indicator.name,
+        "level1": indicator.level1,
+        "level2": indicator.level2,
+        "unit": indicator.unit,
+        "weight": indicator.weight,
+        "aggregate": indicator.aggregate.value,
+        "target_text": str(target),
+        "kind": target.kind.value,
+        "op": target.op.value if target.op is not None else None,
+        "value": target.value,
+        "upper": target.upper,
+        "target_unit": target.unit,
+        "deadline_year": target.year,
+        "start_month": target.start_month,
+        "end_month": target.end_month,
+        "deadline_day": target.day,
+        "words": target.words,
+        "explicit": target.explicit,
+    }
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def indicator_from_row(row: Mapping[Any, Any]) -> Indicator:
+    target = Threshold(
+        kind=Kind(row["kind"]),
+        op=Op(row["op"]) if row["op"] is not None else None,
+        value=_decimal(row["value"]),
+        unit=row["target_unit"],
+        upper=_decimal(row["upper"]),
+        year=row["deadline_year"],
+        start_month=row["start_month"],
+        end_month=row["end_month"],
+        day=row["deadline_day"],
+        words=row["words"],
+        explicit=bool(row["explicit"]),
+    )
+    return Indicator(
+        id=row["code"],
+        name=row["name"],
+        level1=row["level1"],
+        level2=row["level2"],
+        target=target,
+        unit=row["unit"],
+        weight=_decimal(row["weight"]),
+        aggregate=Aggregate(row["aggregate"]),
+    )
+
+
+def plan_text(plan: FundPlan) -> str:
+    return ", ".join(f"{key} {format_decimal(amount)}" for key, amount in plan)
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    if isinstance(value, FundPlan):
+        return plan_text(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def project_fields(project: Project) -> dict[str, str | None]:
+    """The project's own fields as comparable text (a change is a revision)."""
+    return {name: _text(getattr(project, name)) for name in PROJECT_FIELDS}
+
+
+def indicator_fields(row: Mapping[str, Any]) -> dict[str, str | None]:
+    """An indicator row's revisable fields as comparable text."""
+    return {
+        shown: _text(_decimal(row[column]) if column == "weight" else row[column])
+        for shown, column in REVISED_FIELDS.items()
+    }
+
+
+def to_date(value: Any) -> pendulum.Date | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value)
+    return pendulum.date(value.year, value.month, value.day)
+
+
+def reading_row(reading: Reading) -> dict[str, Any]:
+    return {
+        "kind": reading.kind.value,
+        "number": reading.number,
+        "unit": reading.unit,
+        "grade": reading.grade.value if reading.grade is not None else None,
+        "score": reading.score,
+        "done_on": reading.date,
+        "text": str(reading),
+    }
+
+
+def reading_from_row(row: Mapping[Any, Any]) -> Reading:
+    return Reading(
+        kind=ReadingKind(row["kind"]),
+        number=_decimal(row["number"]),
+        unit=row["unit"],
+        grade=Grade(row["grade"]) if row["grade"] is not None else None,
+        score=_decimal(row["score"]),
+        date=to_date(row["done_on"]),
+    )
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def bulk_insert(
+    connection: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert many rows with one driver-level ``executemany`` (values in ``columns`` order)."""
+    if not rows:
+        return
+    sqlite = connection.dialect.name == "sqlite"
+    marker = "?" if sqlite else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    if sqlite:
+        rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
+    connection.exec_driver_sql(sql, [tuple(row) for row in rows])

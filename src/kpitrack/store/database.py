@@ -1,0 +1,397 @@
+"""The store (数据库): goals, recorded values and money spent, with every version kept.
+
+:func:`open_store` connects (SQLite by default, PostgreSQL by URL) and migrates
+the schema; :class:`Store` is the one object the rest of kpitrack talks to.  Its
+writes run in one serialized transaction each, so an interrupted import leaves
+the database as it was and concurrent writers lose nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pendulum
+import sqlalchemy as sa
+
+from kpitrack.model import Aggregate, Project
+from kpitrack.periods import Quarter
+from kpitrack.problems import Problem, ProblemsFound
+from kpitrack.readings import GradeBands, Progress, Reading, combine
+from kpitrack.store import goals, recording
+from kpitrack.store import schema as s
+from kpitrack.store._rows import reading_from_row
+from kpitrack.store.engine import connect, write_transaction
+
+__all__ = ["ActualsView", "HistoryEntry", "ImportResult", "IndicatorActuals", "Row", "Store", "open_store"]
+
+_CHUNK = 500
+
+
+@attrs.frozen
+class Row:
+    """One input row: where it is (``actuals.csv: row 7``) and its cells by column name."""
+
+    where: str
+    cells: Mapping[str, str]
+
+
+@attrs.frozen
+class ImportResult:
+    """What recording rows did, or would do (dry run), or why nothing was done (problems)."""
+
+    actuals: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
+    spending: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
+    problems: tuple[Problem, ...] = ()
+    dry_run: bool = False
+
+
+@attrs.frozen
+class HistoryEntry:
+    """One version of a recorded value (or of a quarter's spending, when ``indicator`` is None)."""
+
+    project: str
+    indicator: str | None
+    indicator_name: str
+    period: Quarter
+    text: str
+    note: str
+    recorded_by: str
+    recorded_at: str
+    current: bool
+
+
+@attrs.frozen
+class IndicatorActuals:
+    """An indicator's quarterly values and the year to date as it combines them (sum / latest)."""
+
+    indicator_pk: int
+    indicator: Any  # kpitrack.model.Indicator
+    quarters: Mapping[Quarter, Reading]
+    to_date: Reading | None
+
+
+@attrs.frozen
+class ActualsView:
+    project: Project
+    as_of: Quarter
+    indicators: tuple[IndicatorActuals, ...]
+    spending: Mapping[Quarter, Decimal]
+    spent: Decimal
+
+
+class _Rollback(Exception):
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__("rolled back")
+        self.result = result
+
+
+def open_store(url: str | None = None) -> Store:
+    """The store at ``url``, else ``$KPITRACK_DB``, else ``kpitrack.db`` here; migrated to the newest schema."""
+    return Store(connect(url))
+
+
+class Store:
+    """Goals, actuals and spending in one database."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- goals ---------------------------------------------------------------
+
+    def load_goals(self, projects: Sequence[Project], today: pendulum.Date | None = None) -> goals.LoadReport:
+        """Add or revise goals (idempotent): a changed indicator becomes a dated revision."""
+        with write_transaction(self.engine, "projects", "fund_plans", "indicators", "revisions") as connection:
+            return goals.load(connection, projects, today or pendulum.today().date())
+
+    def projects(self, year: int, ids: Sequence[str] | None = None) -> list[Project]:
+        """The current goals of ``year``, in project-id order."""
+        with self.engine.connect() as connection:
+            return [project for _, project in goals.read_projects(connection, year, ids)]
+
+    def years(self) -> list[int]:
+        with self.engine.connect() as connection:
+            return [
+                r[0] for r in connection.execute(sa.select(s.projects.c.year).distinct().order_by(s.projects.c.year))
+            ]
+
+    def revisions(self, project: str, year: int) -> list[goals.Revision]:
+        r, p, i = s.revisions, s.projects, s.indicators
+        query = (
+            sa.select(r, i.c.code.label("indicator_code"))
+            .join(p, p.c.id == r.c.project_id)
+            .outerjoin(i, i.c.id == r.c.indicator_id)
+            .where(p.c.code == project, p.c.year == year)
+            .order_by(r.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [
+                goals.Revision(
+                    project, year, row.indicator_code, row.field, row.old_text, row.new_text, _date(row.revised_on)
+                )
+                for row in connection.execute(query)
+            ]
+
+    # -- recording -----------------------------------------------------------
+
+    def record_rows(
+        self,
+        actual_rows: Sequence[Row] = (),
+        spending_rows: Sequence[Row] = (),
+        *,
+        by: str,
+        bands: GradeBands,
+        dry_run: bool = False,
+    ) -> ImportResult:
+        """Check every row, then write them all in one transaction, or nothing if any row is bad."""
+        keys = {row.cells.get("project", "").strip() for row in (*actual_rows, *spending_rows)}
+        try:
+            with write_transaction(self.engine, "actuals", "spending") as connection:
+                catalog = recording.load_catalog(connection, keys)
+                problems: list[Problem] = []
+                actual_entries = _check_all(
+                    actual_rows, lambda cells: recording.check_actual(catalog, cells, bands), problems
+                )
+                spend_entries = _check_all(
+                    spending_rows, lambda cells: recording.check_spending(catalog, cells), problems
+                )
+                if problems:
+                    raise _Rollback(ImportResult(problems=tuple(problems)))
+                result = ImportResult(
+                    actuals=recording.write_actuals(connection, actual_entries, by),
+                    spending=recording.write_spending(connection, spend_entries, by),
+                    dry_run=dry_run,
+                )
+                if dry_run:
+                    raise _Rollback(result)
+                return result
+        except _Rollback as rollback:
+            return rollback.result
+
+    # -- reading back --------------------------------------------------------
+
+    def progress(self, year: int, as_of: Quarter, ids: Sequence[str] | None = None) -> Iterator[Progress]:
+        """Per project: current values to ``as_of`` combined (sum / latest), money spent, last year's actuals."""
+        with self.engine.connect() as connection:
+            found = goals.read_projects(connection, year, ids)
+            for start in range(0, len(found), _CHUNK):
+                chunk = found[start : start + _CHUNK]
+                pks = [pk for pk, _ in chunk]
+                readings = _readings(connection, pks, year * 10 + 1, s.period_key(as_of))
+                spent = _spent(connection, pks, year * 10 + 1, s.period_key(as_of))
+                last = _last_year(connection, [p for _, p in chunk], year - 1)
+                for pk, project in chunk:
+                    actuals: dict[str, Reading] = {}
+                    for indicator in project.indicators:
+                        combined = combine(indicator.aggregate, readings[pk].get(indicator.id, []))
+                        if combined is not None:
+                            actuals[indicator.id] = combined
+                    yield Progress(
+                        project=project,
+                        as_of=as_of,
+                        actuals=actuals,
+                        spent=spent.get(pk, Decimal(0)),
+                        last_year=last.get(project.id, {}),
+                    )
+
+    def find_project(self, key: str, year: int | None = None) -> Project:
+        """A project by id or exact name, in ``year`` or else its latest year; unknown → closest matches."""
+        p = s.projects
+        with self.engine.connect() as connection:
+            query = sa.select(p.c.id, p.c.year).where(sa.or_(p.c.code == key, p.c.name == key))
+            rows = list(connection.execute(query.order_by(p.c.year.desc())))
+            chosen = [r for r in rows if year is None or r.year == year]
+            if not chosen:
+                if rows:
+                    years = ", ".join(sorted({str(r.year) for r in rows}))
+                    raise ProblemsFound([Problem(key, f"project {key} has no goals for {year} (it has {years})")])
+                names = list(connection.execute(sa.select(p.c.code, p.c.name).distinct()))
+                candidates = [r.code for r in names] + [r.name for r in names]
+                matches = difflib.get_close_matches(key, candidates, n=3, cutoff=0.4)
+                hint = f"; closest: {', '.join(matches)}" if matches else ""
+                raise ProblemsFound([Problem(key, f"no project with this id or name{hint}")])
+            pk = chosen[0].id
+            return goals._read(connection, [pk])[pk].project
+
+    def history(self, project: Project, indicator: str | None = None) -> list[HistoryEntry]:
+        """Every version recorded for the project's indicators (or one), and its spending, oldest first."""
+        a, i, p, sp = s.actuals, s.indicators, s.projects, s.spending
+        with self.engine.connect() as connection:
+            pk = _project_pk(connection, project)
+            query = (
+                sa.select(a, i.c.code, i.c.name)
+                .join(i, i.c.id == a.c.indicator_id)
+                .where(i.c.project_id == pk)
+                .order_by(i.c.position, a.c.period, a.c.id)
+            )
+            if indicator is not None:
+                query = query.where(i.c.code == indicator)
+            entries = [
+                HistoryEntry(
+                    project.id,
+                    r.code,
+                    r.name,
+                    s.period_of(r.period),
+                    r.text,
+                    r.note,
+                    r.recorded_by,
+                    r.recorded_at,
+                    bool(r.current),
+                )
+                for r in connection.execute(query)
+            ]
+            if indicator is None:
+                query = sa.select(sp).where(sp.c.project_id == pk).order_by(sp.c.period, sp.c.id)
+                entries.extend(
+                    HistoryEntry(
+                        project.id,
+                        None,
+                        "资金执行",
+                        s.period_of(r.period),
+                        recording.money_text(r.amount),
+                        r.note,
+                        r.recorded_by,
+                        r.recorded_at,
+                        bool(r.current),
+                    )
+                    for r in connection.execute(query)
+                )
+            del p
+            return entries
+
+    def actuals(self, project: Project, as_of: Quarter) -> ActualsView:
+        """Quarterly values and the year to date of each indicator, and the money spent."""
+        a, i, sp = s.actuals, s.indicators, s.spending
+        low, high = project.year * 10 + 1, s.period_key(as_of)
+        with self.engine.connect() as connection:
+            pk = _project_pk(connection, project)
+            codes = {r.code: r.id for r in connection.execute(sa.select(i.c.id, i.c.code).where(i.c.project_id == pk))}
+            by_indicator: dict[int, dict[Quarter, Reading]] = defaultdict(dict)
+            query = (
+                sa.select(a)
+                .join(i, i.c.id == a.c.indicator_id)
+                .where(i.c.project_id == pk, a.c.current, a.c.period.between(low, high))
+            )
+            for row in connection.execute(query.order_by(a.c.period)):
+                by_indicator[row.indicator_id][s.period_of(row.period)] = reading_from_row(row._mapping)
+            spending: dict[Quarter, Decimal] = {}
+            query = sa.select(sp.c.period, sp.c.amount).where(
+                sp.c.project_id == pk, sp.c.current, sp.c.period.between(low, high)
+            )
+            for row in connection.execute(query.order_by(sp.c.period)):
+                spending[s.period_of(row.period)] = row.amount
+        rows = []
+        for indicator in project.indicators:
+            quarters = by_indicator.get(codes[indicator.id], {})
+            rows.append(
+                IndicatorActuals(
+                    codes[indicator.id], indicator, quarters, combine(indicator.aggregate, list(quarters.values()))
+                )
+            )
+        return ActualsView(project, as_of, tuple(rows), spending, sum(spending.values(), Decimal(0)))
+
+
+def _date(value: Any) -> pendulum.Date:
+    if isinstance(value, str):
+        return pendulum.Date.fromisoformat(value)
+    return pendulum.date(value.year, value.month, value.day)
+
+
+def _project_pk(connection: sa.Connection, project: Project) -> int:
+    p = s.projects
+    pk = connection.execute(sa.select(p.c.id).where(p.c.code == project.id, p.c.year == project.year)).scalar_one()
+    return int(pk)
+
+
+def _check_all(rows: Sequence[Row], check: Any, problems: list[Problem]) -> list[Any]:
+    entries: list[Any] = []
+    first_seen: dict[tuple[int, int], str] = {}
+    for row in rows:
+        result = check(row.cells)
+        if isinstance(result, list):
+            for fault in result:
+                where = f"{row.where}, column {fault.column}" if row.where else fault.column
+                problems.append(Problem(where, f"{fault.text!r}: {fault.reason}"))
+            continue
+        key = (getattr(result, "indicator_pk", None) or result.project_pk, result.period)
+        if key in first_seen:
+            column = "indicator" if hasattr(result, "indicator_pk") else "project"
+            where = f"{row.where}, column {column}" if row.where else column
+            text = row.cells.get(column, "")
+            problems.append(
+                Problem(where, f"{text!r}: {s.period_of(result.period)} is already given in {first_seen[key]}")
+            )
+            continue
+        first_seen[key] = row.where
+        entries.append(result)
+    return entries
+
+
+def _readings(
+    connection: sa.Connection, project_pks: Sequence[int], low: int, high: int
+) -> dict[int, dict[str, list[Reading]]]:
+    """Current readings per project and indicator code, in quarter order."""
+    a, i = s.actuals, s.indicators
+    query = (
+        sa.select(a, i.c.project_id, i.c.code)
+        .join(i, i.c.id == a.c.indicator_id)
+        .where(i.c.project_id.in_(project_pks), i.c.retired_on.is_(None), a.c.current, a.c.period.between(low, high))
+        .order_by(a.c.indicator_id, a.c.period)
+    )
+    result: dict[int, dict[str, list[Reading]]] = defaultdict(lambda: defaultdict(list))
+    for row in connection.execute(query):
+        result[row.project_id][row.code].append(reading_from_row(row._mapping))
+    return result
+
+
+def _spent(connection: sa.Connection, project_pks: Sequence[int], low: int, high: int) -> dict[int, Decimal]:
+    sp = s.spending
+    query = sa.select(sp.c.project_id, sp.c.amount).where(
+        sp.c.project_id.in_(project_pks), sp.c.current, sp.c.period.between(low, high)
+    )
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for row in connection.execute(query):
+        totals[row.project_id] += row.amount
+    return totals
+
+
+def _last_year(connection: sa.Connection, projects: Sequence[Project], year: int) -> dict[str, dict[str, Reading]]:
+    """Last year's year-end actual of each indicator, for the same project and indicator ids."""
+    p, i = s.projects, s.indicators
+    query = sa.select(p.c.id, p.c.code).where(p.c.year == year, p.c.code.in_([project.id for project in projects]))
+    pks = {row.id: row.code for row in connection.execute(query)}
+    if not pks:
+        return {}
+    aggregates = {
+        (row.project_id, row.code): Aggregate(row.aggregate)
+        for row in connection.execute(
+            sa.select(i.c.project_id, i.c.code, i.c.aggregate).where(
+                i.c.project_id.in_(list(pks)), i.c.retired_on.is_(None)
+            )
+        )
+    }
+    readings = _readings(connection, list(pks), year * 10 + 1, year * 10 + 4)
+    wanted = {project.id: {indicator.id for indicator in project.indicators} for project in projects}
+    result: dict[str, dict[str, Reading]] = {}
+    for pk, code in pks.items():
+        combined: dict[str, Reading] = {}
+        for indicator, values in readings[pk].items():
+            if indicator in wanted.get(code, ()):
+                reading = combine(aggregates[(pk, indicator)], values)
+                if reading is not None:
+                    combined[indicator] = reading
+        result[code] = combined
+    return result

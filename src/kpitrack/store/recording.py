@@ -1,0 +1,379 @@
+"""Recording the year (记录实际完成值与资金执行): checking rows against the goals and writing versions.
+
+A row names a project and an indicator by id or exact name, a quarter and a value.
+:class:`Catalog` resolves the names (and, for an unknown one, suggests the closest),
+:func:`check_actual` and :func:`check_spending` turn one row into an entry or into
+located reasons, and :func:`write_actuals` / :func:`write_spending` store entries
+as new versions: a value equal to the current one is left alone, a different one
+supersedes it in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from kpitrack.model import Indicator
+from kpitrack.periods import InvalidPeriod, Quarter
+from kpitrack.readings import GradeBands, InvalidReading, Reading, read
+from kpitrack.store import schema as s
+from kpitrack.store._rows import bulk_insert, indicator_from_row, reading_row
+from kpitrack.thresholds import format_decimal
+
+__all__ = [
+    "ActualEntry",
+    "Catalog",
+    "Fault",
+    "ProjectRef",
+    "SpendEntry",
+    "WriteSummary",
+    "check_actual",
+    "check_spending",
+    "write_actuals",
+    "write_spending",
+]
+
+
+@attrs.frozen
+class Fault:
+    """Why one cell of a row was rejected: the column, the text as written, the reason."""
+
+    column: str
+    text: str
+    reason: str
+
+
+@attrs.frozen
+class ProjectRef:
+    pk: int
+    code: str
+    name: str
+    year: int
+
+
+@attrs.frozen
+class ActualEntry:
+    """A checked value for one indicator and quarter, ready to write."""
+
+    indicator_pk: int
+    period: int
+    reading: Reading
+    note: str = ""
+
+
+@attrs.frozen
+class SpendEntry:
+    """Money spent by one project in one quarter (万元), ready to write."""
+
+    project_pk: int
+    period: int
+    amount: Decimal
+    note: str = ""
+
+
+@attrs.frozen
+class WriteSummary:
+    added: int = 0
+    superseded: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: WriteSummary) -> WriteSummary:
+        return WriteSummary(
+            self.added + other.added, self.superseded + other.superseded, self.unchanged + other.unchanged
+        )
+
+
+def _closest(key: str, candidates: Sequence[str]) -> str:
+    matches = difflib.get_close_matches(key, candidates, n=3, cutoff=0.4)
+    return f"; closest: {', '.join(matches)}" if matches else ""
+
+
+class Catalog:
+    """The projects and indicators that recorded rows may name, loaded once per import.
+
+    Indicators are built from their stored rows only when a row first names them.
+    """
+
+    def __init__(
+        self,
+        projects: Sequence[ProjectRef],
+        indicator_rows: Mapping[int, Sequence[Mapping[str, Any]]],
+        year_names: Callable[[int], Sequence[tuple[str, str]]],
+    ) -> None:
+        self._by_code: dict[tuple[str, int], ProjectRef] = {}
+        self._by_name: dict[tuple[str, int], ProjectRef] = {}
+        self._years: dict[str, set[int]] = {}
+        for ref in projects:
+            self._by_code[(ref.code, ref.year)] = ref
+            self._by_name.setdefault((ref.name, ref.year), ref)
+            self._years.setdefault(ref.code, set()).add(ref.year)
+            self._years.setdefault(ref.name, set()).add(ref.year)
+        self._rows = indicator_rows
+        self._indicators: dict[int, tuple[dict[str, tuple[int, Indicator]], dict[str, tuple[int, Indicator]]]] = {}
+        self._year_names = year_names
+        self.readings: dict[tuple[int, str], Reading] = {}  # a value text already read for an indicator
+
+    def project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
+        found = self._by_code.get((key, quarter.year)) or self._by_name.get((key, quarter.year))
+        if found is not None:
+            return found
+        years = sorted(self._years.get(key, ()))
+        if years:
+            listed = ", ".join(str(y) for y in years)
+            return Fault("period", str(quarter), f"outside the year of project {key} ({listed})")
+        names = self._year_names(quarter.year)
+        candidates = [code for code, _ in names] + [name for _, name in names]
+        return Fault("project", key, f"no project with this id or name in {quarter.year}{_closest(key, candidates)}")
+
+    def indicator(self, project: ProjectRef, key: str) -> tuple[int, Indicator] | Fault:
+        by_code, by_name = self._indicator_maps(project.pk)
+        found = by_code.get(key) or by_name.get(key)
+        if found is not None:
+            return found
+        candidates = list(by_code) + list(by_name)
+        return Fault(
+            "indicator", key, f"project {project.code} has no indicator with this id or name{_closest(key, candidates)}"
+        )
+
+    def _indicator_maps(
+        self, project_pk: int
+    ) -> tuple[dict[str, tuple[int, Indicator]], dict[str, tuple[int, Indicator]]]:
+        maps = self._indicators.get(project_pk)
+        if maps is None:
+            by_code: dict[str, tuple[int, Indicator]] = {}
+            by_name: dict[str, tuple[int, Indicator]] = {}
+            for row in self._rows.get(project_pk, ()):
+                entry = (row["id"], indicator_from_row(row))
+                by_code[row["code"]] = entry
+                by_name.setdefault(row["name"], entry)
+            maps = self._indicators[project_pk] = (by_code, by_name)
+        return maps
+
+
+def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Catalog:
+    """The catalog of every project whose id or name is in ``keys`` (all projects when None or many)."""
+    query = sa.select(s.projects.c.id, s.projects.c.code, s.projects.c.name, s.projects.c.year)
+    if keys is not None and len(keys) <= 400:
+        query = query.where(sa.or_(s.projects.c.code.in_(sorted(keys)), s.projects.c.name.in_(sorted(keys))))
+    refs = [ProjectRef(r.id, r.code, r.name, r.year) for r in connection.execute(query)]
+    rows: dict[int, list[dict[str, Any]]] = {}
+    wanted = {ref.pk for ref in refs}
+    indicator_query = (
+        sa.select(s.indicators)
+        .where(s.indicators.c.retired_on.is_(None))
+        .order_by(s.indicators.c.project_id, s.indicators.c.position)
+    )
+    if len(wanted) <= 400:
+        indicator_query = indicator_query.where(s.indicators.c.project_id.in_(sorted(wanted)))
+    for row in connection.execute(indicator_query):
+        if row.project_id in wanted:
+            rows.setdefault(row.project_id, []).append(dict(row._mapping))
+
+    def year_names(year: int) -> list[tuple[str, str]]:
+        query = sa.select(s.projects.c.code, s.projects.c.name).where(s.projects.c.year == year)
+        return [(r.code, r.name) for r in connection.execute(query)]
+
+    return Catalog(refs, rows, year_names)
+
+
+_period_cache: dict[str, Quarter | Fault] = {}
+
+
+def _quarter(text: str) -> Quarter | Fault:
+    found = _period_cache.get(text)
+    if found is None:
+        try:
+            found = Quarter.parse(text)
+        except InvalidPeriod as invalid:
+            found = Fault("period", text, invalid.reason)
+        if len(_period_cache) < 10_000:
+            _period_cache[text] = found
+    return found
+
+
+def check_actual(catalog: Catalog, cells: Mapping[str, str], bands: GradeBands) -> ActualEntry | list[Fault]:
+    """One actuals row (project, indicator, period, value, note) checked against the goals."""
+    faults: list[Fault] = []
+    quarter = _quarter(cells.get("period", ""))
+    if isinstance(quarter, Fault):
+        faults.append(quarter)
+        project: ProjectRef | Fault | None = None
+    else:
+        project = catalog.project(cells.get("project", "").strip(), quarter)
+        if isinstance(project, Fault):
+            faults.append(project)
+    if not isinstance(project, ProjectRef) or isinstance(quarter, Fault):
+        return faults
+    found = catalog.indicator(project, cells.get("indicator", "").strip())
+    if isinstance(found, Fault):
+        return [*faults, found]
+    indicator_pk, indicator = found
+    text = cells.get("value", "")
+    key = (indicator_pk, text)
+    reading = catalog.readings.get(key)
+    if reading is None:
+        try:
+            reading = read(indicator, text, bands)
+        except InvalidReading as invalid:
+            return [Fault("value", text, invalid.reason)]
+        if len(catalog.readings) < 100_000:
+            catalog.readings[key] = reading
+    return ActualEntry(indicator_pk, s.period_key(quarter), reading, cells.get("note", "").strip())
+
+
+_MONEY_RE = re.compile(r"^(?P<num>[-+]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:万元|万)?$")
+
+
+def read_amount(text: str) -> Decimal | str:
+    """Money spent in 万元 (``12.5`` or ``12.5万元``): the amount, or why it is not one."""
+    cleaned = unicodedata.normalize("NFKC", text).strip()
+    match = _MONEY_RE.match(cleaned)
+    if not cleaned:
+        return "the amount is empty"
+    if match is None:
+        return "expected an amount in 万元, such as 12.5"
+    try:
+        amount = Decimal(match.group("num").replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the regex admits only numbers
+        return "not a number"
+    if amount < 0:
+        return "money spent cannot be negative"
+    return amount
+
+
+def check_spending(catalog: Catalog, cells: Mapping[str, str]) -> SpendEntry | list[Fault]:
+    """One spending row (project, period, amount, note) checked against the goals."""
+    faults: list[Fault] = []
+    amount = read_amount(cells.get("amount", ""))
+    if isinstance(amount, str):
+        faults.append(Fault("amount", cells.get("amount", ""), amount))
+    quarter = _quarter(cells.get("period", ""))
+    if isinstance(quarter, Fault):
+        return [quarter, *faults]
+    project = catalog.project(cells.get("project", "").strip(), quarter)
+    if isinstance(project, Fault):
+        return [project, *faults]
+    if faults or isinstance(amount, str):
+        return faults
+    return SpendEntry(project.pk, s.period_key(quarter), amount, cells.get("note", "").strip())
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
+
+
+_ACTUAL_COLUMNS = (
+    "indicator_id",
+    "period",
+    "kind",
+    "number",
+    "unit",
+    "grade",
+    "score",
+    "done_on",
+    "text",
+    "note",
+    "recorded_by",
+    "recorded_at",
+    "current",
+)
+
+
+def _current_actuals(
+    connection: sa.Connection, entries: Sequence[ActualEntry]
+) -> dict[tuple[int, int], tuple[int, str]]:
+    a = s.actuals
+    query = sa.select(a.c.id, a.c.indicator_id, a.c.period, a.c.text).where(a.c.current)
+    if len(entries) <= 400:
+        query = query.where(a.c.indicator_id.in_(sorted({e.indicator_pk for e in entries})))
+    else:
+        query = query.where(a.c.period.in_(sorted({e.period for e in entries})))
+    return {(r.indicator_id, r.period): (r.id, r.text) for r in connection.execute(query)}
+
+
+def write_actuals(connection: sa.Connection, entries: Sequence[ActualEntry], by: str) -> WriteSummary:
+    """Store entries as new current versions, superseding different ones and skipping equal ones."""
+    if not entries:
+        return WriteSummary()
+    # The last entry for an indicator and quarter wins.
+    entries = list({(e.indicator_pk, e.period): e for e in entries}.values())
+    current = _current_actuals(connection, entries)
+    at = _now()
+    superseded: list[int] = []
+    rows: list[tuple[Any, ...]] = []
+    unchanged = 0
+    for entry in entries:
+        values = reading_row(entry.reading)
+        old = current.get((entry.indicator_pk, entry.period))
+        if old is not None:
+            if old[1] == values["text"]:
+                unchanged += 1
+                continue
+            superseded.append(old[0])
+        rows.append(
+            (
+                entry.indicator_pk,
+                entry.period,
+                values["kind"],
+                values["number"],
+                values["unit"],
+                values["grade"],
+                values["score"],
+                values["done_on"],
+                values["text"],
+                entry.note,
+                by,
+                at,
+                True,
+            )
+        )
+    _supersede(connection, s.actuals, superseded)
+    bulk_insert(connection, s.actuals, _ACTUAL_COLUMNS, rows)
+    return WriteSummary(len(rows), len(superseded), unchanged)
+
+
+def _supersede(connection: sa.Connection, table: sa.Table, ids: Sequence[int]) -> None:
+    if ids:
+        statement = sa.update(table).where(table.c.id == sa.bindparam("old_id")).values(current=False)
+        connection.execute(statement, [{"old_id": i} for i in ids])
+
+
+_SPEND_COLUMNS = ("project_id", "period", "amount", "note", "recorded_by", "recorded_at", "current")
+
+
+def write_spending(connection: sa.Connection, entries: Sequence[SpendEntry], by: str) -> WriteSummary:
+    """Store spending entries as versions, like :func:`write_actuals`."""
+    if not entries:
+        return WriteSummary()
+    entries = list({(e.project_pk, e.period): e for e in entries}.values())
+    sp = s.spending
+    query = sa.select(sp.c.id, sp.c.project_id, sp.c.period, sp.c.amount).where(sp.c.current)
+    query = query.where(sp.c.period.in_(sorted({e.period for e in entries})))
+    current = {(r.project_id, r.period): (r.id, r.amount) for r in connection.execute(query)}
+    at = _now()
+    superseded: list[int] = []
+    rows: list[tuple[Any, ...]] = []
+    unchanged = 0
+    for entry in entries:
+        old = current.get((entry.project_pk, entry.period))
+        if old is not None:
+            if old[1] == entry.amount:
+                unchanged += 1
+                continue
+            superseded.append(old[0])
+        rows.append((entry.project_pk, entry.period, entry.amount, entry.note, by, at, True))
+    _supersede(connection, sp, superseded)
+    bulk_insert(connection, sp, _SPEND_COLUMNS, rows)
+    return WriteSummary(len(rows), len(superseded), unchanged)
+
+
+def money_text(amount: Decimal) -> str:
+    return f"{format_decimal(amount)}万元"

@@ -1,0 +1,200 @@
+"""The database schema (数据库结构) of the store, as SQLAlchemy Core tables.
+
+Goals (绩效目标) are stored already parsed: each indicator keeps its target's
+kind, operator, numbers and unit in columns beside the canonical text, so later
+runs never re-parse.  Recorded values (实际完成值) and money spent (资金执行) keep
+one row per version; the ``current`` flag marks the version in force, and a
+partial unique index keeps at most one current version per indicator (or project)
+and quarter, which also makes "the current values" a cheap index scan.
+
+Quarters are stored as integers ``year * 10 + quarter`` (``20213`` is 2021Q3) so
+that "this year up to Q3" is a range and the bulk path can group on one column.
+Decimals are exact: NUMERIC on PostgreSQL, canonical decimal text on SQLite.
+The Alembic migrations in ``migrations/versions`` build exactly these tables; a
+test compares the two.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+from kpitrack.periods import Quarter
+
+__all__ = [
+    "ExactDecimal",
+    "actuals",
+    "decimal_text",
+    "fund_plans",
+    "indicators",
+    "metadata",
+    "period_key",
+    "period_of",
+    "projects",
+    "revisions",
+    "spending",
+]
+
+
+def decimal_text(value: Decimal) -> str:
+    """Plain decimal text (no exponent) that reads back to an equal Decimal."""
+    return format(value, "f")
+
+
+class ExactDecimal(sa.types.TypeDecorator[Decimal]):
+    """An exact decimal: NUMERIC on PostgreSQL, decimal text on SQLite (whose NUMERIC is a float)."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String())
+        return dialect.type_descriptor(sa.Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return decimal_text(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def period_key(quarter: Quarter) -> int:
+    """2021Q3 → 20213."""
+    return quarter.year * 10 + quarter.number
+
+
+def period_of(key: int) -> Quarter:
+    """20213 → 2021Q3."""
+    return Quarter(key // 10, key % 10)
+
+
+metadata = sa.MetaData()
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False),  # the project id of the goal file (p01)
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("unit", sa.Text, nullable=False),  # 预算单位
+    sa.Column("budget", ExactDecimal, nullable=False),  # 万元
+    sa.Column("fiscal", ExactDecimal),
+    sa.Column("other", ExactDecimal),
+    sa.Column("goal", sa.Text, nullable=False, server_default=""),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.UniqueConstraint("code", "year", name="uq_projects_code_year"),
+)
+sa.Index("ix_projects_year_name", projects.c.year, projects.c.name)
+
+# The fund-release plan (资金分配情况): one row per entry (Q1..Q4 or H1/H2), in order.
+fund_plans = sa.Table(
+    "fund_plans",
+    metadata,
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(2), nullable=False),
+    sa.Column("amount", ExactDecimal, nullable=False),
+)
+
+indicators = sa.Table(
+    "indicators",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),  # qty1, sat1 …
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("level1", sa.String(32), nullable=False),
+    sa.Column("level2", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(32), nullable=False),  # the unit actuals are recorded in
+    sa.Column("weight", ExactDecimal),
+    sa.Column("aggregate", sa.String(8), nullable=False),  # sum | latest
+    sa.Column("target_text", sa.Text, nullable=False),  # canonical str(Threshold)
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("op", sa.String(2)),
+    sa.Column("value", ExactDecimal),
+    sa.Column("upper", ExactDecimal),
+    sa.Column("target_unit", sa.String(32), nullable=False),
+    sa.Column("deadline_year", sa.Integer),
+    sa.Column("start_month", sa.Integer),
+    sa.Column("end_month", sa.Integer),
+    sa.Column("deadline_day", sa.Integer),
+    sa.Column("words", sa.Text, nullable=False),
+    sa.Column("explicit", sa.Boolean, nullable=False),
+    sa.Column("retired_on", sa.Date),  # dropped from the goal file: kept for its history
+    sa.UniqueConstraint("project_id", "code", name="uq_indicators_project_code"),
+)
+
+# Goal revisions (目标调整): every change a later goal load made, with its date.
+revisions = sa.Table(
+    "revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id", ondelete="CASCADE")),
+    sa.Column("revised_on", sa.Date, nullable=False),
+    sa.Column("field", sa.String(32), nullable=False),
+    sa.Column("old_text", sa.Text),
+    sa.Column("new_text", sa.Text),
+)
+sa.Index("ix_revisions_project", revisions.c.project_id)
+
+actuals = sa.Table(
+    "actuals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period", sa.Integer, nullable=False),  # 20213 = 2021Q3
+    sa.Column("kind", sa.String(8), nullable=False),  # number | grade | date | n/a
+    sa.Column("number", ExactDecimal),
+    sa.Column("unit", sa.String(32), nullable=False),
+    sa.Column("grade", sa.String(8)),
+    sa.Column("score", ExactDecimal),
+    sa.Column("done_on", sa.Date),
+    sa.Column("text", sa.Text, nullable=False),  # canonical str(Reading)
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_at", sa.String(32), nullable=False),  # ISO 8601, UTC
+    sa.Column("current", sa.Boolean, nullable=False),
+)
+sa.Index(
+    "ux_actuals_current",
+    actuals.c.indicator_id,
+    actuals.c.period,
+    unique=True,
+    sqlite_where=actuals.c.current,
+    postgresql_where=actuals.c.current,
+)
+sa.Index("ix_actuals_indicator", actuals.c.indicator_id, actuals.c.period)
+
+spending = sa.Table(
+    "spending",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period", sa.Integer, nullable=False),
+    sa.Column("amount", ExactDecimal, nullable=False),  # 万元
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("current", sa.Boolean, nullable=False),
+)
+sa.Index(
+    "ux_spending_current",
+    spending.c.project_id,
+    spending.c.period,
+    unique=True,
+    sqlite_where=spending.c.current,
+    postgresql_where=spending.c.current,
+)
+sa.Index("ix_spending_project", spending.c.project_id, spending.c.period)
