@@ -185,6 +185,11 @@ class Store:
 
     def progress(self, year: int, as_of: Quarter, ids: Sequence[str] | None = None) -> Iterator[Progress]:
         """Per project: current values to ``as_of`` combined (sum / latest), money spent, last year's actuals."""
+        if ids is None:  # every project: the bulk path combines in SQL and gives equal records
+            from kpitrack.store import bulk
+
+            yield from bulk.progress(self.engine, year, as_of)
+            return
         with self.engine.connect() as connection:
             found = goals.read_projects(connection, year, ids)
             for start in range(0, len(found), _CHUNK):
