@@ -51,7 +51,9 @@ def progress(engine: sa.Engine, year: int, as_of: Quarter) -> Iterator[Progress]
     with engine.connect() as connection:
         p = s.projects
         listed = connection.execute(sa.select(p.c.id, p.c.code).where(p.c.year == year).order_by(p.c.code)).all()
-        last_pks = dict(connection.execute(sa.select(p.c.code, p.c.id).where(p.c.year == year - 1)).tuples().all())
+        last_pks: dict[str, int] = {
+            code: pk for code, pk in connection.execute(sa.select(p.c.code, p.c.id).where(p.c.year == year - 1))
+        }
         for start in range(0, len(listed), CHUNK):
             chunk = listed[start : start + CHUNK]
             pks = [pk for pk, _ in chunk]

@@ -1,0 +1,138 @@
+"""The bulk path (store.bulk) gives exactly the per-project path's Progress and scores."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import sqlalchemy as sa
+
+from kpitrack import scoring
+from kpitrack.io import flat
+from kpitrack.periods import Quarter
+from kpitrack.profile import DEFAULT
+from kpitrack.readings import ReadingKind
+from kpitrack.store import Row, Store, bulk, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        opened = open_store(f"sqlite:///{tmp_path / 'bulk.db'}")
+        yield opened
+        opened.close()
+        return
+    url = os.environ.get("KPITRACK_TEST_PG_URL")
+    if not url:
+        pytest.skip("KPITRACK_TEST_PG_URL is not set")
+    schema = f"bulk_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in url else "?"
+    opened = open_store(f"{url}{separator}options=-csearch_path%3D{schema}")
+    yield opened
+    opened.close()
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
+def _rows(path: Path) -> list[Row]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [Row(f"{path.name}: row {n}", cells) for n, cells in enumerate(csv.DictReader(handle), start=2)]
+
+
+def _load_province(store: Store, folder: Path) -> None:
+    for year in (2020, 2021):
+        projects, problems = flat.load_paths([folder / f"goals-{year}.csv"])
+        assert problems == []
+        store.load_goals(projects)
+    for name in ("actuals-2020.csv", "actuals-2021.csv", "actuals-2021-corrections.csv"):
+        result = store.record_rows(_rows(folder / name), by="test", bands=DEFAULT.grade_bands)
+        assert result.problems == ()
+    result = store.record_rows((), _rows(folder / "spending-2021.csv"), by="test", bands=DEFAULT.grade_bands)
+    assert result.problems == ()
+
+
+def test_bulk_progress_and_scores_equal_the_per_project_path(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "province"
+    _generator().generate(60, 7, folder)
+    _load_province(store, folder)
+    codes = [p.id for p in store.projects(2021)]
+    assert len(codes) == 60
+
+    year_end = Quarter(2021, 4)
+    slow = list(store.progress(2021, year_end, codes))
+    fast = list(bulk.progress(store.engine, 2021, year_end))
+    # The province exercises every path: corrections, 不适用, missing values, grades, last year's values.
+    readings = [r for p in slow for r in p.actuals.values()]
+    assert {r.kind for r in readings} >= {ReadingKind.NUMBER, ReadingKind.GRADE, ReadingKind.NOT_APPLICABLE}
+    assert any(p.last_year for p in slow)
+    assert any(len(p.actuals) < len(p.project.indicators) for p in slow)
+    assert (folder / "actuals-2021-corrections.csv").read_text(encoding="utf-8").count("\n") > 1
+
+    assert [p.project.id for p in fast] == codes
+    assert fast == slow
+    for one, other in zip(slow, fast, strict=True):
+        assert scoring.evaluate(one, DEFAULT) == scoring.evaluate(other, DEFAULT)
+
+    mid_year = Quarter(2021, 2)
+    assert list(bulk.progress(store.engine, 2021, mid_year)) == list(store.progress(2021, mid_year, codes))
+    # Store.progress without ids is the bulk path.
+    assert list(store.progress(2021, mid_year)) == list(store.progress(2021, mid_year, codes))
+
+
+GOALS = """\
+项目编码,项目名称,单位,年度,年度资金总额,二级指标,三级指标,指标编码,指标值
+p01,测试项目,测试局,2021,10,数量指标,检查企业（家）,qty1,≥100家
+p01,,,,,成本指标,监管成本（万元）,cost1,≤8万元
+p01,,,,,数量指标,宣传次数（次）,qty2,≥4次
+p01,,,,,满意度指标,社会公众满意度,sat1,≥90%
+"""
+
+
+def test_bulk_sums_are_exact_beyond_six_fraction_digits_and_skip_not_applicable(store: Store, tmp_path: Path) -> None:
+    (tmp_path / "goals.csv").write_text(GOALS, encoding="utf-8")
+    projects, problems = flat.load_paths([tmp_path / "goals.csv"])
+    assert problems == []
+    store.load_goals(projects)
+    values = [
+        ("qty1", "2021Q1", "40"),
+        ("qty1", "2021Q2", "不适用"),
+        ("qty1", "2021Q3", "25"),
+        ("cost1", "2021Q1", "1.1234567"),  # seven fraction digits: summed in Python
+        ("cost1", "2021Q2", "2.0000003"),
+        ("qty2", "2021Q1", "不适用"),  # a flow with nothing measured keeps its latest value
+        ("sat1", "2021Q1", "88%"),
+        ("sat1", "2021Q3", "91.5%"),
+    ]
+    rows = [Row("", {"project": "p01", "indicator": i, "period": q, "value": v}) for i, q, v in values]
+    spending = [Row("", {"project": "p01", "period": q, "amount": a}) for q, a in (("2021Q1", "2.25"), ("2021Q2", "3"))]
+    assert store.record_rows(rows, spending, by="test", bands=DEFAULT.grade_bands).problems == ()
+
+    (fast,) = bulk.progress(store.engine, 2021, Quarter(2021, 4))
+    (slow,) = store.progress(2021, Quarter(2021, 4), ["p01"])
+    assert fast == slow
+    assert fast.actuals["qty1"].number == Decimal(65)
+    assert fast.actuals["cost1"].number == Decimal("3.1234570")
+    assert fast.actuals["qty2"].kind is ReadingKind.NOT_APPLICABLE
+    assert fast.actuals["sat1"].number == Decimal("91.5")
+    assert fast.spent == Decimal("5.25")
