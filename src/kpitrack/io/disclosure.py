@@ -105,9 +105,11 @@ def read(text: str, where: str, *, prefix: str = "p") -> tuple[list[Project], li
         problems.append(Problem(where, f"no {_TITLE} found"))
     projects: list[Project] = []
     used: set[int] = set()
+    unreadable = False
     for table in tables:
         project = _project(table, f"{prefix}{table.number:02d}", where, problems)
         if project is None:
+            unreadable = True
             continue
         entry = _match(project.name, entries, f"{where}: table {table.number}", problems)
         if entry is not None:
@@ -118,7 +120,7 @@ def read(text: str, where: str, *, prefix: str = "p") -> tuple[list[Project], li
             used.add(entry.line)
             project = _with_plan(project, entry, f"{where}:{entry.line}", problems)
         projects.append(project)
-    for entry in entries:
+    for entry in entries if not unreadable else ():  # an unreadable table would have matched one
         if entry.line not in used:
             problems.append(
                 Problem(f"{where}:{entry.line}", f"no goal table for {entry.name!r} of 第三部分 七", Severity.WARNING)
