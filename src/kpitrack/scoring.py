@@ -191,33 +191,38 @@ def score_execution(budget: Decimal, spent: Decimal, profile: Profile) -> Execut
 def _total(
     project: Project, execution: ExecutionScore, scores: tuple[IndicatorScore, ...], profile: Profile
 ) -> ProjectScore:
+    """Sum of the scores, rescaled to 100 over the weight actually in play.
+
+    Not-applicable indicators, tiers without indicators (``check`` flags those) and
+    a zero budget take their weight out of play; the total is then the sum × 100 /
+    the remaining weight, and the explanation says what was excluded.
+    """
     excluded: list[str] = []
-    excluded_weight = ZERO
-    for indicator_score in scores:
-        if indicator_score.status is Status.NOT_APPLICABLE and indicator_score.weight > 0:
-            excluded_weight += indicator_score.weight
-            excluded.append(f"{indicator_score.indicator.id} 不适用 {show(indicator_score.weight)}")
+    for item in scores:
+        if item.status is Status.NOT_APPLICABLE and item.weight > 0:
+            excluded.append(f"{item.indicator.id} 不适用 {show(item.weight)}")
     for tier, tier_weight in profile.tier_weights.items():
         if tier_weight > 0 and not project.tier(tier):
-            excluded_weight += tier_weight
             excluded.append(f"no {tier} {show(tier_weight)}")
     if execution.rate is None and execution.weight > 0:
-        excluded_weight += execution.weight
         excluded.append(f"预算执行率 {show(execution.weight)}")
-    raw = execution.score + sum((s.score for s in scores if s.status is not Status.NOT_APPLICABLE), ZERO)
-    available = profile.total_weight - excluded_weight
-    if not excluded_weight:
+    in_play = [s for s in scores if s.status is not Status.NOT_APPLICABLE]
+    raw = sum((s.score for s in in_play), ZERO)
+    available = sum((s.weight for s in in_play), ZERO)
+    if execution.rate is not None:
+        raw += execution.score
+        available += execution.weight
+    if available == HUNDRED:
         total, rescaled, explain = raw, None, f"sum {show(raw)}"
     elif available <= 0:
         total, rescaled, explain = ZERO, available, "nothing applicable to score"
     else:
         total = raw * HUNDRED / available
         rescaled = available
+        why = f"excluded: {', '.join(excluded)}" if excluded else "the weights given do not make 100"
         explain = (
-            f"sum {show(raw)} of {show(available)} (excluded: {', '.join(excluded)}) "
-            f"→ {show(raw)} × 100 / {show(available)} = {show(total)}"
+            f"sum {show(raw)} of {show(available)} ({why}) → {show(raw)} × 100 / {show(available)} = {show(total)}"
         )
-    total = min(max(total, ZERO), HUNDRED)
     return ProjectScore(project, total, profile.rating(total), execution, scores, rescaled, explain)
 
 
@@ -248,8 +253,6 @@ class _Case:
         explain: str,
         flags: tuple[str, ...] = (),
     ) -> IndicatorScore:
-        # No rule may leave [0, weight]; the clamp is a guard, the rules already keep to it.
-        score = min(max(score, ZERO), self.weight)
         return IndicatorScore(self.indicator, actual, self.weight, score, status, method, explain, flags)
 
 
