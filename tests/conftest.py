@@ -1,0 +1,133 @@
+"""Database fixtures: every store test runs on SQLite (a temporary file) and on PostgreSQL.
+
+The PostgreSQL server comes from ``KPITRACK_TEST_PG_URL`` (``scripts/test.sh`` starts a
+throwaway one); each test gets a database of its own, dropped afterwards.  Without
+the variable the PostgreSQL cases are skipped, unless ``KPITRACK_REQUIRE_PG=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kpitrack.io import load_goals
+from kpitrack.model import Project
+from kpitrack.store import Store, open_store
+
+PG_URL = os.environ.get("KPITRACK_TEST_PG_URL")
+REQUIRE_PG = os.environ.get("KPITRACK_REQUIRE_PG") == "1"
+
+# A small goal table (绩效目标表) with one indicator of every kind the recording rules care about.
+GOALS_2021 = """\
+id = "p01"
+name = "法制宣传工作经费"
+unit = "昌吉州市场监督管理局"
+year = 2021
+budget = 35
+plan = { Q2 = 10, Q3 = 15, Q4 = 10 }
+
+[[indicators]]
+id = "qty1"
+level2 = "数量指标"
+name = "印制法律法规宣传资料"
+target = "10000份"
+
+[[indicators]]
+id = "qual1"
+level2 = "质量指标"
+name = "投稿率"
+target = "≥80%"
+
+[[indicators]]
+id = "time1"
+level2 = "时效指标"
+name = "项目完成时间"
+target = "年底前"
+
+[[indicators]]
+id = "cost1"
+level2 = "成本指标"
+name = "宣传、培训活动经费"
+target = "25万元"
+
+[[indicators]]
+id = "soc1"
+level2 = "社会效益指标"
+name = "社会公众知晓率（%）"
+target = "逐年提高"
+
+[[indicators]]
+id = "sus1"
+level2 = "可持续影响指标"
+name = "持续推动社会公众了解相关政策"
+target = "长期"
+
+[[indicators]]
+id = "sat1"
+level2 = "满意度指标"
+name = "检查人员被投诉次数（次）"
+target = "≤0"
+"""
+
+
+def write_goals(folder: Path, text: str, name: str = "p01.toml") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def projects_from(folder: Path, text: str, name: str = "p01.toml") -> list[Project]:
+    projects, problems = load_goals([write_goals(folder, text, name)])
+    assert not problems, problems
+    return projects
+
+
+def _fresh_pg_database() -> Iterator[str]:
+    import psycopg
+
+    assert PG_URL is not None
+    name = f"kpitrack_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    base, _, _ = PG_URL.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kpitrack.db'}"
+        return
+    if PG_URL is None:
+        if REQUIRE_PG:
+            pytest.fail("KPITRACK_REQUIRE_PG=1 but KPITRACK_TEST_PG_URL is not set")
+        pytest.skip("no PostgreSQL server (set KPITRACK_TEST_PG_URL)")
+    yield from _fresh_pg_database()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    """An empty store, migrated."""
+    opened = open_store(db_url)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def loaded(store: Store, tmp_path: Path) -> Store:
+    """A store holding the 2021 goals of GOALS_2021."""
+    store.load_goals(projects_from(tmp_path / "goals", GOALS_2021))
+    return store
