@@ -1,0 +1,181 @@
+"""Scoring and monitoring from the command line: ``score``, ``status``, ``underperforming``, ``profile show``.
+
+``score`` fills the year-end self-evaluation (项目支出绩效自评表) of each project,
+``status`` shows the mid-year lights (双监控) at a quarter end, ``underperforming``
+lists the projects that fall short with their reasons, and ``profile show`` prints
+the rules in force.  Each reads the store (``--db``) and a profile file
+(``--profile``, default: the built-in 财预〔2020〕10号 profile).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import attrs
+
+from kpitrack import monitoring, report, scoring
+from kpitrack.cli._output import dump_json
+from kpitrack.io import profilefile
+from kpitrack.periods import InvalidPeriod, Quarter
+from kpitrack.problems import Problem, ProblemsFound
+from kpitrack.profile import DEFAULT, Profile
+from kpitrack.readings import Progress
+from kpitrack.store import open_store
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    score = subparsers.add_parser(
+        "score",
+        help="the year-end self-evaluation (自评表): each project out of 100, with its grade",
+        description="Score each project's year: budget execution, every indicator (weight, score, status, method "
+        "and the arithmetic), the total and the grade (优/良/中/差).",
+    )
+    score.add_argument("--year", type=int, required=True)
+    _common(score)
+    score.set_defaults(handler=run_score)
+
+    status = subparsers.add_parser(
+        "status",
+        help="mid-year monitoring (双监控): lights for money and indicators at a quarter end",
+        description="Per project at the cut-off: the budget light (execution against elapsed time, and against "
+        "the release plan), a light per indicator, the expected year-end value and the project light (worst).",
+    )
+    status.add_argument("--as-of", required=True, metavar="QUARTER", help="the cut-off quarter, e.g. 2021Q2")
+    _common(status)
+    status.set_defaults(handler=run_status)
+
+    under = subparsers.add_parser(
+        "underperforming",
+        help="the projects that fall short, worst first, with their reasons",
+        description="Without --as-of: year end, projects whose total is below the cut-off, with missing data, or "
+        "whose execution rate is below the floor. With --as-of: the red projects at that quarter, then yellow.",
+    )
+    under.add_argument("--year", type=int, required=True)
+    under.add_argument("--as-of", metavar="QUARTER", help="a quarter of --year for the mid-year list")
+    under.add_argument("--below", metavar="TOTAL", help="year-end cut-off (default from the profile: 80)")
+    under.add_argument("--floor", metavar="RATE", help="year-end execution floor, e.g. 0.9 (default from the profile)")
+    _common(under)
+    under.set_defaults(handler=run_underperforming)
+
+    profile = subparsers.add_parser("profile", help="the scoring profile (评分规则) in force")
+    commands = profile.add_subparsers(dest="profile_command", metavar="COMMAND", required=True)
+    show = commands.add_parser(
+        "show",
+        help="print the profile in force, with the source of each rule",
+        description="Print the profile in force in the profile-file format; each rule says where it comes from.",
+    )
+    show.add_argument("--profile", type=Path, metavar="FILE", help="a profile file over the default")
+    show.set_defaults(handler=run_profile_show)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", action="append", metavar="ID", help="only this project (repeatable)")
+    parser.add_argument("--profile", type=Path, metavar="FILE", help="a profile file over the default")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--db", metavar="URL", help="database URL (default: $KPITRACK_DB, else sqlite:///kpitrack.db)")
+
+
+# -- reading the arguments -------------------------------------------------------------
+
+
+def _profile(path: Path | None) -> Profile:
+    if path is None:
+        return DEFAULT
+    profile, problems = profilefile.load(path)
+    if profile is None:
+        raise ProblemsFound(problems)
+    return profile
+
+
+def _quarter(option: str, text: str, year: int | None = None) -> Quarter:
+    try:
+        quarter = Quarter.parse(text)
+    except InvalidPeriod as invalid:
+        raise ProblemsFound([Problem(option, f"{text!r}: {invalid.reason}")]) from None
+    if year is not None and quarter.year != year:
+        raise ProblemsFound([Problem(option, f"{text!r} is not a quarter of --year {year}")])
+    return quarter
+
+
+def _decimal(option: str, text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ProblemsFound([Problem(option, f"{text!r} is not a number")]) from None
+    if not value.is_finite():
+        raise ProblemsFound([Problem(option, f"{text!r} is not a number")])
+    return value
+
+
+def _progress(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None) -> list[Progress]:
+    """The recorded year to ``as_of`` from the store; unknown project ids are problems."""
+    with open_store(db) as store:
+        found = list(store.progress(year, as_of, ids or None))
+    if ids:
+        known = {p.project.id for p in found}
+        unknown = [Problem("--project", f"no project {key!r} with goals for {year}") for key in ids if key not in known]
+        if unknown:
+            raise ProblemsFound(unknown)
+    if not found:
+        raise ProblemsFound([Problem("--year", f"no goals for {year} in the database")])
+    return found
+
+
+# -- handlers ---------------------------------------------------------------------------
+
+
+def run_score(args: argparse.Namespace) -> int:
+    profile = _profile(args.profile)
+    scores = [scoring.evaluate(p, profile) for p in _progress(args.db, args.year, Quarter(args.year, 4), args.project)]
+    if args.format == "json":
+        dump_json([report.score_record(s) for s in scores])
+    else:
+        print(report.render_scores(scores))
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    profile = _profile(args.profile)
+    as_of = _quarter("--as-of", args.as_of)
+    statuses = [monitoring.assess(p, profile) for p in _progress(args.db, as_of.year, as_of, args.project)]
+    if args.format == "json":
+        dump_json([report.status_record(s) for s in statuses])
+    else:
+        print(report.render_statuses(statuses))
+    return 0
+
+
+def run_underperforming(args: argparse.Namespace) -> int:
+    profile = _profile(args.profile)
+    below, floor = _decimal("--below", args.below), _decimal("--floor", args.floor)
+    if below is not None:
+        profile = attrs.evolve(profile, underperforming_below=below)
+    if floor is not None:
+        profile = attrs.evolve(profile, execution_floor=floor)
+    if args.as_of:
+        as_of = _quarter("--as-of", args.as_of, args.year)
+        statuses = [monitoring.assess(p, profile) for p in _progress(args.db, args.year, as_of, args.project)]
+        listed = monitoring.underperformers_midyear(statuses)
+        heading = f"Red and yellow projects at {as_of}"
+    else:
+        progress = _progress(args.db, args.year, Quarter(args.year, 4), args.project)
+        listed = monitoring.underperformers_year_end([scoring.evaluate(p, profile) for p in progress], profile)
+        heading = (
+            f"Underperforming in {args.year} (total below {profile.underperforming_below}, missing data, "
+            f"or execution below {profile.execution_floor * 100:g}%)"
+        )
+    if args.format == "json":
+        dump_json([report.underperformer_record(u) for u in listed])
+    else:
+        print(report.render_underperformers(listed, heading))
+    return 0
+
+
+def run_profile_show(args: argparse.Namespace) -> int:
+    print(report.profile_text(_profile(args.profile)))
+    return 0
