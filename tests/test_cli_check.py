@@ -145,3 +145,14 @@ def test_import_disclosure_writes_nothing_on_error(tmp_path: Path, capsys: pytes
 def test_import_disclosure_of_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import-disclosure", str(tmp_path / "none.txt"), "--out", str(tmp_path)]) == 1
     assert f"{tmp_path / 'none.txt'}: cannot read the file: No such file or directory" in capsys.readouterr().err
+
+
+def test_check_judges_weights_by_the_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    weighted = GOOD.replace('target = "≥4次"', 'target = "≥4次"\nweight = 40')
+    (tmp_path / "a.toml").write_text(weighted, encoding="utf-8")
+    assert main(["check", str(tmp_path / "a.toml")]) == 1
+    assert "产出指标: indicator weights add up to 40, expected the tier weight 50" in capsys.readouterr().out
+    profile = tmp_path / "profile.toml"
+    profile.write_text('[scoring]\nexecution = 20\n\n[scoring.tiers]\n"产出指标" = 40\n', encoding="utf-8")
+    assert main(["check", str(tmp_path / "a.toml"), "--profile", str(profile)]) == 0
+    assert "0 errors" in capsys.readouterr().out

@@ -19,7 +19,7 @@ from tabulate import tabulate
 
 from kpitrack import checks
 from kpitrack.cli._output import dump_json, json_number, print_problems
-from kpitrack.io import disclosure, goalfile, load_goals
+from kpitrack.io import disclosure, goalfile, load_goals, profilefile
 from kpitrack.model import LEVEL1, Project
 from kpitrack.problems import Problem, ProblemsFound, Severity, has_errors
 from kpitrack.thresholds import format_decimal
@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "goals", nargs="*", type=Path, default=[Path("goals")], metavar="GOALS", help="goal files or folders (goals/)"
     )
     check.add_argument("--format", choices=("table", "json"), default="table")
+    check.add_argument(
+        "--profile", type=Path, metavar="FILE", help="a scoring profile file: its tier weights judge indicator weights"
+    )
     check.set_defaults(handler=run_check)
 
     importer = subparsers.add_parser(
@@ -51,8 +54,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_check(args: argparse.Namespace) -> int:
+    tier_weights = checks.TIER_WEIGHTS
+    if args.profile is not None:
+        profile, found = profilefile.load(args.profile)
+        if profile is None:
+            raise ProblemsFound(found)
+        tier_weights = profile.tier_weights
     projects, problems = load_goals(args.goals)
-    problems = problems + checks.validate(projects)
+    problems = problems + checks.validate(projects, tier_weights)
     if args.format == "json":
         dump_json(_payload(projects, problems))
     else:
