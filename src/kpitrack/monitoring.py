@@ -411,7 +411,12 @@ def _midyear_reasons(status: ProjectStatus) -> tuple[Reason, ...]:
                         shortfall=shortfall,
                     )
                 )
-    reasons += [Reason(i.indicator.id, i.indicator.name, f"no data: {i.explain}") for i in status.no_data]
+    if status.no_data:
+        # One line for all of them: at mid-year many graded indicators are not yet judged.
+        ids = ", ".join(i.indicator.id for i in status.no_data)
+        count = len(status.no_data)
+        detail = f"nothing usable recorded by {status.as_of} for {count} indicator{'s' * (count > 1)}: {ids}"
+        reasons.append(Reason("no data", "no data", detail))
     return tuple(reasons)
 
 

@@ -95,6 +95,7 @@ def score_record(score: ProjectScore) -> dict[str, Any]:
             "budget": _num(execution.budget),
             "spent": _num(execution.spent),
             "rate": _num(execution.rate),
+            "rate_percent": _num(None if execution.rate is None else execution.rate * 100),
             "score": _num(execution.score),
             "weight": _num(execution.weight),
             "explain": execution.explain,

@@ -23,6 +23,7 @@ from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.profile import DEFAULT, Profile
 from kpitrack.readings import Progress
+from kpitrack.scoring import show
 from kpitrack.store import open_store
 
 
@@ -166,8 +167,8 @@ def run_underperforming(args: argparse.Namespace) -> int:
         progress = _progress(args.db, args.year, Quarter(args.year, 4), args.project)
         listed = monitoring.underperformers_year_end([scoring.evaluate(p, profile) for p in progress], profile)
         heading = (
-            f"Underperforming in {args.year} (total below {profile.underperforming_below}, missing data, "
-            f"or execution below {profile.execution_floor * 100:g}%)"
+            f"Underperforming in {args.year} (total below {show(profile.underperforming_below)}, missing data, "
+            f"or execution below {show(profile.execution_floor * 100)}%)"
         )
     if args.format == "json":
         dump_json([report.underperformer_record(u) for u in listed])
