@@ -1,4 +1,4 @@
-"""Recording values and money (记录), superseding corrections, history and the year to date; on SQLite and PostgreSQL."""
+"""Recording values and money (记录), corrections, history and the year to date; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -32,7 +32,19 @@ def test_a_correction_supersedes_and_history_shows_both(
         "",
     )
     code, out, _ = run(
-        capsys, "record", "p01", "印制法律法规宣传资料", "3200份", "--period", "2021Q1", "--note", "漏报", "--by", "李明", "--db", db_url
+        capsys,
+        "record",
+        "p01",
+        "印制法律法规宣传资料",
+        "3200份",
+        "--period",
+        "2021Q1",
+        "--note",
+        "漏报",
+        "--by",
+        "李明",
+        "--db",
+        db_url,
     )
     assert (code, out) == (0, "p01/印制法律法规宣传资料 2021Q1: recorded 3200份 (supersedes the earlier value)\n")
     code, out, _ = run(capsys, "record", "p01", "qty1", "3200", "--period", "2021Q1", "--db", db_url)
@@ -87,7 +99,9 @@ def test_a_period_must_be_a_quarter_of_the_goals_year(
     assert run(capsys, "record", "p01", "qty1", "5", "--period", period, "--db", db_url) == (1, "", message + "\n")
 
 
-def test_not_applicable_grades_and_dates_are_recorded(loaded: Store, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_not_applicable_grades_and_dates_are_recorded(
+    loaded: Store, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     for indicator, value in [("qual1", "不适用"), ("sus1", "部分达成 70"), ("time1", "2021-11"), ("soc1", "达成")]:
         assert run(capsys, "record", "p01", indicator, value, "--period", "2021Q4", "--db", db_url)[0] == 0
     progress = next(loaded.progress(2021, Quarter(2021, 4)))
@@ -141,7 +155,6 @@ def test_progress_combines_flows_and_levels_up_to_the_quarter(loaded: Store, db_
 
 def test_last_year_is_the_same_projects_year_end_actual(loaded: Store, tmp_path: Path) -> None:
     from conftest import GOALS_2021, projects_from
-
     from kpitrack.profile import DEFAULT
     from kpitrack.store import Row
 

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import GOALS_2021, projects_from
 
+from conftest import GOALS_2021, projects_from
 from kpitrack.problems import ProblemsFound
 from kpitrack.store import Revision, Store, open_store
 from kpitrack.store import schema as s
@@ -29,7 +29,10 @@ def test_a_database_at_the_first_revision_opens_with_the_current_code(db_url: st
     migrate(engine, "0001")
     with engine.begin() as connection:
         connection.execute(
-            sa.text("INSERT INTO projects (code, year, name, unit, budget, goal) VALUES ('p09', 2021, '旧项目', '局', '12.5', '')")
+            sa.text(
+                "INSERT INTO projects (code, year, name, unit, budget, goal) "
+                "VALUES ('p09', 2021, '旧项目', '局', '12.5', '')"
+            )
         )
     engine.dispose()
     with open_store(db_url) as store:

@@ -1,0 +1,185 @@
+"""Importing tables of actuals and spending (CSV, XLSX) and the fill-in template; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import GOALS_2021, write_goals
+from kpitrack.cli import main
+from kpitrack.periods import Quarter
+from kpitrack.store import Store
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+ACTUALS = """\
+project,indicator,period,value,note
+p01,qty1,2021Q1,2000,
+p01,qty1,2021Q2,3000,印刷厂回单
+p01,qual1,2021Q2,85%,
+p01,sus1,2021Q2,部分达成 70,
+p01,time1,2021Q2,,
+"""
+
+
+def test_goals_load_reports_added_then_unchanged(
+    store: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    goals = write_goals(tmp_path / "goals", GOALS_2021)
+    assert run(capsys, "goals", "load", str(goals), "--db", db_url)[:2] == (
+        0,
+        "added      p01 (2021)\n1 added, 0 revised, 0 unchanged\n",
+    )
+    assert run(capsys, "goals", "load", str(goals), "--db", db_url)[1].endswith("0 added, 0 revised, 1 unchanged\n")
+    bad = write_goals(tmp_path / "bad", GOALS_2021.replace('target = "≥80%"', 'target = "≥8O%"'))
+    code, out, err = run(capsys, "goals", "load", str(bad), "--db", db_url)
+    assert code == 1 and "≥8O%" in err and out == ""
+
+
+def test_import_twice_adds_nothing_the_second_time(
+    loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "q2.csv", ACTUALS)
+    code, out, _ = run(capsys, "import", str(path), "--by", "财务科", "--db", db_url)
+    assert (code, out) == (
+        0,
+        "actuals: 4 recorded (0 superseding earlier values), 0 unchanged\n"
+        "spending: 0 recorded (0 superseding earlier values), 0 unchanged\n",
+    )
+    code, out, _ = run(capsys, "import", str(path), "--db", db_url)
+    assert out.startswith("actuals: 0 recorded (0 superseding earlier values), 4 unchanged\n")
+    assert len(loaded.history(loaded.find_project("p01"))) == 4
+    progress = next(loaded.progress(2021, Quarter(2021, 2)))
+    assert {k: str(v) for k, v in progress.actuals.items()} == {"qty1": "5000份", "qual1": "85%", "sus1": "部分达成 70"}
+
+
+def test_a_bad_import_is_rejected_whole_with_every_bad_row(
+    loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "bad.csv",
+        """\
+project,indicator,period,value,note
+p01,qty1,2021Q1,2000,fine
+p1,qty1,2021Q1,5,
+p01,qty1,2021Q2,85%,
+p01,qty1,2021Q7,5,
+p01,qty1,2022Q1,5,
+p01,qual1,2021Q3,lots,
+p01,qty9,2021Q3,5,
+p01,qty1,2021Q1,2100,
+""",
+    )
+    code, out, err = run(capsys, "import", str(path), "--db", db_url)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{path}: row 3, column project: 'p1': no project with this id or name in 2021; closest: p01",
+        f"{path}: row 4, column value: '85%': unit '%' does not fit indicator qty1, which is measured in 份",
+        f"{path}: row 5, column period: '2021Q7': expected a quarter like 2021Q3",
+        f"{path}: row 6, column period: '2022Q1': outside the year of project p01 (2021)",
+        f"{path}: row 7, column value: 'lots': expected a number in %",
+        f"{path}: row 8, column indicator: 'qty9': project p01 has no indicator with this id or name; closest: qty1",
+        f"{path}: row 9, column indicator: 'qty1': 2021Q1 is already given in {path}: row 2",
+    ]
+    assert loaded.history(loaded.find_project("p01")) == []
+
+
+def test_bad_spending_rows_and_a_bad_header_are_reported(
+    loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "spend.csv", "project,period,amount\np01,2021Q2,-3\np01,2021Q3,十万\np01,2021Q4,10\n")
+    code, _, err = run(capsys, "import", str(path), "--db", db_url)
+    assert (code, err.splitlines()) == (
+        1,
+        [
+            f"{path}: row 2, column amount: '-3': money spent cannot be negative",
+            f"{path}: row 3, column amount: '十万': expected an amount in 万元, such as 12.5",
+        ],
+    )
+    header = write(tmp_path, "odd.csv", "project,quarter,value\np01,2021Q1,3\n")
+    code, _, err = run(capsys, "import", str(header), "--db", db_url)
+    assert code == 1
+    assert err == (
+        f"{header}: row 1: header 'project, quarter, value' is neither "
+        "actuals (project, indicator, period, value, note) nor spending (project, period, amount, note)\n"
+    )
+    assert loaded.history(loaded.find_project("p01")) == []
+
+
+def test_a_dry_run_writes_nothing(
+    loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "q2.csv", ACTUALS)
+    code, out, _ = run(capsys, "import", str(path), "--dry-run", "--db", db_url)
+    assert (code, out.splitlines()[0], out.splitlines()[-1]) == (
+        0,
+        "actuals: 4 recorded (0 superseding earlier values), 0 unchanged",
+        "dry run: nothing written",
+    )
+    assert loaded.history(loaded.find_project("p01")) == []
+
+
+def test_the_template_round_trip(
+    loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = tmp_path / "2021Q3.xlsx"
+    code, out, _ = run(capsys, "template", "--period", "2021Q3", "--out", str(out_file), "--db", db_url)
+    assert (code, out) == (0, f"wrote {out_file}: 7 indicators of 1 projects for 2021Q3\n")
+
+    workbook = openpyxl.load_workbook(out_file)
+    sheet = workbook["actuals"]
+    header = [c.value for c in sheet[1]]
+    assert header == (
+        "project project_name indicator level1 level2 indicator_name target unit period value note".split()
+    )
+    rows = {row[2].value: row for row in sheet.iter_rows(min_row=2)}
+    assert [rows["qty1"][i].value for i in (0, 6, 7, 8, 9)] == ["p01", "≥10000份", "份", "2021Q3", None]
+    rows["qty1"][9].value = "4000"
+    rows["qual1"][9].value = 0.85  # typed into a cell formatted as a percentage
+    rows["qual1"][9].number_format = "0%"
+    rows["time1"][9].value = "2021-09"
+    rows["sus1"][9].value = "达成"
+    rows["sus1"][10].value = "宣传覆盖全州"
+    spending = workbook["spending"]
+    assert [c.value for c in spending[1]][:6] == [
+        "project",
+        "project_name",
+        "budget",
+        "planned_to_date",
+        "period",
+        "amount",
+    ]
+    assert spending.cell(row=2, column=4).value == 25  # Q2 10 + Q3 15
+    spending.cell(row=2, column=6).value = 14.5
+    workbook.save(out_file)
+
+    code, out, _ = run(capsys, "import", str(out_file), "--db", db_url)
+    assert (code, out) == (
+        0,
+        "actuals: 4 recorded (0 superseding earlier values), 0 unchanged\n"
+        "spending: 1 recorded (0 superseding earlier values), 0 unchanged\n",
+    )
+    progress = next(loaded.progress(2021, Quarter(2021, 3)))
+    assert {k: str(v) for k, v in progress.actuals.items()} == {
+        "qty1": "4000份",
+        "qual1": "85%",
+        "time1": "2021-09-30",
+        "sus1": "达成",
+    }
+    assert str(progress.spent) == "14.5"
+    notes = [v.note for v in loaded.history(loaded.find_project("p01"), "sus1")]
+    assert notes == ["宣传覆盖全州"]
