@@ -129,10 +129,10 @@ def test_money_is_exact_and_never_negative(loaded: Store, db_url: str, capsys: p
 
 def test_progress_combines_flows_and_levels_up_to_the_quarter(loaded: Store, db_url: str) -> None:
     from kpitrack.profile import DEFAULT
-    from kpitrack.store import Row
+    from kpitrack.store import ActualRow
 
     rows = [
-        Row(f"r{n}", {"project": "p01", "indicator": i, "period": p, "value": v})
+        ActualRow("t", n, "p01", i, p, v)
         for n, (i, p, v) in enumerate(
             [
                 ("qty1", "2021Q1", "2000"),
@@ -156,14 +156,14 @@ def test_progress_combines_flows_and_levels_up_to_the_quarter(loaded: Store, db_
 def test_last_year_is_the_same_projects_year_end_actual(loaded: Store, tmp_path: Path) -> None:
     from conftest import GOALS_2021, projects_from
     from kpitrack.profile import DEFAULT
-    from kpitrack.store import Row
+    from kpitrack.store import ActualRow
 
     loaded.load_goals(projects_from(tmp_path / "g2020", GOALS_2021.replace("year = 2021", "year = 2020")))
     rows = [
-        Row("a", {"project": "p01", "indicator": "soc1", "period": "2020Q2", "value": "部分达成"}),
-        Row("b", {"project": "p01", "indicator": "qty1", "period": "2020Q1", "value": "4000"}),
-        Row("c", {"project": "p01", "indicator": "qty1", "period": "2020Q4", "value": "5000"}),
-        Row("d", {"project": "p01", "indicator": "qty1", "period": "2021Q1", "value": "1"}),
+        ActualRow("t", 1, "p01", "soc1", "2020Q2", "部分达成"),
+        ActualRow("t", 1, "p01", "qty1", "2020Q1", "4000"),
+        ActualRow("t", 1, "p01", "qty1", "2020Q4", "5000"),
+        ActualRow("t", 1, "p01", "qty1", "2021Q1", "1"),
     ]
     assert not loaded.record_rows(rows, by="t", bands=DEFAULT.grade_bands).problems
     progress = next(loaded.progress(2021, Quarter(2021, 1)))
@@ -196,15 +196,15 @@ def _writer(db_url: str, label: int, count: int) -> str:
     return textwrap.dedent(
         f"""
         from kpitrack.profile import DEFAULT
-        from kpitrack.store import Row, open_store
+        from kpitrack.store import ActualRow, SpendingRow, open_store
         store = open_store({db_url!r})
         for n in range({count}):
             value = str({label} * 1000 + n)
-            row = Row("", {{"project": "p01", "indicator": "qty1", "period": "2021Q1", "value": value}})
+            row = ActualRow("", 0, "p01", "qty1", "2021Q1", value)
             result = store.record_rows([row], by="writer{label}", bands=DEFAULT.grade_bands)
             assert result.actuals.added == 1, result
-            row = Row("", {{"project": "p01", "period": "2021Q{label}", "amount": value}})
-            assert store.record_rows(spending_rows=[row], by="w", bands=DEFAULT.grade_bands).spending.added == 1
+            spent = SpendingRow("", 0, "p01", "2021Q{label}", value)
+            assert store.record_rows(spending_rows=[spent], by="w", bands=DEFAULT.grade_bands).spending.added == 1
         """
     )
 

@@ -66,9 +66,9 @@ def test_loading_is_idempotent_and_a_changed_target_is_a_dated_revision(store: S
 
 def test_a_dropped_indicator_is_retired_and_its_history_kept(loaded: Store, tmp_path: Path) -> None:
     from kpitrack.profile import DEFAULT
-    from kpitrack.store import Row
+    from kpitrack.store import ActualRow
 
-    row = Row("", {"project": "p01", "indicator": "sus1", "period": "2021Q1", "value": "达成"})
+    row = ActualRow("", 0, "p01", "sus1", "2021Q1", "达成")
     loaded.record_rows([row], by="t", bands=DEFAULT.grade_bands)
     shorter = GOALS_2021.split('[[indicators]]\nid = "sus1"')[0] + GOALS_2021.split('target = "长期"\n')[1]
     report = loaded.load_goals(projects_from(tmp_path / "c", shorter), today=pendulum.date(2021, 5, 1))

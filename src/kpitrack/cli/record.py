@@ -19,12 +19,12 @@ from tabulate import tabulate
 from kpitrack import checks
 from kpitrack.cli._output import dump_json, json_number
 from kpitrack.io import load_goals
-from kpitrack.io.tables import ACTUALS, ACTUALS_COLUMNS, SPENDING, SPENDING_COLUMNS, read_tables, write_template
+from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, read_tables, write_template
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound, has_errors
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import Reading
-from kpitrack.store import ImportResult, Row, WriteSummary, open_store
+from kpitrack.store import ActualRow, ImportResult, SpendingRow, WriteSummary, open_store
 from kpitrack.thresholds import format_decimal
 
 _IMPORT_HELP = f"""\
@@ -190,15 +190,9 @@ def run_goals_load(args: argparse.Namespace) -> int:
 
 def run_record(args: argparse.Namespace) -> int:
     quarter = _quarter(args.period)
-    cells = {
-        "project": args.project,
-        "indicator": args.indicator,
-        "period": str(quarter),
-        "value": args.value,
-        "note": args.note,
-    }
+    row = ActualRow("", 0, args.project.strip(), args.indicator.strip(), str(quarter), args.value, args.note)
     with open_store(args.db) as store:
-        result = _check(store.record_rows([Row("", cells)], by=_user(args.by), bands=DEFAULT.grade_bands))
+        result = _check(store.record_rows([row], by=_user(args.by), bands=DEFAULT.grade_bands))
     what = f"{args.project}/{args.indicator} {quarter}"
     if result.actuals.unchanged:
         print(f"{what}: unchanged (the same value is already recorded)")
@@ -211,9 +205,9 @@ def run_record(args: argparse.Namespace) -> int:
 
 def run_spend(args: argparse.Namespace) -> int:
     quarter = _quarter(args.period)
-    cells = {"project": args.project, "period": str(quarter), "amount": args.amount, "note": args.note}
+    row = SpendingRow("", 0, args.project.strip(), str(quarter), args.amount, args.note)
     with open_store(args.db) as store:
-        result = _check(store.record_rows(spending_rows=[Row("", cells)], by=_user(args.by), bands=DEFAULT.grade_bands))
+        result = _check(store.record_rows(spending_rows=[row], by=_user(args.by), bands=DEFAULT.grade_bands))
     what = f"{args.project} {quarter} spent"
     if result.spending.unchanged:
         print(f"{what}: unchanged (the same amount is already recorded)")
@@ -227,8 +221,8 @@ def run_import(args: argparse.Namespace) -> int:
     tables, problems = read_tables(args.file)
     if problems:
         raise ProblemsFound(problems)
-    actual_rows = [Row(r.where, r.cells) for t in tables if t.kind == ACTUALS for r in t.rows]
-    spending_rows = [Row(r.where, r.cells) for t in tables if t.kind == SPENDING for r in t.rows]
+    actual_rows = [row for table in tables for row in table.actuals]
+    spending_rows = [row for table in tables for row in table.spending]
     with open_store(args.db) as store:
         result = _check(
             store.record_rows(

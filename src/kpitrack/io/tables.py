@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem
+from kpitrack.store.recording import ActualRow, SpendingRow
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
     "SPENDING",
     "SPENDING_COLUMNS",
     "Table",
-    "TableRow",
     "read_tables",
     "write_template",
 ]
@@ -53,20 +53,20 @@ _VALUE_COLUMN = {ACTUALS: "value", SPENDING: "amount"}
 
 
 @attrs.frozen
-class TableRow:
-    """One data row: where it is (``a.csv: row 7``) and its cells by column name, as text."""
-
-    where: str
-    cells: dict[str, str]
-
-
-@attrs.frozen
 class Table:
     """The rows of one CSV file or XLSX sheet, and which kind of table it is."""
 
     kind: str
     source: str
-    rows: tuple[TableRow, ...]
+    rows: tuple[ActualRow, ...] | tuple[SpendingRow, ...]
+
+    @property
+    def actuals(self) -> tuple[ActualRow, ...]:
+        return self.rows if self.kind == ACTUALS else ()  # type: ignore[return-value]
+
+    @property
+    def spending(self) -> tuple[SpendingRow, ...]:
+        return self.rows if self.kind == SPENDING else ()  # type: ignore[return-value]
 
 
 def read_tables(path: Path) -> tuple[list[Table], list[Problem]]:
@@ -103,14 +103,17 @@ def _header_problem(where: str, header: Sequence[str]) -> Problem:
 
 
 def _table(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Table:
-    columns = [(i, name) for i, name in enumerate(header) if name]
-    value_column = _VALUE_COLUMN[kind]
-    result = []
+    wanted = ACTUALS_COLUMNS if kind == ACTUALS else SPENDING_COLUMNS
+    indexes = [header.index(name) if name in header else -1 for name in wanted]
+    value_index = indexes[wanted.index(_VALUE_COLUMN[kind])]
+    make = ActualRow if kind == ACTUALS else SpendingRow
+    result: list[Any] = []
     for number, values in rows:
-        cells = {name: (values[i].strip() if i < len(values) else "") for i, name in columns}
-        if not cells.get(value_column):
+        width = len(values)
+        if value_index >= width or not values[value_index].strip():
             continue  # not reported yet (a blank template row) or an empty line
-        result.append(TableRow(f"{source}: row {number}", cells))
+        cells = [values[i].strip() if 0 <= i < width else "" for i in indexes]
+        result.append(make(source, number, *cells))
     return Table(kind, source, tuple(result))
 
 

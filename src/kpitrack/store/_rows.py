@@ -24,6 +24,7 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "PROJECT_FIELDS",
     "bulk_insert",
+    "driver_values",
     "indicator_from_row",
     "indicator_row",
     "plan_text",
@@ -194,15 +195,30 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
+def driver_values(connection: sa.Connection, values: Sequence[Any]) -> tuple[Any, ...]:
+    """Values as the driver takes them: on SQLite decimals and dates become text, booleans 0/1."""
+    if connection.dialect.name == "sqlite":
+        return tuple(_sqlite_value(v) for v in values)
+    return tuple(values)
+
+
 def bulk_insert(
-    connection: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    connection: sa.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    ready: bool = False,
 ) -> None:
-    """Insert many rows with one driver-level ``executemany`` (values in ``columns`` order)."""
+    """Insert many rows with one driver-level ``executemany`` (values in ``columns`` order).
+
+    With ``ready`` the values are already converted by :func:`driver_values`.
+    """
     if not rows:
         return
     sqlite = connection.dialect.name == "sqlite"
     marker = "?" if sqlite else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    if sqlite:
+    if sqlite and not ready:
         rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
-    connection.exec_driver_sql(sql, [tuple(row) for row in rows])
+    connection.exec_driver_sql(sql, rows if isinstance(rows, list) else list(rows))

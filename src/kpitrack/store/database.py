@@ -27,17 +27,9 @@ from kpitrack.store import schema as s
 from kpitrack.store._rows import reading_from_row
 from kpitrack.store.engine import connect, write_transaction
 
-__all__ = ["ActualsView", "HistoryEntry", "ImportResult", "IndicatorActuals", "Row", "Store", "open_store"]
+__all__ = ["ActualsView", "HistoryEntry", "ImportResult", "IndicatorActuals", "Store", "open_store"]
 
 _CHUNK = 500
-
-
-@attrs.frozen
-class Row:
-    """One input row: where it is (``actuals.csv: row 7``) and its cells by column name."""
-
-    where: str
-    cells: Mapping[str, str]
 
 
 @attrs.frozen
@@ -149,15 +141,15 @@ class Store:
 
     def record_rows(
         self,
-        actual_rows: Sequence[Row] = (),
-        spending_rows: Sequence[Row] = (),
+        actual_rows: Sequence[recording.ActualRow] = (),
+        spending_rows: Sequence[recording.SpendingRow] = (),
         *,
         by: str,
         bands: GradeBands,
         dry_run: bool = False,
     ) -> ImportResult:
         """Check every row, then write them all in one transaction, or nothing if any row is bad."""
-        keys = {row.cells.get("project", "").strip() for row in (*actual_rows, *spending_rows)}
+        keys = {row.project for row in actual_rows} | {row.project for row in spending_rows}
         try:
             with write_transaction(self.engine, "actuals", "spending") as connection:
                 catalog = recording.load_catalog(connection, keys)
@@ -321,26 +313,28 @@ def _project_pk(connection: sa.Connection, project: Project) -> int:
     return int(pk)
 
 
-def _check_all(rows: Sequence[Row], check: Any, problems: list[Problem]) -> list[Any]:
+def _where(row: recording.ActualRow | recording.SpendingRow, column: str) -> str:
+    return f"{row.source}: row {row.number}, column {column}" if row.source else column
+
+
+def _check_all(rows: Sequence[Any], check: Any, problems: list[Problem]) -> list[Any]:
+    """Check every row; collect the faults as located problems, and a second value for one quarter too."""
     entries: list[Any] = []
-    first_seen: dict[tuple[int, int], str] = {}
+    first_seen: dict[tuple[int, int], Any] = {}
     for row in rows:
-        result = check(row.cells)
+        result = check(row)
         if isinstance(result, list):
-            for fault in result:
-                where = f"{row.where}, column {fault.column}" if row.where else fault.column
-                problems.append(Problem(where, f"{fault.text!r}: {fault.reason}"))
+            problems.extend(Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in result)
             continue
-        key = (getattr(result, "indicator_pk", None) or result.project_pk, result.period)
-        if key in first_seen:
-            column = "indicator" if hasattr(result, "indicator_pk") else "project"
-            where = f"{row.where}, column {column}" if row.where else column
-            text = row.cells.get(column, "")
-            problems.append(
-                Problem(where, f"{text!r}: {s.period_of(result.period)} is already given in {first_seen[key]}")
-            )
+        key = (result[0], result[1])  # (indicator or project, period)
+        first = first_seen.get(key)
+        if first is not None:
+            column = "indicator" if isinstance(row, recording.ActualRow) else "project"
+            where = f"{first.source}: row {first.number}" if first.source else "an earlier row"
+            message = f"{getattr(row, column)!r}: {s.period_of(result[1])} is already given in {where}"
+            problems.append(Problem(_where(row, column), message))
             continue
-        first_seen[key] = row.where
+        first_seen[key] = row
         entries.append(result)
     return entries
 

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import sqlalchemy as sa
@@ -25,21 +25,46 @@ from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
-from kpitrack.store._rows import bulk_insert, indicator_from_row, reading_row
+from kpitrack.store._rows import bulk_insert, driver_values, indicator_from_row, reading_row
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
     "ActualEntry",
+    "ActualRow",
     "Catalog",
     "Fault",
     "ProjectRef",
     "SpendEntry",
+    "SpendingRow",
     "WriteSummary",
     "check_actual",
     "check_spending",
     "write_actuals",
     "write_spending",
 ]
+
+
+class ActualRow(NamedTuple):
+    """One row of actuals as written: where it is (``source``, spreadsheet row ``number``) and its cells."""
+
+    source: str
+    number: int
+    project: str
+    indicator: str
+    period: str
+    value: str
+    note: str = ""
+
+
+class SpendingRow(NamedTuple):
+    """One row of money spent (万元) as written."""
+
+    source: str
+    number: int
+    project: str
+    period: str
+    amount: str
+    note: str = ""
 
 
 @attrs.frozen
@@ -59,8 +84,7 @@ class ProjectRef:
     year: int
 
 
-@attrs.frozen
-class ActualEntry:
+class ActualEntry(NamedTuple):
     """A checked value for one indicator and quarter, ready to write."""
 
     indicator_pk: int
@@ -69,8 +93,7 @@ class ActualEntry:
     note: str = ""
 
 
-@attrs.frozen
-class SpendEntry:
+class SpendEntry(NamedTuple):
     """Money spent by one project in one quarter (万元), ready to write."""
 
     project_pk: int
@@ -119,7 +142,31 @@ class Catalog:
         self._rows = indicator_rows
         self._indicators: dict[int, tuple[dict[str, tuple[int, Indicator]], dict[str, tuple[int, Indicator]]]] = {}
         self._year_names = year_names
-        self.readings: dict[tuple[int, str], Reading] = {}  # a value text already read for an indicator
+        self._found: dict[tuple[str, str, int], tuple[int, Indicator] | Fault] = {}
+        self._readings: dict[tuple[object, str, str], Reading] = {}
+
+    def lookup(self, project: str, indicator: str, quarter: Quarter) -> tuple[int, Indicator] | Fault:
+        """The indicator a row names, by project and indicator id or name, in the quarter's year."""
+        key = (project, indicator, quarter.year)
+        found = self._found.get(key)
+        if found is None:
+            ref = self.project(project, quarter)
+            found = ref if isinstance(ref, Fault) else self.indicator(ref, indicator)
+            self._found[key] = found
+        return found
+
+    def read(self, indicator: Indicator, text: str, bands: GradeBands) -> Reading | Fault:
+        """:func:`kpitrack.readings.read`, remembered: its result depends only on the target kind and unit."""
+        key = (indicator.target.kind, indicator.unit, text)
+        reading = self._readings.get(key)
+        if reading is None:
+            try:
+                reading = read(indicator, text, bands)
+            except InvalidReading as invalid:
+                return Fault("value", text, invalid.reason)
+            if len(self._readings) < 100_000:
+                self._readings[key] = reading
+        return reading
 
     def project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
         found = self._by_code.get((key, quarter.year)) or self._by_name.get((key, quarter.year))
@@ -199,34 +246,18 @@ def _quarter(text: str) -> Quarter | Fault:
     return found
 
 
-def check_actual(catalog: Catalog, cells: Mapping[str, str], bands: GradeBands) -> ActualEntry | list[Fault]:
-    """One actuals row (project, indicator, period, value, note) checked against the goals."""
-    faults: list[Fault] = []
-    quarter = _quarter(cells.get("period", ""))
+def check_actual(catalog: Catalog, row: ActualRow, bands: GradeBands) -> ActualEntry | list[Fault]:
+    """One actuals row checked against the goals: an entry, or the faults of its cells."""
+    quarter = _quarter(row.period)
     if isinstance(quarter, Fault):
-        faults.append(quarter)
-        project: ProjectRef | Fault | None = None
-    else:
-        project = catalog.project(cells.get("project", "").strip(), quarter)
-        if isinstance(project, Fault):
-            faults.append(project)
-    if not isinstance(project, ProjectRef) or isinstance(quarter, Fault):
-        return faults
-    found = catalog.indicator(project, cells.get("indicator", "").strip())
+        return [quarter]
+    found = catalog.lookup(row.project, row.indicator, quarter)
     if isinstance(found, Fault):
-        return [*faults, found]
-    indicator_pk, indicator = found
-    text = cells.get("value", "")
-    key = (indicator_pk, text)
-    reading = catalog.readings.get(key)
-    if reading is None:
-        try:
-            reading = read(indicator, text, bands)
-        except InvalidReading as invalid:
-            return [Fault("value", text, invalid.reason)]
-        if len(catalog.readings) < 100_000:
-            catalog.readings[key] = reading
-    return ActualEntry(indicator_pk, s.period_key(quarter), reading, cells.get("note", "").strip())
+        return [found]
+    reading = catalog.read(found[1], row.value, bands)
+    if isinstance(reading, Fault):
+        return [reading]
+    return ActualEntry(found[0], quarter.year * 10 + quarter.number, reading, row.note)
 
 
 _MONEY_RE = re.compile(r"^(?P<num>[-+]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:万元|万)?$")
@@ -249,21 +280,21 @@ def read_amount(text: str) -> Decimal | str:
     return amount
 
 
-def check_spending(catalog: Catalog, cells: Mapping[str, str]) -> SpendEntry | list[Fault]:
-    """One spending row (project, period, amount, note) checked against the goals."""
+def check_spending(catalog: Catalog, row: SpendingRow) -> SpendEntry | list[Fault]:
+    """One spending row checked against the goals."""
     faults: list[Fault] = []
-    amount = read_amount(cells.get("amount", ""))
+    amount = read_amount(row.amount)
     if isinstance(amount, str):
-        faults.append(Fault("amount", cells.get("amount", ""), amount))
-    quarter = _quarter(cells.get("period", ""))
+        faults.append(Fault("amount", row.amount, amount))
+    quarter = _quarter(row.period)
     if isinstance(quarter, Fault):
         return [quarter, *faults]
-    project = catalog.project(cells.get("project", "").strip(), quarter)
+    project = catalog.project(row.project, quarter)
     if isinstance(project, Fault):
         return [project, *faults]
     if faults or isinstance(amount, str):
         return faults
-    return SpendEntry(project.pk, s.period_key(quarter), amount, cells.get("note", "").strip())
+    return SpendEntry(project.pk, s.period_key(quarter), amount, row.note)
 
 
 def _now() -> str:
@@ -310,33 +341,24 @@ def write_actuals(connection: sa.Connection, entries: Sequence[ActualEntry], by:
     superseded: list[int] = []
     rows: list[tuple[Any, ...]] = []
     unchanged = 0
+    # A reading's column values, converted for the driver once per distinct reading.
+    columns: dict[Reading, tuple[Any, ...]] = {}
+    true = driver_values(connection, [True])[0]
     for entry in entries:
-        values = reading_row(entry.reading)
+        values = columns.get(entry.reading)
+        if values is None:
+            row = reading_row(entry.reading)
+            names = ("kind", "number", "unit", "grade", "score", "done_on", "text")
+            values = columns[entry.reading] = driver_values(connection, [row[name] for name in names])
         old = current.get((entry.indicator_pk, entry.period))
         if old is not None:
-            if old[1] == values["text"]:
+            if old[1] == values[-1]:
                 unchanged += 1
                 continue
             superseded.append(old[0])
-        rows.append(
-            (
-                entry.indicator_pk,
-                entry.period,
-                values["kind"],
-                values["number"],
-                values["unit"],
-                values["grade"],
-                values["score"],
-                values["done_on"],
-                values["text"],
-                entry.note,
-                by,
-                at,
-                True,
-            )
-        )
+        rows.append((entry.indicator_pk, entry.period, *values, entry.note, by, at, true))
     _supersede(connection, s.actuals, superseded)
-    bulk_insert(connection, s.actuals, _ACTUAL_COLUMNS, rows)
+    bulk_insert(connection, s.actuals, _ACTUAL_COLUMNS, rows, ready=True)
     return WriteSummary(len(rows), len(superseded), unchanged)
 
 
