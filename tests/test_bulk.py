@@ -19,7 +19,7 @@ from kpitrack.io import flat
 from kpitrack.periods import Quarter
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import ReadingKind
-from kpitrack.store import Row, Store, bulk, open_store
+from kpitrack.store import ActualRow, SpendingRow, Store, bulk, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,9 +55,20 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     admin.dispose()
 
 
-def _rows(path: Path) -> list[Row]:
+def _actuals(path: Path) -> list[ActualRow]:
     with path.open(encoding="utf-8", newline="") as handle:
-        return [Row(f"{path.name}: row {n}", cells) for n, cells in enumerate(csv.DictReader(handle), start=2)]
+        return [
+            ActualRow(path.name, n, c["project"], c["indicator"], c["period"], c["value"], c["note"])
+            for n, c in enumerate(csv.DictReader(handle), start=2)
+        ]
+
+
+def _spending(path: Path) -> list[SpendingRow]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            SpendingRow(path.name, n, c["project"], c["period"], c["amount"], c["note"])
+            for n, c in enumerate(csv.DictReader(handle), start=2)
+        ]
 
 
 def _load_province(store: Store, folder: Path) -> None:
@@ -66,9 +77,9 @@ def _load_province(store: Store, folder: Path) -> None:
         assert problems == []
         store.load_goals(projects)
     for name in ("actuals-2020.csv", "actuals-2021.csv", "actuals-2021-corrections.csv"):
-        result = store.record_rows(_rows(folder / name), by="test", bands=DEFAULT.grade_bands)
+        result = store.record_rows(_actuals(folder / name), by="test", bands=DEFAULT.grade_bands)
         assert result.problems == ()
-    result = store.record_rows((), _rows(folder / "spending-2021.csv"), by="test", bands=DEFAULT.grade_bands)
+    result = store.record_rows((), _spending(folder / "spending-2021.csv"), by="test", bands=DEFAULT.grade_bands)
     assert result.problems == ()
 
 
@@ -124,8 +135,8 @@ def test_bulk_sums_are_exact_beyond_six_fraction_digits_and_skip_not_applicable(
         ("sat1", "2021Q1", "88%"),
         ("sat1", "2021Q3", "91.5%"),
     ]
-    rows = [Row("", {"project": "p01", "indicator": i, "period": q, "value": v}) for i, q, v in values]
-    spending = [Row("", {"project": "p01", "period": q, "amount": a}) for q, a in (("2021Q1", "2.25"), ("2021Q2", "3"))]
+    rows = [ActualRow("test", n, "p01", i, q, v) for n, (i, q, v) in enumerate(values, start=2)]
+    spending = [SpendingRow("test", n, "p01", q, a) for n, (q, a) in enumerate((("2021Q1", "2.25"), ("2021Q2", "3")))]
     assert store.record_rows(rows, spending, by="test", bands=DEFAULT.grade_bands).problems == ()
 
     (fast,) = bulk.progress(store.engine, 2021, Quarter(2021, 4))

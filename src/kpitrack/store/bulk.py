@@ -43,6 +43,7 @@ __all__ = ["progress"]
 CHUNK = 900  # projects per round trip: keeps IN (…) under SQLite's bound-parameter limit
 _FRACTION_DIGITS = 6
 _NUMBER = "number"
+_LATEST = ("kind", "number", "unit", "grade", "score", "done_on")
 
 
 def progress(engine: sa.Engine, year: int, as_of: Quarter) -> Iterator[Progress]:
@@ -142,30 +143,31 @@ def _projects(connection: sa.Connection, pks: Sequence[int]) -> dict[int, Projec
         .order_by(i.c.project_id, i.c.position)
     )
     aggregates = {a.value: a for a in Aggregate}
-    for row in connection.execute(query):
-        target = _threshold(
-            row.kind,
-            row.op,
-            row.value,
-            row.upper,
-            row.target_unit,
-            row.deadline_year,
-            row.start_month,
-            row.end_month,
-            row.deadline_day,
-            row.words,
-            bool(row.explicit),
-        )
-        indicators[row.project_id].append(
+    rows: Sequence[Any] = connection.execute(query).all()
+    # Plain tuples, fetched at once: named access on a million rows costs more than the query.
+    for (
+        project_id,
+        code,
+        name,
+        level1,
+        level2,
+        unit,
+        weight,
+        aggregate,
+        *target_columns,
+        explicit,
+    ) in rows:
+        target = _threshold(*target_columns, bool(explicit))
+        indicators[project_id].append(
             Indicator(
-                id=row.code,
-                name=row.name,
-                level1=row.level1,
-                level2=row.level2,
+                id=code,
+                name=name,
+                level1=level1,
+                level2=level2,
                 target=target,
-                unit=row.unit,
-                weight=row.weight,
-                aggregate=aggregates[row.aggregate],
+                unit=unit,
+                weight=weight,
+                aggregate=aggregates[aggregate],
             )
         )
     result: dict[int, Project] = {}
@@ -275,19 +277,31 @@ def _combined(connection: sa.Connection, pks: Sequence[int], low: int, high: int
     )
     result: dict[int, dict[str, Reading]] = defaultdict(dict)
     readings: dict[tuple[Any, ...], Reading] = {}
-    for row in connection.execute(query):
-        if row.aggregate == Aggregate.SUM.value and row.numbers:
-            total = _exact_total(row.sum0, row.sum1, row.sum2)
+    summed = Aggregate.SUM.value
+    rows: Sequence[Any] = connection.execute(query).all()
+    for (
+        project_id,
+        code,
+        aggregate,
+        numbers,
+        number_unit,
+        whole,
+        fraction,
+        places,
+        *latest_columns,
+    ) in rows:
+        if aggregate == summed and numbers:
+            total = _exact_total(whole, fraction, places)
             if total is None:
-                total = _python_sum(connection, row.project_id, row.code, low, high)
-            reading = Reading(ReadingKind.NUMBER, number=total, unit=row.number_unit[5:])
+                total = _python_sum(connection, project_id, code, low, high)
+            reading = Reading(ReadingKind.NUMBER, number=total, unit=number_unit[5:])
         else:
-            key = (row.kind, row.number, row.unit, row.grade, row.score, row.done_on)
+            key = tuple(latest_columns)
             cached = readings.get(key)
             if cached is None:
-                cached = readings[key] = reading_from_row(row._mapping)
+                cached = readings[key] = reading_from_row(dict(zip(_LATEST, latest_columns, strict=True)))
             reading = cached
-        result[row.project_id][row.code] = reading
+        result[project_id][code] = reading
     return result
 
 

@@ -1,0 +1,126 @@
+"""Province-scale benchmark (省级规模基准): load, import, score, monitor a synthetic province on SQLite.
+
+Generates the province with ``benchmarks/generate.py`` (or reuses it), then on a fresh
+SQLite file times each stage as the real installed ``kpitrack`` command in a child
+process, and prints its wall time, rows per second and the child's peak memory
+(RSS, from ``os.wait4``).  ``score`` is also timed in-process (bulk path + scoring,
+no JSON).  A figure, not a test::
+
+    .venv/bin/python benchmarks/bench_province.py --projects 100000 --workdir bench-data
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+KPITRACK = Path(sys.executable).with_name("kpitrack")
+
+
+def _count_rows(path: Path) -> int:
+    with path.open("rb") as handle:
+        return max(sum(1 for _ in handle) - 1, 0)
+
+
+def run_stage(label: str, argv: list[str], rows: int | None, output: Path | None = None) -> float:
+    """Run one child process; print wall time, rows/s and its peak RSS."""
+    started = time.perf_counter()
+    with open(output or os.devnull, "wb") as sink:
+        child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
+        assert child.stderr is not None
+        errors = child.stderr.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - started
+    rate = f"{rows / elapsed:>12,.0f} rows/s" if rows else " " * 19
+    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    failed = "" if child.returncode == 0 else f"  EXIT {child.returncode}: {errors.decode()[-300:].strip()}"
+    print(f"{label:<34} {elapsed:>8.1f} s  {rate}  peak {peak:>7,.0f} MB{failed}", flush=True)
+    return elapsed
+
+
+def in_process_score(db: Path) -> None:
+    from kpitrack import scoring
+    from kpitrack.periods import Quarter
+    from kpitrack.profile import DEFAULT
+    from kpitrack.store import bulk, open_store
+
+    store = open_store(f"sqlite:///{db}")
+    started = time.perf_counter()
+    projects = indicators = 0
+    for progress in bulk.progress(store.engine, 2021, Quarter(2021, 4)):
+        scoring.evaluate(progress, DEFAULT)
+        projects += 1
+        indicators += len(progress.project.indicators)
+    elapsed = time.perf_counter() - started
+    store.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"{'score, in process (no JSON)':<34} {elapsed:>8.1f} s  {indicators / elapsed:>12,.0f} rows/s  "
+        f"peak {peak:>7,.0f} MB  ({projects:,} projects)",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, default=Path("bench-data"))
+    parser.add_argument("--skip", default="", help="comma-separated stages to skip: load,import,score,status,under")
+    args = parser.parse_args(argv)
+    skip = set(filter(None, args.skip.split(",")))
+    data = args.workdir / f"province-{args.projects}-seed{args.seed}"
+    if not (data / "spending-2021.csv").exists():
+        print(f"generating {args.projects:,} projects into {data} …", flush=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "generate.py"),
+                f"--projects={args.projects}",
+                f"--seed={args.seed}",
+                f"--out={data}",
+            ],
+            check=True,
+        )
+    db = args.workdir / f"province-{args.projects}.db"
+    url = f"sqlite:///{db}"
+    if "load" not in skip:
+        for leftover in args.workdir.glob(f"{db.name}*"):
+            leftover.unlink()
+    kp = [str(KPITRACK)]
+    print(f"kpitrack {KPITRACK}, database {db}, {os.cpu_count()} CPUs")
+    print(f"{'stage':<34} {'wall':>10}  {'rate':>19}  {'peak RSS':>15}")
+    if "load" not in skip:
+        for year in (2021, 2020):
+            goals = data / f"goals-{year}.csv"
+            run_stage(f"goals load {goals.name}", [*kp, "goals", "load", str(goals), "--db", url], _count_rows(goals))
+    if "import" not in skip:
+        for name in ("actuals-2020.csv", "actuals-2021.csv", "actuals-2021-corrections.csv", "spending-2021.csv"):
+            path = data / name
+            run_stage(f"import {name}", [*kp, "import", str(path), "--by", "bench", "--db", url], _count_rows(path))
+    indicators = _count_rows(data / "goals-2021.csv")
+    if "score" not in skip:
+        out = args.workdir / "score.json"
+        run_stage(
+            "score --format json", [*kp, "score", "--year", "2021", "--format", "json", "--db", url], indicators, out
+        )
+        print(f"{'':<34} ({out.stat().st_size / 1e6:,.0f} MB of JSON in {out})")
+        in_process_score(db)
+    if "status" not in skip:
+        argv_status = [*kp, "status", "--as-of", "2021Q2", "--format", "json", "--db", url]
+        run_stage("status --as-of 2021Q2", argv_status, indicators, args.workdir / "status.json")
+    if "under" not in skip:
+        argv_under = [*kp, "underperforming", "--year", "2021", "--format", "json", "--db", url]
+        run_stage("underperforming", argv_under, indicators, args.workdir / "underperforming.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
