@@ -330,9 +330,8 @@ class _Book:
             if year is not None:
                 continue
             known = years.get(project, [])
-            del self.drafts[(project, None)]
-            rows = self.indicators.pop((project, None), [])
             if len(known) != 1:
+                # Kept without a year: its other problems are still reported, and it is not loaded.
                 reason = (
                     "no year (年度) is given for it"
                     if not known
@@ -340,6 +339,8 @@ class _Book:
                 )
                 self.problems.append(Problem(draft.first_where, f"project {project}: {reason}"))
                 continue
+            del self.drafts[(project, None)]
+            rows = self.indicators.pop((project, None), [])
             target_key = (project, known[0])
             target = self.drafts[target_key]
             for field, (text, where) in draft.fields.items():
