@@ -183,3 +183,16 @@ def test_the_template_round_trip(
     assert str(progress.spent) == "14.5"
     notes = [v.note for v in loaded.history(loaded.find_project("p01"), "sus1")]
     assert notes == ["宣传覆盖全州"]
+
+
+def test_the_example_year_imports(store: Store, db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    root = Path(__file__).parent.parent
+    assert run(capsys, "goals", "load", str(root / "goals"), "--db", db_url)[0] == 0
+    for name in ("actuals-2021.csv", "spending-2021.csv"):
+        code, _, err = run(capsys, "import", str(root / "examples" / name), "--db", db_url)
+        assert (code, err) == (0, "")
+    behind = next(store.progress(2021, Quarter(2021, 4), ids=["p04"]))
+    assert str(behind.spent) == "57.5"
+    assert str(behind.actuals["qty5"]) == "10件"
+    missing = next(store.progress(2021, Quarter(2021, 4), ids=["p06"]))
+    assert "qty2" not in missing.actuals
