@@ -34,6 +34,7 @@ __all__ = [
     "Catalog",
     "Fault",
     "ProjectRef",
+    "Slot",
     "SpendEntry",
     "SpendingRow",
     "WriteSummary",
@@ -119,17 +120,30 @@ def _closest(key: str, candidates: Sequence[str]) -> str:
     return f"; closest: {', '.join(matches)}" if matches else ""
 
 
+class Slot(NamedTuple):
+    """What checking a value needs of an indicator; the full record is read only when needed."""
+
+    pk: int
+    code: str
+    name: str
+    kind: str
+    unit: str
+
+
 class Catalog:
     """The projects and indicators that recorded rows may name, loaded once per import.
 
-    Indicators are built from their stored rows only when a row first names them.
+    It holds only each indicator's key, names, target kind and unit: a value is read
+    with :func:`kpitrack.readings.read` once per distinct (kind, unit, text), and the
+    indicator's full record is fetched only then.
     """
 
     def __init__(
         self,
         projects: Sequence[ProjectRef],
-        indicator_rows: Mapping[int, Sequence[Mapping[str, Any]]],
+        slots: Mapping[int, Sequence[Slot]],
         year_names: Callable[[int], Sequence[tuple[str, str]]],
+        load_indicator: Callable[[int], Indicator],
     ) -> None:
         self._by_code: dict[tuple[str, int], ProjectRef] = {}
         self._by_name: dict[tuple[str, int], ProjectRef] = {}
@@ -139,13 +153,14 @@ class Catalog:
             self._by_name.setdefault((ref.name, ref.year), ref)
             self._years.setdefault(ref.code, set()).add(ref.year)
             self._years.setdefault(ref.name, set()).add(ref.year)
-        self._rows = indicator_rows
-        self._indicators: dict[int, tuple[dict[str, tuple[int, Indicator]], dict[str, tuple[int, Indicator]]]] = {}
+        self._slots = slots
+        self._maps: dict[int, tuple[dict[str, Slot], dict[str, Slot]]] = {}
         self._year_names = year_names
-        self._found: dict[tuple[str, str, int], tuple[int, Indicator] | Fault] = {}
-        self._readings: dict[tuple[object, str, str], Reading] = {}
+        self._load_indicator = load_indicator
+        self._found: dict[tuple[str, str, int], Slot | Fault] = {}
+        self._readings: dict[tuple[str, str, str], Reading] = {}
 
-    def lookup(self, project: str, indicator: str, quarter: Quarter) -> tuple[int, Indicator] | Fault:
+    def lookup(self, project: str, indicator: str, quarter: Quarter) -> Slot | Fault:
         """The indicator a row names, by project and indicator id or name, in the quarter's year."""
         key = (project, indicator, quarter.year)
         found = self._found.get(key)
@@ -155,13 +170,13 @@ class Catalog:
             self._found[key] = found
         return found
 
-    def read(self, indicator: Indicator, text: str, bands: GradeBands) -> Reading | Fault:
+    def read(self, slot: Slot, text: str, bands: GradeBands) -> Reading | Fault:
         """:func:`kpitrack.readings.read`, remembered: its result depends only on the target kind and unit."""
-        key = (indicator.target.kind, indicator.unit, text)
+        key = (slot.kind, slot.unit, text)
         reading = self._readings.get(key)
         if reading is None:
             try:
-                reading = read(indicator, text, bands)
+                reading = read(self._load_indicator(slot.pk), text, bands)
             except InvalidReading as invalid:
                 return Fault("value", text, invalid.reason)
             if len(self._readings) < 100_000:
@@ -180,55 +195,51 @@ class Catalog:
         candidates = [code for code, _ in names] + [name for _, name in names]
         return Fault("project", key, f"no project with this id or name in {quarter.year}{_closest(key, candidates)}")
 
-    def indicator(self, project: ProjectRef, key: str) -> tuple[int, Indicator] | Fault:
-        by_code, by_name = self._indicator_maps(project.pk)
-        found = by_code.get(key) or by_name.get(key)
+    def indicator(self, project: ProjectRef, key: str) -> Slot | Fault:
+        maps = self._maps.get(project.pk)
+        if maps is None:
+            slots = self._slots.get(project.pk, ())
+            by_name: dict[str, Slot] = {}
+            for slot in slots:
+                by_name.setdefault(slot.name, slot)
+            maps = self._maps[project.pk] = ({slot.code: slot for slot in slots}, by_name)
+        found = maps[0].get(key) or maps[1].get(key)
         if found is not None:
             return found
-        candidates = list(by_code) + list(by_name)
-        return Fault(
-            "indicator", key, f"project {project.code} has no indicator with this id or name{_closest(key, candidates)}"
-        )
-
-    def _indicator_maps(
-        self, project_pk: int
-    ) -> tuple[dict[str, tuple[int, Indicator]], dict[str, tuple[int, Indicator]]]:
-        maps = self._indicators.get(project_pk)
-        if maps is None:
-            by_code: dict[str, tuple[int, Indicator]] = {}
-            by_name: dict[str, tuple[int, Indicator]] = {}
-            for row in self._rows.get(project_pk, ()):
-                entry = (row["id"], indicator_from_row(row))
-                by_code[row["code"]] = entry
-                by_name.setdefault(row["name"], entry)
-            maps = self._indicators[project_pk] = (by_code, by_name)
-        return maps
+        candidates = list(maps[0]) + list(maps[1])
+        reason = f"project {project.code} has no indicator with this id or name{_closest(key, candidates)}"
+        return Fault("indicator", key, reason)
 
 
 def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Catalog:
     """The catalog of every project whose id or name is in ``keys`` (all projects when None or many)."""
-    query = sa.select(s.projects.c.id, s.projects.c.code, s.projects.c.name, s.projects.c.year)
+    p, i = s.projects, s.indicators
+    query = sa.select(p.c.id, p.c.code, p.c.name, p.c.year)
     if keys is not None and len(keys) <= 400:
-        query = query.where(sa.or_(s.projects.c.code.in_(sorted(keys)), s.projects.c.name.in_(sorted(keys))))
-    refs = [ProjectRef(r.id, r.code, r.name, r.year) for r in connection.execute(query)]
-    rows: dict[int, list[dict[str, Any]]] = {}
+        query = query.where(sa.or_(p.c.code.in_(sorted(keys)), p.c.name.in_(sorted(keys))))
+    refs = [ProjectRef(*row) for row in connection.execute(query)]
     wanted = {ref.pk for ref in refs}
-    indicator_query = (
-        sa.select(s.indicators)
-        .where(s.indicators.c.retired_on.is_(None))
-        .order_by(s.indicators.c.project_id, s.indicators.c.position)
+    slots: dict[int, list[Slot]] = {}
+    slot_query = (
+        sa.select(i.c.project_id, i.c.id, i.c.code, i.c.name, i.c.kind, i.c.unit)
+        .where(i.c.retired_on.is_(None))
+        .order_by(i.c.project_id, i.c.position)
     )
     if len(wanted) <= 400:
-        indicator_query = indicator_query.where(s.indicators.c.project_id.in_(sorted(wanted)))
-    for row in connection.execute(indicator_query):
-        if row.project_id in wanted:
-            rows.setdefault(row.project_id, []).append(dict(row._mapping))
+        slot_query = slot_query.where(i.c.project_id.in_(sorted(wanted)))
+    for project_pk, *rest in connection.execute(slot_query):
+        if project_pk in wanted:
+            slots.setdefault(project_pk, []).append(Slot(*rest))
 
     def year_names(year: int) -> list[tuple[str, str]]:
-        query = sa.select(s.projects.c.code, s.projects.c.name).where(s.projects.c.year == year)
+        query = sa.select(p.c.code, p.c.name).where(p.c.year == year)
         return [(r.code, r.name) for r in connection.execute(query)]
 
-    return Catalog(refs, rows, year_names)
+    def load_indicator(pk: int) -> Indicator:
+        row = connection.execute(sa.select(i).where(i.c.id == pk)).one()
+        return indicator_from_row(row._mapping)
+
+    return Catalog(refs, slots, year_names, load_indicator)
 
 
 _period_cache: dict[str, Quarter | Fault] = {}
@@ -254,10 +265,10 @@ def check_actual(catalog: Catalog, row: ActualRow, bands: GradeBands) -> ActualE
     found = catalog.lookup(row.project, row.indicator, quarter)
     if isinstance(found, Fault):
         return [found]
-    reading = catalog.read(found[1], row.value, bands)
+    reading = catalog.read(found, row.value, bands)
     if isinstance(reading, Fault):
         return [reading]
-    return ActualEntry(found[0], quarter.year * 10 + quarter.number, reading, row.note)
+    return ActualEntry(found.pk, quarter.year * 10 + quarter.number, reading, row.note)
 
 
 _MONEY_RE = re.compile(r"^(?P<num>[-+]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:万元|万)?$")
