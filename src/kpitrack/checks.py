@@ -28,10 +28,10 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from kpitrack.model import LEVEL1, LEVEL2, Indicator, Project, level1_of
-from kpitrack.problems import Problem, Severity
+from kpitrack.problems import Problem, Severity, has_errors
 from kpitrack.thresholds import MONEY_UNITS, Kind, Op, UnitFamily, format_decimal, unit_family
 
-__all__ = ["CHECKS", "REVERSE_NAME_WORDS", "TIER_WEIGHTS", "Check", "validate"]
+__all__ = ["CHECKS", "REVERSE_NAME_WORDS", "TIER_WEIGHTS", "Check", "Validation", "validate"]
 
 # Weight of each level-1 tier in the year-end self-evaluation (财预〔2020〕10号 default);
 # the scoring profile passes its own.
@@ -73,6 +73,38 @@ def validate(projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = 
     return [problem for check in checks for problem in check(projects)]
 
 
+class Validation:
+    """:func:`validate` for projects that arrive in batches, as a province streamed into the store.
+
+    :meth:`check` each batch as it comes; :attr:`problems` then lists every problem in
+    the order :func:`validate` gives for all the projects at once (check by check).
+    Duplicate project ids are found across batches (it remembers each id and where it
+    was, not the project); every other check looks at one project at a time.
+    """
+
+    def __init__(self, tier_weights: Mapping[str, Decimal] = TIER_WEIGHTS) -> None:
+        first: dict[tuple[str, int], str] = {}
+        duplicates = functools.partial(_duplicate_projects, first=first)
+        self._checks: list[Check] = [
+            *(duplicates if check is check_duplicate_projects else check for check in CHECKS),
+            functools.partial(check_weights, tier_weights=tier_weights),
+        ]
+        self._found: list[list[Problem]] = [[] for _ in self._checks]
+
+    def check(self, batch: Sequence[Project]) -> bool:
+        """Run every check on ``batch``; True if it found an error."""
+        errors = False
+        for check, found in zip(self._checks, self._found, strict=True):
+            before = len(found)
+            found.extend(check(batch))
+            errors = errors or has_errors(found[before:])
+        return errors
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [problem for found in self._found for problem in found]
+
+
 def _where(project: Project, index: int | None = None) -> str:
     base = project.source or f"project {project.id}"
     return base if index is None else f"{base}: indicators[{index}]"
@@ -84,15 +116,19 @@ def _money(value: Decimal) -> str:
 
 def check_duplicate_projects(projects: Sequence[Project]) -> Iterator[Problem]:
     """The same project id twice in one year (two files describing one project)."""
-    first: dict[tuple[str, int], Project] = {}
+    return _duplicate_projects(projects, {})
+
+
+def _duplicate_projects(projects: Sequence[Project], first: dict[tuple[str, int], str]) -> Iterator[Problem]:
+    """Duplicates of the projects already in ``first`` ((id, year) → where), which it learns the new ones into."""
     for project in projects:
         key = (project.id, project.year)
         if key in first:
             yield Problem(
-                _where(project), f"duplicate project id {project.id!r} ({project.year}), also in {_where(first[key])}"
+                _where(project), f"duplicate project id {project.id!r} ({project.year}), also in {first[key]}"
             )
         else:
-            first[key] = project
+            first[key] = _where(project)
 
 
 def check_duplicate_indicators(projects: Sequence[Project]) -> Iterator[Problem]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,17 @@ from tabulate import tabulate
 
 from kpitrack import checks
 from kpitrack.cli._output import dump_json, json_number
-from kpitrack.io import load_goals
+from kpitrack.io import GoalStream, stream_goals
 from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, read_tables, write_template
+from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound, has_errors
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import Reading
 from kpitrack.store import ActualRow, ImportResult, SpendingRow, WriteSummary, open_store
 from kpitrack.thresholds import format_decimal
+
+_CHECK_BATCH = 1000  # projects checked at a time while goals stream into the store
 
 _IMPORT_HELP = f"""\
 The file says what it holds by its header row (column order, case and extra columns do not matter):
@@ -169,14 +173,12 @@ def _check(result: ImportResult) -> ImportResult:
 
 
 def run_goals_load(args: argparse.Namespace) -> int:
-    projects, problems = load_goals(args.goals)
-    problems = problems + checks.validate(projects)
-    if has_errors(problems):
-        raise ProblemsFound(problems)
-    for problem in problems:
-        print(problem)
+    goals = stream_goals(args.goals)
+    validation = checks.Validation()
     with open_store(args.db) as store:
-        report = store.load_goals(projects)
+        report = store.load_goals(_checked(goals, validation))
+    for problem in goals.problems + validation.problems:
+        print(problem)
     for code, year in report.added:
         print(f"added      {code} ({year})")
     for revision in report.revised:
@@ -186,6 +188,24 @@ def run_goals_load(args: argparse.Namespace) -> int:
     revised = len({(r.project, r.year) for r in report.revised})
     print(f"{len(report.added)} added, {revised} revised, {len(report.unchanged)} unchanged")
     return 0
+
+
+def _checked(goals: GoalStream, validation: checks.Validation) -> Iterator[Project]:
+    """The goals' projects, validated batch by batch as the store takes them.
+
+    Once any problem is an error no more projects are handed on, but every project is
+    still built and checked, so that all problems are reported; at the end an error
+    raises :class:`ProblemsFound`, which rolls back what the store wrote of earlier batches.
+    """
+    projects = iter(goals.projects)
+    errors, looked_at = False, 0
+    while batch := list(itertools.islice(projects, _CHECK_BATCH)):
+        errors = validation.check(batch) or errors or has_errors(goals.problems[looked_at:])
+        looked_at = len(goals.problems)
+        if not errors:
+            yield from batch
+    if errors or has_errors(goals.problems[looked_at:]):
+        raise ProblemsFound(goals.problems + validation.problems)
 
 
 def run_record(args: argparse.Namespace) -> int:

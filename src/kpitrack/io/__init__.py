@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+import attrs
 
 from kpitrack.model import Project
 from kpitrack.problems import Problem
 
-__all__ = ["load_goals"]
+__all__ = ["GoalStream", "load_goals", "stream_goals"]
 
 
-def load_goals(paths: Sequence[Path]) -> tuple[list[Project], list[Problem]]:
-    """Load goals from TOML goal files, flat CSV/XLSX goal tables, or folders of them.
+@attrs.frozen
+class GoalStream:
+    """Goals (绩效目标表) read from files, built into projects one at a time as ``projects`` is consumed.
 
-    Every file is read and every problem collected before anything is returned.
+    ``problems`` holds what reading the files found, and grows while the projects are
+    built: it is complete once ``projects`` is exhausted.  Only projects without a
+    problem are yielded.
+    """
+
+    projects: Iterator[Project]
+    problems: list[Problem]
+
+
+def stream_goals(paths: Sequence[Path]) -> GoalStream:
+    """Read TOML goal files, flat CSV/XLSX goal tables, or folders of them; build the projects lazily.
+
+    Every file is read before this returns; a province's million indicator rows are
+    then turned into records project by project, so a consumer that writes them in
+    batches never holds them all.
     """
     from kpitrack.io import flat, goalfile
 
@@ -32,8 +50,15 @@ def load_goals(paths: Sequence[Path]) -> tuple[list[Project], list[Problem]]:
         else:
             toml.append(path)
     projects, problems = goalfile.load_paths(toml) if toml else ([], [])
-    if tables:
-        more, found = flat.load_paths(tables)
-        projects.extend(more)
-        problems.extend(found)
-    return projects, problems
+    from_tables = flat.read_paths(tables, problems) if tables else iter(())
+    return GoalStream(itertools.chain(projects, from_tables), problems)
+
+
+def load_goals(paths: Sequence[Path]) -> tuple[list[Project], list[Problem]]:
+    """Load goals from TOML goal files, flat CSV/XLSX goal tables, or folders of them.
+
+    Every file is read and every problem collected before anything is returned.
+    """
+    goals = stream_goals(paths)
+    projects = list(goals.projects)
+    return projects, goals.problems

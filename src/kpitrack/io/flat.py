@@ -64,6 +64,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NamedTuple
 
 import attrs
 
@@ -72,7 +73,7 @@ from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
 from kpitrack.model import Aggregate, FundPlan, Indicator, Project, normalise_level1, normalise_level2
 from kpitrack.problems import Problem
 
-__all__ = ["SUFFIXES", "load_paths", "parse_target"]
+__all__ = ["SUFFIXES", "load_paths", "parse_target", "read_paths"]
 
 SUFFIXES = frozenset({".csv", ".xlsx"})
 
@@ -158,20 +159,23 @@ class _Table:
         return f"{self.file}: {place}{column}"
 
 
-@attrs.define
-class _ProjectDraft:
-    """A project's fields as gathered from its rows, with where each came from."""
+@attrs.frozen
+class _Columns:
+    """A table whose headers have been read: which header each field is written as."""
 
-    id: str
-    year: int | None
-    fields: dict[str, tuple[str, str]] = attrs.field(factory=dict)  # field → (text, where)
-    first_where: str = ""
+    table: _Table
+    written: dict[str, str]  # field → header as written
+
+    def where(self, row: int, field: str | None = None) -> str:
+        return self.table.where(row, self.written[field] if field else None)
 
 
-@attrs.define
-class _IndicatorRow:
-    project: str
-    year: int | None
+class _IndicatorRow(NamedTuple):
+    """One indicator row as read: its cells, and where it is (formatted only for a problem).
+
+    A plain tuple, as a province holds a million and a half of them until every table is read.
+    """
+
     level1: str
     level2: str
     name: str
@@ -179,17 +183,30 @@ class _IndicatorRow:
     target: str
     weight: str
     aggregate: str
-    where: str
-    headers: dict[str, str]  # field → header as written, for located errors
+    columns: _Columns
+    number: int
+
+    def where(self, field: str | None = None) -> str:
+        return self.columns.where(self.number, field)
+
+
+@attrs.define
+class _ProjectDraft:
+    """A project's fields and indicator rows as gathered from its rows, with where each came from."""
+
+    id: str
+    year: int | None
+    first_where: str
+    fields: dict[str, tuple[str, _Columns, int]] = attrs.field(factory=dict)  # field → (text, table, row)
+    rows: list[_IndicatorRow] = attrs.field(factory=list)
 
 
 class _Book:
     """Everything read from all tables, joined into projects at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.drafts: dict[tuple[str, int | None], _ProjectDraft] = {}
-        self.indicators: dict[tuple[str, int | None], list[_IndicatorRow]] = {}
-        self.problems: list[Problem] = []
+        self.problems = problems
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -218,24 +235,29 @@ class _Book:
             self.problems.append(Problem(table.where(1), f"indicator columns need {missing} (三级指标, 指标值)"))
             return
         project_columns = [(f, columns[f]) for f in PROJECT_FIELDS if f in columns and f != "year"]
-        self._read_rows(table, columns, written, project_columns)
+        self._read_rows(_Columns(table, written), columns, project_columns)
 
     def _read_rows(
         self,
-        table: _Table,
+        sheet: _Columns,
         columns: dict[str, int],
-        written: dict[str, str],
         project_columns: list[tuple[str, int]],
     ) -> None:
+        table = sheet.table
         width = len(table.headers)
         at = columns.get
         project_at, year_at = columns["project"], at("year")
         indicator_at, target_at = at("indicator"), at("target")
         level1_at, level2_at, id_at = at("level1"), at("level2"), at("indicator_id")
         weight_at, aggregate_at = at("weight"), at("aggregate")
+        # The same few texts fill most cells of a province (level names, ids, targets):
+        # keeping one copy of each saves hundreds of megabytes until the rows are built.
+        shared: dict[str, str] = {}
+        share = shared.setdefault
         project, level1, level2 = "", "", ""
         year: int | None = None
         read_year = ""  # the year text last read, so a column of 2021s is read once
+        draft: _ProjectDraft | None = None
         for number, row in table.rows:
             if len(row) < width:
                 row = row + [""] * (width - len(row))
@@ -245,53 +267,58 @@ class _Book:
                 level1, level2 = "", ""
                 project = project_text
                 year, read_year = None, ""
+                draft = None
             if year_text and year_text != read_year:
-                year, read_year = self._year(year_text, table.where(number, written["year"])), year_text
+                year, read_year = self._year(year_text, sheet.where(number, "year")), year_text
+                draft = None
             if not project:
                 if any(cell.strip() for cell in row):
-                    self.problems.append(Problem(table.where(number, written["project"]), "no project id"))
+                    self.problems.append(Problem(sheet.where(number, "project"), "no project id"))
                 continue
-            key = (project, year)
-            draft = self.drafts.get(key)
-            if draft is None:
-                if not PROJECT_ID.match(project):
-                    self.problems.append(
-                        Problem(
-                            table.where(number, written["project"]),
-                            f"{project!r} is not a valid project id (a letter or digit, then letters, digits, _ . -)",
-                        )
-                    )
-                draft = self.drafts[key] = _ProjectDraft(project, year, first_where=table.where(number))
+            if draft is None:  # a new project or year; rows of one project usually follow each other
+                draft = self._draft(project, year, sheet, number)
             for field, position in project_columns:
-                text = row[position].strip()
-                if text:
-                    self._project_field(draft, field, text, table.where(number, written[field]))
+                cell = row[position]
+                if cell and (text := cell.strip()):
+                    self._project_field(draft, field, text, sheet, number)
             if indicator_at is None or target_at is None:
                 continue
             name, target = row[indicator_at].strip(), row[target_at].strip()
             level1_text = row[level1_at].strip() if level1_at is not None else ""
             level2_text = row[level2_at].strip() if level2_at is not None else ""
             if level2_text:
-                level1, level2 = level1_text, level2_text
+                level1, level2 = share(level1_text, level1_text), share(level2_text, level2_text)
             elif level1_text:
-                level1 = level1_text
+                level1 = share(level1_text, level1_text)
             if not name and not target:
                 continue
-            self.indicators.setdefault(key, []).append(
+            draft.rows.append(
                 _IndicatorRow(
-                    project=project,
-                    year=year,
-                    level1=level1,
-                    level2=level2,
-                    name=name,
-                    id=row[id_at].strip() if id_at is not None else "",
-                    target=target,
-                    weight=row[weight_at].strip() if weight_at is not None else "",
-                    aggregate=row[aggregate_at].strip() if aggregate_at is not None else "",
-                    where=table.where(number),
-                    headers=written,
+                    level1,
+                    level2,
+                    share(name, name),
+                    share(code, code) if id_at is not None and (code := row[id_at].strip()) else "",
+                    share(target, target),
+                    row[weight_at].strip() if weight_at is not None else "",
+                    row[aggregate_at].strip() if aggregate_at is not None else "",
+                    sheet,
+                    number,
                 )
             )
+
+    def _draft(self, project: str, year: int | None, sheet: _Columns, number: int) -> _ProjectDraft:
+        key = (project, year)
+        draft = self.drafts.get(key)
+        if draft is None:
+            if not PROJECT_ID.match(project):
+                self.problems.append(
+                    Problem(
+                        sheet.where(number, "project"),
+                        f"{project!r} is not a valid project id (a letter or digit, then letters, digits, _ . -)",
+                    )
+                )
+            draft = self.drafts[key] = _ProjectDraft(project, year, sheet.where(number))
+        return draft
 
     def _year(self, text: str, where: str) -> int | None:
         match = _YEAR_RE.match(text)
@@ -300,25 +327,29 @@ class _Book:
             return None
         return int(match.group("year"))
 
-    def _project_field(self, draft: _ProjectDraft, field: str, text: str, where: str) -> None:
+    def _project_field(self, draft: _ProjectDraft, field: str, text: str, sheet: _Columns, number: int) -> None:
         known = draft.fields.get(field)
         if known is None:
-            draft.fields[field] = (text, where)
+            draft.fields[field] = (text, sheet, number)
         elif known[0] != text and not _same_amount(known[0], text):
+            first = known[1].where(known[2], field)
             self.problems.append(
-                Problem(where, f"project {draft.id}: {text!r} differs from {known[0]!r} given at {known[1]}")
+                Problem(
+                    sheet.where(number, field),
+                    f"project {draft.id}: {text!r} differs from {known[0]!r} given at {first}",
+                )
             )
 
     # -- joining ---------------------------------------------------------------------------
 
-    def finish(self) -> list[Project]:
+    def projects(self) -> Iterator[Project]:
+        """Build the projects one at a time, dropping each one's rows once it is built."""
         self._resolve_years()
-        projects: list[Project] = []
-        for key, draft in self.drafts.items():
-            project = self._project(draft, self.indicators.get(key, []))
+        drafts, self.drafts = self.drafts, {}
+        for key in list(drafts):
+            project = self._project(drafts.pop(key))
             if project is not None:
-                projects.append(project)
-        return projects
+                yield project
 
     def _resolve_years(self) -> None:
         """Indicator rows without a year join the project row that has one."""
@@ -340,14 +371,12 @@ class _Book:
                 self.problems.append(Problem(draft.first_where, f"project {project}: {reason}"))
                 continue
             del self.drafts[(project, None)]
-            rows = self.indicators.pop((project, None), [])
-            target_key = (project, known[0])
-            target = self.drafts[target_key]
-            for field, (text, where) in draft.fields.items():
-                self._project_field(target, field, text, where)
-            self.indicators.setdefault(target_key, []).extend(rows)
+            target = self.drafts[(project, known[0])]
+            for field, (text, sheet, number) in draft.fields.items():
+                self._project_field(target, field, text, sheet, number)
+            target.rows.extend(draft.rows)
 
-    def _project(self, draft: _ProjectDraft, rows: list[_IndicatorRow]) -> Project | None:
+    def _project(self, draft: _ProjectDraft) -> Project | None:
         before = len(self.problems)
         fields = draft.fields
         for required, header in (("name", "项目名称"), ("unit", "单位"), ("budget", "年度资金总额")):
@@ -357,7 +386,7 @@ class _Book:
         fiscal = self._money(fields, "fiscal")
         other = self._money(fields, "other")
         plan = FundPlan(tuple((key, amount) for key in PLAN_KEYS if (amount := self._money(fields, key)) is not None))
-        indicators = self._indicators(draft.id, rows)
+        indicators = self._indicators(draft.rows)
         if len(self.problems) > before or budget is None or draft.year is None:
             return None
         return Project(
@@ -374,77 +403,92 @@ class _Book:
             source=draft.first_where,
         )
 
-    def _money(self, fields: dict[str, tuple[str, str]], field: str) -> Decimal | None:
+    def _money(self, fields: dict[str, tuple[str, _Columns, int]], field: str) -> Decimal | None:
         if field not in fields:
             return None
-        text, where = fields[field]
+        text, sheet, number = fields[field]
         amount = _amount(text)
         if amount is None:
+            where = sheet.where(number, field)
             self.problems.append(Problem(where, f"cannot read amount {text!r}: expected 万元 such as 35 or 12.5"))
         return amount
 
-    def _indicators(self, project: str, rows: list[_IndicatorRow]) -> tuple[Indicator, ...]:
+    def _indicators(self, rows: list[_IndicatorRow]) -> tuple[Indicator, ...]:
         indicators: list[Indicator] = []
-        create = Indicator.create
         for position, row in enumerate(rows, start=1):
-            ok = True
-            headers = row.headers
-            if not row.name:
-                self.problems.append(Problem(f"{row.where}, column {headers['indicator']}", "no indicator name"))
-                ok = False
-            if not row.level2:
-                self.problems.append(Problem(row.where, f"indicator {row.name!r} has no level 2 (二级指标)"))
-                ok = False
-            if row.id and not INDICATOR_ID.match(row.id):
-                self.problems.append(
-                    Problem(
-                        f"{row.where}, column {headers['indicator_id']}",
-                        f"{row.id!r} is not a valid indicator id (a letter, then letters, digits, _ . -)",
-                    )
-                )
-                ok = False
-            level2 = _level2(row.level2)
             try:
-                target = parse_target(row.target, level2)
-            except thresholds.InvalidThreshold as invalid:
-                self.problems.append(Problem(f"{row.where}, column {headers['target']}", str(invalid)))
-                ok = False
-            weight: Decimal | None = None
-            if row.weight:
-                weight = _amount(row.weight)
-                if weight is None:
-                    self.problems.append(
-                        Problem(
-                            f"{row.where}, column {headers['weight']}",
-                            f"cannot read weight {row.weight!r}: expected a number of points",
-                        )
+                indicators.append(
+                    _indicator(
+                        row.id or f"I{position:02d}",
+                        row.name,
+                        row.level1,
+                        row.level2,
+                        row.target,
+                        row.weight,
+                        row.aggregate,
                     )
-                    ok = False
-            aggregate: Aggregate | None = None
-            if row.aggregate:
-                aggregate = _AGGREGATES.get(row.aggregate.lower())
-                if aggregate is None:
-                    self.problems.append(
-                        Problem(
-                            f"{row.where}, column {headers['aggregate']}",
-                            f"cannot read aggregate {row.aggregate!r}: expected sum (累计) or latest (最新)",
-                        )
-                    )
-                    ok = False
-            if not ok:
-                continue
-            indicators.append(
-                create(
-                    id=row.id or f"I{position:02d}",
-                    name=row.name,
-                    level1=_level1(row.level1) if row.level1 else None,
-                    level2=level2,
-                    target=target,
-                    weight=weight,
-                    aggregate=aggregate,
                 )
-            )
+            except _BadRow:
+                self.problems.extend(_row_problems(row))
         return tuple(indicators)
+
+
+class _BadRow(Exception):
+    """An indicator row with a problem: :func:`_row_problems` says which, located."""
+
+
+@functools.lru_cache(maxsize=65536)
+def _indicator(id: str, name: str, level1: str, level2: str, target: str, weight: str, aggregate: str) -> Indicator:
+    """The indicator of one row's cells, built once per distinct cells.
+
+    A province repeats the same indicators (same id, name and target) across thousands
+    of projects; the records are frozen, so equal rows share one.  A bad row raises
+    :class:`_BadRow`, and :func:`_row_problems` then says what is wrong with it.
+    """
+    if not name or not level2 or (id and not INDICATOR_ID.match(id)):
+        raise _BadRow
+    normalised = _level2(level2)
+    try:
+        threshold = parse_target(target, normalised)
+    except thresholds.InvalidThreshold:
+        raise _BadRow from None
+    points = _amount(weight) if weight else None
+    how = _AGGREGATES.get(aggregate.lower()) if aggregate else None
+    if (weight and points is None) or (aggregate and how is None):
+        raise _BadRow
+    return Indicator.create(
+        id=id,
+        name=name,
+        level1=_level1(level1) if level1 else None,
+        level2=normalised,
+        target=threshold,
+        weight=points,
+        aggregate=how,
+    )
+
+
+def _row_problems(row: _IndicatorRow) -> Iterator[Problem]:
+    """Every problem of a bad indicator row, located at its column."""
+    if not row.name:
+        yield Problem(row.where("indicator"), "no indicator name")
+    if not row.level2:
+        yield Problem(row.where(), f"indicator {row.name!r} has no level 2 (二级指标)")
+    if row.id and not INDICATOR_ID.match(row.id):
+        yield Problem(
+            row.where("indicator_id"),
+            f"{row.id!r} is not a valid indicator id (a letter, then letters, digits, _ . -)",
+        )
+    try:
+        parse_target(row.target, _level2(row.level2))
+    except thresholds.InvalidThreshold as invalid:
+        yield Problem(row.where("target"), str(invalid))
+    if row.weight and _amount(row.weight) is None:
+        yield Problem(row.where("weight"), f"cannot read weight {row.weight!r}: expected a number of points")
+    if row.aggregate and _AGGREGATES.get(row.aggregate.lower()) is None:
+        yield Problem(
+            row.where("aggregate"),
+            f"cannot read aggregate {row.aggregate!r}: expected sum (累计) or latest (最新)",
+        )
 
 
 def _amount(text: str) -> Decimal | None:
@@ -537,15 +581,23 @@ def _read_file(book: _Book, path: Path) -> None:
         book.problems.append(Problem(str(path), f"cannot read the file: {error}"))
 
 
-def load_paths(paths: Sequence[Path]) -> tuple[list[Project], list[Problem]]:
-    """Read flat goal tables (files or folders of ``.csv``/``.xlsx``) into projects.
+def read_paths(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Project]:
+    """Read flat goal tables (files or folders of ``.csv``/``.xlsx``); build their projects lazily.
 
-    Returns the projects that were read without a problem and every problem found.
-    Project-level rules (weights, plans, duplicate ids) are left to
-    :func:`kpitrack.checks.validate`, which runs on goals of every format.
+    Every file is read before this returns, and its problems appended to ``problems``;
+    the projects are built one at a time as the iterator is consumed (so a province
+    need not be held as records all at once), each appending its own problems.  Only
+    projects without a problem are yielded.  Project-level rules (weights, plans,
+    duplicate ids) are left to :mod:`kpitrack.checks`, which runs on goals of every format.
     """
-    book = _Book()
-    for path in _files(paths, book.problems):
+    book = _Book(problems)
+    for path in _files(paths, problems):
         _read_file(book, path)
-    projects = book.finish()
-    return projects, book.problems
+    return book.projects()
+
+
+def load_paths(paths: Sequence[Path]) -> tuple[list[Project], list[Problem]]:
+    """Read flat goal tables into projects: the projects read without a problem, and every problem found."""
+    problems: list[Problem] = []
+    projects = list(read_paths(paths, problems))
+    return projects, problems

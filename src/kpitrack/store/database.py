@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -104,8 +104,12 @@ class Store:
 
     # -- goals ---------------------------------------------------------------
 
-    def load_goals(self, projects: Sequence[Project], today: pendulum.Date | None = None) -> goals.LoadReport:
-        """Add or revise goals (idempotent): a changed indicator becomes a dated revision."""
+    def load_goals(self, projects: Iterable[Project], today: pendulum.Date | None = None) -> goals.LoadReport:
+        """Add or revise goals (idempotent): a changed indicator becomes a dated revision.
+
+        All or nothing: ``projects`` may be a stream that raises (say, :class:`ProblemsFound`
+        once it has seen every project), and then nothing of the load is kept.
+        """
         with write_transaction(self.engine, "projects", "fund_plans", "indicators", "revisions") as connection:
             return goals.load(connection, projects, today or pendulum.today().date())
 

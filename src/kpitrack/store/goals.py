@@ -9,8 +9,9 @@ values keep their history.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -18,18 +19,21 @@ import attrs
 import pendulum
 import sqlalchemy as sa
 
-from kpitrack.model import FundPlan, Project
+from kpitrack.model import FundPlan, Indicator, Project
 from kpitrack.store import schema as s
 from kpitrack.store._rows import (
     INDICATOR_COLUMNS,
     REVISED_FIELDS,
     bulk_insert,
+    driver_values,
     indicator_fields,
     indicator_from_row,
     indicator_row,
     project_fields,
     to_date,
 )
+from kpitrack.store.schema import decimal_text
+from kpitrack.thresholds import Threshold
 
 __all__ = ["LoadReport", "Revision", "load", "read_projects"]
 
@@ -67,6 +71,12 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[start : start + _CHUNK]
 
 
+def _batches(projects: Iterable[Project]) -> Iterator[list[Project]]:
+    iterator = iter(projects)
+    while batch := list(itertools.islice(iterator, _CHUNK)):
+        yield batch
+
+
 def _project_values(project: Project) -> dict[str, Any]:
     return {
         "code": project.id,
@@ -83,53 +93,151 @@ def _project_values(project: Project) -> dict[str, Any]:
 
 
 _PROJECT_COLUMNS = ("code", "year", "name", "unit", "budget", "fiscal", "other", "goal", "start_date", "end_date")
-_INDICATOR_INSERT = ("project_id", "position", *INDICATOR_COLUMNS)
+_PLAN_COLUMNS = ("project_id", "position", "key", "amount")
+# An indicator's row: its own fields, then its target's (the same for every indicator
+# with that target, so converted once per distinct target).
+_OWN_COLUMNS = ("code", "name", "level1", "level2", "unit", "weight", "aggregate")
+_TARGET_COLUMNS = tuple(c for c in INDICATOR_COLUMNS if c not in _OWN_COLUMNS)
+_INDICATOR_INSERT = ("project_id", "position", *_OWN_COLUMNS, *_TARGET_COLUMNS)
 
 
-def load(connection: sa.Connection, projects: Sequence[Project], today: pendulum.Date) -> LoadReport:
-    """Add new projects, revise changed ones, leave the others alone; inside the caller's transaction."""
-    years = sorted({p.year for p in projects})
-    existing: dict[tuple[str, int], int] = {}
-    for row in connection.execute(
-        sa.select(s.projects.c.id, s.projects.c.code, s.projects.c.year).where(s.projects.c.year.in_(years))
-    ):
-        existing[(row.code, row.year)] = row.id
-    new = [p for p in projects if (p.id, p.year) not in existing]
-    old = [p for p in projects if (p.id, p.year) in existing]
-    if new:
-        bulk_insert(
-            connection,
-            s.projects,
-            _PROJECT_COLUMNS,
-            [tuple(_project_values(p)[c] for c in _PROJECT_COLUMNS) for p in new],
-        )
-        wanted = {(p.id, p.year) for p in new}
-        for row in connection.execute(
-            sa.select(s.projects.c.id, s.projects.c.code, s.projects.c.year).where(s.projects.c.year.in_(years))
-        ):
-            if (row.code, row.year) in wanted:
-                existing[(row.code, row.year)] = row.id
-        plan_rows: list[tuple[Any, ...]] = []
-        indicator_rows: list[tuple[Any, ...]] = []
-        for project in new:
-            pk = existing[(project.id, project.year)]
-            plan_rows.extend((pk, position, key, amount) for position, (key, amount) in enumerate(project.plan))
-            for position, indicator in enumerate(project.indicators):
-                values = indicator_row(indicator)
-                indicator_rows.append((pk, position, *(values[c] for c in INDICATOR_COLUMNS)))
-        bulk_insert(connection, s.fund_plans, ("project_id", "position", "key", "amount"), plan_rows)
-        bulk_insert(connection, s.indicators, _INDICATOR_INSERT, indicator_rows)
+def load(connection: sa.Connection, projects: Iterable[Project], today: pendulum.Date) -> LoadReport:
+    """Add new projects, revise changed ones, leave the others alone; inside the caller's transaction.
+
+    ``projects`` is consumed in batches of a few hundred, so goals streamed from a
+    province's tables are never all held at once.  Per batch: new projects go in with
+    one ``executemany`` per table; stored ones are compared, row for row, with the rows
+    they would be written as, and only those that differ are read back as records and
+    revised field by field (:func:`_revise`).
+    """
+    rows = _DriverRows(connection)
+    added: list[tuple[str, int]] = []
     revised: list[Revision] = []
     unchanged: list[tuple[str, int]] = []
-    for chunk in _chunks(old):
-        stored = _read(connection, [existing[(p.id, p.year)] for p in chunk], include_retired=True)
-        for project in chunk:
-            pk = existing[(project.id, project.year)]
-            changes = _revise(connection, pk, stored[pk], project, today)
+    for batch in _batches(projects):
+        stored = _stored_keys(connection, batch)
+        new = [p for p in batch if (p.id, p.year) not in stored]
+        old = [p for p in batch if (p.id, p.year) in stored]
+        if new:
+            _insert(connection, new, rows)
+            added.extend((p.id, p.year) for p in new)
+        if not old:
+            continue
+        differing = _differing(connection, [(stored[(p.id, p.year)], p) for p in old], rows)
+        found = _read(connection, [pk for pk, _ in differing], include_retired=True) if differing else {}
+        for project in old:
+            pk = stored[(project.id, project.year)]
+            changes = _revise(connection, pk, found[pk], project, today) if pk in found else []
             revised.extend(changes)
             if not changes:
                 unchanged.append((project.id, project.year))
-    return LoadReport(added=tuple((p.id, p.year) for p in new), revised=tuple(revised), unchanged=tuple(unchanged))
+    return LoadReport(added=tuple(added), revised=tuple(revised), unchanged=tuple(unchanged))
+
+
+class _DriverRows:
+    """Projects, plans and indicators as the rows the driver takes (SQLite: decimals as text, booleans 0/1).
+
+    The same values serve to insert new goals and to see whether stored ones changed:
+    a stored project whose rows read back equal to these is unchanged.
+    """
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+        self._sqlite = connection.dialect.name == "sqlite"
+        # Target columns by the target's identity: the flat loader shares one Threshold per
+        # distinct target text, so a province's 1.5 M indicators convert a few thousand
+        # targets.  Each entry holds its Threshold, so no other object can take its id.
+        self._targets: dict[int, tuple[Threshold, tuple[Any, ...]]] = {}
+
+    def project(self, pk: int | None, project: Project) -> tuple[Any, ...]:
+        values = _project_values(project)
+        return (pk, *driver_values(self._connection, [values[c] for c in _PROJECT_COLUMNS]))
+
+    def plan(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
+        return [(pk, position, *driver_values(self._connection, entry)) for position, entry in enumerate(project.plan)]
+
+    def indicators(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
+        return [self._indicator(pk, position, indicator) for position, indicator in enumerate(project.indicators)]
+
+    def _indicator(self, pk: int, position: int, indicator: Indicator) -> tuple[Any, ...]:
+        weight = indicator.weight
+        if weight is not None and self._sqlite:
+            weight = decimal_text(weight)  # type: ignore[assignment]
+        own = (indicator.id, indicator.name, indicator.level1, indicator.level2, indicator.unit, weight)
+        return (pk, position, *own, indicator.aggregate.value, *self._target(indicator))
+
+    def _target(self, indicator: Indicator) -> tuple[Any, ...]:
+        threshold = indicator.target
+        entry = self._targets.get(id(threshold))
+        if entry is None:
+            if len(self._targets) > 100_000:  # many unshared targets (TOML goals): keep the cache small
+                self._targets.clear()
+            values = indicator_row(indicator)
+            entry = (threshold, driver_values(self._connection, [values[c] for c in _TARGET_COLUMNS]))
+            self._targets[id(threshold)] = entry
+        return entry[1]
+
+
+def _stored_keys(connection: sa.Connection, batch: Sequence[Project]) -> dict[tuple[str, int], int]:
+    """(code, year) → primary key of the batch's projects already stored."""
+    p = s.projects
+    wanted = {(project.id, project.year) for project in batch}
+    query = sa.select(p.c.id, p.c.code, p.c.year).where(p.c.code.in_({code for code, _ in wanted}))
+    return {(row.code, row.year): row.id for row in connection.execute(query) if (row.code, row.year) in wanted}
+
+
+def _insert(connection: sa.Connection, new: Sequence[Project], rows: _DriverRows) -> None:
+    """New projects with their plans and indicators, one ``executemany`` per table."""
+    bulk_insert(connection, s.projects, _PROJECT_COLUMNS, [rows.project(None, p)[1:] for p in new], ready=True)
+    pks = _stored_keys(connection, new)
+    plan_rows: list[tuple[Any, ...]] = []
+    indicator_rows: list[tuple[Any, ...]] = []
+    for project in new:
+        pk = pks[(project.id, project.year)]
+        plan_rows.extend(rows.plan(pk, project))
+        indicator_rows.extend(rows.indicators(pk, project))
+    bulk_insert(connection, s.fund_plans, _PLAN_COLUMNS, plan_rows, ready=True)
+    bulk_insert(connection, s.indicators, _INDICATOR_INSERT, indicator_rows, ready=True)
+
+
+def _differing(
+    connection: sa.Connection, stored: Sequence[tuple[int, Project]], rows: _DriverRows
+) -> list[tuple[int, Project]]:
+    """The stored projects whose rows (project, plan, indicators) are not exactly those they would be written as.
+
+    Equal rows mean :func:`_revise` would find nothing to change, so a second load of the
+    same goals costs three queries per batch.  Rows that differ only in how a number is
+    written (``35`` and ``35.00``) go to :func:`_revise`, which decides.
+    """
+    pks = [pk for pk, _ in stored]
+    marks = ", ".join(["?" if connection.dialect.name == "sqlite" else "%s"] * len(pks))
+    projects = {
+        row[0]: tuple(row)
+        for row in connection.exec_driver_sql(
+            f"SELECT id, {', '.join(_PROJECT_COLUMNS)} FROM projects WHERE id IN ({marks})", tuple(pks)
+        )
+    }
+    plans: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in connection.exec_driver_sql(
+        f"SELECT {', '.join(_PLAN_COLUMNS)} FROM fund_plans WHERE project_id IN ({marks}) "
+        "ORDER BY project_id, position",
+        tuple(pks),
+    ):
+        plans[row[0]].append(tuple(row))
+    indicators: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in connection.exec_driver_sql(
+        f"SELECT {', '.join(_INDICATOR_INSERT)}, retired_on FROM indicators WHERE project_id IN ({marks}) "
+        "ORDER BY project_id, position",
+        tuple(pks),
+    ):
+        indicators[row[0]].append(tuple(row))
+    return [
+        (pk, project)
+        for pk, project in stored
+        if projects.get(pk) != rows.project(pk, project)
+        or plans[pk] != rows.plan(pk, project)
+        or indicators[pk] != [(*row, None) for row in rows.indicators(pk, project)]
+    ]
 
 
 @attrs.frozen
