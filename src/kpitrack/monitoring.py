@@ -31,9 +31,9 @@ Both put the worst first and give the reasons with the points or money they cost
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 import attrs
 import pendulum
@@ -54,6 +54,7 @@ __all__ = [
     "Reason",
     "Underperformer",
     "assess",
+    "assessor",
     "elapsed_share",
     "light_for_ratio",
     "underperformers_midyear",
@@ -157,20 +158,51 @@ def elapsed_share(project: Project, as_of: Quarter, profile: Profile) -> tuple[D
 
 def assess(progress: Progress, profile: Profile) -> ProjectStatus:
     """The 双监控 lights of one project at ``progress.as_of``."""
-    project = progress.project
-    p, basis = elapsed_share(project, progress.as_of, profile)
+    return _assess(progress, profile, None)
+
+
+def assessor(profile: Profile, *, limit: int = 200_000) -> Callable[[Progress], ProjectStatus]:
+    """:func:`assess` for many projects: each distinct indicator case is judged once.
+
+    As :func:`kpitrack.scoring.evaluator`: the light of an (indicator, actual, last
+    year, p, quarter) is remembered by the identity of the shared records of the bulk
+    path, each memo entry keeping its records alive; at ``limit`` entries the memo
+    starts afresh.  Results are those of :func:`assess`.
+    """
+    memo: _Memo = {}
+
+    def assess_one(progress: Progress) -> ProjectStatus:
+        if len(memo) > limit:
+            memo.clear()
+        return _assess(progress, profile, memo)
+
+    return assess_one
+
+
+# Memo key: ids of (indicator, actual, last year), p, quarter → (the keyed records, the status).
+_Memo = MutableMapping[tuple[Any, ...], tuple[Any, "IndicatorStatus"]]
+
+
+def _assess(progress: Progress, profile: Profile, memo: _Memo | None) -> ProjectStatus:
+    project, as_of = progress.project, progress.as_of
+    p, basis = elapsed_share(project, as_of, profile)
     budget = _budget(project, progress, p, profile)
-    indicators = tuple(
-        _indicator(
-            indicator,
-            progress.actuals.get(indicator.id),
-            progress.last_year.get(indicator.id),
-            p,
-            progress.as_of,
-            profile,
-        )
-        for indicator in project.indicators
-    )
+    actuals, last_years = progress.actuals, progress.last_year
+    judged_items: list[IndicatorStatus] = []
+    for indicator in project.indicators:
+        actual, last_year = actuals.get(indicator.id), last_years.get(indicator.id)
+        if memo is None:
+            judged_items.append(_indicator(indicator, actual, last_year, p, as_of, profile))
+            continue
+        key = (id(indicator), id(actual), id(last_year), p, as_of)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = (
+                (indicator, actual, last_year),
+                _indicator(indicator, actual, last_year, p, as_of, profile),
+            )
+        judged_items.append(found[1])
+    indicators = tuple(judged_items)
     judged = [s.light for s in indicators if s.light not in (Light.NO_DATA, Light.NOT_APPLICABLE)]
     if indicators and not judged:
         light = Light.NO_DATA if _RANK[budget.light] < _RANK[Light.YELLOW] else budget.light

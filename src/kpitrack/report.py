@@ -9,9 +9,11 @@ Numbers are rounded to two places here and only here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tabulate import tabulate
 
@@ -27,14 +29,59 @@ __all__ = [
     "render_scores",
     "render_statuses",
     "render_underperformers",
+    "score_json",
     "score_record",
+    "status_json",
     "status_record",
     "underperformer_record",
 ]
 
+_Item = TypeVar("_Item")
+
 
 def _num(value: Decimal | None) -> int | float | None:
+    return None if value is None else _rounded_number(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _rounded_number(value: Decimal) -> int | float | None:
+    # Cached: equal decimals give the same number, and a province repeats its weights and values.
     return json_number(value, places=True)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _json_texts(
+    items: Iterable[Any],
+    head: Callable[[Any], dict[str, Any]],
+    rows: Callable[[Any], Iterable[_Item]],
+    row: Callable[[_Item], dict[str, Any]],
+    tail: Callable[[Any], dict[str, Any]],
+    *,
+    limit: int = 200_000,
+) -> Iterator[str]:
+    """Each item as the compact JSON of ``{**head, "indicators": [row…], **tail}``, row texts encoded once.
+
+    The scoring and monitoring memos hand out one shared record per distinct
+    indicator case, so a row's JSON text is remembered by the record's identity;
+    the entry keeps the record, so the identity is not reused while remembered.
+    The text is exactly ``json.dumps`` of the whole record (a test checks it).
+    """
+    texts: dict[int, tuple[Any, str]] = {}
+    for item in items:
+        if len(texts) > limit:
+            texts.clear()
+        parts = []
+        for one in rows(item):
+            found = texts.get(id(one))
+            if found is None:
+                found = texts[id(one)] = (one, _dumps(row(one)))
+            parts.append(found[1])
+        before, after = _dumps(head(item)), _dumps(tail(item))
+        closing = "]}" if after == "{}" else f"], {after[1:]}"
+        yield f'{before[:-1]}, "indicators": [{", ".join(parts)}{closing}'
 
 
 def _show(value: Decimal | None, suffix: str = "") -> str:
@@ -84,6 +131,19 @@ def _indicator_record(item: IndicatorScore) -> dict[str, Any]:
 
 def score_record(score: ProjectScore) -> dict[str, Any]:
     """One project's self-evaluation as JSON-ready data (numbers rounded to two places)."""
+    return {**_score_head(score), "indicators": [_indicator_record(i) for i in score.indicators], **_score_tail(score)}
+
+
+def score_json(scores: Iterable[ProjectScore]) -> Iterator[str]:
+    """Each project's :func:`score_record` as compact JSON text, one by one (streamed)."""
+    return _json_texts(scores, _score_head, lambda s: s.indicators, _indicator_record, _score_tail)
+
+
+def _score_tail(score: ProjectScore) -> dict[str, Any]:
+    return {"rescaled_from": _num(score.rescaled_from), "explain": score.explain}
+
+
+def _score_head(score: ProjectScore) -> dict[str, Any]:
     execution = score.execution
     return {
         "project": score.project.id,
@@ -100,9 +160,6 @@ def score_record(score: ProjectScore) -> dict[str, Any]:
             "weight": _num(execution.weight),
             "explain": execution.explain,
         },
-        "indicators": [_indicator_record(item) for item in score.indicators],
-        "rescaled_from": _num(score.rescaled_from),
-        "explain": score.explain,
     }
 
 
@@ -175,6 +232,15 @@ def _indicator_status_record(item: IndicatorStatus) -> dict[str, Any]:
 
 def status_record(status: ProjectStatus) -> dict[str, Any]:
     """One project's monitoring result as JSON-ready data."""
+    return {**_status_head(status), "indicators": [_indicator_status_record(i) for i in status.indicators]}
+
+
+def status_json(statuses: Iterable[ProjectStatus]) -> Iterator[str]:
+    """Each project's :func:`status_record` as compact JSON text, one by one (streamed)."""
+    return _json_texts(statuses, _status_head, lambda s: s.indicators, _indicator_status_record, lambda s: {})
+
+
+def _status_head(status: ProjectStatus) -> dict[str, Any]:
     budget = status.budget
     return {
         "project": status.project.id,
@@ -195,7 +261,6 @@ def status_record(status: ProjectStatus) -> dict[str, Any]:
             "likelihood": budget.likelihood.value if budget.likelihood else None,
             "explain": budget.explain,
         },
-        "indicators": [_indicator_status_record(item) for item in status.indicators],
     }
 
 

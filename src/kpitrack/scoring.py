@@ -11,8 +11,10 @@ of ``domain.md`` §5.  Computation is exact (Decimal); rounding is for display o
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Mapping, MutableMapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import attrs
 import pendulum
@@ -29,6 +31,7 @@ __all__ = [
     "ProjectScore",
     "Status",
     "evaluate",
+    "evaluator",
     "indicator_weights",
     "score_execution",
     "score_indicator",
@@ -127,9 +130,17 @@ class ProjectScore:
         return tuple(i for i in self.indicators if i.status is Status.MISSING)
 
 
+@functools.lru_cache(maxsize=65536)
 def show(value: Decimal) -> str:
-    """A number for an explanation: rounded half up to two places, without trailing zeros."""
-    return format_decimal(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    """A number for an explanation: rounded half up to two places, without trailing zeros.
+
+    Cached: a province shows the same weights and values a million times, and equal
+    decimals (``1.5``, ``1.50``) always show alike.
+    """
+    return format_decimal(value.quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+_CENT = Decimal("0.01")
 
 
 # ---------------------------------------------------------------------------
@@ -138,22 +149,53 @@ def show(value: Decimal) -> str:
 
 def evaluate(progress: Progress, profile: Profile) -> ProjectScore:
     """Score one project's year (单位自评) under ``profile``."""
+    return _evaluate(progress, profile, None)
+
+
+def evaluator(profile: Profile, *, limit: int = 200_000) -> Callable[[Progress], ProjectScore]:
+    """:func:`evaluate` for many projects: each distinct indicator case is scored once.
+
+    A province repeats the same indicator with the same actual thousands of times,
+    and the bulk path (:mod:`kpitrack.store.bulk`) hands out one shared record for
+    equal rows.  The returned function remembers the :class:`IndicatorScore` of each
+    (indicator, actual, last year, weight, dates) by the identity of those records;
+    each memo entry keeps its records alive, so an identity is never reused while
+    remembered.  Equal records that are distinct objects are simply scored again.
+    At ``limit`` entries the memo starts afresh.  Scores are those of :func:`evaluate`.
+    """
+    memo: _Memo = {}
+
+    def evaluate_one(progress: Progress) -> ProjectScore:
+        if len(memo) > limit:
+            memo.clear()
+        return _evaluate(progress, profile, memo)
+
+    return evaluate_one
+
+
+# Memo key: ids of (indicator, actual, last year), weight, year, start → (the keyed records, the score).
+_Memo = MutableMapping[tuple[Any, ...], tuple[Any, IndicatorScore]]
+
+
+def _evaluate(progress: Progress, profile: Profile, memo: _Memo | None) -> ProjectScore:
     project = progress.project
     weights = indicator_weights(project, profile)
-    scores = tuple(
-        score_indicator(
-            indicator,
-            progress.actuals.get(indicator.id),
-            progress.last_year.get(indicator.id),
-            weights[indicator.id],
-            profile,
-            year=project.year,
-            start=project.start,
-        )
-        for indicator in project.indicators
-    )
+    actuals, last_years = progress.actuals, progress.last_year
+    year, start = project.year, project.start
+    scores: list[IndicatorScore] = []
+    for indicator in project.indicators:
+        actual, last_year, weight = actuals.get(indicator.id), last_years.get(indicator.id), weights[indicator.id]
+        if memo is None:
+            scores.append(score_indicator(indicator, actual, last_year, weight, profile, year=year, start=start))
+            continue
+        key = (id(indicator), id(actual), id(last_year), weight, year, start)
+        found = memo.get(key)
+        if found is None:
+            scored = score_indicator(indicator, actual, last_year, weight, profile, year=year, start=start)
+            found = memo[key] = ((indicator, actual, last_year), scored)
+        scores.append(found[1])
     execution = score_execution(project.budget, progress.spent, profile)
-    return _total(project, execution, scores, profile)
+    return _total(project, execution, tuple(scores), profile)
 
 
 def indicator_weights(project: Project, profile: Profile) -> Mapping[str, Decimal]:
@@ -239,6 +281,7 @@ class _Case:
     profile: Profile
     year: int | None
     start: pendulum.Date | None
+    last_year: Reading | None = None
 
     @property
     def target(self) -> Threshold:
@@ -253,7 +296,9 @@ class _Case:
         explain: str,
         flags: tuple[str, ...] = (),
     ) -> IndicatorScore:
-        return IndicatorScore(self.indicator, actual, self.weight, score, status, method, explain, flags)
+        return IndicatorScore(
+            self.indicator, actual, self.weight, score, status, method, explain, flags, self.last_year
+        )
 
 
 def score_indicator(
@@ -271,15 +316,23 @@ def score_indicator(
     ``year`` is the budget year (for deadlines without a year of their own) and
     ``start`` the project's start date (durations count from it, else from 1 January).
     """
-    case = _Case(indicator, weight, profile, year, start)
     if actual is None:
-        return case.result(None, ZERO, Status.MISSING, Method.MISSING, "no actual recorded: missing data, scores 0")
-    if actual.kind is ReadingKind.NOT_APPLICABLE:
-        return case.result(
-            actual, ZERO, Status.NOT_APPLICABLE, Method.NOT_APPLICABLE, "不适用: excluded, total rescaled"
+        return IndicatorScore(
+            indicator, None, weight, ZERO, Status.MISSING, Method.MISSING, "no actual recorded: missing data, scores 0"
         )
-    scored = _BY_KIND[indicator.target.kind](case, actual, last_year)
-    return attrs.evolve(scored, last_year=last_year)
+    if actual.kind is ReadingKind.NOT_APPLICABLE:
+        return IndicatorScore(
+            indicator,
+            actual,
+            weight,
+            ZERO,
+            Status.NOT_APPLICABLE,
+            Method.NOT_APPLICABLE,
+            "不适用: excluded, total rescaled",
+        )
+    # The case carries last year's reading, so every rule's result records it.
+    case = _Case(indicator, weight, profile, year, start, last_year)
+    return _BY_KIND[indicator.target.kind](case, actual, last_year)
 
 
 def _unusable(case: _Case, actual: Reading, wanted: str) -> IndicatorScore:

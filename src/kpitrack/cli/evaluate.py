@@ -10,14 +10,16 @@ the rules in force.  Each reads the store (``--db``) and a profile file
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import itertools
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import attrs
 
 from kpitrack import monitoring, report, scoring
-from kpitrack.cli._output import dump_json
 from kpitrack.io import profilefile
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound
@@ -113,18 +115,45 @@ def _decimal(option: str, text: str | None) -> Decimal | None:
     return value
 
 
-def _progress(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None) -> list[Progress]:
-    """The recorded year to ``as_of`` from the store; unknown project ids are problems."""
-    with open_store(db) as store:
-        found = list(store.progress(year, as_of, ids or None))
+def _progress(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None) -> Iterator[Progress]:
+    """The recorded year to ``as_of`` from the store, streamed; unknown project ids are problems.
+
+    Problems are raised before the first project is handed out, so nothing has been
+    printed yet when they are reported.
+    """
+    stream = _stream(db, year, as_of, ids)
     if ids:
+        found = list(stream)
         known = {p.project.id for p in found}
         unknown = [Problem("--project", f"no project {key!r} with goals for {year}") for key in ids if key not in known]
         if unknown:
             raise ProblemsFound(unknown)
-    if not found:
+        stream = iter(found)
+    first = next(stream, None)
+    if first is None:
         raise ProblemsFound([Problem("--year", f"no goals for {year} in the database")])
-    return found
+    return itertools.chain([first], stream)
+
+
+def _stream(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None) -> Iterator[Progress]:
+    with open_store(db) as store:
+        yield from store.progress(year, as_of, ids or None)
+
+
+def _print_json(texts: Iterable[str]) -> None:
+    """A JSON array written item by item, one per line: memory stays flat however many there are."""
+    write = sys.stdout.write
+    separator = "[\n"
+    for text in texts:
+        write(separator)
+        write(text)
+        separator = ",\n"
+    write("[\n]\n" if separator == "[\n" else "\n]\n")
+
+
+def _print_blocks(blocks: Iterable[str]) -> None:
+    for n, block in enumerate(blocks):
+        print(f"\n{block}" if n else block)
 
 
 # -- handlers ---------------------------------------------------------------------------
@@ -132,22 +161,24 @@ def _progress(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | No
 
 def run_score(args: argparse.Namespace) -> int:
     profile = _profile(args.profile)
-    scores = [scoring.evaluate(p, profile) for p in _progress(args.db, args.year, Quarter(args.year, 4), args.project)]
+    evaluate = scoring.evaluator(profile)
+    scores = map(evaluate, _progress(args.db, args.year, Quarter(args.year, 4), args.project))
     if args.format == "json":
-        dump_json([report.score_record(s) for s in scores])
+        _print_json(report.score_json(scores))
     else:
-        print(report.render_scores(scores))
+        _print_blocks(report.render_scores([score]) for score in scores)
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     profile = _profile(args.profile)
     as_of = _quarter("--as-of", args.as_of)
-    statuses = [monitoring.assess(p, profile) for p in _progress(args.db, as_of.year, as_of, args.project)]
+    assess = monitoring.assessor(profile)
+    statuses = map(assess, _progress(args.db, as_of.year, as_of, args.project))
     if args.format == "json":
-        dump_json([report.status_record(s) for s in statuses])
+        _print_json(report.status_json(statuses))
     else:
-        print(report.render_statuses(statuses))
+        _print_blocks(report.render_statuses([status]) for status in statuses)
     return 0
 
 
@@ -158,20 +189,22 @@ def run_underperforming(args: argparse.Namespace) -> int:
         profile = attrs.evolve(profile, underperforming_below=below)
     if floor is not None:
         profile = attrs.evolve(profile, execution_floor=floor)
+    # The projects stream through; only the listed ones are kept.
     if args.as_of:
         as_of = _quarter("--as-of", args.as_of, args.year)
-        statuses = [monitoring.assess(p, profile) for p in _progress(args.db, args.year, as_of, args.project)]
-        listed = monitoring.underperformers_midyear(statuses)
+        assess = monitoring.assessor(profile)
+        listed = monitoring.underperformers_midyear(map(assess, _progress(args.db, args.year, as_of, args.project)))
         heading = f"Red and yellow projects at {as_of}"
     else:
+        evaluate = scoring.evaluator(profile)
         progress = _progress(args.db, args.year, Quarter(args.year, 4), args.project)
-        listed = monitoring.underperformers_year_end([scoring.evaluate(p, profile) for p in progress], profile)
+        listed = monitoring.underperformers_year_end(map(evaluate, progress), profile)
         heading = (
             f"Underperforming in {args.year} (total below {show(profile.underperforming_below)}, missing data, "
             f"or execution below {show(profile.execution_floor * 100)}%)"
         )
     if args.format == "json":
-        dump_json([report.underperformer_record(u) for u in listed])
+        _print_json(json.dumps(report.underperformer_record(u), ensure_ascii=False) for u in listed)
     else:
         print(report.render_underperformers(listed, heading))
     return 0

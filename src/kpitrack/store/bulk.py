@@ -13,19 +13,30 @@ indicator instead:
 
 This is exactly :func:`kpitrack.readings.combine` expressed in SQL, so the
 :class:`~kpitrack.readings.Progress` records are equal to the per-project path's
-(``tests/test_bulk.py`` checks it).  Sums stay exact: PostgreSQL sums NUMERIC; on
-SQLite, where decimals are stored as text, the integer part and the first six
-fraction digits are summed as two integers (an indicator with a longer fraction is
-summed in Python instead).  Targets are read from their parsed columns, never
-re-parsed, and equal thresholds are built once.  Projects are read chunk by chunk,
-so memory stays flat however many there are.
+(``tests/test_bulk.py`` checks it).
+
+How it stays fast and small:
+
+- **One streamed query** gives every current indicator of the year with its
+  aggregated actuals, grouped and ordered by (project key, indicator code), which
+  the database walks along the ``(project_id, code)`` index without sorting.  Rows
+  are read in batches as plain tuples; memory holds one batch and the projects
+  waiting for their turn (see :func:`_in_code_order`).
+- **Small things at once**: project headers, fund plans, spending sums and last
+  year's actuals are one query each and held in memory (one entry per project, or
+  per indicator that had a value last year).
+- **Records built once**: a province repeats the same indicator definitions and
+  recorded values thousands of times; equal rows give the same
+  :class:`~kpitrack.model.Indicator` / :class:`~kpitrack.readings.Reading` object.
+- **Exact sums**: PostgreSQL sums NUMERIC.  On SQLite, where decimals are stored as
+  canonical text (recording rejects negatives), the integer parts and the first six
+  fraction digits are summed as two integers (:func:`_exact_sum_columns`); a value
+  with a longer fraction makes that indicator's sum fall back to Python.
 """
 
 from __future__ import annotations
 
-import functools
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -33,182 +44,251 @@ import sqlalchemy as sa
 
 from kpitrack.model import Aggregate, FundPlan, Indicator, Project
 from kpitrack.periods import Quarter
-from kpitrack.readings import Progress, Reading, ReadingKind
+from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.store import schema as s
-from kpitrack.store._rows import reading_from_row, to_date
+from kpitrack.store._rows import to_date
 from kpitrack.thresholds import Kind, Op, Threshold
 
 __all__ = ["progress"]
 
-CHUNK = 900  # projects per round trip: keeps IN (…) under SQLite's bound-parameter limit
+BATCH = 5000  # rows fetched per round trip of the streamed query
+_CACHE_LIMIT = 200_000  # distinct records kept for reuse; past it the caches start afresh
 _FRACTION_DIGITS = 6
 _NUMBER = "number"
-_LATEST = ("kind", "number", "unit", "grade", "score", "done_on")
+_SEPARATOR = "|"
+_ZERO = Decimal(0)
 
 
 def progress(engine: sa.Engine, year: int, as_of: Quarter) -> Iterator[Progress]:
     """Every project of ``year`` with its year to date at ``as_of``, in project-id order."""
     low, high = year * 10 + 1, s.period_key(as_of)
     with engine.connect() as connection:
-        p = s.projects
-        listed = connection.execute(sa.select(p.c.id, p.c.code).where(p.c.year == year).order_by(p.c.code)).all()
-        last_pks: dict[str, int] = {
-            code: pk for code, pk in connection.execute(sa.select(p.c.code, p.c.id).where(p.c.year == year - 1))
-        }
-        for start in range(0, len(listed), CHUNK):
-            chunk = listed[start : start + CHUNK]
-            pks = [pk for pk, _ in chunk]
-            projects = _projects(connection, pks)
-            actuals = _combined(connection, pks, low, high)
-            spent = _spent(connection, pks, low, high)
-            before = [last_pks[code] for _, code in chunk if code in last_pks]
-            last = _combined(connection, before, (year - 1) * 10 + 1, (year - 1) * 10 + 4) if before else {}
-            for pk, code in chunk:
-                project = projects[pk]
-                by_code = actuals.get(pk, {})
-                previous = last.get(last_pks[code], {}) if code in last_pks else {}
-                yield Progress(
-                    project=project,
-                    as_of=as_of,
-                    actuals={i.id: by_code[i.id] for i in project.indicators if i.id in by_code},
-                    spent=spent.get(pk, Decimal(0)),
-                    last_year={i.id: previous[i.id] for i in project.indicators if i.id in previous},
-                )
+        heads = _heads(connection, year)
+        if not heads:
+            return
+        plans = _plans(connection, year)
+        spent = _spent(connection, year, low, high)
+        last_year = _last_year(connection, year - 1)
+        records = _Records()
+        stream = _indicators(connection, year, low, high, records)
+        for head, indicators, actuals in _in_code_order(heads, stream):
+            pk, code = head[0], head[1]
+            previous = last_year.get(code)
+            yield Progress(
+                project=Project(
+                    id=code,
+                    name=head[2],
+                    unit=head[3],
+                    year=head[4],
+                    budget=records.decimal(head[5]),
+                    indicators=indicators,
+                    fiscal=records.optional_decimal(head[6]),
+                    other=records.optional_decimal(head[7]),
+                    goal=head[8],
+                    plan=plans.get(pk, _NO_PLAN),
+                    start=to_date(head[9]),
+                    end=to_date(head[10]),
+                ),
+                as_of=as_of,
+                actuals=actuals,
+                spent=spent.get(pk, _ZERO),
+                last_year={i.id: previous[i.id] for i in indicators if i.id in previous} if previous else {},
+            )
 
 
-# -- goals ---------------------------------------------------------------------------------
+_NO_PLAN = FundPlan()
 
 
-@functools.lru_cache(maxsize=65536)
-def _threshold(
-    kind: str,
-    op: str | None,
-    value: Decimal | None,
-    upper: Decimal | None,
-    unit: str,
-    year: int | None,
-    start_month: int | None,
-    end_month: int | None,
-    day: int | None,
-    words: str,
-    explicit: bool,
-) -> Threshold:
-    """A stored target, built once per distinct set of columns (thousands of indicators share one)."""
-    return Threshold(
-        kind=Kind(kind),
-        op=Op(op) if op is not None else None,
-        value=value,
-        unit=unit,
-        upper=upper,
-        year=year,
-        start_month=start_month,
-        end_month=end_month,
-        day=day,
-        words=words,
-        explicit=explicit,
-    )
+def _text(column: Any) -> Any:
+    """A decimal column read as the driver gives it, without SQLAlchemy's per-value conversion."""
+    return sa.type_coerce(column, sa.String)
 
 
-def _projects(connection: sa.Connection, pks: Sequence[int]) -> dict[int, Project]:
-    """Projects by primary key with their plans and current indicators, as the store reads them."""
-    p, f, i = s.projects, s.fund_plans, s.indicators
-    plans: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
-    query = sa.select(f.c.project_id, f.c.key, f.c.amount).where(f.c.project_id.in_(pks))
-    for project_id, key, amount in connection.execute(query.order_by(f.c.project_id, f.c.position)):
-        plans[project_id].append((key, amount))
-    indicators: dict[int, list[Indicator]] = defaultdict(list)
-    query = (
-        sa.select(
-            i.c.project_id,
-            i.c.code,
-            i.c.name,
-            i.c.level1,
-            i.c.level2,
-            i.c.unit,
-            i.c.weight,
-            i.c.aggregate,
-            i.c.kind,
-            i.c.op,
-            i.c.value,
-            i.c.upper,
-            i.c.target_unit,
-            i.c.deadline_year,
-            i.c.start_month,
-            i.c.end_month,
-            i.c.deadline_day,
-            i.c.words,
-            i.c.explicit,
-        )
-        .where(i.c.project_id.in_(pks), i.c.retired_on.is_(None))
-        .order_by(i.c.project_id, i.c.position)
-    )
-    aggregates = {a.value: a for a in Aggregate}
-    rows: Sequence[Any] = connection.execute(query).all()
-    # Plain tuples, fetched at once: named access on a million rows costs more than the query.
-    for (
-        project_id,
-        code,
-        name,
-        level1,
-        level2,
-        unit,
-        weight,
-        aggregate,
-        *target_columns,
-        explicit,
-    ) in rows:
-        target = _threshold(*target_columns, bool(explicit))
-        indicators[project_id].append(
-            Indicator(
+# -- records built once --------------------------------------------------------------------
+
+
+class _Records:
+    """Equal rows give the same record: thresholds, indicators, readings and decimals are built once.
+
+    Sharing is safe because the records are immutable; it saves both the time to
+    build a million records and the memory to hold them.
+    """
+
+    def __init__(self) -> None:
+        self._decimals: dict[Any, Decimal] = {}
+        self._thresholds: dict[tuple[Any, ...], Threshold] = {}
+        self._indicators: dict[tuple[Any, ...], Indicator] = {}
+        self._readings: dict[Any, Reading] = {}
+
+    def decimal(self, value: Any) -> Decimal:
+        """A stored decimal: text on SQLite, already a Decimal on PostgreSQL."""
+        if isinstance(value, Decimal):
+            return value
+        found = self._decimals.get(value)
+        if found is None:
+            if len(self._decimals) > _CACHE_LIMIT:
+                self._decimals.clear()
+            found = self._decimals[value] = Decimal(value)
+        return found
+
+    def optional_decimal(self, value: Any) -> Decimal | None:
+        return None if value is None else self.decimal(value)
+
+    def indicator(self, row: tuple[Any, ...]) -> Indicator:
+        """An indicator from ``code, name, level1, level2, unit, weight, aggregate, *target columns``."""
+        found = self._indicators.get(row)
+        if found is None:
+            if len(self._indicators) > _CACHE_LIMIT:
+                self._indicators.clear()
+            code, name, level1, level2, unit, weight, aggregate, *target = row
+            found = self._indicators[row] = Indicator(
                 id=code,
                 name=name,
                 level1=level1,
                 level2=level2,
-                target=target,
+                target=self._threshold(tuple(target)),
                 unit=unit,
-                weight=weight,
-                aggregate=aggregates[aggregate],
+                weight=self.optional_decimal(weight),
+                aggregate=Aggregate(aggregate),
             )
-        )
-    result: dict[int, Project] = {}
-    for row in connection.execute(sa.select(p).where(p.c.id.in_(pks))):
-        result[row.id] = Project(
-            id=row.code,
-            name=row.name,
-            unit=row.unit,
-            year=row.year,
-            budget=row.budget,
-            indicators=tuple(indicators[row.id]),
-            fiscal=row.fiscal,
-            other=row.other,
-            goal=row.goal,
-            plan=FundPlan(tuple(plans[row.id])),
-            start=to_date(row.start_date),
-            end=to_date(row.end_date),
-        )
-    return result
+        return found
+
+    def _threshold(self, columns: tuple[Any, ...]) -> Threshold:
+        found = self._thresholds.get(columns)
+        if found is None:
+            kind, op, value, upper, unit, year, start_month, end_month, day, words, explicit = columns
+            found = self._thresholds[columns] = Threshold(
+                kind=Kind(kind),
+                op=Op(op) if op is not None else None,
+                value=self.optional_decimal(value),
+                unit=unit,
+                upper=self.optional_decimal(upper),
+                year=year,
+                start_month=start_month,
+                end_month=end_month,
+                day=day,
+                words=words,
+                explicit=bool(explicit),
+            )
+        return found
+
+    def latest(self, text: str) -> Reading:
+        """A reading from the ``period|kind|number|grade|score|done_on|unit`` text of :func:`_latest_text`."""
+        found = self._readings.get(text)
+        if found is None:
+            if len(self._readings) > _CACHE_LIMIT:
+                self._readings.clear()
+            _, kind, number, grade, score, done_on, unit = text.split(_SEPARATOR, 6)
+            found = self._readings[text] = Reading(
+                kind=ReadingKind(kind),
+                number=self.decimal(number) if number else None,
+                unit=unit,
+                grade=Grade(grade) if grade else None,
+                score=self.decimal(score) if score else None,
+                date=to_date(done_on[:10]) if done_on else None,
+            )
+        return found
+
+    def total(self, total: Decimal, unit: str) -> Reading:
+        key = (total, total.as_tuple().exponent, unit)  # equal sums of other exponents stay distinct
+        found = self._readings.get(key)
+        if found is None:
+            if len(self._readings) > _CACHE_LIMIT:
+                self._readings.clear()
+            found = self._readings[key] = Reading(ReadingKind.NUMBER, number=total, unit=unit)
+        return found
+
+
+# -- projects ------------------------------------------------------------------------------
+
+
+def _heads(connection: sa.Connection, year: int) -> list[tuple[Any, ...]]:
+    """The projects of ``year`` in code order: key, code, name, unit, year, money, goal, dates."""
+    p = s.projects
+    query = sa.select(
+        p.c.id,
+        p.c.code,
+        p.c.name,
+        p.c.unit,
+        p.c.year,
+        _text(p.c.budget),
+        _text(p.c.fiscal),
+        _text(p.c.other),
+        p.c.goal,
+        p.c.start_date,
+        p.c.end_date,
+    ).where(p.c.year == year)
+    return [tuple(row) for row in connection.execute(query.order_by(p.c.code))]
+
+
+def _plans(connection: sa.Connection, year: int) -> dict[int, FundPlan]:
+    p, f = s.projects, s.fund_plans
+    query = (
+        sa.select(f.c.project_id, f.c.key, _text(f.c.amount))
+        .where(f.c.project_id.in_(sa.select(p.c.id).where(p.c.year == year)))
+        .order_by(f.c.project_id, f.c.position)
+    )
+    entries: dict[int, list[tuple[str, Decimal]]] = {}
+    decimals = _Records()
+    for project_id, key, amount in connection.execute(query):
+        entries.setdefault(project_id, []).append((key, decimals.decimal(amount)))
+    return {pk: FundPlan(tuple(items)) for pk, items in entries.items()}
+
+
+def _in_code_order(
+    heads: Sequence[tuple[Any, ...]], stream: Iterable[tuple[int, tuple[Indicator, ...], dict[str, Reading]]]
+) -> Iterator[tuple[tuple[Any, ...], tuple[Indicator, ...], dict[str, Reading]]]:
+    """Join the headers (in code order) with the indicator stream (in key order).
+
+    Projects are normally loaded in code order, so both orders agree and at most one
+    project waits here.  When they differ (a project added later with a smaller
+    code), the projects read ahead wait in ``pending`` until their turn.  A project
+    without current indicators never appears in the stream: once the stream has
+    passed its key, it gets none.
+    """
+    pending: dict[int, tuple[tuple[Indicator, ...], dict[str, Reading]]] = {}
+    rows = iter(stream)
+    passed = -1  # the largest project key read from the stream so far
+    for head in heads:
+        pk = head[0]
+        while pk not in pending and passed < pk:
+            item = next(rows, None)
+            if item is None:
+                passed = pk  # the stream is exhausted: no later project has indicators
+                break
+            passed = item[0]
+            pending[item[0]] = (item[1], item[2])
+        indicators, actuals = pending.pop(pk, ((), {}))
+        yield head, indicators, actuals
 
 
 # -- exact sums ----------------------------------------------------------------------------
 
 
 def _exact_sum_columns(column: Any, dialect: str, only: Any = None) -> list[Any]:
-    """Aggregate columns whose values give the exact sum of a decimal column (see :func:`_exact_total`)."""
+    """Aggregate columns whose values give the exact sum of a decimal column (see :func:`_exact_total`).
+
+    On SQLite the text ``d`` of a non-negative decimal is split without string
+    copies: ``CAST(d AS INTEGER)`` reads its integer part (SQLite reads the longest
+    integer prefix), and the six digits after the point are ``d || '000000'`` from
+    the point on, cast to an integer.  The third column is the longest fraction
+    (99 for a negative value, which is summed in Python instead).
+    """
 
     def when(expression: Any) -> Any:
         return sa.case((only, expression)) if only is not None else expression
 
     if dialect != "sqlite":
         return [sa.func.sum(when(column)), sa.null(), sa.null()]
-    text = sa.cast(column, sa.String)
+    text = sa.type_coerce(column, sa.String)
     dot = sa.func.instr(text, ".")
-    whole = sa.case((dot == 0, text), else_=sa.func.substr(text, 1, dot - 1))
-    fraction = sa.case((dot == 0, ""), else_=sa.func.substr(text, dot + 1))
-    padded = sa.func.substr(fraction + "0" * _FRACTION_DIGITS, 1, _FRACTION_DIGITS)
+    has_dot = sa.type_coerce(dot > 0, sa.Integer)
+    negative = sa.type_coerce(sa.func.substr(text, 1, 1) == "-", sa.Integer)
+    six = sa.func.substr(text.concat("0" * _FRACTION_DIGITS), dot + 1, _FRACTION_DIGITS)
     return [
-        sa.func.sum(when(sa.cast(whole, sa.Integer))),
-        sa.func.sum(when(sa.cast(padded, sa.Integer))),
-        sa.func.max(when(sa.func.length(fraction))),
+        sa.func.sum(when(sa.cast(text, sa.Integer))),
+        sa.func.sum(when(sa.cast(six, sa.Integer) * has_dot)),
+        sa.func.max(when((sa.func.length(text) - dot) * has_dot + 99 * negative)),
     ]
 
 
@@ -220,6 +300,8 @@ def _exact_total(whole: Any, fraction: Any, places: Any) -> Decimal | None:
         return whole if isinstance(whole, Decimal) else Decimal(str(whole))
     if places > _FRACTION_DIGITS:
         return None
+    if places == 0:
+        return Decimal(whole)
     total = Decimal(whole) + Decimal(fraction).scaleb(-_FRACTION_DIGITS)
     # The exponent a Decimal sum of the same values has: that of the longest fraction.
     return total.quantize(Decimal(1).scaleb(-places))
@@ -228,81 +310,105 @@ def _exact_total(whole: Any, fraction: Any, places: Any) -> Decimal | None:
 # -- actuals -------------------------------------------------------------------------------
 
 
-def _combined(connection: sa.Connection, pks: Sequence[int], low: int, high: int) -> dict[int, dict[str, Reading]]:
-    """Per project and indicator code: the current values in ``low..high`` combined as the indicator says."""
-    a, i = s.actuals, s.indicators
-    dialect = connection.dialect.name
+def _latest_text(a: sa.Table) -> Any:
+    """``period|kind|number|grade|score|done_on|unit`` of a row: its maximum is the latest row.
+
+    Every period of one year has the same five digits (``20213``) and an indicator
+    has at most one current value per period (the ``ux_actuals_current`` index), so
+    the largest text is the latest quarter's row, on any database and collation.
+    Portable SQL has no "the other columns of the row with the largest period" in an
+    aggregate; this text carries them.  The unit comes last, so any character in it
+    survives the split.
+    """
+
+    def text(column: Any) -> Any:
+        return sa.func.coalesce(sa.cast(column, sa.String), "")
+
+    parts = [text(a.c.period), a.c.kind, text(a.c.number), text(a.c.grade), text(a.c.score), text(a.c.done_on)]
+    joined = parts[0]
+    for part in [*parts[1:], a.c.unit]:
+        joined = joined.concat(_SEPARATOR).concat(part)
+    return sa.func.max(joined)
+
+
+def _aggregated(a: sa.Table, dialect: str) -> list[Any]:
+    """Per indicator: how many numbers, the unit of the latest number, the exact sum, the latest row."""
     is_number = a.c.kind == _NUMBER
-    grouped = (
-        sa.select(
-            a.c.indicator_id,
-            sa.func.max(a.c.period).label("last_period"),
-            sa.func.count(sa.case((is_number, 1))).label("numbers"),
-            sa.func.max(sa.case((is_number, sa.cast(a.c.period, sa.String) + a.c.unit))).label("number_unit"),
-            *(c.label(f"sum{n}") for n, c in enumerate(_exact_sum_columns(a.c.number, dialect, is_number))),
-        )
-        .join(i, i.c.id == a.c.indicator_id)
-        .where(i.c.project_id.in_(pks), i.c.retired_on.is_(None), a.c.current, a.c.period.between(low, high))
-        .group_by(a.c.indicator_id)
-        .subquery()
-    )
-    latest = a.alias("latest")
+    return [
+        sa.func.count(sa.case((is_number, 1))),
+        sa.func.max(sa.case((is_number, sa.cast(a.c.period, sa.String).concat(a.c.unit)))),
+        *_exact_sum_columns(a.c.number, dialect, is_number),
+        _latest_text(a),
+    ]
+
+
+def _indicators(
+    connection: sa.Connection, year: int, low: int, high: int, records: _Records
+) -> Iterator[tuple[int, tuple[Indicator, ...], dict[str, Reading]]]:
+    """Per project key, in key order: its current indicators (by position) and their combined actuals."""
+    p, i, a = s.projects, s.indicators, s.actuals
+    recorded = sa.and_(a.c.indicator_id == i.c.id, a.c.current, a.c.period.between(low, high))
     query = (
         sa.select(
             i.c.project_id,
+            i.c.position,
             i.c.code,
+            i.c.name,
+            i.c.level1,
+            i.c.level2,
+            i.c.unit,
+            _text(i.c.weight),
             i.c.aggregate,
-            grouped.c.numbers,
-            grouped.c.number_unit,
-            grouped.c.sum0,
-            grouped.c.sum1,
-            grouped.c.sum2,
-            latest.c.kind,
-            latest.c.number,
-            latest.c.unit,
-            latest.c.grade,
-            latest.c.score,
-            latest.c.done_on,
+            i.c.kind,
+            i.c.op,
+            _text(i.c.value),
+            _text(i.c.upper),
+            i.c.target_unit,
+            i.c.deadline_year,
+            i.c.start_month,
+            i.c.end_month,
+            i.c.deadline_day,
+            i.c.words,
+            i.c.explicit,
+            *_aggregated(a, connection.dialect.name),
         )
-        .select_from(grouped)
-        .join(i, i.c.id == grouped.c.indicator_id)
-        .join(
-            latest,
-            sa.and_(
-                latest.c.indicator_id == grouped.c.indicator_id,
-                latest.c.period == grouped.c.last_period,
-                latest.c.current,
-            ),
-        )
+        .select_from(i.outerjoin(a, recorded))
+        .where(i.c.project_id.in_(sa.select(p.c.id).where(p.c.year == year)), i.c.retired_on.is_(None))
+        # Grouping by the key too lets PostgreSQL select the indicator's other columns.
+        .group_by(i.c.project_id, i.c.code, i.c.id)
+        .order_by(i.c.project_id, i.c.code)
     )
-    result: dict[int, dict[str, Reading]] = defaultdict(dict)
-    readings: dict[tuple[Any, ...], Reading] = {}
     summed = Aggregate.SUM.value
-    rows: Sequence[Any] = connection.execute(query).all()
-    for (
-        project_id,
-        code,
-        aggregate,
-        numbers,
-        number_unit,
-        whole,
-        fraction,
-        places,
-        *latest_columns,
-    ) in rows:
-        if aggregate == summed and numbers:
-            total = _exact_total(whole, fraction, places)
-            if total is None:
-                total = _python_sum(connection, project_id, code, low, high)
-            reading = Reading(ReadingKind.NUMBER, number=total, unit=number_unit[5:])
-        else:
-            key = tuple(latest_columns)
-            cached = readings.get(key)
-            if cached is None:
-                cached = readings[key] = reading_from_row(dict(zip(_LATEST, latest_columns, strict=True)))
-            reading = cached
-        result[project_id][code] = reading
-    return result
+    current: int | None = None
+    placed: list[tuple[int, Indicator]] = []
+    actuals: dict[str, Reading] = {}
+    result = connection.execute(query)
+    for batch in result.partitions(BATCH):
+        for row in batch:
+            project_id = row[0]
+            if project_id != current:
+                if current is not None:
+                    yield current, _by_position(placed), actuals
+                current, placed, actuals = project_id, [], {}
+            indicator = records.indicator(tuple(row[2:20]))
+            placed.append((row[1], indicator))
+            numbers, number_unit, whole, fraction, places, latest = row[20:]
+            if latest is None:
+                continue  # nothing recorded up to the quarter
+            if numbers and row[8] == summed:
+                total = _exact_total(whole, fraction, places)
+                if total is None:
+                    total = _python_sum(connection, project_id, indicator.id, low, high)
+                actuals[indicator.id] = records.total(total, number_unit[5:])
+            else:
+                actuals[indicator.id] = records.latest(latest)
+    if current is not None:
+        yield current, _by_position(placed), actuals
+
+
+def _by_position(placed: list[tuple[int, Indicator]]) -> tuple[Indicator, ...]:
+    placed.sort(key=lambda item: item[0])
+    return tuple(indicator for _, indicator in placed)
 
 
 def _python_sum(connection: sa.Connection, project_pk: int, code: str, low: int, high: int) -> Decimal:
@@ -317,12 +423,59 @@ def _python_sum(connection: sa.Connection, project_pk: int, code: str, low: int,
     return sum((Decimal(str(n)) for (n,) in connection.execute(query)), Decimal(0))
 
 
-def _spent(connection: sa.Connection, pks: Sequence[int], low: int, high: int) -> dict[int, Decimal]:
-    sp = s.spending
+def _last_year(connection: sa.Connection, year: int) -> dict[str, dict[str, Reading]]:
+    """Last year's year-end actual per project code and indicator code (held: one entry per value)."""
+    p, i, a = s.projects, s.indicators, s.actuals
+    query = (
+        sa.select(p.c.code, i.c.id, i.c.code, i.c.aggregate, *_aggregated(a, connection.dialect.name))
+        .select_from(p.join(i, i.c.project_id == p.c.id).join(a, a.c.indicator_id == i.c.id))
+        .where(
+            p.c.year == year, i.c.retired_on.is_(None), a.c.current, a.c.period.between(year * 10 + 1, year * 10 + 4)
+        )
+        .group_by(p.c.code, i.c.id, i.c.code, i.c.aggregate)
+    )
+    records = _Records()
+    result: dict[str, dict[str, Reading]] = {}
+    summed = Aggregate.SUM.value
+    for (
+        project,
+        indicator_pk,
+        code,
+        aggregate,
+        numbers,
+        number_unit,
+        whole,
+        fraction,
+        places,
+        latest,
+    ) in connection.execute(query):
+        if numbers and aggregate == summed:
+            total = _exact_total(whole, fraction, places)
+            if total is None:
+                numbers_query = sa.select(a.c.number).where(
+                    a.c.indicator_id == indicator_pk,
+                    a.c.current,
+                    a.c.kind == _NUMBER,
+                    a.c.period.between(year * 10 + 1, year * 10 + 4),
+                )
+                total = sum((Decimal(str(n)) for (n,) in connection.execute(numbers_query)), Decimal(0))
+            reading = records.total(total, number_unit[5:])
+        else:
+            reading = records.latest(latest)
+        result.setdefault(project, {})[code] = reading
+    return result
+
+
+def _spent(connection: sa.Connection, year: int, low: int, high: int) -> dict[int, Decimal]:
+    p, sp = s.projects, s.spending
     columns = _exact_sum_columns(sp.c.amount, connection.dialect.name)
     query = (
         sa.select(sp.c.project_id, *columns)
-        .where(sp.c.project_id.in_(pks), sp.c.current, sp.c.period.between(low, high))
+        .where(
+            sp.c.project_id.in_(sa.select(p.c.id).where(p.c.year == year)),
+            sp.c.current,
+            sp.c.period.between(low, high),
+        )
         .group_by(sp.c.project_id)
     )
     totals: dict[int, Decimal] = {}
