@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import csv
 import datetime
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
-from kpitrack.problems import Problem
+from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.store.recording import ActualRow, SpendingRow
 from kpitrack.thresholds import format_decimal
 
@@ -54,18 +55,23 @@ _VALUE_COLUMN = {ACTUALS: "value", SPENDING: "amount"}
 
 @attrs.frozen
 class Table:
-    """The rows of one CSV file or XLSX sheet, and which kind of table it is."""
+    """One CSV file or XLSX sheet, and which kind of table it is.
+
+    ``rows`` can be iterated more than once; a CSV file's rows are read from the
+    file as they are iterated (a province's actuals are millions of rows), an XLSX
+    sheet's rows are held.
+    """
 
     kind: str
     source: str
-    rows: tuple[ActualRow, ...] | tuple[SpendingRow, ...]
+    rows: Iterable[ActualRow] | Iterable[SpendingRow]
 
     @property
-    def actuals(self) -> tuple[ActualRow, ...]:
+    def actuals(self) -> Iterable[ActualRow]:
         return self.rows if self.kind == ACTUALS else ()  # type: ignore[return-value]
 
     @property
-    def spending(self) -> tuple[SpendingRow, ...]:
+    def spending(self) -> Iterable[SpendingRow]:
         return self.rows if self.kind == SPENDING else ()  # type: ignore[return-value]
 
 
@@ -102,19 +108,37 @@ def _header_problem(where: str, header: Sequence[str]) -> Problem:
     )
 
 
-def _table(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Table:
+def _picker(kind: str, header: list[str]) -> tuple[Callable[[list[str]], tuple[str, ...]], int]:
+    """What to take from a row of cells (in ActualRow / SpendingRow order), and where its value is."""
     wanted = ACTUALS_COLUMNS if kind == ACTUALS else SPENDING_COLUMNS
     indexes = [header.index(name) if name in header else -1 for name in wanted]
     value_index = indexes[wanted.index(_VALUE_COLUMN[kind])]
+    if -1 not in indexes:  # every column present (usual): one C call picks them all
+        pick, width = itemgetter(*indexes), max(indexes) + 1
+        return lambda values: pick(values) if len(values) >= width else _padded(values, indexes), value_index
+    return lambda values: _padded(values, indexes), value_index
+
+
+def _padded(values: list[str], indexes: list[int]) -> tuple[str, ...]:
+    width = len(values)
+    return tuple(values[i] if 0 <= i < width else "" for i in indexes)
+
+
+def _rows(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[Any]:
+    """The rows that hold a value, as ActualRow or SpendingRow, cells stripped."""
+    pick, value_index = _picker(kind, header)
     make = ActualRow if kind == ACTUALS else SpendingRow
-    result: list[Any] = []
+    # Built with tuple.__new__, as make._make does without its length check: on a
+    # province's six million rows, the named tuple's own __new__ costs seconds.
+    new, strip = tuple.__new__, str.strip
     for number, values in rows:
-        width = len(values)
-        if value_index >= width or not values[value_index].strip():
+        if value_index >= len(values) or not values[value_index].strip():
             continue  # not reported yet (a blank template row) or an empty line
-        cells = [values[i].strip() if 0 <= i < width else "" for i in indexes]
-        result.append(make(source, number, *cells))
-    return Table(kind, source, tuple(result))
+        yield new(make, (source, number, *map(strip, pick(values))))
+
+
+def _table(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Table:
+    return Table(kind, source, tuple(_rows(kind, source, header, rows)))
 
 
 def _normalise_header(cells: Iterable[Any]) -> list[str]:
@@ -123,12 +147,32 @@ def _normalise_header(cells: Iterable[Any]) -> list[str]:
 
 def _read_csv(path: Path) -> tuple[list[Table], list[Problem]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = _normalise_header(next(reader, []))
-        kind = _kind(header)
-        if kind is None:
-            return [], [_header_problem(f"{path}: row 1", header)]
-        return [_table(kind, str(path), header, enumerate(reader, start=2))], []
+        header = _normalise_header(next(csv.reader(handle), []))
+    kind = _kind(header)
+    if kind is None:
+        return [], [_header_problem(f"{path}: row 1", header)]
+    return [Table(kind, str(path), _CsvRows(path, kind, header))], []
+
+
+@attrs.frozen
+class _CsvRows:
+    """The rows of a CSV table, read from the file each time they are iterated."""
+
+    path: Path
+    kind: str
+    header: list[str]
+
+    def __iter__(self) -> Iterator[Any]:
+        with self.path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            try:
+                next(reader, None)
+                yield from _rows(self.kind, str(self.path), self.header, enumerate(reader, start=2))
+            except (OSError, UnicodeDecodeError, csv.Error) as error:
+                # Found while the rows stream into an import: raised, so that the
+                # import's transaction is rolled back and the problem printed.
+                problem = Problem(f"{self.path}: line {reader.line_num}", f"cannot read the file: {error}")
+                raise ProblemsFound([problem]) from None
 
 
 def _cell_text(value: Any, number_format: str) -> str:

@@ -27,6 +27,7 @@ __all__ = [
     "driver_values",
     "indicator_from_row",
     "indicator_row",
+    "insert_sql",
     "plan_text",
     "project_fields",
     "reading_from_row",
@@ -216,9 +217,12 @@ def bulk_insert(
     """
     if not rows:
         return
-    sqlite = connection.dialect.name == "sqlite"
-    marker = "?" if sqlite else "%s"
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    if sqlite and not ready:
+    if connection.dialect.name == "sqlite" and not ready:
         rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
-    connection.exec_driver_sql(sql, rows if isinstance(rows, list) else list(rows))
+    connection.exec_driver_sql(insert_sql(connection, table, columns), rows if isinstance(rows, list) else list(rows))
+
+
+def insert_sql(connection: sa.Connection, table: sa.Table, columns: Sequence[str]) -> str:
+    """The driver-level ``INSERT`` of one row of ``columns`` (for ``executemany`` with plain tuples)."""
+    marker = "?" if connection.dialect.name == "sqlite" else "%s"
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"

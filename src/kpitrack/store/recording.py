@@ -1,11 +1,13 @@
 """Recording the year (记录实际完成值与资金执行): checking rows against the goals and writing versions.
 
 A row names a project and an indicator by id or exact name, a quarter and a value.
-:class:`Catalog` resolves the names (and, for an unknown one, suggests the closest),
-:func:`check_actual` and :func:`check_spending` turn one row into an entry or into
-located reasons, and :func:`write_actuals` / :func:`write_spending` store entries
-as new versions: a value equal to the current one is left alone, a different one
-supersedes it in the same transaction.
+:class:`Catalog` resolves the names (and, for an unknown one, suggests the closest)
+and reads values; :class:`Recorder` is one import in progress: it checks rows as
+they stream in, reports every bad row with its place, and writes the good ones in
+batches inside the caller's transaction, so a file of millions of rows is never
+held in memory.  A value equal to the current one is left alone, a different one
+supersedes it.  Once a row is bad, nothing more is written and the caller rolls
+the transaction back: an import is all or nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import datetime
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -23,25 +27,25 @@ import sqlalchemy as sa
 
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
+from kpitrack.problems import Problem
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
-from kpitrack.store._rows import bulk_insert, driver_values, indicator_from_row, reading_row
+from kpitrack.store._rows import driver_values, indicator_from_row, insert_sql, reading_row
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
-    "ActualEntry",
     "ActualRow",
     "Catalog",
     "Fault",
     "ProjectRef",
+    "Recorder",
     "Slot",
-    "SpendEntry",
     "SpendingRow",
+    "Value",
     "WriteSummary",
-    "check_actual",
-    "check_spending",
-    "write_actuals",
-    "write_spending",
+    "import_settings",
+    "load_catalog",
+    "read_amount",
 ]
 
 
@@ -83,24 +87,7 @@ class ProjectRef:
     code: str
     name: str
     year: int
-
-
-class ActualEntry(NamedTuple):
-    """A checked value for one indicator and quarter, ready to write."""
-
-    indicator_pk: int
-    period: int
-    reading: Reading
-    note: str = ""
-
-
-class SpendEntry(NamedTuple):
-    """Money spent by one project in one quarter (万元), ready to write."""
-
-    project_pk: int
-    period: int
-    amount: Decimal
-    note: str = ""
+    position: int = 0  # in the catalog, for the table of rows already seen
 
 
 @attrs.frozen
@@ -125,25 +112,44 @@ class Slot(NamedTuple):
 
     pk: int
     code: str
-    name: str
-    kind: str
+    kind: str  # the target's kind (Kind.value)
     unit: str
+    position: int  # in the catalog, for the table of rows already seen
+
+
+class Value(NamedTuple):
+    """A value read for an indicator: the reading and its ``actuals`` columns as the driver takes them.
+
+    ``columns`` are kind, number, unit, grade, score, done_on, text (the canonical ``str(reading)``).
+    """
+
+    reading: Reading
+    columns: tuple[Any, ...]
+
+
+_VALUE_COLUMNS = ("kind", "number", "unit", "grade", "score", "done_on", "text")
 
 
 class Catalog:
     """The projects and indicators that recorded rows may name, loaded once per import.
 
-    It holds only each indicator's key, names, target kind and unit: a value is read
-    with :func:`kpitrack.readings.read` once per distinct (kind, unit, text), and the
-    indicator's full record is fetched only then.
+    It holds only each indicator's key, code, target kind and unit: the names are
+    read per project when a row names an indicator by name, and the full record
+    only when a value does not fit.  A value's reading depends on nothing but the
+    target's kind, the indicator's unit and the text (the indicator's id appears
+    only in error messages), so it is read once per distinct (kind, unit, text).
     """
 
     def __init__(
         self,
         projects: Sequence[ProjectRef],
-        slots: Mapping[int, Sequence[Slot]],
+        slots: Mapping[int, Mapping[str, Slot]],
+        *,
+        size: int,
+        names: Callable[[int], Sequence[tuple[str, str]]],
         year_names: Callable[[int], Sequence[tuple[str, str]]],
         load_indicator: Callable[[int], Indicator],
+        columns: Callable[[Sequence[Any]], tuple[Any, ...]] = tuple,
     ) -> None:
         self._by_code: dict[tuple[str, int], ProjectRef] = {}
         self._by_name: dict[tuple[str, int], ProjectRef] = {}
@@ -153,37 +159,45 @@ class Catalog:
             self._by_name.setdefault((ref.name, ref.year), ref)
             self._years.setdefault(ref.code, set()).add(ref.year)
             self._years.setdefault(ref.name, set()).add(ref.year)
+        self.projects = len(projects)
+        self.size = size  # slots loaded
         self._slots = slots
-        self._maps: dict[int, tuple[dict[str, Slot], dict[str, Slot]]] = {}
+        self._names = names
+        self._by_indicator_name: dict[int, dict[str, Slot]] = {}
         self._year_names = year_names
         self._load_indicator = load_indicator
-        self._found: dict[tuple[str, str, int], Slot | Fault] = {}
-        self._readings: dict[tuple[str, str, str], Reading] = {}
+        self._columns = columns
+        self._found: dict[tuple[str, int], ProjectRef | Fault] = {}
+        self._values: dict[tuple[str, str, str], Value] = {}
+        self._models: dict[tuple[str, str], Indicator] = {}
+
+    def project_keys(self, year: int) -> range:
+        """The range of the keys (database ids) of the year's projects."""
+        pks = [ref.pk for ref in self._by_code.values() if ref.year == year]
+        return range(min(pks, default=0), max(pks, default=-1) + 1)
+
+    def indicator_keys(self, year: int) -> range:
+        """The range of the keys (database ids) of the year's indicators."""
+        refs = [ref for ref in self._by_code.values() if ref.year == year]
+        pks = [slot.pk for ref in refs for slot in self._slots.get(ref.pk, {}).values()]
+        return range(min(pks, default=0), max(pks, default=-1) + 1)
 
     def lookup(self, project: str, indicator: str, quarter: Quarter) -> Slot | Fault:
         """The indicator a row names, by project and indicator id or name, in the quarter's year."""
-        key = (project, indicator, quarter.year)
-        found = self._found.get(key)
-        if found is None:
-            ref = self.project(project, quarter)
-            found = ref if isinstance(ref, Fault) else self.indicator(ref, indicator)
-            self._found[key] = found
-        return found
-
-    def read(self, slot: Slot, text: str, bands: GradeBands) -> Reading | Fault:
-        """:func:`kpitrack.readings.read`, remembered: its result depends only on the target kind and unit."""
-        key = (slot.kind, slot.unit, text)
-        reading = self._readings.get(key)
-        if reading is None:
-            try:
-                reading = read(self._load_indicator(slot.pk), text, bands)
-            except InvalidReading as invalid:
-                return Fault("value", text, invalid.reason)
-            if len(self._readings) < 100_000:
-                self._readings[key] = reading
-        return reading
+        ref = self.project(project, quarter)
+        if isinstance(ref, Fault):
+            return ref
+        slot = self._slots.get(ref.pk, {}).get(indicator)
+        return slot if slot is not None else self._indicator_by_name(ref, indicator)
 
     def project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
+        """The project a row names, by id or exact name, in the quarter's year (remembered)."""
+        found = self._found.get((key, quarter.year))
+        if found is None:
+            found = self._found[(key, quarter.year)] = self._project(key, quarter)
+        return found
+
+    def _project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
         found = self._by_code.get((key, quarter.year)) or self._by_name.get((key, quarter.year))
         if found is not None:
             return found
@@ -195,41 +209,70 @@ class Catalog:
         candidates = [code for code, _ in names] + [name for _, name in names]
         return Fault("project", key, f"no project with this id or name in {quarter.year}{_closest(key, candidates)}")
 
-    def indicator(self, project: ProjectRef, key: str) -> Slot | Fault:
-        maps = self._maps.get(project.pk)
-        if maps is None:
-            slots = self._slots.get(project.pk, ())
-            by_name: dict[str, Slot] = {}
-            for slot in slots:
-                by_name.setdefault(slot.name, slot)
-            maps = self._maps[project.pk] = ({slot.code: slot for slot in slots}, by_name)
-        found = maps[0].get(key) or maps[1].get(key)
+    def _indicator_by_name(self, project: ProjectRef, key: str) -> Slot | Fault:
+        by_code = self._slots.get(project.pk, {})
+        by_name = self._by_indicator_name.get(project.pk)
+        if by_name is None:
+            by_name = {}
+            for code, name in self._names(project.pk):
+                if code in by_code:
+                    by_name.setdefault(name, by_code[code])
+            self._by_indicator_name[project.pk] = by_name
+        found = by_name.get(key)
         if found is not None:
             return found
-        candidates = list(maps[0]) + list(maps[1])
+        candidates = list(by_code) + list(by_name)
         reason = f"project {project.code} has no indicator with this id or name{_closest(key, candidates)}"
         return Fault("indicator", key, reason)
+
+    def read(self, slot: Slot, text: str, bands: GradeBands) -> Value | Fault:
+        """:func:`kpitrack.readings.read`, remembered per (target kind, unit, text); a misfit names its indicator."""
+        key = (slot.kind, slot.unit, text)
+        value = self._values.get(key)
+        if value is not None:
+            return value
+        model = self._models.get(key[:2])
+        if model is None:  # any indicator of this kind and unit reads values the same way
+            model = self._models[key[:2]] = self._load_indicator(slot.pk)
+        try:
+            reading = read(model, text, bands)
+        except InvalidReading:
+            try:  # read again with the row's own indicator, whose id the reason names
+                read(self._load_indicator(slot.pk), text, bands)
+            except InvalidReading as invalid:
+                return Fault("value", text, invalid.reason)
+            raise  # pragma: no cover - the same kind and unit read the same way
+        row = reading_row(reading)
+        value = Value(reading, self._columns([row[name] for name in _VALUE_COLUMNS]))
+        if len(self._values) < 1_000_000:
+            self._values[key] = value
+        return value
 
 
 def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Catalog:
     """The catalog of every project whose id or name is in ``keys`` (all projects when None or many)."""
     p, i = s.projects, s.indicators
-    query = sa.select(p.c.id, p.c.code, p.c.name, p.c.year)
+    query = sa.select(p.c.id, p.c.code, p.c.name, p.c.year).order_by(p.c.id)
     if keys is not None and len(keys) <= 400:
         query = query.where(sa.or_(p.c.code.in_(sorted(keys)), p.c.name.in_(sorted(keys))))
-    refs = [ProjectRef(*row) for row in connection.execute(query)]
+    refs = [ProjectRef(pk, code, name, year, n) for n, (pk, code, name, year) in enumerate(connection.execute(query))]
     wanted = {ref.pk for ref in refs}
-    slots: dict[int, list[Slot]] = {}
-    slot_query = (
-        sa.select(i.c.project_id, i.c.id, i.c.code, i.c.name, i.c.kind, i.c.unit)
-        .where(i.c.retired_on.is_(None))
-        .order_by(i.c.project_id, i.c.position)
-    )
+    slot_query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.kind, i.c.unit).where(i.c.retired_on.is_(None))
     if len(wanted) <= 400:
         slot_query = slot_query.where(i.c.project_id.in_(sorted(wanted)))
-    for project_pk, *rest in connection.execute(slot_query):
+    # Codes, kinds and units repeat across projects (qty1, 份 …): one string each keeps the catalog small.
+    shared: dict[str, str] = {}
+    slots: dict[int, dict[str, Slot]] = {}
+    size = 0
+    for project_pk, pk, code, kind, unit in connection.execute(slot_query):
         if project_pk in wanted:
-            slots.setdefault(project_pk, []).append(Slot(*rest))
+            code, kind, unit = (shared.setdefault(text, text) for text in (code, kind, unit))
+            slots.setdefault(project_pk, {})[code] = Slot(pk, code, kind, unit, size)
+            size += 1
+
+    def names(project_pk: int) -> list[tuple[str, str]]:
+        query = sa.select(i.c.code, i.c.name).where(i.c.project_id == project_pk).order_by(i.c.position)
+        return [(r.code, r.name) for r in connection.execute(query)]
 
     def year_names(year: int) -> list[tuple[str, str]]:
         query = sa.select(p.c.code, p.c.name).where(p.c.year == year)
@@ -239,7 +282,15 @@ def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Cat
         row = connection.execute(sa.select(i).where(i.c.id == pk)).one()
         return indicator_from_row(row._mapping)
 
-    return Catalog(refs, slots, year_names, load_indicator)
+    return Catalog(
+        refs,
+        slots,
+        size=size,
+        names=names,
+        year_names=year_names,
+        load_indicator=load_indicator,
+        columns=lambda values: driver_values(connection, values),
+    )
 
 
 _period_cache: dict[str, Quarter | Fault] = {}
@@ -255,20 +306,6 @@ def _quarter(text: str) -> Quarter | Fault:
         if len(_period_cache) < 10_000:
             _period_cache[text] = found
     return found
-
-
-def check_actual(catalog: Catalog, row: ActualRow, bands: GradeBands) -> ActualEntry | list[Fault]:
-    """One actuals row checked against the goals: an entry, or the faults of its cells."""
-    quarter = _quarter(row.period)
-    if isinstance(quarter, Fault):
-        return [quarter]
-    found = catalog.lookup(row.project, row.indicator, quarter)
-    if isinstance(found, Fault):
-        return [found]
-    reading = catalog.read(found, row.value, bands)
-    if isinstance(reading, Fault):
-        return [reading]
-    return ActualEntry(found.pk, quarter.year * 10 + quarter.number, reading, row.note)
 
 
 _MONEY_RE = re.compile(r"^(?P<num>[-+]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:万元|万)?$")
@@ -291,122 +328,234 @@ def read_amount(text: str) -> Decimal | str:
     return amount
 
 
-def check_spending(catalog: Catalog, row: SpendingRow) -> SpendEntry | list[Fault]:
-    """One spending row checked against the goals."""
-    faults: list[Fault] = []
-    amount = read_amount(row.amount)
-    if isinstance(amount, str):
-        faults.append(Fault("amount", row.amount, amount))
-    quarter = _quarter(row.period)
-    if isinstance(quarter, Fault):
-        return [quarter, *faults]
-    project = catalog.project(row.project, quarter)
-    if isinstance(project, Fault):
-        return [project, *faults]
-    if faults or isinstance(amount, str):
-        return faults
-    return SpendEntry(project.pk, s.period_key(quarter), amount, row.note)
+def money_text(amount: Decimal) -> str:
+    return f"{format_decimal(amount)}万元"
 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="microseconds")
 
 
-_ACTUAL_COLUMNS = (
-    "indicator_id",
-    "period",
-    "kind",
-    "number",
-    "unit",
-    "grade",
-    "score",
-    "done_on",
-    "text",
-    "note",
-    "recorded_by",
-    "recorded_at",
-    "current",
-)
+def _where(row: ActualRow | SpendingRow, column: str) -> str:
+    return f"{row.source}: row {row.number}, column {column}" if row.source else column
 
 
-def _current_actuals(
-    connection: sa.Connection, entries: Sequence[ActualEntry]
-) -> dict[tuple[int, int], tuple[int, str]]:
-    a = s.actuals
-    query = sa.select(a.c.id, a.c.indicator_id, a.c.period, a.c.text).where(a.c.current)
-    if len(entries) <= 400:
-        query = query.where(a.c.indicator_id.in_(sorted({e.indicator_pk for e in entries})))
-    else:
-        query = query.where(a.c.period.in_(sorted({e.period for e in entries})))
-    return {(r.indicator_id, r.period): (r.id, r.text) for r in connection.execute(query)}
+class _FirstRows:
+    """The row that first gave each (indicator or project, quarter), so that a second one is reported.
+
+    Kept in two flat arrays indexed by catalog position × 4 + quarter − 1 rather
+    than a dict: six million (key, row) pairs in a dict take about a gigabyte.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._numbers = array("I", bytes(4 * 4 * size))  # the row number + 1; 0 is "not seen"
+        self._sources = array("H", bytes(2 * 4 * size))
+        self._source_ids: dict[str, int] = {}
+        self._source_names: list[str] = []
+
+    def claim(self, key: int, row: ActualRow | SpendingRow) -> str | None:
+        """Record ``row`` as the first for ``key``; if another came first, where that one is."""
+        number = self._numbers[key]
+        if number:
+            source = self._source_names[self._sources[key]]
+            return f"{source}: row {number - 1}" if source else "an earlier row"
+        source_id = self._source_ids.get(row.source)
+        if source_id is None:
+            source_id = self._source_ids[row.source] = len(self._source_names)
+            self._source_names.append(row.source)
+        self._numbers[key] = row.number + 1
+        self._sources[key] = source_id
+        return None
 
 
-def write_actuals(connection: sa.Connection, entries: Sequence[ActualEntry], by: str) -> WriteSummary:
-    """Store entries as new current versions, superseding different ones and skipping equal ones."""
-    if not entries:
-        return WriteSummary()
-    # The last entry for an indicator and quarter wins.
-    entries = list({(e.indicator_pk, e.period): e for e in entries}.values())
-    current = _current_actuals(connection, entries)
-    at = _now()
-    superseded: list[int] = []
-    rows: list[tuple[Any, ...]] = []
-    unchanged = 0
-    # A reading's column values, converted for the driver once per distinct reading.
-    columns: dict[Reading, tuple[Any, ...]] = {}
-    true = driver_values(connection, [True])[0]
-    for entry in entries:
-        values = columns.get(entry.reading)
-        if values is None:
-            row = reading_row(entry.reading)
-            names = ("kind", "number", "unit", "grade", "score", "done_on", "text")
-            values = columns[entry.reading] = driver_values(connection, [row[name] for name in names])
-        old = current.get((entry.indicator_pk, entry.period))
-        if old is not None:
-            if old[1] == values[-1]:
-                unchanged += 1
+class Recorder:
+    """One import in progress (导入): rows are checked as they come and written in batches.
+
+    Every bad row becomes a located :class:`Problem`; after the first one nothing
+    more is written (the rows are still checked, so that all problems are
+    reported) and the caller must roll the transaction back.
+    """
+
+    def __init__(self, connection: sa.Connection, catalog: Catalog, *, by: str, bands: GradeBands) -> None:
+        self.problems: list[Problem] = []
+        self._catalog = catalog
+        self._bands = bands
+        self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys)
+        self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys)
+        self._connection = connection
+        self._first_actual = _FirstRows(catalog.size)
+        self._first_spent = _FirstRows(catalog.projects)
+
+    def _reject(self, row: ActualRow | SpendingRow, faults: Sequence[Fault]) -> None:
+        self.problems.extend(Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults)
+
+    def _duplicate(self, row: ActualRow | SpendingRow, column: str, quarter: Quarter, first: str) -> None:
+        message = f"{getattr(row, column)!r}: {quarter} is already given in {first}"
+        self.problems.append(Problem(_where(row, column), message))
+
+    def record_actuals(self, rows: Iterable[ActualRow]) -> None:
+        """Check each row of actuals; write it while every row so far was good."""
+        catalog, bands, first, writer = self._catalog, self._bands, self._first_actual, self._actuals
+        for row in rows:
+            quarter = _quarter(row.period)
+            if isinstance(quarter, Fault):
+                self._reject(row, [quarter])
                 continue
-            superseded.append(old[0])
-        rows.append((entry.indicator_pk, entry.period, *values, entry.note, by, at, true))
-    _supersede(connection, s.actuals, superseded)
-    bulk_insert(connection, s.actuals, _ACTUAL_COLUMNS, rows, ready=True)
-    return WriteSummary(len(rows), len(superseded), unchanged)
-
-
-def _supersede(connection: sa.Connection, table: sa.Table, ids: Sequence[int]) -> None:
-    if ids:
-        statement = sa.update(table).where(table.c.id == sa.bindparam("old_id")).values(current=False)
-        connection.execute(statement, [{"old_id": i} for i in ids])
-
-
-_SPEND_COLUMNS = ("project_id", "period", "amount", "note", "recorded_by", "recorded_at", "current")
-
-
-def write_spending(connection: sa.Connection, entries: Sequence[SpendEntry], by: str) -> WriteSummary:
-    """Store spending entries as versions, like :func:`write_actuals`."""
-    if not entries:
-        return WriteSummary()
-    entries = list({(e.project_pk, e.period): e for e in entries}.values())
-    sp = s.spending
-    query = sa.select(sp.c.id, sp.c.project_id, sp.c.period, sp.c.amount).where(sp.c.current)
-    query = query.where(sp.c.period.in_(sorted({e.period for e in entries})))
-    current = {(r.project_id, r.period): (r.id, r.amount) for r in connection.execute(query)}
-    at = _now()
-    superseded: list[int] = []
-    rows: list[tuple[Any, ...]] = []
-    unchanged = 0
-    for entry in entries:
-        old = current.get((entry.project_pk, entry.period))
-        if old is not None:
-            if old[1] == entry.amount:
-                unchanged += 1
+            slot = catalog.lookup(row.project, row.indicator, quarter)
+            if isinstance(slot, Fault):
+                self._reject(row, [slot])
                 continue
-            superseded.append(old[0])
-        rows.append((entry.project_pk, entry.period, entry.amount, entry.note, by, at, True))
-    _supersede(connection, sp, superseded)
-    bulk_insert(connection, sp, _SPEND_COLUMNS, rows)
-    return WriteSummary(len(rows), len(superseded), unchanged)
+            value = catalog.read(slot, row.value, bands)
+            if isinstance(value, Fault):
+                self._reject(row, [value])
+                continue
+            earlier = first.claim(slot.position * 4 + quarter.number - 1, row)
+            if earlier is not None:
+                self._duplicate(row, "indicator", quarter, earlier)
+            elif not self.problems:
+                writer.add(slot.pk, quarter.year * 10 + quarter.number, value.columns, row.note)
+
+    def record_spending(self, rows: Iterable[SpendingRow]) -> None:
+        """Check each row of money spent; write it while every row so far was good."""
+        catalog, first, writer = self._catalog, self._first_spent, self._spending
+        for row in rows:
+            faults: list[Fault] = []
+            amount = read_amount(row.amount)
+            if isinstance(amount, str):
+                faults.append(Fault("amount", row.amount, amount))
+            quarter = _quarter(row.period)
+            if isinstance(quarter, Fault):
+                self._reject(row, [quarter, *faults])
+                continue
+            project = catalog.project(row.project, quarter)
+            if isinstance(project, Fault):
+                self._reject(row, [project, *faults])
+                continue
+            if isinstance(amount, str):
+                self._reject(row, faults)
+                continue
+            earlier = first.claim(project.position * 4 + quarter.number - 1, row)
+            if earlier is not None:
+                self._duplicate(row, "project", quarter, earlier)
+            elif not self.problems:
+                writer.add(project.pk, s.period_key(quarter), driver_values(self._connection, [amount]), row.note)
+
+    def finish(self) -> tuple[WriteSummary, WriteSummary]:
+        """Write what is still pending; what the import did to actuals and to spending."""
+        if not self.problems:
+            self._actuals.flush()
+            self._spending.flush()
+        return self._actuals.summary, self._spending.summary
 
 
-def money_text(amount: Decimal) -> str:
-    return f"{format_decimal(amount)}万元"
+class _Writer:
+    """Writes checked values of one table (actuals or spending) in batches, as new current versions.
+
+    A value equal to the current one of its quarter is left alone; a different one
+    supersedes it.  The current values are looked up per batch, and only for years
+    that held values before this import: a first import of a year just inserts.
+    """
+
+    BATCH = 20_000
+
+    def __init__(
+        self, connection: sa.Connection, table: sa.Table, key: str, by: str, key_range: Callable[[int], range]
+    ) -> None:
+        self._connection = connection
+        self._table = table
+        self._key = key  # indicator_id or project_id
+        self._compared = "text" if table is s.actuals else "amount"
+        self._columns = (key, "period", *(_VALUE_COLUMNS if table is s.actuals else ("amount",)))
+        self._columns += ("note", "recorded_by", "recorded_at", "current")
+        self._tail = driver_values(connection, [by, _now(), True])
+        self._false = driver_values(connection, [False])[0]
+        self._insert = insert_sql(connection, table, self._columns)
+        marker = "?" if connection.dialect.name == "sqlite" else "%s"
+        self._supersede = f"UPDATE {table.name} SET current = {marker} WHERE id = {marker}"
+        self._key_range = key_range
+        self._batch: list[tuple[Any, ...]] = []
+        self._years_with_values: dict[int, bool] = {}
+        self.summary = WriteSummary()
+
+    def add(self, pk: int, period: int, values: tuple[Any, ...], note: str) -> None:
+        self._batch.append((pk, period, *values, note, *self._tail))
+        if len(self._batch) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self._batch = self._batch, []
+        if not rows:
+            return
+        years = {period // 10 for _, period, *_ in rows}
+        if any(self._has_values(year) for year in years):
+            rows, superseded, unchanged = self._against_current(rows)
+            if superseded:
+                self._connection.exec_driver_sql(self._supersede, [(self._false, pk) for pk in superseded])
+            self.summary += WriteSummary(0, len(superseded), unchanged)
+        if rows:
+            self._connection.exec_driver_sql(self._insert, rows)
+        self.summary += WriteSummary(len(rows))
+
+    def _has_values(self, year: int) -> bool:
+        """Whether the table held values of ``year`` when this import first wrote to it."""
+        found = self._years_with_values.get(year)
+        if found is None:
+            t, keys = self._table, self._key_range(year)
+            # Within the year's keys, so that the (key, period) index finds it without a scan.
+            query = (
+                sa.select(t.c.id)
+                .where(t.c[self._key].between(keys.start, keys.stop - 1))
+                .where(t.c.period.between(year * 10 + 1, year * 10 + 4))
+                .limit(1)
+            )
+            found = self._years_with_values[year] = self._connection.execute(query).first() is not None
+        return found
+
+    def _against_current(self, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[int], int]:
+        """The rows that change something, the ids they supersede, and how many are unchanged."""
+        t = self._table
+        key, compared = t.c[self._key], t.c[self._compared]
+        value_at = self._columns.index(self._compared)
+        current: dict[tuple[int, int], tuple[int, Any]] = {}
+        pks = sorted({row[0] for row in rows})
+        for start in range(0, len(pks), 500):
+            query = sa.select(t.c.id, key, t.c.period, compared).where(t.c.current, key.in_(pks[start : start + 500]))
+            current.update({(r[1], r[2]): (r[0], r[3]) for r in self._connection.execute(query)})
+        changed: list[tuple[Any, ...]] = []
+        superseded: list[int] = []
+        unchanged = 0
+        for row in rows:
+            old = current.get((row[0], row[1]))
+            if old is not None:
+                if _same(old[1], row[value_at]):
+                    unchanged += 1
+                    continue
+                superseded.append(old[0])
+            changed.append(row)
+        return changed, superseded, unchanged
+
+
+def _same(stored: Any, written: Any) -> bool:
+    """A stored value equals one about to be written (a decimal may come back as Decimal or as text)."""
+    if isinstance(stored, Decimal) or isinstance(written, Decimal):
+        return Decimal(str(stored)) == Decimal(str(written))
+    return bool(stored == written)
+
+
+@contextmanager
+def import_settings(connection: sa.Connection) -> Iterator[None]:
+    """Database settings for one large import transaction, restored afterwards.
+
+    On SQLite a larger page cache (256 MB) keeps the index pages of ``actuals``
+    in memory while millions of rows go in; durability is unchanged (WAL with
+    synchronous=NORMAL, set when connecting).
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
