@@ -241,8 +241,8 @@ def run_import(args: argparse.Namespace) -> int:
     tables, problems = read_tables(args.file)
     if problems:
         raise ProblemsFound(problems)
-    actual_rows = [row for table in tables for row in table.actuals]
-    spending_rows = [row for table in tables for row in table.spending]
+    actual_rows = itertools.chain.from_iterable(table.actuals for table in tables)  # streamed, not held
+    spending_rows = itertools.chain.from_iterable(table.spending for table in tables)
     with open_store(args.db) as store:
         result = _check(
             store.record_rows(

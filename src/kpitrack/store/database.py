@@ -12,6 +12,7 @@ import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import chain, islice
 from typing import Any
 
 import attrs
@@ -30,6 +31,7 @@ from kpitrack.store.engine import connect, write_transaction
 __all__ = ["ActualsView", "HistoryEntry", "ImportResult", "IndicatorActuals", "Store", "open_store"]
 
 _CHUNK = 500
+_PEEK = 5_000  # rows read ahead of an import to size its catalog
 
 
 @attrs.frozen
@@ -145,32 +147,36 @@ class Store:
 
     def record_rows(
         self,
-        actual_rows: Sequence[recording.ActualRow] = (),
-        spending_rows: Sequence[recording.SpendingRow] = (),
+        actual_rows: Iterable[recording.ActualRow] = (),
+        spending_rows: Iterable[recording.SpendingRow] = (),
         *,
         by: str,
         bands: GradeBands,
         dry_run: bool = False,
     ) -> ImportResult:
-        """Check every row, then write them all in one transaction, or nothing if any row is bad."""
-        keys = {row.project for row in actual_rows} | {row.project for row in spending_rows}
+        """Check every row and write them in one transaction; if any row is bad, nothing is written.
+
+        The rows may be a stream (a large CSV file): they are checked and written
+        as they come, and the transaction is rolled back at the end if any was bad.
+        """
+        # A short import needs only the projects it names; a long one (more rows
+        # than _PEEK) loads the whole catalog once rather than row by row.
+        actual_rows, spending_rows = iter(actual_rows), iter(spending_rows)
+        actual_head, spending_head = list(islice(actual_rows, _PEEK)), list(islice(spending_rows, _PEEK))
+        keys = None
+        if len(actual_head) < _PEEK and len(spending_head) < _PEEK:
+            keys = {row.project for row in actual_head} | {row.project for row in spending_head}
         try:
             with write_transaction(self.engine, "actuals", "spending") as connection:
-                catalog = recording.load_catalog(connection, keys)
-                problems: list[Problem] = []
-                actual_entries = _check_all(
-                    actual_rows, lambda cells: recording.check_actual(catalog, cells, bands), problems
-                )
-                spend_entries = _check_all(
-                    spending_rows, lambda cells: recording.check_spending(catalog, cells), problems
-                )
-                if problems:
-                    raise _Rollback(ImportResult(problems=tuple(problems)))
-                result = ImportResult(
-                    actuals=recording.write_actuals(connection, actual_entries, by),
-                    spending=recording.write_spending(connection, spend_entries, by),
-                    dry_run=dry_run,
-                )
+                with recording.import_settings(connection):
+                    catalog = recording.load_catalog(connection, keys)
+                    recorder = recording.Recorder(connection, catalog, by=by, bands=bands)
+                    recorder.record_actuals(chain(actual_head, actual_rows))
+                    recorder.record_spending(chain(spending_head, spending_rows))
+                    actuals, spending = recorder.finish()
+                if recorder.problems:
+                    raise _Rollback(ImportResult(problems=tuple(recorder.problems)))
+                result = ImportResult(actuals=actuals, spending=spending, dry_run=dry_run)
                 if dry_run:
                     raise _Rollback(result)
                 return result
@@ -315,32 +321,6 @@ def _project_pk(connection: sa.Connection, project: Project) -> int:
     p = s.projects
     pk = connection.execute(sa.select(p.c.id).where(p.c.code == project.id, p.c.year == project.year)).scalar_one()
     return int(pk)
-
-
-def _where(row: recording.ActualRow | recording.SpendingRow, column: str) -> str:
-    return f"{row.source}: row {row.number}, column {column}" if row.source else column
-
-
-def _check_all(rows: Sequence[Any], check: Any, problems: list[Problem]) -> list[Any]:
-    """Check every row; collect the faults as located problems, and a second value for one quarter too."""
-    entries: list[Any] = []
-    first_seen: dict[tuple[int, int], Any] = {}
-    for row in rows:
-        result = check(row)
-        if isinstance(result, list):
-            problems.extend(Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in result)
-            continue
-        key = (result[0], result[1])  # (indicator or project, period)
-        first = first_seen.get(key)
-        if first is not None:
-            column = "indicator" if isinstance(row, recording.ActualRow) else "project"
-            where = f"{first.source}: row {first.number}" if first.source else "an earlier row"
-            message = f"{getattr(row, column)!r}: {s.period_of(result[1])} is already given in {where}"
-            problems.append(Problem(_where(row, column), message))
-            continue
-        first_seen[key] = row
-        entries.append(result)
-    return entries
 
 
 def _readings(
