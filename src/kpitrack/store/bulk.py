@@ -53,7 +53,6 @@ __all__ = ["progress"]
 
 BATCH = 5000  # rows fetched per round trip of the streamed query
 _CACHE_LIMIT = 200_000  # distinct records kept for reuse; past it the caches start afresh
-_FRACTION_DIGITS = 6
 _NUMBER = "number"
 _SEPARATOR = "|"
 _ZERO = Decimal(0)
@@ -172,20 +171,22 @@ class _Records:
             )
         return found
 
-    def latest(self, text: str) -> Reading:
-        """A reading from the ``period|kind|number|grade|score|done_on|unit`` text of :func:`_latest_text`."""
-        found = self._readings.get(text)
+    def latest(self, columns: tuple[Any, ...]) -> Reading:
+        """A reading from ``period, kind, number, grade, score, done_on, unit``, or their text (:func:`_latest`)."""
+        values = columns[0].split(_SEPARATOR, 6) if len(columns) == 1 else columns
+        key = tuple(values[1:])  # the same value recorded in another quarter is the same reading
+        found = self._readings.get(key)
         if found is None:
             if len(self._readings) > _CACHE_LIMIT:
                 self._readings.clear()
-            _, kind, number, grade, score, done_on, unit = text.split(_SEPARATOR, 6)
-            found = self._readings[text] = Reading(
+            _, kind, number, grade, score, done_on, unit = values
+            found = self._readings[key] = Reading(
                 kind=ReadingKind(kind),
                 number=self.decimal(number) if number else None,
                 unit=unit,
                 grade=Grade(grade) if grade else None,
                 score=self.decimal(score) if score else None,
-                date=to_date(done_on[:10]) if done_on else None,
+                date=to_date(str(done_on)[:10]) if done_on else None,
             )
         return found
 
@@ -262,64 +263,51 @@ def _in_code_order(
         yield head, indicators, actuals
 
 
-# -- exact sums ----------------------------------------------------------------------------
+# -- sums and latest values ---------------------------------------------------------------
 
 
-def _exact_sum_columns(column: Any, dialect: str, only: Any = None) -> list[Any]:
-    """Aggregate columns whose values give the exact sum of a decimal column (see :func:`_exact_total`).
+def _numbers(dialect: str, column: Any, only: Any = None) -> Any:
+    """Every value of a decimal column in one text, to be added up exactly by :func:`_sum`.
 
-    On SQLite the text ``d`` of a non-negative decimal is split without string
-    copies: ``CAST(d AS INTEGER)`` reads its integer part (SQLite reads the longest
-    integer prefix), and the six digits after the point are ``d || '000000'`` from
-    the point on, cast to an integer.  The third column is the longest fraction
-    (99 for a negative value, which is summed in Python instead).
+    SQL has no exact sum of SQLite's decimal text (its ``sum`` reads text as floats);
+    the values travel as their stored text instead and Python adds them as Decimals,
+    exactly as the per-project path does.  Joining a few short strings per row costs
+    the database less than any arithmetic on text would.
     """
-
-    def when(expression: Any) -> Any:
-        return sa.case((only, expression)) if only is not None else expression
-
-    if dialect != "sqlite":
-        return [sa.func.sum(when(column)), sa.null(), sa.null()]
-    text = sa.type_coerce(column, sa.String)
-    dot = sa.func.instr(text, ".")
-    has_dot = sa.type_coerce(dot > 0, sa.Integer)
-    negative = sa.type_coerce(sa.func.substr(text, 1, 1) == "-", sa.Integer)
-    six = sa.func.substr(text.concat("0" * _FRACTION_DIGITS), dot + 1, _FRACTION_DIGITS)
-    return [
-        sa.func.sum(when(sa.cast(text, sa.Integer))),
-        sa.func.sum(when(sa.cast(six, sa.Integer) * has_dot)),
-        sa.func.max(when((sa.func.length(text) - dot) * has_dot + 99 * negative)),
-    ]
+    value: Any = sa.cast(column, sa.String)  # SQLite: the stored text; PostgreSQL: NUMERIC as text
+    if only is not None:
+        value = sa.case((only, value))
+    if dialect == "sqlite":
+        return sa.func.group_concat(value, " ")
+    return sa.func.string_agg(value, " ")
 
 
-def _exact_total(whole: Any, fraction: Any, places: Any) -> Decimal | None:
-    """The exact sum from :func:`_exact_sum_columns`; None when a fraction was too long to sum in SQL."""
-    if whole is None:
-        return None
-    if places is None:  # PostgreSQL: NUMERIC summed exactly
-        return whole if isinstance(whole, Decimal) else Decimal(str(whole))
-    if places > _FRACTION_DIGITS:
-        return None
-    if places == 0:
-        return Decimal(whole)
-    total = Decimal(whole) + Decimal(fraction).scaleb(-_FRACTION_DIGITS)
-    # The exponent a Decimal sum of the same values has: that of the longest fraction.
-    return total.quantize(Decimal(1).scaleb(-places))
+def _sum(text: str) -> Decimal:
+    return sum(map(Decimal, text.split(" ")), Decimal(0))
 
 
-# -- actuals -------------------------------------------------------------------------------
+def _latest(dialect: str, a: sa.Table) -> list[Any]:
+    """The columns of the latest row among an indicator's grouped rows: see :meth:`_Records.latest`.
 
-
-def _latest_text(a: sa.Table) -> Any:
-    """``period|kind|number|grade|score|done_on|unit`` of a row: its maximum is the latest row.
-
-    Every period of one year has the same five digits (``20213``) and an indicator
-    has at most one current value per period (the ``ux_actuals_current`` index), so
-    the largest text is the latest quarter's row, on any database and collation.
-    Portable SQL has no "the other columns of the row with the largest period" in an
-    aggregate; this text carries them.  The unit comes last, so any character in it
-    survives the split.
+    SQLite documents that in an aggregate query with a single ``max()``, the other
+    (bare) columns come from the row holding the maximum: that is the latest
+    quarter's row, read at no extra cost.  Elsewhere one text carries them: every
+    period of one year has the same five digits (``20213``) and an indicator has at
+    most one current value per period (the ``ux_actuals_current`` index), so the
+    largest ``period|kind|number|grade|score|done_on|unit`` text is the latest
+    row's, on any collation.  The unit comes last, so any character in it survives
+    the split.  Either way the query must hold no other ``max()`` or ``min()``.
     """
+    if dialect == "sqlite":
+        return [
+            sa.func.max(a.c.period),
+            a.c.kind,
+            _text(a.c.number),
+            a.c.grade,
+            _text(a.c.score),
+            _text(a.c.done_on),
+            a.c.unit,
+        ]
 
     def text(column: Any) -> Any:
         return sa.func.coalesce(sa.cast(column, sa.String), "")
@@ -328,18 +316,54 @@ def _latest_text(a: sa.Table) -> Any:
     joined = parts[0]
     for part in [*parts[1:], a.c.unit]:
         joined = joined.concat(_SEPARATOR).concat(part)
-    return sa.func.max(joined)
+    return [sa.func.max(joined)]
 
 
-def _aggregated(a: sa.Table, dialect: str) -> list[Any]:
-    """Per indicator: how many numbers, the unit of the latest number, the exact sum, the latest row."""
+def _aggregated(dialect: str, a: sa.Table, aggregate: Any) -> list[Any]:
+    """Per indicator: how many numbers, a flow's numbers (see :func:`_numbers`), the latest row."""
     is_number = a.c.kind == _NUMBER
     return [
         sa.func.count(sa.case((is_number, 1))),
-        sa.func.max(sa.case((is_number, sa.cast(a.c.period, sa.String).concat(a.c.unit)))),
-        *_exact_sum_columns(a.c.number, dialect, is_number),
-        _latest_text(a),
+        _numbers(dialect, a.c.number, sa.and_(is_number, aggregate == Aggregate.SUM.value)),
+        *_latest(dialect, a),
     ]
+
+
+def _combined(
+    connection: sa.Connection,
+    records: _Records,
+    indicator_pk: int,
+    numbers: int,
+    flow: str | None,
+    latest: tuple[Any, ...],
+    periods: tuple[int, int],
+) -> Reading | None:
+    """:func:`kpitrack.readings.combine` of one indicator's aggregated row (None: nothing recorded)."""
+    if latest[0] is None:
+        return None
+    reading = records.latest(latest)
+    if not numbers or flow is None:  # a level, or a flow with nothing measured: the latest value stands
+        return reading
+    # A flow: the sum of its numbers, in the unit of the latest number.
+    unit = (
+        reading.unit if reading.kind is ReadingKind.NUMBER else _latest_number_unit(connection, indicator_pk, periods)
+    )
+    return records.total(_sum(flow), unit)
+
+
+def _latest_number_unit(connection: sa.Connection, indicator_pk: int, periods: tuple[int, int]) -> str:
+    """The unit of a flow's latest number, when its latest value is not a number (rare: 不适用 last)."""
+    a = s.actuals
+    query = (
+        sa.select(a.c.unit)
+        .where(a.c.indicator_id == indicator_pk, a.c.current, a.c.kind == _NUMBER, a.c.period.between(*periods))
+        .order_by(a.c.period.desc())
+        .limit(1)
+    )
+    return str(connection.execute(query).scalar_one())
+
+
+# -- actuals -------------------------------------------------------------------------------
 
 
 def _indicators(
@@ -352,6 +376,7 @@ def _indicators(
         sa.select(
             i.c.project_id,
             i.c.position,
+            i.c.id,
             i.c.code,
             i.c.name,
             i.c.level1,
@@ -370,15 +395,15 @@ def _indicators(
             i.c.deadline_day,
             i.c.words,
             i.c.explicit,
-            *_aggregated(a, connection.dialect.name),
+            *_aggregated(connection.dialect.name, a, i.c.aggregate),
         )
         .select_from(i.outerjoin(a, recorded))
         .where(i.c.project_id.in_(sa.select(p.c.id).where(p.c.year == year)), i.c.retired_on.is_(None))
-        # Grouping by the key too lets PostgreSQL select the indicator's other columns.
+        # Grouped by the key too, so that PostgreSQL lets the indicator's other columns be selected;
+        # SQLite walks the (project_id, code) index in this order and sorts nothing.
         .group_by(i.c.project_id, i.c.code, i.c.id)
-        .order_by(i.c.project_id, i.c.code)
+        .order_by(i.c.project_id, i.c.code, i.c.id)
     )
-    summed = Aggregate.SUM.value
     current: int | None = None
     placed: list[tuple[int, Indicator]] = []
     actuals: dict[str, Reading] = {}
@@ -390,18 +415,11 @@ def _indicators(
                 if current is not None:
                     yield current, _by_position(placed), actuals
                 current, placed, actuals = project_id, [], {}
-            indicator = records.indicator(tuple(row[2:20]))
+            indicator = records.indicator(tuple(row[3:21]))
             placed.append((row[1], indicator))
-            numbers, number_unit, whole, fraction, places, latest = row[20:]
-            if latest is None:
-                continue  # nothing recorded up to the quarter
-            if numbers and row[8] == summed:
-                total = _exact_total(whole, fraction, places)
-                if total is None:
-                    total = _python_sum(connection, project_id, indicator.id, low, high)
-                actuals[indicator.id] = records.total(total, number_unit[5:])
-            else:
-                actuals[indicator.id] = records.latest(latest)
+            reading = _combined(connection, records, row[2], row[21], row[22], tuple(row[23:]), (low, high))
+            if reading is not None:
+                actuals[indicator.id] = reading
     if current is not None:
         yield current, _by_position(placed), actuals
 
@@ -411,66 +429,29 @@ def _by_position(placed: list[tuple[int, Indicator]]) -> tuple[Indicator, ...]:
     return tuple(indicator for _, indicator in placed)
 
 
-def _python_sum(connection: sa.Connection, project_pk: int, code: str, low: int, high: int) -> Decimal:
-    """The rare sum with more than six fraction digits, added up exactly in Python."""
-    a, i = s.actuals, s.indicators
-    query = (
-        sa.select(a.c.number)
-        .join(i, i.c.id == a.c.indicator_id)
-        .where(i.c.project_id == project_pk, i.c.code == code, a.c.current, a.c.kind == _NUMBER)
-        .where(a.c.period.between(low, high))
-    )
-    return sum((Decimal(str(n)) for (n,) in connection.execute(query)), Decimal(0))
-
-
 def _last_year(connection: sa.Connection, year: int) -> dict[str, dict[str, Reading]]:
     """Last year's year-end actual per project code and indicator code (held: one entry per value)."""
     p, i, a = s.projects, s.indicators, s.actuals
+    periods = (year * 10 + 1, year * 10 + 4)
     query = (
-        sa.select(p.c.code, i.c.id, i.c.code, i.c.aggregate, *_aggregated(a, connection.dialect.name))
+        sa.select(p.c.code, i.c.code, i.c.id, *_aggregated(connection.dialect.name, a, i.c.aggregate))
         .select_from(p.join(i, i.c.project_id == p.c.id).join(a, a.c.indicator_id == i.c.id))
-        .where(
-            p.c.year == year, i.c.retired_on.is_(None), a.c.current, a.c.period.between(year * 10 + 1, year * 10 + 4)
-        )
-        .group_by(p.c.code, i.c.id, i.c.code, i.c.aggregate)
+        .where(p.c.year == year, i.c.retired_on.is_(None), a.c.current, a.c.period.between(*periods))
+        .group_by(p.c.code, i.c.code, i.c.id)
     )
     records = _Records()
     result: dict[str, dict[str, Reading]] = {}
-    summed = Aggregate.SUM.value
-    for (
-        project,
-        indicator_pk,
-        code,
-        aggregate,
-        numbers,
-        number_unit,
-        whole,
-        fraction,
-        places,
-        latest,
-    ) in connection.execute(query):
-        if numbers and aggregate == summed:
-            total = _exact_total(whole, fraction, places)
-            if total is None:
-                numbers_query = sa.select(a.c.number).where(
-                    a.c.indicator_id == indicator_pk,
-                    a.c.current,
-                    a.c.kind == _NUMBER,
-                    a.c.period.between(year * 10 + 1, year * 10 + 4),
-                )
-                total = sum((Decimal(str(n)) for (n,) in connection.execute(numbers_query)), Decimal(0))
-            reading = records.total(total, number_unit[5:])
-        else:
-            reading = records.latest(latest)
-        result.setdefault(project, {})[code] = reading
+    for project, code, indicator_pk, numbers, flow, *latest in connection.execute(query):
+        reading = _combined(connection, records, indicator_pk, numbers, flow, tuple(latest), periods)
+        if reading is not None:
+            result.setdefault(project, {})[code] = reading
     return result
 
 
 def _spent(connection: sa.Connection, year: int, low: int, high: int) -> dict[int, Decimal]:
     p, sp = s.projects, s.spending
-    columns = _exact_sum_columns(sp.c.amount, connection.dialect.name)
     query = (
-        sa.select(sp.c.project_id, *columns)
+        sa.select(sp.c.project_id, _numbers(connection.dialect.name, sp.c.amount))
         .where(
             sp.c.project_id.in_(sa.select(p.c.id).where(p.c.year == year)),
             sp.c.current,
@@ -478,13 +459,4 @@ def _spent(connection: sa.Connection, year: int, low: int, high: int) -> dict[in
         )
         .group_by(sp.c.project_id)
     )
-    totals: dict[int, Decimal] = {}
-    for project_id, whole, fraction, places in connection.execute(query):
-        total = _exact_total(whole, fraction, places)
-        if total is None:
-            amounts = sa.select(sp.c.amount).where(
-                sp.c.project_id == project_id, sp.c.current, sp.c.period.between(low, high)
-            )
-            total = sum((Decimal(str(v)) for (v,) in connection.execute(amounts)), Decimal(0))
-        totals[project_id] = total
-    return totals
+    return {project_id: _sum(amounts) for project_id, amounts in connection.execute(query)}
