@@ -105,6 +105,10 @@ class Validation:
         return [problem for found in self._found for problem in found]
 
 
+# level1_of normalises the name with a regular expression: once per distinct name, not per indicator.
+_level1_of = functools.lru_cache(maxsize=1024)(level1_of)
+
+
 def _where(project: Project, index: int | None = None) -> str:
     base = project.source or f"project {project.id}"
     return base if index is None else f"{base}: indicators[{index}]"
@@ -147,6 +151,8 @@ def check_duplicate_indicators(projects: Sequence[Project]) -> Iterator[Problem]
 def check_weights(projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = TIER_WEIGHTS) -> Iterator[Problem]:
     """Weights (分值) inside a level-1 tier: all or none, adding up to the tier's weight."""
     for project in projects:
+        if all(i.weight is None for i in project.indicators):
+            continue  # most goal tables give no weights: nothing to check
         for level1 in dict.fromkeys(i.level1 for i in project.indicators):
             tier = [(index, i) for index, i in enumerate(project.indicators) if i.level1 == level1]
             weighted = [(index, i) for index, i in tier if i.weight is not None]
@@ -220,7 +226,7 @@ def _cost_cap(indicator: Indicator) -> Decimal | None:
 def check_cost_caps(projects: Sequence[Project]) -> Iterator[Problem]:
     """Cost caps (成本指标) that add up to more than the budget cannot all be spent."""
     for project in projects:
-        caps = [cap for cap in map(_cost_cap, project.indicators) if cap is not None]
+        caps = [cap for i in project.indicators if i.is_cost and (cap := _cost_cap(i)) is not None]
         total = sum(caps, Decimal(0))
         if total > project.budget:
             yield Problem(
@@ -240,7 +246,7 @@ def check_capped_counts(projects: Sequence[Project]) -> Iterator[Problem]:
     for project in projects:
         for index, indicator in enumerate(project.indicators):
             target = indicator.target
-            if indicator.is_cost or target.kind is not Kind.COMPARE or not target.is_reverse:
+            if target.kind is not Kind.COMPARE or not target.is_reverse or indicator.is_cost:
                 continue
             if unit_family(target.unit or indicator.unit) is not UnitFamily.COUNT:
                 continue
@@ -269,7 +275,7 @@ def check_levels(projects: Sequence[Project]) -> Iterator[Problem]:
     """Level-2 names are known, and a given level 1 agrees with its level 2."""
     for project in projects:
         for index, indicator in enumerate(project.indicators):
-            expected = level1_of(indicator.level2)
+            expected = _level1_of(indicator.level2)
             if indicator.level2 not in LEVEL2:
                 yield Problem(
                     _where(project, index),

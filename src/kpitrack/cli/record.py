@@ -9,6 +9,8 @@ exits 1, with nothing written.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import getpass
 import itertools
 from collections.abc import Iterator, Sequence
@@ -173,10 +175,11 @@ def _check(result: ImportResult) -> ImportResult:
 
 
 def run_goals_load(args: argparse.Namespace) -> int:
-    goals = stream_goals(args.goals)
-    validation = checks.Validation()
-    with open_store(args.db) as store:
-        report = store.load_goals(_checked(goals, validation))
+    with _no_cycle_collection():
+        goals = stream_goals(args.goals)
+        validation = checks.Validation()
+        with open_store(args.db) as store:
+            report = store.load_goals(_checked(goals, validation))
     for problem in goals.problems + validation.problems:
         print(problem)
     for code, year in report.added:
@@ -188,6 +191,24 @@ def run_goals_load(args: argparse.Namespace) -> int:
     revised = len({(r.project, r.year) for r in report.revised})
     print(f"{len(report.added)} added, {revised} revised, {len(report.unchanged)} unchanged")
     return 0
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a province's goals are read and loaded.
+
+    Reading makes millions of small objects (rows, records) that live until loaded, none
+    in a reference cycle; the collector would scan them over and over as they pile up
+    (a quarter of the load time at 1.5 M indicators).  Reference counting still frees
+    them; the collector runs again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _checked(goals: GoalStream, validation: checks.Validation) -> Iterator[Project]:

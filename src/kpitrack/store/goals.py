@@ -33,7 +33,6 @@ from kpitrack.store._rows import (
     to_date,
 )
 from kpitrack.store.schema import decimal_text
-from kpitrack.thresholds import Threshold
 
 __all__ = ["LoadReport", "Revision", "load", "read_projects"]
 
@@ -94,11 +93,7 @@ def _project_values(project: Project) -> dict[str, Any]:
 
 _PROJECT_COLUMNS = ("code", "year", "name", "unit", "budget", "fiscal", "other", "goal", "start_date", "end_date")
 _PLAN_COLUMNS = ("project_id", "position", "key", "amount")
-# An indicator's row: its own fields, then its target's (the same for every indicator
-# with that target, so converted once per distinct target).
-_OWN_COLUMNS = ("code", "name", "level1", "level2", "unit", "weight", "aggregate")
-_TARGET_COLUMNS = tuple(c for c in INDICATOR_COLUMNS if c not in _OWN_COLUMNS)
-_INDICATOR_INSERT = ("project_id", "position", *_OWN_COLUMNS, *_TARGET_COLUMNS)
+_INDICATOR_INSERT = ("project_id", "position", *INDICATOR_COLUMNS)
 
 
 def load(connection: sa.Connection, projects: Iterable[Project], today: pendulum.Date) -> LoadReport:
@@ -144,37 +139,39 @@ class _DriverRows:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
         self._sqlite = connection.dialect.name == "sqlite"
-        # Target columns by the target's identity: the flat loader shares one Threshold per
-        # distinct target text, so a province's 1.5 M indicators convert a few thousand
-        # targets.  Each entry holds its Threshold, so no other object can take its id.
-        self._targets: dict[int, tuple[Threshold, tuple[Any, ...]]] = {}
+        # An indicator's columns by the record's identity: the flat loader shares one frozen
+        # Indicator among all the projects that have the same one, so a province's 1.5 M
+        # indicators convert a few thousand.  Each entry holds its Indicator, so that no
+        # other object can take its id while the entry lives.
+        self._indicators: dict[int, tuple[Indicator, tuple[Any, ...]]] = {}
+
+    def _number(self, value: Decimal | None) -> Any:
+        return decimal_text(value) if self._sqlite and value is not None else value
+
+    def _date(self, value: pendulum.Date | None) -> Any:
+        return value.isoformat() if self._sqlite and value is not None else value  # as SQLAlchemy's Date on SQLite
 
     def project(self, pk: int | None, project: Project) -> tuple[Any, ...]:
-        values = _project_values(project)
-        return (pk, *driver_values(self._connection, [values[c] for c in _PROJECT_COLUMNS]))
+        """``(pk, *_PROJECT_COLUMNS)``."""
+        number, date = self._number, self._date
+        money = (number(project.budget), number(project.fiscal), number(project.other))
+        dates = (date(project.start), date(project.end))
+        return (pk, project.id, project.year, project.name, project.unit, *money, project.goal, *dates)
 
     def plan(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
-        return [(pk, position, *driver_values(self._connection, entry)) for position, entry in enumerate(project.plan)]
+        return [(pk, position, key, self._number(amount)) for position, (key, amount) in enumerate(project.plan)]
 
     def indicators(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
-        return [self._indicator(pk, position, indicator) for position, indicator in enumerate(project.indicators)]
+        return [(pk, position, *self._indicator(i)) for position, i in enumerate(project.indicators)]
 
-    def _indicator(self, pk: int, position: int, indicator: Indicator) -> tuple[Any, ...]:
-        weight = indicator.weight
-        if weight is not None and self._sqlite:
-            weight = decimal_text(weight)  # type: ignore[assignment]
-        own = (indicator.id, indicator.name, indicator.level1, indicator.level2, indicator.unit, weight)
-        return (pk, position, *own, indicator.aggregate.value, *self._target(indicator))
-
-    def _target(self, indicator: Indicator) -> tuple[Any, ...]:
-        threshold = indicator.target
-        entry = self._targets.get(id(threshold))
+    def _indicator(self, indicator: Indicator) -> tuple[Any, ...]:
+        entry = self._indicators.get(id(indicator))
         if entry is None:
-            if len(self._targets) > 100_000:  # many unshared targets (TOML goals): keep the cache small
-                self._targets.clear()
+            if len(self._indicators) >= 100_000:  # unshared records (TOML goals): keep the cache small
+                self._indicators.clear()
             values = indicator_row(indicator)
-            entry = (threshold, driver_values(self._connection, [values[c] for c in _TARGET_COLUMNS]))
-            self._targets[id(threshold)] = entry
+            columns = driver_values(self._connection, [values[c] for c in _INDICATOR_INSERT[2:]])
+            entry = self._indicators[id(indicator)] = (indicator, columns)
         return entry[1]
 
 
