@@ -353,14 +353,15 @@ def _combined(
 
 def _latest_number_unit(connection: sa.Connection, indicator_pk: int, periods: tuple[int, int]) -> str:
     """The unit of a flow's latest number, when its latest value is not a number (rare: 不适用 last)."""
-    a = s.actuals
-    query = (
-        sa.select(a.c.unit)
-        .where(a.c.indicator_id == indicator_pk, a.c.current, a.c.kind == _NUMBER, a.c.period.between(*periods))
-        .order_by(a.c.period.desc())
-        .limit(1)
-    )
-    return str(connection.execute(query).scalar_one())
+    found = connection.execute(_LATEST_NUMBER_UNIT, {"pk": indicator_pk, "low": periods[0], "high": periods[1]})
+    return str(found.scalar_one())
+
+
+# Plain text, compiled once: it runs once per such flow.
+_LATEST_NUMBER_UNIT = sa.text(
+    "SELECT unit FROM actuals WHERE indicator_id = :pk AND current AND kind = 'number'"
+    " AND period BETWEEN :low AND :high ORDER BY period DESC LIMIT 1"
+)
 
 
 # -- actuals -------------------------------------------------------------------------------
@@ -407,8 +408,10 @@ def _indicators(
     current: int | None = None
     placed: list[tuple[int, Indicator]] = []
     actuals: dict[str, Reading] = {}
-    result = connection.execute(query)
-    for batch in result.partitions(BATCH):
+    # The driver's own cursor gives plain tuples: SQLAlchemy's per-row work would cost more
+    # than the query (no column here needs its result processing).
+    cursor = connection.execute(query).cursor
+    while batch := cursor.fetchmany(BATCH):
         for row in batch:
             project_id = row[0]
             if project_id != current:
