@@ -8,7 +8,7 @@ type processing.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "PROJECT_FIELDS",
     "bulk_insert",
+    "driver_rows",
     "driver_values",
     "indicator_from_row",
     "indicator_row",
@@ -220,6 +221,21 @@ def bulk_insert(
     if connection.dialect.name == "sqlite" and not ready:
         rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
     connection.exec_driver_sql(insert_sql(connection, table, columns), rows if isinstance(rows, list) else list(rows))
+
+
+def driver_rows(connection: sa.Connection, sql: str, size: int = 10_000) -> Iterator[tuple[Any, ...]]:
+    """The rows of a plain query as the driver's tuples, fetched in blocks.
+
+    For reading a million rows at once: SQLAlchemy's result wraps every row in a
+    ``Row`` and fetches it alone, which costs more than the query itself.
+    """
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        while block := cursor.fetchmany(size):
+            yield from block
+    finally:
+        cursor.close()
 
 
 def insert_sql(connection: sa.Connection, table: sa.Table, columns: Sequence[str]) -> str:

@@ -168,9 +168,10 @@ class Store:
             keys = {row.project for row in actual_head} | {row.project for row in spending_head}
         try:
             with write_transaction(self.engine, "actuals", "spending") as connection:
-                with recording.import_settings(connection):
-                    catalog = recording.load_catalog(connection, keys)
-                    recorder = recording.Recorder(connection, catalog, by=by, bands=bands)
+                with (
+                    recording.import_settings(connection),
+                    recording.Recorder(connection, keys, by=by, bands=bands) as recorder,
+                ):
                     recorder.record_actuals(chain(actual_head, actual_rows))
                     recorder.record_spending(chain(spending_head, spending_rows))
                     actuals, spending = recorder.finish()

@@ -15,10 +15,13 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
+import sys
+import threading
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -30,7 +33,7 @@ from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
-from kpitrack.store._rows import driver_values, indicator_from_row, insert_sql, reading_row
+from kpitrack.store._rows import driver_rows, driver_values, indicator_from_row, insert_sql, reading_row
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
@@ -187,8 +190,12 @@ class Catalog:
         ref = self.project(project, quarter)
         if isinstance(ref, Fault):
             return ref
-        slot = self._slots.get(ref.pk, {}).get(indicator)
-        return slot if slot is not None else self._indicator_by_name(ref, indicator)
+        slot = self.slots(ref).get(indicator)
+        return slot if slot is not None else self.indicator_by_name(ref, indicator)
+
+    def slots(self, project: ProjectRef) -> Mapping[str, Slot]:
+        """The project's indicators by id."""
+        return self._slots.get(project.pk, {})
 
     def project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
         """The project a row names, by id or exact name, in the quarter's year (remembered)."""
@@ -209,7 +216,8 @@ class Catalog:
         candidates = [code for code, _ in names] + [name for _, name in names]
         return Fault("project", key, f"no project with this id or name in {quarter.year}{_closest(key, candidates)}")
 
-    def _indicator_by_name(self, project: ProjectRef, key: str) -> Slot | Fault:
+    def indicator_by_name(self, project: ProjectRef, key: str) -> Slot | Fault:
+        """The indicator a row names by its exact name, or why there is none."""
         by_code = self._slots.get(project.pk, {})
         by_name = self._by_indicator_name.get(project.pk)
         if by_name is None:
@@ -249,9 +257,16 @@ class Catalog:
         return value
 
 
-def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Catalog:
-    """The catalog of every project whose id or name is in ``keys`` (all projects when None or many)."""
+def load_catalog(
+    connection: sa.Connection, keys: set[str] | None = None, lock: AbstractContextManager[Any] | None = None
+) -> Catalog:
+    """The catalog of every project whose id or name is in ``keys`` (all projects when None or many).
+
+    Its later queries (names, full records) hold ``lock``, which a background writer
+    holds too: the connection is never used by two threads at once.
+    """
     p, i = s.projects, s.indicators
+    guard = lock if lock is not None else nullcontext()
     query = sa.select(p.c.id, p.c.code, p.c.name, p.c.year).order_by(p.c.id)
     if keys is not None and len(keys) <= 400:
         query = query.where(sa.or_(p.c.code.in_(sorted(keys)), p.c.name.in_(sorted(keys))))
@@ -259,27 +274,37 @@ def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Cat
     wanted = {ref.pk for ref in refs}
     slot_query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.kind, i.c.unit).where(i.c.retired_on.is_(None))
     if len(wanted) <= 400:
-        slot_query = slot_query.where(i.c.project_id.in_(sorted(wanted)))
-    # Codes, kinds and units repeat across projects (qty1, 份 …): one string each keeps the catalog small.
-    shared: dict[str, str] = {}
+        rows: Iterable[Sequence[Any]] = connection.execute(slot_query.where(i.c.project_id.in_(sorted(wanted))))
+    else:  # every indicator of the database: millions of rows, read as plain tuples
+        rows = driver_rows(connection, str(slot_query.compile(dialect=connection.dialect)))
+    # Codes, kinds and units repeat across projects (qty1, 份 …): interned, one string
+    # each keeps a province's catalog (1.5 M indicators) small.
+    # Slots are built with tuple.__new__ (Slot._make without its checks), a third of
+    # the cost of Slot(...) over a million rows.
+    intern, new = sys.intern, tuple.__new__
     slots: dict[int, dict[str, Slot]] = {}
     size = 0
-    for project_pk, pk, code, kind, unit in connection.execute(slot_query):
-        if project_pk in wanted:
-            code, kind, unit = (shared.setdefault(text, text) for text in (code, kind, unit))
-            slots.setdefault(project_pk, {})[code] = Slot(pk, code, kind, unit, size)
-            size += 1
+    for project_pk, pk, code, kind, unit in rows:
+        by_code = slots.get(project_pk)
+        if by_code is None:
+            by_code = slots[project_pk] = {}
+        code = intern(code)
+        by_code[code] = new(Slot, (pk, code, intern(kind), intern(unit), size))
+        size += 1
 
     def names(project_pk: int) -> list[tuple[str, str]]:
         query = sa.select(i.c.code, i.c.name).where(i.c.project_id == project_pk).order_by(i.c.position)
-        return [(r.code, r.name) for r in connection.execute(query)]
+        with guard:
+            return [(r.code, r.name) for r in connection.execute(query)]
 
     def year_names(year: int) -> list[tuple[str, str]]:
         query = sa.select(p.c.code, p.c.name).where(p.c.year == year)
-        return [(r.code, r.name) for r in connection.execute(query)]
+        with guard:
+            return [(r.code, r.name) for r in connection.execute(query)]
 
     def load_indicator(pk: int) -> Indicator:
-        row = connection.execute(sa.select(i).where(i.c.id == pk)).one()
+        with guard:
+            row = connection.execute(sa.select(i).where(i.c.id == pk)).one()
         return indicator_from_row(row._mapping)
 
     return Catalog(
@@ -376,12 +401,13 @@ class Recorder:
     reported) and the caller must roll the transaction back.
     """
 
-    def __init__(self, connection: sa.Connection, catalog: Catalog, *, by: str, bands: GradeBands) -> None:
+    def __init__(self, connection: sa.Connection, keys: set[str] | None, *, by: str, bands: GradeBands) -> None:
         self.problems: list[Problem] = []
-        self._catalog = catalog
+        self._background = _Background()
+        self._catalog = catalog = load_catalog(connection, keys, self._background.lock)
         self._bands = bands
-        self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys)
-        self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys)
+        self._actuals = _Writer(connection, self._background, s.actuals, "indicator_id", by, catalog.indicator_keys)
+        self._spending = _Writer(connection, self._background, s.spending, "project_id", by, catalog.project_keys)
         self._connection = connection
         self._first_actual = _FirstRows(catalog.size)
         self._first_spent = _FirstRows(catalog.projects)
@@ -394,14 +420,22 @@ class Recorder:
         self.problems.append(Problem(_where(row, column), message))
 
     def record_actuals(self, rows: Iterable[ActualRow]) -> None:
-        """Check each row of actuals; write it while every row so far was good."""
+        """Check each row of actuals; write it while every row so far was good.
+
+        The loop runs once per row of a file of millions, so what repeats is
+        remembered: the project and quarter a (project, period) pair names, and
+        (in the catalog) the reading of each distinct value.
+        """
         catalog, bands, first, writer = self._catalog, self._bands, self._first_actual, self._actuals
+        places: dict[tuple[str, str], _Place | Fault] = {}
         for row in rows:
-            quarter = _quarter(row.period)
-            if isinstance(quarter, Fault):
-                self._reject(row, [quarter])
+            place = places.get((row.project, row.period))
+            if place is None:
+                place = places[(row.project, row.period)] = self._place(row.project, row.period)
+            if isinstance(place, Fault):
+                self._reject(row, [place])
                 continue
-            slot = catalog.lookup(row.project, row.indicator, quarter)
+            slot = place.slots.get(row.indicator) or catalog.indicator_by_name(place.project, row.indicator)
             if isinstance(slot, Fault):
                 self._reject(row, [slot])
                 continue
@@ -409,11 +443,20 @@ class Recorder:
             if isinstance(value, Fault):
                 self._reject(row, [value])
                 continue
-            earlier = first.claim(slot.position * 4 + quarter.number - 1, row)
+            earlier = first.claim(slot.position * 4 + place.quarter.number - 1, row)
             if earlier is not None:
-                self._duplicate(row, "indicator", quarter, earlier)
+                self._duplicate(row, "indicator", place.quarter, earlier)
             elif not self.problems:
-                writer.add(slot.pk, quarter.year * 10 + quarter.number, value.columns, row.note)
+                writer.add(slot.pk, place.period, value.columns, row.note)
+
+    def _place(self, project: str, period: str) -> _Place | Fault:
+        quarter = _quarter(period)
+        if isinstance(quarter, Fault):
+            return quarter
+        ref = self._catalog.project(project, quarter)
+        if isinstance(ref, Fault):
+            return ref
+        return _Place(ref, quarter, s.period_key(quarter), self._catalog.slots(ref))
 
     def record_spending(self, rows: Iterable[SpendingRow]) -> None:
         """Check each row of money spent; write it while every row so far was good."""
@@ -445,7 +488,56 @@ class Recorder:
         if not self.problems:
             self._actuals.flush()
             self._spending.flush()
+        self._background.wait()
         return self._actuals.summary, self._spending.summary
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._background.close()
+
+
+class _Place(NamedTuple):
+    """Where a row's values go: its project, quarter (and its key, 20213) and the project's indicators."""
+
+    project: ProjectRef
+    quarter: Quarter
+    period: int
+    slots: Mapping[str, Slot]
+
+
+class _Background:
+    """One background thread that writes batches while the caller goes on checking rows.
+
+    The database drivers (sqlite3, psycopg) release the GIL while the database
+    works, so on two cores checking the next batch overlaps writing the last one.
+    Batches are written one at a time, in order.  The connection is never used by
+    two threads at once: a write holds :attr:`lock`, and so do the catalog's queries.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpitrack-import")
+        self._pending: Future[None] | None = None
+
+    def submit(self, write: Callable[[list[tuple[Any, ...]]], None], rows: list[tuple[Any, ...]]) -> None:
+        """Write ``rows`` in the background, once the batch before them is written."""
+        self.wait()
+        self._pending = self._pool.submit(self._locked, write, rows)
+
+    def _locked(self, write: Callable[[list[tuple[Any, ...]]], None], rows: list[tuple[Any, ...]]) -> None:
+        with self.lock:
+            write(rows)
+
+    def wait(self) -> None:
+        """Wait for the batch being written; its error, if any, is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 class _Writer:
@@ -459,9 +551,16 @@ class _Writer:
     BATCH = 20_000
 
     def __init__(
-        self, connection: sa.Connection, table: sa.Table, key: str, by: str, key_range: Callable[[int], range]
+        self,
+        connection: sa.Connection,
+        background: _Background,
+        table: sa.Table,
+        key: str,
+        by: str,
+        key_range: Callable[[int], range],
     ) -> None:
         self._connection = connection
+        self._background = background
         self._table = table
         self._key = key  # indicator_id or project_id
         self._compared = "text" if table is s.actuals else "amount"
@@ -483,9 +582,12 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
+        """Hand the batch to the background writer."""
         rows, self._batch = self._batch, []
-        if not rows:
-            return
+        if rows:
+            self._background.submit(self._write, rows)
+
+    def _write(self, rows: list[tuple[Any, ...]]) -> None:
         years = {period // 10 for _, period, *_ in rows}
         if any(self._has_values(year) for year in years):
             rows, superseded, unchanged = self._against_current(rows)

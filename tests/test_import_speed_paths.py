@@ -1,0 +1,171 @@
+"""The streaming import's paths: many batches, the whole catalog, a bad row after rows were written.
+
+A province's import streams its CSV and writes in batches inside one transaction.
+These tests shrink the batch and the look-ahead so that a few rows take every path
+a few million would: each behaviour is the one a small import has (all or nothing,
+every bad row reported, unchanged values skipped, corrections superseding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kpitrack.cli import main
+from kpitrack.io.tables import read_tables
+from kpitrack.periods import Quarter
+from kpitrack.store import Store, database, recording
+
+
+@pytest.fixture
+def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Write every two rows, and load the whole catalog for any import of more than three rows."""
+    monkeypatch.setattr(recording._Writer, "BATCH", 2)
+    monkeypatch.setattr(database, "_PEEK", 3)
+    yield
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+YEAR = """\
+project,indicator,period,value,note
+p01,qty1,2021Q1,2000,
+p01,qty1,2021Q2,3000,印刷厂回单
+p01,qual1,2021Q2,85%,
+p01,投稿率,2021Q3,86%,named by the indicator's name
+法制宣传工作经费,sus1,2021Q2,部分达成 70,named by the project's name
+p01,time1,2021Q4,2021-11,
+p01,cost1,2021Q4,250000元,
+"""
+
+
+def test_a_long_import_in_batches_records_every_row(
+    tiny_batches: None, loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "year.csv", YEAR)
+    code, out, err = run(capsys, "import", str(path), "--db", db_url)
+    assert (code, out, err) == (
+        0,
+        "actuals: 7 recorded (0 superseding earlier values), 0 unchanged\n"
+        "spending: 0 recorded (0 superseding earlier values), 0 unchanged\n",
+        "",
+    )
+    progress = next(loaded.progress(2021, Quarter(2021, 4), ids=["p01"]))
+    assert {k: str(v) for k, v in progress.actuals.items()} == {
+        "qty1": "5000份",
+        "qual1": "86%",
+        "sus1": "部分达成 70",
+        "time1": "2021-11-30",
+        "cost1": "25万元",
+    }
+
+
+def test_importing_again_in_batches_skips_equal_values_and_supersedes_changed_ones(
+    tiny_batches: None, loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "year.csv", YEAR)
+    assert run(capsys, "import", str(path), "--db", db_url)[0] == 0
+    code, out, _ = run(capsys, "import", str(path), "--db", db_url)
+    assert (code, out.splitlines()[0]) == (0, "actuals: 0 recorded (0 superseding earlier values), 7 unchanged")
+    # 25万元 is the same value as 250000元; 3100 corrects 3000, 87% corrects 86%.
+    corrected = YEAR.replace("250000元", "25万元").replace("3000,", "3100,").replace("86%", "87%")
+    code, out, _ = run(capsys, "import", str(write(tmp_path, "corrected.csv", corrected)), "--db", db_url)
+    assert (code, out.splitlines()[0]) == (0, "actuals: 2 recorded (2 superseding earlier values), 5 unchanged")
+    versions = loaded.history(loaded.find_project("p01"), "qty1")
+    assert [(str(v.period), v.text, v.current) for v in versions] == [
+        ("2021Q1", "2000份", True),
+        ("2021Q2", "3000份", False),
+        ("2021Q2", "3100份", True),
+    ]
+
+
+def test_a_bad_row_after_batches_were_written_leaves_nothing_and_every_problem_is_reported(
+    tiny_batches: None, loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "late.csv",
+        YEAR
+        + "p01,qty1,2021Q2,3100,again\n"  # row 9: a second value for a quarter written two batches ago
+        + "p01,qual1,2021Q3,lots,\n"  # row 10
+        + "p01,sat1,2021Q4,1,\n",  # row 11: good, but after bad rows
+    )
+    code, out, err = run(capsys, "import", str(path), "--db", db_url)
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        f"{path}: row 9, column indicator: 'qty1': 2021Q2 is already given in {path}: row 3",
+        f"{path}: row 10, column value: 'lots': expected a number in %",
+    ]
+    assert loaded.history(loaded.find_project("p01")) == []
+
+
+def test_a_dry_run_in_batches_counts_and_writes_nothing(
+    tiny_batches: None, loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "import", str(write(tmp_path, "year.csv", YEAR)), "--dry-run", "--db", db_url)
+    assert (code, out.splitlines()[0]) == (0, "actuals: 7 recorded (0 superseding earlier values), 0 unchanged")
+    assert loaded.history(loaded.find_project("p01")) == []
+
+
+def test_spending_in_batches_compares_amounts_as_numbers(
+    tiny_batches: None, loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spent = "project,period,amount\np01,2021Q1,1.5\np01,2021Q2,10\np01,2021Q3,12.50\np01,2021Q4,3\n"
+    assert run(capsys, "import", str(write(tmp_path, "spent.csv", spent)), "--db", db_url)[0] == 0
+    again = spent.replace("1.5\n", "1.50\n").replace("12.50", "12.5万元").replace(",3\n", ",4\n")
+    code, out, _ = run(capsys, "import", str(write(tmp_path, "again.csv", again)), "--db", db_url)
+    assert (code, out.splitlines()[1]) == (0, "spending: 1 recorded (1 superseding earlier values), 3 unchanged")
+    # 1.5 + 10 + 12.50 (kept as first written) + 4
+    assert str(next(loaded.progress(2021, Quarter(2021, 4), ids=["p01"])).spent) == "28.00"
+
+
+def test_unknown_names_are_reported_from_the_whole_catalog_too(
+    tiny_batches: None, loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "project,indicator,period,value\n"
+    rows += "p01,qty1,2021Q1,1\np01,qty1,2021Q2,1\np01,qty1,2021Q3,1\np1,qty1,2021Q4,1\np01,投稿,2021Q4,1%\n"
+    path = write(tmp_path, "names.csv", rows)
+    code, _, err = run(capsys, "import", str(path), "--db", db_url)
+    assert (code, err.splitlines()) == (
+        1,
+        [
+            f"{path}: row 5, column project: 'p1': no project with this id or name in 2021; closest: p01",
+            f"{path}: row 6, column indicator: '投稿': project p01 has no indicator with this id or name; "
+            "closest: 投稿率",
+        ],
+    )
+
+
+def test_an_unreadable_line_deep_in_a_csv_is_reported_and_nothing_is_written(
+    tiny_batches: None, loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Far enough in that the header and the first rows read fine and were written.
+    good = "".join(f"p01,qty1,2021Q{q},{n},{'x' * 2000}\n" for n, q in enumerate((1, 2, 3, 4, 1, 2), start=1))
+    path = tmp_path / "broken.csv"
+    path.write_bytes(("project,indicator,period,value,note\n" + good[:8200]).encode() + b"\xff\xfe bad\n")
+    code, out, err = run(capsys, "import", str(path), "--db", db_url)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"{path}: line ") and "cannot read the file: 'utf-8' codec can't decode" in err
+    assert loaded.history(loaded.find_project("p01")) == []
+
+
+def test_a_csv_table_is_read_from_its_file_each_time_not_held(tmp_path: Path) -> None:
+    path = write(tmp_path, "year.csv", YEAR)
+    (table,), problems = read_tables(path)
+    assert problems == [] and not isinstance(table.rows, tuple)
+    first = [(row.number, row.project, row.indicator, row.period, row.value) for row in table.actuals]
+    assert first[0] == (2, "p01", "qty1", "2021Q1", "2000") and len(first) == 7
+    path.write_text(YEAR.replace("2000", "2001"), encoding="utf-8")
+    assert next(iter(table.actuals)).value == "2001"
