@@ -18,6 +18,7 @@ from types import ModuleType
 import pytest
 
 from kpitrack import monitoring, report, scoring
+from kpitrack.cli import evaluate as evaluate_cli
 from kpitrack.cli import main
 from kpitrack.io import flat
 from kpitrack.periods import Quarter
@@ -150,3 +151,33 @@ def test_score_json_is_one_array_written_project_by_project(
         for p in bulk.progress(province.engine, 2021, Quarter(2021, 4))
     ]
     assert json.loads(out) == json.loads(json.dumps(expected, ensure_ascii=False))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["score", "--year", "2021", "--format", "json"],
+        ["score", "--year", "2021"],
+        ["status", "--as-of", "2021Q2", "--format", "json"],
+        ["status", "--as-of", "2021Q3"],
+    ],
+)
+def test_two_processes_print_exactly_what_one_prints(
+    province: Store, db_url: str, argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(evaluate_cli, "PARALLEL_FROM", 10**9)
+    assert main([*argv, "--db", db_url]) == 0
+    one = capsys.readouterr().out
+    monkeypatch.setattr(evaluate_cli, "PARALLEL_FROM", 1)
+    assert main([*argv, "--db", db_url]) == 0
+    two = capsys.readouterr().out
+    assert two == one
+    assert all(f"P{n:06d}" in one for n in range(1, 41))  # every project is there
+
+
+def test_bulk_parts_together_are_the_whole(province: Store) -> None:
+    whole = list(bulk.progress(province.engine, 2021, Quarter(2021, 4)))
+    for n in (2, 3, 7):
+        parts = [p for k in range(n) for p in bulk.progress(province.engine, 2021, Quarter(2021, 4), part=(k, n))]
+        assert parts == whole
+    assert bulk.count(province.engine, 2021) == 40

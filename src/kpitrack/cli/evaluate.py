@@ -12,8 +12,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import multiprocessing
+import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -26,7 +29,11 @@ from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.profile import DEFAULT, Profile
 from kpitrack.readings import Progress
 from kpitrack.scoring import show
-from kpitrack.store import open_store
+from kpitrack.store import bulk, open_store
+
+# From this many projects, ``score`` and ``status`` run the second half of them in a second
+# process (when there is a second CPU); below it, starting one costs more than it saves.
+PARALLEL_FROM = 20_000
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -140,6 +147,63 @@ def _stream(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None
         yield from store.progress(year, as_of, ids or None)
 
 
+# Turns a stream of projects' progress into one text per project (JSON or a table).
+Render = Callable[[Iterator[Progress]], Iterator[str]]
+
+
+def _texts(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None, render: Render) -> Iterator[str]:
+    """Each project's text in project order; a large province's in two processes (see :data:`PARALLEL_FROM`)."""
+    if ids or not _worth_two_processes(db, year):
+        return render(_progress(db, year, as_of, ids))
+    return _in_two_processes(db, year, as_of, render)
+
+
+def _worth_two_processes(db: str | None, year: int) -> bool:
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    with open_store(db) as store:  # closed (no open connection) before any fork
+        return bulk.count(store.engine, year) >= PARALLEL_FROM
+
+
+def _half(db: str | None, year: int, as_of: Quarter, half: int) -> Iterator[Progress]:
+    with open_store(db) as store:
+        yield from bulk.progress(store.engine, year, as_of, part=(half, 2))
+
+
+def _in_two_processes(db: str | None, year: int, as_of: Quarter, render: Render) -> Iterator[str]:
+    """The first half of the projects rendered here while a forked child renders the second half to a file.
+
+    Both halves run the same code on consecutive slices of the projects in order, so
+    the texts and their order are exactly those of one process; only the wall time
+    differs.  The child's texts are framed by their length, so any text survives.
+    """
+    with tempfile.TemporaryDirectory(prefix="kpitrack-") as folder:
+        path = Path(folder) / "second-half.txt"
+        sys.stdout.flush()  # a forked child must not write the parent's pending output again
+        child = multiprocessing.get_context("fork").Process(
+            target=_write_half, args=(path, db, year, as_of, render), daemon=True
+        )
+        child.start()
+        try:
+            yield from render(_half(db, year, as_of, 0))
+            child.join()
+            if child.exitcode != 0:
+                raise RuntimeError(f"the process rendering the second half of the projects failed ({child.exitcode})")
+            with path.open(encoding="utf-8", newline="") as texts:
+                while length := texts.readline():
+                    yield texts.read(int(length))
+        finally:
+            if child.is_alive():
+                child.kill()
+                child.join()
+
+
+def _write_half(path: Path, db: str | None, year: int, as_of: Quarter, render: Render) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        for text in render(_half(db, year, as_of, 1)):
+            out.write(f"{len(text)}\n{text}")
+
+
 def _print_json(texts: Iterable[str]) -> None:
     """A JSON array written item by item, one per line: memory stays flat however many there are."""
     write = sys.stdout.write
@@ -161,24 +225,38 @@ def _print_blocks(blocks: Iterable[str]) -> None:
 
 def run_score(args: argparse.Namespace) -> int:
     profile = _profile(args.profile)
-    evaluate = scoring.evaluator(profile)
-    scores = map(evaluate, _progress(args.db, args.year, Quarter(args.year, 4), args.project))
-    if args.format == "json":
-        _print_json(report.score_json(scores))
-    else:
-        _print_blocks(report.render_scores([score]) for score in scores)
+
+    def scores(progress: Iterator[Progress]) -> Iterator[scoring.ProjectScore]:
+        return map(scoring.evaluator(profile), progress)
+
+    def as_json(progress: Iterator[Progress]) -> Iterator[str]:
+        return report.score_json(scores(progress))
+
+    def as_table(progress: Iterator[Progress]) -> Iterator[str]:
+        return (report.render_scores([score]) for score in scores(progress))
+
+    texts = _texts(
+        args.db, args.year, Quarter(args.year, 4), args.project, as_json if args.format == "json" else as_table
+    )
+    (_print_json if args.format == "json" else _print_blocks)(texts)
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     profile = _profile(args.profile)
     as_of = _quarter("--as-of", args.as_of)
-    assess = monitoring.assessor(profile)
-    statuses = map(assess, _progress(args.db, as_of.year, as_of, args.project))
-    if args.format == "json":
-        _print_json(report.status_json(statuses))
-    else:
-        _print_blocks(report.render_statuses([status]) for status in statuses)
+
+    def statuses(progress: Iterator[Progress]) -> Iterator[monitoring.ProjectStatus]:
+        return map(monitoring.assessor(profile), progress)
+
+    def as_json(progress: Iterator[Progress]) -> Iterator[str]:
+        return report.status_json(statuses(progress))
+
+    def as_table(progress: Iterator[Progress]) -> Iterator[str]:
+        return (report.render_statuses([status]) for status in statuses(progress))
+
+    texts = _texts(args.db, as_of.year, as_of, args.project, as_json if args.format == "json" else as_table)
+    (_print_json if args.format == "json" else _print_blocks)(texts)
     return 0
 
 

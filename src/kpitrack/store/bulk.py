@@ -49,7 +49,7 @@ from kpitrack.store import schema as s
 from kpitrack.store._rows import to_date
 from kpitrack.thresholds import Kind, Op, Threshold
 
-__all__ = ["progress"]
+__all__ = ["count", "progress"]
 
 BATCH = 5000  # rows fetched per round trip of the streamed query
 _CACHE_LIMIT = 200_000  # distinct records kept for reuse; past it the caches start afresh
@@ -58,18 +58,34 @@ _SEPARATOR = "|"
 _ZERO = Decimal(0)
 
 
-def progress(engine: sa.Engine, year: int, as_of: Quarter) -> Iterator[Progress]:
-    """Every project of ``year`` with its year to date at ``as_of``, in project-id order."""
+def count(engine: sa.Engine, year: int) -> int:
+    """How many projects have goals for ``year``."""
+    p = s.projects
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).where(p.c.year == year)).scalar_one())
+
+
+def progress(engine: sa.Engine, year: int, as_of: Quarter, *, part: tuple[int, int] = (0, 1)) -> Iterator[Progress]:
+    """Every project of ``year`` with its year to date at ``as_of``, in project-id order.
+
+    ``part = (k, n)`` gives only the k-th of n consecutive slices of that sequence
+    (k from 0), for processes that share the work; the slices together are the whole.
+    """
     low, high = year * 10 + 1, s.period_key(as_of)
     with engine.connect() as connection:
         heads = _heads(connection, year)
+        k, n = part
+        heads = heads[len(heads) * k // n : len(heads) * (k + 1) // n]
         if not heads:
             return
-        plans = _plans(connection, year)
-        spent = _spent(connection, year, low, high)
-        last_year = _last_year(connection, year - 1)
+        codes = (heads[0][1], heads[-1][1])  # the slice's projects are those with codes in this range
+        p = s.projects
+        chosen = sa.select(p.c.id).where(p.c.year == year, p.c.code.between(*codes))
+        plans = _plans(connection, chosen)
+        spent = _spent(connection, chosen, low, high)
+        last_year = _last_year(connection, year - 1, codes)
         records = _Records()
-        stream = _indicators(connection, year, low, high, records)
+        stream = _indicators(connection, chosen, low, high, records)
         for head, indicators, actuals in _in_code_order(heads, stream):
             pk, code = head[0], head[1]
             previous = last_year.get(code)
@@ -222,11 +238,11 @@ def _heads(connection: sa.Connection, year: int) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in connection.execute(query.order_by(p.c.code))]
 
 
-def _plans(connection: sa.Connection, year: int) -> dict[int, FundPlan]:
-    p, f = s.projects, s.fund_plans
+def _plans(connection: sa.Connection, chosen: sa.Select[Any]) -> dict[int, FundPlan]:
+    f = s.fund_plans
     query = (
         sa.select(f.c.project_id, f.c.key, _text(f.c.amount))
-        .where(f.c.project_id.in_(sa.select(p.c.id).where(p.c.year == year)))
+        .where(f.c.project_id.in_(chosen))
         .order_by(f.c.project_id, f.c.position)
     )
     entries: dict[int, list[tuple[str, Decimal]]] = {}
@@ -368,10 +384,10 @@ _LATEST_NUMBER_UNIT = sa.text(
 
 
 def _indicators(
-    connection: sa.Connection, year: int, low: int, high: int, records: _Records
+    connection: sa.Connection, chosen: sa.Select[Any], low: int, high: int, records: _Records
 ) -> Iterator[tuple[int, tuple[Indicator, ...], dict[str, Reading]]]:
     """Per project key, in key order: its current indicators (by position) and their combined actuals."""
-    p, i, a = s.projects, s.indicators, s.actuals
+    i, a = s.indicators, s.actuals
     recorded = sa.and_(a.c.indicator_id == i.c.id, a.c.current, a.c.period.between(low, high))
     query = (
         sa.select(
@@ -399,7 +415,7 @@ def _indicators(
             *_aggregated(connection.dialect.name, a, i.c.aggregate),
         )
         .select_from(i.outerjoin(a, recorded))
-        .where(i.c.project_id.in_(sa.select(p.c.id).where(p.c.year == year)), i.c.retired_on.is_(None))
+        .where(i.c.project_id.in_(chosen), i.c.retired_on.is_(None))
         # Grouped by the key too, so that PostgreSQL lets the indicator's other columns be selected;
         # SQLite walks the (project_id, code) index in this order and sorts nothing.
         .group_by(i.c.project_id, i.c.code, i.c.id)
@@ -432,14 +448,15 @@ def _by_position(placed: list[tuple[int, Indicator]]) -> tuple[Indicator, ...]:
     return tuple(indicator for _, indicator in placed)
 
 
-def _last_year(connection: sa.Connection, year: int) -> dict[str, dict[str, Reading]]:
-    """Last year's year-end actual per project code and indicator code (held: one entry per value)."""
+def _last_year(connection: sa.Connection, year: int, codes: tuple[str, str]) -> dict[str, dict[str, Reading]]:
+    """Last year's year-end actual per project code (in ``codes``) and indicator code, held: one entry a value."""
     p, i, a = s.projects, s.indicators, s.actuals
     periods = (year * 10 + 1, year * 10 + 4)
     query = (
         sa.select(p.c.code, i.c.code, i.c.id, *_aggregated(connection.dialect.name, a, i.c.aggregate))
         .select_from(p.join(i, i.c.project_id == p.c.id).join(a, a.c.indicator_id == i.c.id))
-        .where(p.c.year == year, i.c.retired_on.is_(None), a.c.current, a.c.period.between(*periods))
+        .where(p.c.year == year, p.c.code.between(*codes), i.c.retired_on.is_(None))
+        .where(a.c.current, a.c.period.between(*periods))
         .group_by(p.c.code, i.c.code, i.c.id)
     )
     records = _Records()
@@ -451,12 +468,12 @@ def _last_year(connection: sa.Connection, year: int) -> dict[str, dict[str, Read
     return result
 
 
-def _spent(connection: sa.Connection, year: int, low: int, high: int) -> dict[int, Decimal]:
-    p, sp = s.projects, s.spending
+def _spent(connection: sa.Connection, chosen: sa.Select[Any], low: int, high: int) -> dict[int, Decimal]:
+    sp = s.spending
     query = (
         sa.select(sp.c.project_id, _numbers(connection.dialect.name, sp.c.amount))
         .where(
-            sp.c.project_id.in_(sa.select(p.c.id).where(p.c.year == year)),
+            sp.c.project_id.in_(chosen),
             sp.c.current,
             sp.c.period.between(low, high),
         )
