@@ -114,6 +114,8 @@ def load(connection: sa.Connection, projects: Iterable[Project], today: pendulum
         new = [p for p in batch if (p.id, p.year) not in stored]
         old = [p for p in batch if (p.id, p.year) in stored]
         if new:
+            if not added:
+                _create_shapes(connection)
             _insert(connection, new, rows)
             added.extend((p.id, p.year) for p in new)
         if not old:
@@ -126,7 +128,25 @@ def load(connection: sa.Connection, projects: Iterable[Project], today: pendulum
             revised.extend(changes)
             if not changes:
                 unchanged.append((project.id, project.year))
+    if added:
+        connection.exec_driver_sql(f"DROP TABLE {_SHAPES}")
     return LoadReport(added=tuple(added), revised=tuple(revised), unchanged=tuple(unchanged))
+
+
+_SHAPES = "goal_load_shapes"
+
+
+def _create_shapes(connection: sa.Connection) -> None:
+    """The temporary table of indicator shapes (see :func:`_insert`), typed like ``indicators``.
+
+    Temporary tables belong to the connection and are created inside the load's
+    transaction, so a rolled-back load takes it away too.
+    """
+    columns = ", ".join(INDICATOR_COLUMNS)
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_SHAPES} AS SELECT id AS shape, {columns} FROM indicators WHERE 1 = 0"
+    )
+    connection.exec_driver_sql(f"CREATE INDEX {_SHAPES}_shape ON {_SHAPES} (shape)")
 
 
 class _DriverRows:
@@ -141,9 +161,11 @@ class _DriverRows:
         self._sqlite = connection.dialect.name == "sqlite"
         # An indicator's columns by the record's identity: the flat loader shares one frozen
         # Indicator among all the projects that have the same one, so a province's 1.5 M
-        # indicators convert a few thousand.  Each entry holds its Indicator, so that no
+        # indicators convert some 50,000.  Each entry holds its Indicator, so that no
         # other object can take its id while the entry lives.
-        self._indicators: dict[int, tuple[Indicator, tuple[Any, ...]]] = {}
+        self._indicators: dict[int, _Shape] = {}
+        self._shapes = 0  # shapes numbered so far
+        self.unwritten: list[tuple[Any, ...]] = []  # (shape, *columns) not yet in the shapes table
 
     def _number(self, value: Decimal | None) -> Any:
         return decimal_text(value) if self._sqlite and value is not None else value
@@ -162,17 +184,38 @@ class _DriverRows:
         return [(pk, position, key, self._number(amount)) for position, (key, amount) in enumerate(project.plan)]
 
     def indicators(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
-        return [(pk, position, *self._indicator(i)) for position, i in enumerate(project.indicators)]
+        return [(pk, position, *self._shape(i).columns) for position, i in enumerate(project.indicators)]
 
-    def _indicator(self, indicator: Indicator) -> tuple[Any, ...]:
-        entry = self._indicators.get(id(indicator))
-        if entry is None:
+    def shaped(self, pk: int, project: Project) -> list[tuple[int, int, int]]:
+        """``(pk, position, shape)`` of each indicator; new shapes go to :attr:`unwritten`."""
+        shaped = []
+        for position, indicator in enumerate(project.indicators):
+            shape = self._shape(indicator)
+            if shape.number is None:
+                self._shapes += 1
+                shape.number = self._shapes
+                self.unwritten.append((shape.number, *shape.columns))
+            shaped.append((pk, position, shape.number))
+        return shaped
+
+    def _shape(self, indicator: Indicator) -> _Shape:
+        shape = self._indicators.get(id(indicator))
+        if shape is None:
             if len(self._indicators) >= 100_000:  # unshared records (TOML goals): keep the cache small
                 self._indicators.clear()
             values = indicator_row(indicator)
-            columns = driver_values(self._connection, [values[c] for c in _INDICATOR_INSERT[2:]])
-            entry = self._indicators[id(indicator)] = (indicator, columns)
-        return entry[1]
+            columns = driver_values(self._connection, [values[c] for c in INDICATOR_COLUMNS])
+            shape = self._indicators[id(indicator)] = _Shape(indicator, columns)
+        return shape
+
+
+@attrs.define
+class _Shape:
+    """An indicator's columns (all but project and position), and its number in the shapes table once it has one."""
+
+    indicator: Indicator
+    columns: tuple[Any, ...]
+    number: int | None = None
 
 
 def _stored_keys(connection: sa.Connection, batch: Sequence[Project]) -> dict[tuple[str, int], int]:
@@ -184,17 +227,34 @@ def _stored_keys(connection: sa.Connection, batch: Sequence[Project]) -> dict[tu
 
 
 def _insert(connection: sa.Connection, new: Sequence[Project], rows: _DriverRows) -> None:
-    """New projects with their plans and indicators, one ``executemany`` per table."""
+    """New projects with their plans and indicators, one ``executemany`` per table.
+
+    Indicators go in by *shape*: the same indicator (name, target, unit …) recurs across
+    thousands of projects of a province (some 50,000 distinct among 1.5 M), and binding
+    its 19 columns from Python for every row is most of the cost of the insert.  So each
+    distinct one is written once to a temporary table (:data:`_SHAPES`), and each row is
+    copied from there inside the database, binding three values: project, position, shape.
+    """
     bulk_insert(connection, s.projects, _PROJECT_COLUMNS, [rows.project(None, p)[1:] for p in new], ready=True)
     pks = _stored_keys(connection, new)
     plan_rows: list[tuple[Any, ...]] = []
-    indicator_rows: list[tuple[Any, ...]] = []
+    shaped: list[tuple[int, int, int]] = []
     for project in new:
         pk = pks[(project.id, project.year)]
         plan_rows.extend(rows.plan(pk, project))
-        indicator_rows.extend(rows.indicators(pk, project))
+        shaped.extend(rows.shaped(pk, project))
     bulk_insert(connection, s.fund_plans, _PLAN_COLUMNS, plan_rows, ready=True)
-    bulk_insert(connection, s.indicators, _INDICATOR_INSERT, indicator_rows, ready=True)
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    if rows.unwritten:
+        values = ", ".join([mark] * (len(INDICATOR_COLUMNS) + 1))
+        connection.exec_driver_sql(f"INSERT INTO {_SHAPES} VALUES ({values})", rows.unwritten)
+        rows.unwritten.clear()
+    columns = ", ".join(INDICATOR_COLUMNS)
+    connection.exec_driver_sql(
+        f"INSERT INTO indicators (project_id, position, {columns}) "
+        f"SELECT {mark}, {mark}, {columns} FROM {_SHAPES} WHERE shape = {mark}",
+        shaped,
+    )
 
 
 def _differing(
