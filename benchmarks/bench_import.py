@@ -1,109 +1,83 @@
-"""Benchmark: import a large generated CSV of quarterly actuals (实际完成值) into a fresh SQLite file.
+"""Benchmark: ``kpitrack import`` of a province's quarterly actuals (实际完成值) on SQLite.
 
-Run: ``.venv/bin/python benchmarks/bench_import.py [--rows 1000000]``.  Prints the
-time to load the generated goals, to read the CSV, and to check and write its rows
-(the path ``kpitrack import`` takes), with rows per second.  A script, not a test.
+Run (after ``benchmarks/generate.py`` made the province, see README)::
+
+    .venv/bin/python benchmarks/bench_import.py --province bench-data/province-100000 --repeat 2
+
+The province's goals are loaded once into ``<workdir>/goals-<name>.db`` (kept, reused).
+Each run copies that file and imports ``actuals-2021.csv`` into the copy with the
+installed ``kpitrack import`` in a child process, and prints the wall time, rows
+per second, the child's CPU time and peak memory (RSS, ``os.wait4``).  Then it
+imports the corrections file into the last copy (a few thousand rows into a year
+that already holds values: the look-up path).  A figure, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import tempfile
+import os
+import shutil
+import subprocess
+import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
-from kpitrack.io.tables import read_tables
-from kpitrack.model import Indicator, Project
-from kpitrack.profile import DEFAULT
-from kpitrack.store import open_store
-from kpitrack.thresholds import parse
-
-# Indicator shapes from the seed: (id prefix, level 2, name, target, a quarterly value)
-SHAPES = [
-    ("qty", "数量指标", "开展监督检查（家）", "≧485", "130"),
-    ("qty", "数量指标", "印制宣传资料", "10000份", "2600"),
-    ("qty", "数量指标", "组织培训", "=4次", "1"),
-    ("qual", "质量指标", "抽检合格率", "≥95%", "96.5%"),
-    ("qual", "质量指标", "死亡率", "≤0.52%", "0.1%"),
-    ("time", "时效指标", "项目所需时间", "12个月", "3个月"),
-    ("cost", "成本指标", "宣传经费", "25万元", "6.25万元"),
-    ("soc", "社会效益指标", "法治意识", "逐年提高", "部分达成 70"),
-    ("sus", "可持续影响指标", "持续影响", "长期", "达成"),
-    ("sat", "满意度指标", "社会公众满意度", "≥90%", "92%"),
-]
+KPITRACK = Path(sys.executable).with_name("kpitrack")
 
 
-def generate_projects(count: int, per_project: int) -> list[Project]:
-    projects = []
-    for n in range(count):
-        indicators = []
-        for k in range(per_project):
-            prefix, level2, name, target, _ = SHAPES[k % len(SHAPES)]
-            indicators.append(
-                Indicator.create(id=f"{prefix}{k + 1}", name=f"{name}{k}", level2=level2, target=parse(target, level2))
-            )
-        projects.append(
-            Project(
-                id=f"g{n:06d}",
-                name=f"项目{n}",
-                unit="单位",
-                year=2021,
-                budget=Decimal(100),
-                indicators=tuple(indicators),
-            )
-        )
-    return projects
+def _rows(path: Path) -> int:
+    with path.open("rb") as handle:
+        return max(sum(1 for _ in handle) - 1, 0)
 
 
-def write_csv(path: Path, projects: list[Project], rows: int) -> int:
-    written = 0
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["project", "indicator", "period", "value", "note"])
-        for quarter in range(1, 5):
-            for project in projects:
-                for k, indicator in enumerate(project.indicators):
-                    writer.writerow([project.id, indicator.id, f"2021Q{quarter}", SHAPES[k % len(SHAPES)][4], ""])
-                    written += 1
-                    if written == rows:
-                        return written
-    return written
+def run_child(label: str, argv: list[str], rows: int) -> None:
+    """Run one child process; print wall time, rows/s, its CPU time and peak RSS."""
+    started = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    out, err = child.stdout.read(), child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    cpu = usage.ru_utime + usage.ru_stime
+    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    print(
+        f"{label:<30} {elapsed:>7.1f} s {rows / elapsed:>10,.0f} rows/s  cpu {cpu:>6.1f} s  peak {peak:>6,.0f} MB",
+        flush=True,
+    )
+    if code != 0:
+        print(f"  EXIT {code}: {err.decode()[-300:].strip()}")
+    else:
+        print(f"  {out.decode().splitlines()[0]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--per-project", type=int, default=15)
+    parser.add_argument("--province", type=Path, required=True, help="a folder made by benchmarks/generate.py")
+    parser.add_argument("--workdir", type=Path, default=Path("bench-data/import"))
+    parser.add_argument("--repeat", type=int, default=1, help="import runs (timings on a busy machine vary)")
     args = parser.parse_args()
-    count = -(-args.rows // (4 * args.per_project))
-    with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "bench.db"
-        csv_path = Path(folder) / "actuals.csv"
-        projects = generate_projects(count, args.per_project)
-        rows = write_csv(csv_path, projects, args.rows)
-        store = open_store(f"sqlite:///{db}")
-        start = time.perf_counter()
-        store.load_goals(projects)
-        loaded = time.perf_counter() - start
-        print(f"goals:  {count} projects, {count * args.per_project} indicators loaded in {loaded:.2f} s")
-
-        start = time.perf_counter()
-        tables, problems = read_tables(csv_path)
-        assert not problems, problems[:5]
-        table_rows = [row for table in tables for row in table.actuals]
-        read_time = time.perf_counter() - start
-        start = time.perf_counter()
-        result = store.record_rows(table_rows, by="bench", bands=DEFAULT.grade_bands)
-        write_time = time.perf_counter() - start
-        assert not result.problems, result.problems[:5]
-        assert result.actuals.added == rows, result
-        total = read_time + write_time
-        print(f"read:   {rows} rows in {read_time:.2f} s")
-        print(f"import: {rows} rows checked and written in {write_time:.2f} s")
-        print(f"total:  {total:.2f} s = {rows / total:,.0f} rows/s (file to database)")
-        store.close()
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    goals_db = args.workdir / f"goals-{args.province.name}.db"
+    if not goals_db.exists():
+        print(f"loading the goals into {goals_db} (once) …", flush=True)
+        loading = goals_db.with_suffix(".loading")
+        argv = [str(KPITRACK), "goals", "load", str(args.province / "goals-2021.csv"), "--db", f"sqlite:///{loading}"]
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+        loading.rename(goals_db)
+    actuals = args.province / "actuals-2021.csv"
+    rows = _rows(actuals)
+    target = args.workdir / "import-run.db"
+    for n in range(1, args.repeat + 1):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(goals_db, target)
+        argv = [str(KPITRACK), "import", str(actuals), "--by", "bench", "--db", f"sqlite:///{target}"]
+        run_child(f"import {actuals.name} #{n}", argv, rows)
+    corrections = args.province / "actuals-2021-corrections.csv"
+    if corrections.exists():
+        argv = [str(KPITRACK), "import", str(corrections), "--by", "bench", "--db", f"sqlite:///{target}"]
+        run_child(f"import {corrections.name}", argv, _rows(corrections))
 
 
 if __name__ == "__main__":

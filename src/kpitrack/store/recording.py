@@ -16,12 +16,10 @@ import datetime
 import difflib
 import re
 import sys
-import threading
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -257,16 +255,9 @@ class Catalog:
         return value
 
 
-def load_catalog(
-    connection: sa.Connection, keys: set[str] | None = None, lock: AbstractContextManager[Any] | None = None
-) -> Catalog:
-    """The catalog of every project whose id or name is in ``keys`` (all projects when None or many).
-
-    Its later queries (names, full records) hold ``lock``, which a background writer
-    holds too: the connection is never used by two threads at once.
-    """
+def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Catalog:
+    """The catalog of every project whose id or name is in ``keys`` (all projects when None or many)."""
     p, i = s.projects, s.indicators
-    guard = lock if lock is not None else nullcontext()
     query = sa.select(p.c.id, p.c.code, p.c.name, p.c.year).order_by(p.c.id)
     if keys is not None and len(keys) <= 400:
         query = query.where(sa.or_(p.c.code.in_(sorted(keys)), p.c.name.in_(sorted(keys))))
@@ -294,17 +285,14 @@ def load_catalog(
 
     def names(project_pk: int) -> list[tuple[str, str]]:
         query = sa.select(i.c.code, i.c.name).where(i.c.project_id == project_pk).order_by(i.c.position)
-        with guard:
-            return [(r.code, r.name) for r in connection.execute(query)]
+        return [(r.code, r.name) for r in connection.execute(query)]
 
     def year_names(year: int) -> list[tuple[str, str]]:
         query = sa.select(p.c.code, p.c.name).where(p.c.year == year)
-        with guard:
-            return [(r.code, r.name) for r in connection.execute(query)]
+        return [(r.code, r.name) for r in connection.execute(query)]
 
     def load_indicator(pk: int) -> Indicator:
-        with guard:
-            row = connection.execute(sa.select(i).where(i.c.id == pk)).one()
+        row = connection.execute(sa.select(i).where(i.c.id == pk)).one()
         return indicator_from_row(row._mapping)
 
     return Catalog(
@@ -403,11 +391,10 @@ class Recorder:
 
     def __init__(self, connection: sa.Connection, keys: set[str] | None, *, by: str, bands: GradeBands) -> None:
         self.problems: list[Problem] = []
-        self._background = _Background()
-        self._catalog = catalog = load_catalog(connection, keys, self._background.lock)
+        self._catalog = catalog = load_catalog(connection, keys)
         self._bands = bands
-        self._actuals = _Writer(connection, self._background, s.actuals, "indicator_id", by, catalog.indicator_keys)
-        self._spending = _Writer(connection, self._background, s.spending, "project_id", by, catalog.project_keys)
+        self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys)
+        self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys)
         self._connection = connection
         self._first_actual = _FirstRows(catalog.size)
         self._first_spent = _FirstRows(catalog.projects)
@@ -488,14 +475,7 @@ class Recorder:
         if not self.problems:
             self._actuals.flush()
             self._spending.flush()
-        self._background.wait()
         return self._actuals.summary, self._spending.summary
-
-    def __enter__(self) -> Recorder:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._background.close()
 
 
 class _Place(NamedTuple):
@@ -505,39 +485,6 @@ class _Place(NamedTuple):
     quarter: Quarter
     period: int
     slots: Mapping[str, Slot]
-
-
-class _Background:
-    """One background thread that writes batches while the caller goes on checking rows.
-
-    The database drivers (sqlite3, psycopg) release the GIL while the database
-    works, so on two cores checking the next batch overlaps writing the last one.
-    Batches are written one at a time, in order.  The connection is never used by
-    two threads at once: a write holds :attr:`lock`, and so do the catalog's queries.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpitrack-import")
-        self._pending: Future[None] | None = None
-
-    def submit(self, write: Callable[[list[tuple[Any, ...]]], None], rows: list[tuple[Any, ...]]) -> None:
-        """Write ``rows`` in the background, once the batch before them is written."""
-        self.wait()
-        self._pending = self._pool.submit(self._locked, write, rows)
-
-    def _locked(self, write: Callable[[list[tuple[Any, ...]]], None], rows: list[tuple[Any, ...]]) -> None:
-        with self.lock:
-            write(rows)
-
-    def wait(self) -> None:
-        """Wait for the batch being written; its error, if any, is raised here."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
 
 
 class _Writer:
@@ -553,14 +500,12 @@ class _Writer:
     def __init__(
         self,
         connection: sa.Connection,
-        background: _Background,
         table: sa.Table,
         key: str,
         by: str,
         key_range: Callable[[int], range],
     ) -> None:
         self._connection = connection
-        self._background = background
         self._table = table
         self._key = key  # indicator_id or project_id
         self._compared = "text" if table is s.actuals else "amount"
@@ -582,12 +527,10 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        """Hand the batch to the background writer."""
+        """Write the batch: supersede what it changes, insert what is new."""
         rows, self._batch = self._batch, []
-        if rows:
-            self._background.submit(self._write, rows)
-
-    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
         years = {period // 10 for _, period, *_ in rows}
         if any(self._has_values(year) for year in years):
             rows, superseded, unchanged = self._against_current(rows)
