@@ -114,6 +114,11 @@ def progress(engine: sa.Engine, year: int, as_of: Quarter, *, part: tuple[int, i
 _NO_PLAN = FundPlan()
 
 
+def _tuples(connection: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows as the driver gives them (plain tuples): no column read here needs SQLAlchemy's conversion."""
+    return list(connection.execute(query).cursor.fetchall())
+
+
 def _text(column: Any) -> Any:
     """A decimal column read as the driver gives it, without SQLAlchemy's per-value conversion."""
     return sa.type_coerce(column, sa.String)
@@ -235,7 +240,7 @@ def _heads(connection: sa.Connection, year: int) -> list[tuple[Any, ...]]:
         p.c.start_date,
         p.c.end_date,
     ).where(p.c.year == year)
-    return [tuple(row) for row in connection.execute(query.order_by(p.c.code))]
+    return _tuples(connection, query.order_by(p.c.code))
 
 
 def _plans(connection: sa.Connection, chosen: sa.Select[Any]) -> dict[int, FundPlan]:
@@ -247,7 +252,7 @@ def _plans(connection: sa.Connection, chosen: sa.Select[Any]) -> dict[int, FundP
     )
     entries: dict[int, list[tuple[str, Decimal]]] = {}
     decimals = _Records()
-    for project_id, key, amount in connection.execute(query):
+    for project_id, key, amount in _tuples(connection, query):
         entries.setdefault(project_id, []).append((key, decimals.decimal(amount)))
     return {pk: FundPlan(tuple(items)) for pk, items in entries.items()}
 
@@ -461,7 +466,7 @@ def _last_year(connection: sa.Connection, year: int, codes: tuple[str, str]) -> 
     )
     records = _Records()
     result: dict[str, dict[str, Reading]] = {}
-    for project, code, indicator_pk, numbers, flow, *latest in connection.execute(query):
+    for project, code, indicator_pk, numbers, flow, *latest in _tuples(connection, query):
         reading = _combined(connection, records, indicator_pk, numbers, flow, tuple(latest), periods)
         if reading is not None:
             result.setdefault(project, {})[code] = reading
@@ -479,4 +484,4 @@ def _spent(connection: sa.Connection, chosen: sa.Select[Any], low: int, high: in
         )
         .group_by(sp.c.project_id)
     )
-    return {project_id: _sum(amounts) for project_id, amounts in connection.execute(query)}
+    return {project_id: _sum(amounts) for project_id, amounts in _tuples(connection, query)}
