@@ -168,11 +168,10 @@ class Store:
             keys = {row.project for row in actual_head} | {row.project for row in spending_head}
         try:
             with write_transaction(self.engine, "actuals", "spending") as connection:
-                with recording.import_settings(connection):
-                    recorder = recording.Recorder(connection, keys, by=by, bands=bands)
-                    recorder.record_actuals(chain(actual_head, actual_rows))
-                    recorder.record_spending(chain(spending_head, spending_rows))
-                    actuals, spending = recorder.finish()
+                recorder = recording.Recorder(connection, keys, by=by, bands=bands)
+                recorder.record_actuals(chain(actual_head, actual_rows))
+                recorder.record_spending(chain(spending_head, spending_rows))
+                actuals, spending = recorder.finish()
                 if recorder.problems:
                     raise _Rollback(ImportResult(problems=tuple(recorder.problems)))
                 result = ImportResult(actuals=actuals, spending=spending, dry_run=dry_run)

@@ -18,8 +18,7 @@ import re
 import sys
 import unicodedata
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -44,7 +43,6 @@ __all__ = [
     "SpendingRow",
     "Value",
     "WriteSummary",
-    "import_settings",
     "load_catalog",
     "read_amount",
 ]
@@ -585,22 +583,3 @@ def _same(stored: Any, written: Any) -> bool:
     if isinstance(stored, Decimal) or isinstance(written, Decimal):
         return Decimal(str(stored)) == Decimal(str(written))
     return bool(stored == written)
-
-
-@contextmanager
-def import_settings(connection: sa.Connection) -> Iterator[None]:
-    """Database settings for one large import transaction, restored afterwards.
-
-    On SQLite a larger page cache (256 MB) keeps the index pages of ``actuals``
-    in memory while millions of rows go in; durability is unchanged (WAL with
-    synchronous=NORMAL, set when connecting).
-    """
-    if connection.dialect.name != "sqlite":
-        yield
-        return
-    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql("PRAGMA cache_size = -262144")
-    try:
-        yield
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
