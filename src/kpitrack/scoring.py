@@ -204,12 +204,15 @@ def indicator_weights(project: Project, profile: Profile) -> Mapping[str, Decima
     An indicator whose level 1 is not a tier of the profile weighs nothing (``check``
     reports it).  Exact division: 50 / 6 stays 8.333…; only display rounds.
     """
+    tiers: dict[str, list[Indicator]] = {}  # project.tier() of each, in one pass
+    for indicator in project.indicators:
+        tiers.setdefault(indicator.level1, []).append(indicator)
     weights: dict[str, Decimal] = {}
     for indicator in project.indicators:
         if indicator.level1 not in profile.tier_weights:
             weights[indicator.id] = ZERO
     for tier, tier_weight in profile.tier_weights.items():
-        members = project.tier(tier)
+        members = tiers.get(tier, [])
         given = [i.weight for i in members if i.weight is not None]
         unweighted = [i for i in members if i.weight is None]
         share = max(tier_weight - sum(given, ZERO), ZERO) / len(unweighted) if unweighted else ZERO
@@ -243,8 +246,9 @@ def _total(
     for item in scores:
         if item.status is Status.NOT_APPLICABLE and item.weight > 0:
             excluded.append(f"{item.indicator.id} 不适用 {show(item.weight)}")
+    present = {indicator.level1 for indicator in project.indicators}
     for tier, tier_weight in profile.tier_weights.items():
-        if tier_weight > 0 and not project.tier(tier):
+        if tier_weight > 0 and tier not in present:
             excluded.append(f"no {tier} {show(tier_weight)}")
     if execution.rate is None and execution.weight > 0:
         excluded.append(f"预算执行率 {show(execution.weight)}")
