@@ -57,6 +57,7 @@ __all__ = [
     "assessor",
     "elapsed_share",
     "light_for_ratio",
+    "merge_year_end",
     "underperformers_midyear",
     "underperformers_year_end",
 ]
@@ -495,5 +496,20 @@ def underperformers_year_end(scores: Iterable[ProjectScore], profile: Profile) -
             if hit
         ]
         listed.append(Underperformer(score.project, f"{standing} ({'; '.join(labels)})", tuple(reasons), score.total))
-    listed.sort(key=lambda u: u.total if u.total is not None else ONE)
+    listed.sort(key=_by_total)
     return listed
+
+
+def merge_year_end(parts: Iterable[list[Underperformer]]) -> list[Underperformer]:
+    """One year-end list from the lists of consecutive slices of the projects, in order.
+
+    Each part is already sorted by total, and the sort is stable; concatenated in
+    project order and sorted again, the list is exactly the one of all projects at once.
+    """
+    merged = [item for part in parts for item in part]
+    merged.sort(key=_by_total)
+    return merged
+
+
+def _by_total(item: Underperformer) -> Decimal:
+    return item.total if item.total is not None else ONE

@@ -14,6 +14,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -274,9 +275,7 @@ def run_underperforming(args: argparse.Namespace) -> int:
         listed = monitoring.underperformers_midyear(map(assess, _progress(args.db, args.year, as_of, args.project)))
         heading = f"Red and yellow projects at {as_of}"
     else:
-        evaluate = scoring.evaluator(profile)
-        progress = _progress(args.db, args.year, Quarter(args.year, 4), args.project)
-        listed = monitoring.underperformers_year_end(map(evaluate, progress), profile)
+        listed = _year_end_listed(args.db, args.year, args.project, profile)
         heading = (
             f"Underperforming in {args.year} (total below {show(profile.underperforming_below)}, missing data, "
             f"or execution below {show(profile.execution_floor * 100)}%)"
@@ -286,6 +285,50 @@ def run_underperforming(args: argparse.Namespace) -> int:
     else:
         print(report.render_underperformers(listed, heading))
     return 0
+
+
+def _year_end_listed(
+    db: str | None, year: int, ids: Sequence[str] | None, profile: Profile
+) -> list[monitoring.Underperformer]:
+    """The year-end underperformers; a large province's two halves in two processes, merged."""
+
+    def listed(progress: Iterator[Progress]) -> list[monitoring.Underperformer]:
+        return monitoring.underperformers_year_end(map(scoring.evaluator(profile), progress), profile)
+
+    year_end = Quarter(year, 4)
+    if ids or not _worth_two_processes(db, year):
+        return listed(_progress(db, year, year_end, ids))
+    with tempfile.TemporaryDirectory(prefix="kpitrack-") as folder:
+        path = Path(folder) / "second-half.pickle"
+        sys.stdout.flush()  # a forked child must not write the parent's pending output again
+        child = multiprocessing.get_context("fork").Process(
+            target=_pickle_half, args=(path, listed, db, year, year_end), daemon=True
+        )
+        child.start()
+        try:
+            first = listed(_half(db, year, year_end, 0))
+            child.join()
+            if child.exitcode != 0:
+                raise RuntimeError(f"the process listing the second half of the projects failed ({child.exitcode})")
+            with path.open("rb") as handle:
+                # Written just now by our own child process: a trusted file.
+                second: list[monitoring.Underperformer] = pickle.load(handle)
+        finally:
+            if child.is_alive():
+                child.kill()
+                child.join()
+    return monitoring.merge_year_end([first, second])
+
+
+def _pickle_half(
+    path: Path,
+    listed: Callable[[Iterator[Progress]], list[monitoring.Underperformer]],
+    db: str | None,
+    year: int,
+    as_of: Quarter,
+) -> None:
+    with path.open("wb") as handle:
+        pickle.dump(listed(_half(db, year, as_of, 1)), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def run_profile_show(args: argparse.Namespace) -> int:
