@@ -28,10 +28,12 @@ How it stays fast and small:
 - **Records built once**: a province repeats the same indicator definitions and
   recorded values thousands of times; equal rows give the same
   :class:`~kpitrack.model.Indicator` / :class:`~kpitrack.readings.Reading` object.
-- **Exact sums**: PostgreSQL sums NUMERIC.  On SQLite, where decimals are stored as
-  canonical text (recording rejects negatives), the integer parts and the first six
-  fraction digits are summed as two integers (:func:`_exact_sum_columns`); a value
-  with a longer fraction makes that indicator's sum fall back to Python.
+- **Exact sums**: a flow's numbers and a project's spending travel as their stored
+  text in one aggregate (``group_concat`` / ``string_agg``) and Python adds them as
+  Decimals, as the per-project path does (:func:`_numbers`): no SQL arithmetic on
+  SQLite's decimal text, so nothing to prove about rounding.
+- **Slices**: ``part=(k, n)`` reads only the k-th of n consecutive slices of the
+  projects in code order, so that processes can share a province.
 """
 
 from __future__ import annotations
