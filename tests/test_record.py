@@ -226,3 +226,19 @@ def test_two_processes_writing_at_once_lose_nothing(loaded: Store, db_url: str) 
     spending = [v for v in loaded.history(loaded.find_project("p01")) if v.indicator is None]
     assert len(spending) == 2 * count
     assert sorted(str(v.period) for v in spending if v.current) == ["2021Q1", "2021Q2"]
+
+
+def test_the_profile_in_force_decides_a_grades_band(
+    loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Default bands 80/60: 部分达成 is [60, 80), so 55 is refused; a province using 80/50 accepts it.
+    code, _, err = run(capsys, "record", "p01", "sus1", "部分达成 55", "--period", "2021Q4", "--db", db_url)
+    assert code == 1
+    assert "a score of 55 is outside the band of 部分达成 [60, 80)" in err
+    profile = tmp_path / "80-50.toml"
+    profile.write_text(
+        '[scoring.qualitative]\nbands = { "达成" = [80, 100], "部分达成" = [50, 80], "未达成" = [0, 50] }\n',
+        encoding="utf-8",
+    )
+    argv = ["record", "p01", "sus1", "部分达成 55", "--period", "2021Q4", "--profile", str(profile), "--db", db_url]
+    assert run(capsys, *argv) == (0, "p01/sus1 2021Q4: recorded 部分达成 55\n", "")

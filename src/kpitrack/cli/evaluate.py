@@ -24,10 +24,10 @@ from pathlib import Path
 import attrs
 
 from kpitrack import monitoring, report, scoring
-from kpitrack.io import profilefile
+from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound
-from kpitrack.profile import DEFAULT, Profile
+from kpitrack.profile import Profile
 from kpitrack.readings import Progress
 from kpitrack.scoring import show
 from kpitrack.store import bulk, open_store
@@ -78,27 +78,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="print the profile in force, with the source of each rule",
         description="Print the profile in force in the profile-file format; each rule says where it comes from.",
     )
-    show.add_argument("--profile", type=Path, metavar="FILE", help="a profile file over the default")
+    add_profile(show)
     show.set_defaults(handler=run_profile_show)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", action="append", metavar="ID", help="only this project (repeatable)")
-    parser.add_argument("--profile", type=Path, metavar="FILE", help="a profile file over the default")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument("--db", metavar="URL", help="database URL (default: $KPITRACK_DB, else sqlite:///kpitrack.db)")
+    add_profile(parser)
+    add_format(parser)
+    add_db(parser)
 
 
 # -- reading the arguments -------------------------------------------------------------
-
-
-def _profile(path: Path | None) -> Profile:
-    if path is None:
-        return DEFAULT
-    profile, problems = profilefile.load(path)
-    if profile is None:
-        raise ProblemsFound(problems)
-    return profile
 
 
 def _quarter(option: str, text: str, year: int | None = None) -> Quarter:
@@ -225,7 +216,7 @@ def _print_blocks(blocks: Iterable[str]) -> None:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    profile = _profile(args.profile)
+    profile = load_profile(args.profile)
 
     def scores(progress: Iterator[Progress]) -> Iterator[scoring.ProjectScore]:
         return map(scoring.evaluator(profile), progress)
@@ -244,7 +235,7 @@ def run_score(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    profile = _profile(args.profile)
+    profile = load_profile(args.profile)
     as_of = _quarter("--as-of", args.as_of)
 
     def statuses(progress: Iterator[Progress]) -> Iterator[monitoring.ProjectStatus]:
@@ -262,7 +253,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_underperforming(args: argparse.Namespace) -> int:
-    profile = _profile(args.profile)
+    profile = load_profile(args.profile)
     below, floor = _decimal("--below", args.below), _decimal("--floor", args.floor)
     if below is not None:
         profile = attrs.evolve(profile, underperforming_below=below)
@@ -332,5 +323,5 @@ def _pickle_half(
 
 
 def run_profile_show(args: argparse.Namespace) -> int:
-    print(report.profile_text(_profile(args.profile)))
+    print(report.profile_text(load_profile(args.profile)))
     return 0

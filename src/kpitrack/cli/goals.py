@@ -18,8 +18,9 @@ from typing import Any
 from tabulate import tabulate
 
 from kpitrack import checks
+from kpitrack.cli._options import add_format, add_profile, load_profile
 from kpitrack.cli._output import dump_json, json_number, print_problems
-from kpitrack.io import disclosure, goalfile, load_goals, profilefile
+from kpitrack.io import disclosure, goalfile, load_goals
 from kpitrack.model import LEVEL1, Project
 from kpitrack.problems import Problem, ProblemsFound, Severity, has_errors
 from kpitrack.thresholds import format_decimal
@@ -35,10 +36,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.add_argument(
         "goals", nargs="*", type=Path, default=[Path("goals")], metavar="GOALS", help="goal files or folders (goals/)"
     )
-    check.add_argument("--format", choices=("table", "json"), default="table")
-    check.add_argument(
-        "--profile", type=Path, metavar="FILE", help="a scoring profile file: its tier weights judge indicator weights"
-    )
+    add_format(check)
+    add_profile(check)
     check.set_defaults(handler=run_check)
 
     importer = subparsers.add_parser(
@@ -54,12 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_check(args: argparse.Namespace) -> int:
-    tier_weights = checks.TIER_WEIGHTS
-    if args.profile is not None:
-        profile, found = profilefile.load(args.profile)
-        if profile is None:
-            raise ProblemsFound(found)
-        tier_weights = profile.tier_weights
+    tier_weights = load_profile(args.profile).tier_weights  # they judge the indicator weights
     projects, problems = load_goals(args.goals)
     problems = problems + checks.validate(projects, tier_weights)
     if args.format == "json":

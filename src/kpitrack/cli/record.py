@@ -20,13 +20,13 @@ from typing import Any
 from tabulate import tabulate
 
 from kpitrack import checks
+from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
 from kpitrack.cli._output import dump_json, json_number
 from kpitrack.io import GoalStream, stream_goals
 from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, read_tables, write_template
 from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound, has_errors
-from kpitrack.profile import DEFAULT
 from kpitrack.readings import Reading
 from kpitrack.store import ActualRow, ImportResult, SpendingRow, WriteSummary, open_store
 from kpitrack.thresholds import format_decimal
@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "nothing; a changed target, weight or name is recorded as a revision with today's date.",
     )
     load.add_argument("goals", nargs="+", type=Path, metavar="GOALS", help="goal files or folders")
-    _db(load)
+    add_db(load)
     load.set_defaults(handler=run_goals_load)
 
     record = subparsers.add_parser(
@@ -89,7 +89,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     importer.add_argument("file", type=Path, metavar="FILE")
     importer.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     importer.add_argument("--by", default=None, help="who reports (default: the OS user)")
-    _db(importer)
+    add_profile(importer)
+    add_db(importer)
     importer.set_defaults(handler=run_import)
 
     template = subparsers.add_parser(
@@ -101,7 +102,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _period(template, required=True)
     template.add_argument("--project", action="append", metavar="PROJECT", help="only this project (repeatable)")
     template.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx")
-    _db(template)
+    add_db(template)
     template.set_defaults(handler=run_template)
 
     history = subparsers.add_parser(
@@ -113,8 +114,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     history.add_argument("project", metavar="PROJECT", help="project id or exact name")
     history.add_argument("indicator", nargs="?", metavar="INDICATOR", help="indicator id or exact name")
     history.add_argument("--year", type=int, help="the goals' year (default: the latest)")
-    history.add_argument("--format", choices=("table", "json"), default="table")
-    _db(history)
+    add_format(history)
+    add_db(history)
     history.set_defaults(handler=run_history)
 
     actuals = subparsers.add_parser(
@@ -125,13 +126,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     actuals.add_argument("project", metavar="PROJECT", help="project id or exact name")
     _period(actuals, required=False, help_text="up to this quarter (default: the whole latest year)")
-    actuals.add_argument("--format", choices=("table", "json"), default="table")
-    _db(actuals)
+    add_format(actuals)
+    add_db(actuals)
     actuals.set_defaults(handler=run_actuals)
-
-
-def _db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="URL", help="database URL (default: $KPITRACK_DB, else sqlite:///kpitrack.db)")
 
 
 def _period(parser: argparse.ArgumentParser, *, required: bool, help_text: str = "the quarter, e.g. 2021Q3") -> None:
@@ -141,7 +138,8 @@ def _period(parser: argparse.ArgumentParser, *, required: bool, help_text: str =
 def _who(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--note", default="", help="why: the source, or the reason for a correction")
     parser.add_argument("--by", default=None, help="who records it (default: the OS user)")
-    _db(parser)
+    add_profile(parser)  # its grade bands decide which scores a grade may carry
+    add_db(parser)
 
 
 def _user(by: str | None) -> str:
@@ -232,8 +230,9 @@ def _checked(goals: GoalStream, validation: checks.Validation) -> Iterator[Proje
 def run_record(args: argparse.Namespace) -> int:
     quarter = _quarter(args.period)
     row = ActualRow("", 0, args.project.strip(), args.indicator.strip(), str(quarter), args.value, args.note)
+    bands = load_profile(args.profile).grade_bands
     with open_store(args.db) as store:
-        result = _check(store.record_rows([row], by=_user(args.by), bands=DEFAULT.grade_bands))
+        result = _check(store.record_rows([row], by=_user(args.by), bands=bands))
     what = f"{args.project}/{args.indicator} {quarter}"
     if result.actuals.unchanged:
         print(f"{what}: unchanged (the same value is already recorded)")
@@ -247,8 +246,9 @@ def run_record(args: argparse.Namespace) -> int:
 def run_spend(args: argparse.Namespace) -> int:
     quarter = _quarter(args.period)
     row = SpendingRow("", 0, args.project.strip(), str(quarter), args.amount, args.note)
+    bands = load_profile(args.profile).grade_bands
     with open_store(args.db) as store:
-        result = _check(store.record_rows(spending_rows=[row], by=_user(args.by), bands=DEFAULT.grade_bands))
+        result = _check(store.record_rows(spending_rows=[row], by=_user(args.by), bands=bands))
     what = f"{args.project} {quarter} spent"
     if result.spending.unchanged:
         print(f"{what}: unchanged (the same amount is already recorded)")
@@ -264,12 +264,9 @@ def run_import(args: argparse.Namespace) -> int:
         raise ProblemsFound(problems)
     actual_rows = itertools.chain.from_iterable(table.actuals for table in tables)  # streamed, not held
     spending_rows = itertools.chain.from_iterable(table.spending for table in tables)
+    bands, by = load_profile(args.profile).grade_bands, _user(args.by)
     with open_store(args.db) as store:
-        result = _check(
-            store.record_rows(
-                actual_rows, spending_rows, by=_user(args.by), bands=DEFAULT.grade_bands, dry_run=args.dry_run
-            )
-        )
+        result = _check(store.record_rows(actual_rows, spending_rows, by=by, bands=bands, dry_run=args.dry_run))
     print(_summary("actuals", result.actuals))
     print(_summary("spending", result.spending))
     if result.dry_run:

@@ -10,6 +10,7 @@ from typing import Any
 from tabulate import tabulate
 
 from kpitrack import thresholds
+from kpitrack.cli._options import add_format
 from kpitrack.cli._output import dump_json, json_number
 
 
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "targets", nargs="+", metavar="TARGET", help="a target such as ≥90%% or 1500家; '-' reads stdin"
     )
     parser.add_argument("--category", help="the indicator's level-2 category (e.g. 成本指标): decides bare numbers")
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    add_format(parser)
     parser.set_defaults(handler=run)
 
 
