@@ -7,14 +7,17 @@ the variable the PostgreSQL cases are skipped, unless ``KPITRACK_REQUIRE_PG=1``.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+from kpitrack.cli import main
 from kpitrack.io import load_goals
 from kpitrack.model import Project
 from kpitrack.store import Store, open_store
@@ -73,6 +76,31 @@ level2 = "满意度指标"
 name = "检查人员被投诉次数（次）"
 target = "≤0"
 """
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run ``kpitrack ARGV`` in-process: its exit code, stdout and stderr."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    """Write an inline input file (CSV, TOML) for a test."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_generator() -> ModuleType:
+    """The province generator of ``benchmarks/generate.py``, imported as a module."""
+    spec = importlib.util.spec_from_file_location(
+        "generate", Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_goals(folder: Path, text: str, name: str = "p01.toml") -> Path:

@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
 
+from conftest import load_generator
 from kpitrack import scoring
 from kpitrack.io import flat
 from kpitrack.periods import Quarter
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import ReadingKind
 from kpitrack.store import ActualRow, SpendingRow, Store, bulk, open_store
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -85,7 +74,7 @@ def _load_province(store: Store, folder: Path) -> None:
 
 def test_bulk_progress_and_scores_equal_the_per_project_path(store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "province"
-    _generator().generate(60, 7, folder)
+    load_generator().generate(60, 7, folder)
     _load_province(store, folder)
     codes = [p.id for p in store.projects(2021)]
     assert len(codes) == 60

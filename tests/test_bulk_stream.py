@@ -9,15 +9,14 @@ Each of these must give exactly what the plain per-project functions give.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 import attrs
 import pytest
 
+from conftest import load_generator
 from kpitrack import monitoring, report, scoring
 from kpitrack.cli import evaluate as evaluate_cli
 from kpitrack.cli import main
@@ -26,16 +25,6 @@ from kpitrack.periods import Quarter
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import ReadingKind
 from kpitrack.store import ActualRow, SpendingRow, Store, bulk
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate", ROOT / "benchmarks" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -47,7 +36,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def province(store: Store, tmp_path: Path) -> Store:
     """A generated province of 40 projects with last year, corrections and spending, recorded."""
     folder = tmp_path / "province"
-    _generator().generate(40, 11, folder)
+    load_generator().generate(40, 11, folder)
     for year in (2020, 2021):
         projects, problems = flat.load_paths([folder / f"goals-{year}.csv"])
         assert problems == []

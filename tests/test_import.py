@@ -7,23 +7,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import GOALS_2021, write_goals
-from kpitrack.cli import main
+from conftest import GOALS_2021, run, write, write_goals
 from kpitrack.periods import Quarter
 from kpitrack.store import Store
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
 
 ACTUALS = """\
 project,indicator,period,value,note

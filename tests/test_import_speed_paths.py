@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kpitrack.cli import main
+from conftest import run, write
 from kpitrack.io.tables import read_tables
 from kpitrack.periods import Quarter
 from kpitrack.store import Store, database, recording
@@ -25,18 +25,6 @@ def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(recording._Writer, "BATCH", 2)
     monkeypatch.setattr(database, "_PEEK", 3)
     yield
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 YEAR = """\

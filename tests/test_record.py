@@ -12,15 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kpitrack.cli import main
+from conftest import run
 from kpitrack.periods import Quarter
 from kpitrack.store import Store
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_correction_supersedes_and_history_shows_both(
