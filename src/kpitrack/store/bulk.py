@@ -17,17 +17,22 @@ This is exactly :func:`kpitrack.readings.combine` expressed in SQL, so the
 
 How it stays fast and small:
 
-- **One streamed query** gives every current indicator of the year with its
-  aggregated actuals, grouped and ordered by (project key, indicator code), which
-  the database walks along the ``(project_id, code)`` index without sorting.  Rows
-  are read in batches as plain tuples; memory holds one batch and the projects
-  waiting for their turn (see :func:`_in_code_order`).
+- **Three narrow streams merged in Python** (:func:`_indicators`): the definitions
+  (指标定义) once, from ``indicator_shapes`` (tens of thousands, against a
+  province's 1.5 M indicators); each project's indicators as (key, code, position,
+  shape) in (project key, code) order, along the ``(project_id, code)`` index; and
+  the actuals aggregated per indicator in indicator-key order, along the
+  ``(indicator_id, period)`` index.  No query joins indicators with actuals or
+  carries an indicator's definition per row.  A project's aggregated rows are read
+  up to its largest indicator key and wait in a small buffer until looked up;
+  projects wait for their turn in code order (see :func:`_in_code_order`).
 - **Small things at once**: project headers, fund plans, spending sums and last
   year's actuals are one query each and held in memory (one entry per project, or
   per indicator that had a value last year).
 - **Records built once**: a province repeats the same indicator definitions and
-  recorded values thousands of times; equal rows give the same
-  :class:`~kpitrack.model.Indicator` / :class:`~kpitrack.readings.Reading` object.
+  recorded values thousands of times; one (shape, code) gives one
+  :class:`~kpitrack.model.Indicator` and equal values the same
+  :class:`~kpitrack.readings.Reading` object.
 - **Exact sums**: a flow's numbers and a project's spending travel as their stored
   text in one aggregate (``group_concat`` / ``string_agg``) and Python adds them as
   Decimals, as the per-project path does (:func:`_numbers`): no SQL arithmetic on
@@ -86,7 +91,7 @@ def progress(engine: sa.Engine, year: int, as_of: Quarter, *, part: tuple[int, i
         plans = _plans(connection, chosen)
         spent = _spent(connection, chosen, low, high)
         last_year = _last_year(connection, year - 1, codes)
-        records = _Records()
+        records = _Records(_shapes(connection))
         stream = _indicators(connection, chosen, low, high, records)
         for head, indicators, actuals in _in_code_order(heads, stream):
             pk, code = head[0], head[1]
@@ -136,11 +141,13 @@ class _Records:
     build a million records and the memory to hold them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shapes: dict[int, tuple[Any, ...]] | None = None) -> None:
         self._decimals: dict[Any, Decimal] = {}
         self._thresholds: dict[tuple[Any, ...], Threshold] = {}
         self._indicators: dict[tuple[Any, ...], Indicator] = {}
         self._readings: dict[Any, Reading] = {}
+        self._shapes = shapes or {}  # shape id → its stored columns (see :func:`_shapes`)
+        self._shaped: dict[tuple[int, str], Indicator] = {}
 
     def decimal(self, value: Any) -> Decimal:
         """A stored decimal: text on SQLite, already a Decimal on PostgreSQL."""
@@ -155,6 +162,16 @@ class _Records:
 
     def optional_decimal(self, value: Any) -> Decimal | None:
         return None if value is None else self.decimal(value)
+
+    def shaped(self, shape: int, code: str) -> Indicator:
+        """The indicator ``code`` of the stored shape ``shape``: one record per (shape, code)."""
+        key = (shape, code)
+        found = self._shaped.get(key)
+        if found is None:
+            if len(self._shaped) > _CACHE_LIMIT:
+                self._shaped.clear()
+            found = self._shaped[key] = self.indicator((code, *self._shapes[shape]))
+        return found
 
     def indicator(self, row: tuple[Any, ...]) -> Indicator:
         """An indicator from ``code, name, level1, level2, unit, weight, aggregate, *target columns``."""
@@ -342,12 +359,12 @@ def _latest(dialect: str, a: sa.Table) -> list[Any]:
     return [sa.func.max(joined)]
 
 
-def _aggregated(dialect: str, a: sa.Table, aggregate: Any) -> list[Any]:
-    """Per indicator: how many numbers, a flow's numbers (see :func:`_numbers`), the latest row."""
+def _aggregated(dialect: str, a: sa.Table, flow: Any) -> list[Any]:
+    """Per indicator: how many numbers, the numbers where ``flow`` holds (see :func:`_numbers`), the latest row."""
     is_number = a.c.kind == _NUMBER
     return [
         sa.func.count(sa.case((is_number, 1))),
-        _numbers(dialect, a.c.number, sa.and_(is_number, aggregate == Aggregate.SUM.value)),
+        _numbers(dialect, a.c.number, sa.and_(is_number, flow)),
         *_latest(dialect, a),
     ]
 
@@ -390,64 +407,123 @@ _LATEST_NUMBER_UNIT = sa.text(
 # -- actuals -------------------------------------------------------------------------------
 
 
+def _shapes(connection: sa.Connection) -> dict[int, tuple[Any, ...]]:
+    """Every stored indicator shape (指标定义) by id: ``name, level1, level2, unit, weight, aggregate, *target``.
+
+    A province has tens of thousands, so all of them are read at once, whatever the slice.
+    """
+    h = s.indicator_shapes
+    query = sa.select(
+        h.c.id,
+        h.c.name,
+        h.c.level1,
+        h.c.level2,
+        h.c.unit,
+        _text(h.c.weight),
+        h.c.aggregate,
+        h.c.kind,
+        h.c.op,
+        _text(h.c.value),
+        _text(h.c.upper),
+        h.c.target_unit,
+        h.c.deadline_year,
+        h.c.start_month,
+        h.c.end_month,
+        h.c.deadline_day,
+        h.c.words,
+        h.c.explicit,
+    )
+    return {row[0]: tuple(row[1:]) for row in _tuples(connection, query)}
+
+
 def _indicators(
     connection: sa.Connection, chosen: sa.Select[Any], low: int, high: int, records: _Records
 ) -> Iterator[tuple[int, tuple[Indicator, ...], dict[str, Reading]]]:
-    """Per project key, in key order: its current indicators (by position) and their combined actuals."""
-    i, a = s.indicators, s.actuals
-    recorded = sa.and_(a.c.indicator_id == i.c.id, a.c.current, a.c.period.between(low, high))
+    """Per project key, in key order: its current indicators (by position) and their combined actuals.
+
+    Two streams are merged here: the indicators, grouped by project, and their
+    aggregated actuals in indicator-key order (:func:`_aggregates`).  A project's
+    indicator keys are usually consecutive (its goals were written together), so
+    reading the aggregates up to its largest key leaves few rows waiting in
+    ``waiting``; an indicator added later by a revision has a larger key and makes
+    the rows in between wait until their projects come.
+    """
+    i = s.indicators
+    current = sa.and_(i.c.project_id.in_(chosen), i.c.retired_on.is_(None))
+    bounds = connection.execute(sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id)).where(current)).one()
+    if bounds[0] is None:
+        return
     query = (
-        sa.select(
-            i.c.project_id,
-            i.c.position,
-            i.c.id,
-            i.c.code,
-            i.c.name,
-            i.c.level1,
-            i.c.level2,
-            i.c.unit,
-            _text(i.c.weight),
-            i.c.aggregate,
-            i.c.kind,
-            i.c.op,
-            _text(i.c.value),
-            _text(i.c.upper),
-            i.c.target_unit,
-            i.c.deadline_year,
-            i.c.start_month,
-            i.c.end_month,
-            i.c.deadline_day,
-            i.c.words,
-            i.c.explicit,
-            *_aggregated(connection.dialect.name, a, i.c.aggregate),
-        )
-        .select_from(i.outerjoin(a, recorded))
-        .where(i.c.project_id.in_(chosen), i.c.retired_on.is_(None))
-        # Grouped by the key too, so that PostgreSQL lets the indicator's other columns be selected;
-        # SQLite walks the (project_id, code) index in this order and sorts nothing.
-        .group_by(i.c.project_id, i.c.code, i.c.id)
-        .order_by(i.c.project_id, i.c.code, i.c.id)
+        sa.select(i.c.project_id, i.c.position, i.c.id, i.c.code, i.c.shape_id)
+        .where(current)
+        .order_by(i.c.project_id, i.c.code, i.c.id)  # SQLite walks the (project_id, code) index, sorting nothing
     )
-    current: int | None = None
-    placed: list[tuple[int, Indicator]] = []
-    actuals: dict[str, Reading] = {}
+    aggregates = _aggregates(connection, low, high, (bounds[0], bounds[1]))
+    waiting: dict[int, tuple[Any, ...]] = {}
+    reached = -1  # the largest indicator key read from the aggregates so far
+
+    def project(rows: list[tuple[Any, ...]]) -> tuple[tuple[Indicator, ...], dict[str, Reading]]:
+        nonlocal reached
+        last = max(row[2] for row in rows)
+        while reached < last:
+            found = next(aggregates, None)
+            if found is None:
+                reached = bounds[1]
+                break
+            reached = found[0]
+            waiting[reached] = found
+        rows.sort(key=_position)
+        indicators = []
+        actuals: dict[str, Reading] = {}
+        for _, _, pk, code, shape in rows:
+            indicator = records.shaped(shape, code)
+            indicators.append(indicator)
+            found = waiting.pop(pk, None)
+            if found is None:
+                continue
+            flow = found[2] if indicator.aggregate is Aggregate.SUM else None
+            reading = _combined(connection, records, pk, found[1], flow, found[3:], (low, high))
+            if reading is not None:
+                actuals[indicator.id] = reading
+        return tuple(indicators), actuals
+
+    key: int | None = None
+    rows: list[tuple[Any, ...]] = []
     # The driver's own cursor gives plain tuples: SQLAlchemy's per-row work would cost more
     # than the query (no column here needs its result processing).
     cursor = connection.execute(query).cursor
     while batch := cursor.fetchmany(BATCH):
         for row in batch:
-            project_id = row[0]
-            if project_id != current:
-                if current is not None:
-                    yield current, _by_position(placed), actuals
-                current, placed, actuals = project_id, [], {}
-            indicator = records.indicator(tuple(row[3:21]))
-            placed.append((row[1], indicator))
-            reading = _combined(connection, records, row[2], row[21], row[22], tuple(row[23:]), (low, high))
-            if reading is not None:
-                actuals[indicator.id] = reading
-    if current is not None:
-        yield current, _by_position(placed), actuals
+            if row[0] != key:
+                if key is not None:
+                    yield key, *project(rows)
+                key, rows = row[0], []
+            rows.append(row)
+    if key is not None:
+        yield key, *project(rows)
+
+
+def _position(row: tuple[Any, ...]) -> int:
+    return int(row[1])
+
+
+def _aggregates(connection: sa.Connection, low: int, high: int, keys: tuple[int, int]) -> Iterator[tuple[Any, ...]]:
+    """Per indicator with keys in ``keys``, in key order: ``key, numbers, all numbers' text, *latest``.
+
+    See :func:`_aggregated`; every number is joined here, flows and levels alike
+    (the query has no indicator to tell them apart), and :func:`_indicators` adds
+    them up for flows only.
+    """
+    a = s.actuals
+    query = (
+        sa.select(a.c.indicator_id, *_aggregated(connection.dialect.name, a, sa.true()))
+        .where(a.c.current, a.c.period.between(low, high), a.c.indicator_id.between(*keys))
+        .group_by(a.c.indicator_id)
+        .order_by(a.c.indicator_id)
+    )
+    cursor = connection.execute(query).cursor
+    while batch := cursor.fetchmany(BATCH):
+        yield from batch
 
 
 def _by_position(placed: list[tuple[int, Indicator]]) -> tuple[Indicator, ...]:
@@ -460,7 +536,9 @@ def _last_year(connection: sa.Connection, year: int, codes: tuple[str, str]) -> 
     p, i, a = s.projects, s.indicators, s.actuals
     periods = (year * 10 + 1, year * 10 + 4)
     query = (
-        sa.select(p.c.code, i.c.code, i.c.id, *_aggregated(connection.dialect.name, a, i.c.aggregate))
+        sa.select(
+            p.c.code, i.c.code, i.c.id, *_aggregated(connection.dialect.name, a, i.c.aggregate == Aggregate.SUM.value)
+        )
         .select_from(p.join(i, i.c.project_id == p.c.id).join(a, a.c.indicator_id == i.c.id))
         .where(p.c.year == year, p.c.code.between(*codes), i.c.retired_on.is_(None))
         .where(a.c.current, a.c.period.between(*periods))

@@ -32,7 +32,7 @@ from kpitrack.store._rows import (
     project_fields,
     to_date,
 )
-from kpitrack.store.schema import decimal_text
+from kpitrack.store.schema import SHAPE_COLUMNS, decimal_text, shape_digest
 
 __all__ = ["LoadReport", "Revision", "load", "read_projects"]
 
@@ -114,8 +114,6 @@ def load(connection: sa.Connection, projects: Iterable[Project], today: pendulum
         new = [p for p in batch if (p.id, p.year) not in stored]
         old = [p for p in batch if (p.id, p.year) in stored]
         if new:
-            if not added:
-                _create_shapes(connection)
             _insert(connection, new, rows)
             added.extend((p.id, p.year) for p in new)
         if not old:
@@ -124,29 +122,11 @@ def load(connection: sa.Connection, projects: Iterable[Project], today: pendulum
         found = _read(connection, [pk for pk, _ in differing], include_retired=True) if differing else {}
         for project in old:
             pk = stored[(project.id, project.year)]
-            changes = _revise(connection, pk, found[pk], project, today) if pk in found else []
+            changes = _revise(connection, rows, pk, found[pk], project, today) if pk in found else []
             revised.extend(changes)
             if not changes:
                 unchanged.append((project.id, project.year))
-    if added:
-        connection.exec_driver_sql(f"DROP TABLE {_SHAPES}")
     return LoadReport(added=tuple(added), revised=tuple(revised), unchanged=tuple(unchanged))
-
-
-_SHAPES = "goal_load_shapes"
-
-
-def _create_shapes(connection: sa.Connection) -> None:
-    """The temporary table of indicator shapes (see :func:`_insert`), typed like ``indicators``.
-
-    Temporary tables belong to the connection and are created inside the load's
-    transaction, so a rolled-back load takes it away too.
-    """
-    columns = ", ".join(INDICATOR_COLUMNS)
-    connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE {_SHAPES} AS SELECT id AS shape, {columns} FROM indicators WHERE 1 = 0"
-    )
-    connection.exec_driver_sql(f"CREATE INDEX {_SHAPES}_shape ON {_SHAPES} (shape)")
 
 
 class _DriverRows:
@@ -164,8 +144,8 @@ class _DriverRows:
         # indicators convert some 50,000.  Each entry holds its Indicator, so that no
         # other object can take its id while the entry lives.
         self._indicators: dict[int, _Shape] = {}
-        self._shapes = 0  # shapes numbered so far
-        self.unwritten: list[tuple[Any, ...]] = []  # (shape, *columns) not yet in the shapes table
+        self._ids: dict[str, int] = {}  # shape digest → its id in indicator_shapes
+        self._mark = "?" if self._sqlite else "%s"
 
     def _number(self, value: Decimal | None) -> Any:
         return decimal_text(value) if self._sqlite and value is not None else value
@@ -186,17 +166,47 @@ class _DriverRows:
     def indicators(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
         return [(pk, position, *self._shape(i).columns) for position, i in enumerate(project.indicators)]
 
-    def shaped(self, pk: int, project: Project) -> list[tuple[int, int, int]]:
-        """``(pk, position, shape)`` of each indicator; new shapes go to :attr:`unwritten`."""
-        shaped = []
-        for position, indicator in enumerate(project.indicators):
-            shape = self._shape(indicator)
+    def shaped(self, pk: int, project: Project) -> list[tuple[int, int, _Shape]]:
+        """``(pk, position, shape)`` of each indicator (numbered later by :meth:`number`)."""
+        return [(pk, position, self._shape(indicator)) for position, indicator in enumerate(project.indicators)]
+
+    def shape_id(self, indicator: Indicator) -> int:
+        """The id of the indicator's shape in ``indicator_shapes``, written there if new."""
+        shape = self._shape(indicator)
+        self.number([shape])
+        assert shape.number is not None
+        return shape.number
+
+    def number(self, shapes: Iterable[_Shape]) -> None:
+        """Give each shape its id in ``indicator_shapes``: an equal stored shape's, else a new row's."""
+        waiting = []
+        for shape in shapes:
             if shape.number is None:
-                self._shapes += 1
-                shape.number = self._shapes
-                self.unwritten.append((shape.number, *shape.columns))
-            shaped.append((pk, position, shape.number))
-        return shaped
+                shape.number = self._ids.get(shape.digest)
+                if shape.number is None:
+                    waiting.append(shape)
+        if not waiting:
+            return
+        definitions = {shape.digest: shape.columns[1:] for shape in waiting}
+        self._look_up(list(definitions))
+        missing = [digest for digest in definitions if digest not in self._ids]
+        if missing:
+            marks = ", ".join([self._mark] * (len(SHAPE_COLUMNS) + 1))
+            self._connection.exec_driver_sql(
+                f"INSERT INTO indicator_shapes (digest, {', '.join(SHAPE_COLUMNS)}) VALUES ({marks})",
+                [(digest, *definitions[digest]) for digest in missing],
+            )
+            self._look_up(missing)
+        for shape in waiting:
+            shape.number = self._ids[shape.digest]
+
+    def _look_up(self, digests: Sequence[str]) -> None:
+        for chunk in _chunks(digests):
+            marks = ", ".join([self._mark] * len(chunk))
+            found = self._connection.exec_driver_sql(
+                f"SELECT digest, id FROM indicator_shapes WHERE digest IN ({marks})", tuple(chunk)
+            )
+            self._ids.update((digest, pk) for digest, pk in found)
 
     def _shape(self, indicator: Indicator) -> _Shape:
         shape = self._indicators.get(id(indicator))
@@ -205,16 +215,18 @@ class _DriverRows:
                 self._indicators.clear()
             values = indicator_row(indicator)
             columns = driver_values(self._connection, [values[c] for c in INDICATOR_COLUMNS])
-            shape = self._indicators[id(indicator)] = _Shape(indicator, columns)
+            shape = self._indicators[id(indicator)] = _Shape(indicator, columns, shape_digest(columns[1:]))
         return shape
 
 
 @attrs.define
 class _Shape:
-    """An indicator's columns (all but project and position), and its number in the shapes table once it has one."""
+    """An indicator's columns (all but project and position: code first, then its shape's), its shape's digest,
+    and the shape's id in ``indicator_shapes`` once known."""
 
     indicator: Indicator
     columns: tuple[Any, ...]
+    digest: str
     number: int | None = None
 
 
@@ -229,31 +241,29 @@ def _stored_keys(connection: sa.Connection, batch: Sequence[Project]) -> dict[tu
 def _insert(connection: sa.Connection, new: Sequence[Project], rows: _DriverRows) -> None:
     """New projects with their plans and indicators, one ``executemany`` per table.
 
-    Indicators go in by *shape*: the same indicator (name, target, unit …) recurs across
-    thousands of projects of a province (some 50,000 distinct among 1.5 M), and binding
-    its 19 columns from Python for every row is most of the cost of the insert.  So each
-    distinct one is written once to a temporary table (:data:`_SHAPES`), and each row is
-    copied from there inside the database, binding three values: project, position, shape.
+    Indicators go in by *shape* (``indicator_shapes``): the same definition (name, target,
+    unit …) recurs across thousands of projects of a province (some 36,000 distinct among
+    1.5 M), and binding its 18 columns from Python for every row is most of the cost of the
+    insert.  So each distinct one is written once to the shapes table (or found there), and
+    each row is copied from it inside the database, binding four values: project,
+    position, code, shape.
     """
     bulk_insert(connection, s.projects, _PROJECT_COLUMNS, [rows.project(None, p)[1:] for p in new], ready=True)
     pks = _stored_keys(connection, new)
     plan_rows: list[tuple[Any, ...]] = []
-    shaped: list[tuple[int, int, int]] = []
+    shaped: list[tuple[int, int, _Shape]] = []
     for project in new:
         pk = pks[(project.id, project.year)]
         plan_rows.extend(rows.plan(pk, project))
         shaped.extend(rows.shaped(pk, project))
     bulk_insert(connection, s.fund_plans, _PLAN_COLUMNS, plan_rows, ready=True)
+    rows.number(shape for _, _, shape in shaped)
     mark = "?" if connection.dialect.name == "sqlite" else "%s"
-    if rows.unwritten:
-        values = ", ".join([mark] * (len(INDICATOR_COLUMNS) + 1))
-        connection.exec_driver_sql(f"INSERT INTO {_SHAPES} VALUES ({values})", rows.unwritten)
-        rows.unwritten.clear()
-    columns = ", ".join(INDICATOR_COLUMNS)
+    columns = ", ".join(SHAPE_COLUMNS)
     connection.exec_driver_sql(
-        f"INSERT INTO indicators (project_id, position, {columns}) "
-        f"SELECT {mark}, {mark}, {columns} FROM {_SHAPES} WHERE shape = {mark}",
-        shaped,
+        f"INSERT INTO indicators (project_id, position, code, shape_id, {columns}) "
+        f"SELECT {mark}, {mark}, {mark}, id, {columns} FROM indicator_shapes WHERE id = {mark}",
+        [(pk, position, shape.columns[0], shape.number) for pk, position, shape in shaped],
     )
 
 
@@ -304,7 +314,7 @@ class _Stored:
 
 
 def _revise(
-    connection: sa.Connection, pk: int, stored: _Stored, project: Project, today: pendulum.Date
+    connection: sa.Connection, rows: _DriverRows, pk: int, stored: _Stored, project: Project, today: pendulum.Date
 ) -> list[Revision]:
     changes: list[Revision] = []
 
@@ -334,7 +344,7 @@ def _revise(
     seen: set[str] = set()
     for position, indicator in enumerate(project.indicators):
         seen.add(indicator.id)
-        values = indicator_row(indicator)
+        values = {**indicator_row(indicator), "shape_id": rows.shape_id(indicator)}
         row = stored.indicator_rows.get(indicator.id)
         if row is None:
             result = connection.execute(sa.insert(s.indicators).values(project_id=pk, position=position, **values))
@@ -347,6 +357,7 @@ def _revise(
             or row["position"] != position
             or row["retired_on"] is not None
             or values["explicit"] != bool(row["explicit"])
+            or row["shape_id"] != values["shape_id"]
         ):
             connection.execute(
                 sa.update(s.indicators)

@@ -16,6 +16,8 @@ test compares the two.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -25,16 +27,19 @@ from sqlalchemy.engine import Dialect
 from kpitrack.periods import Quarter
 
 __all__ = [
+    "SHAPE_COLUMNS",
     "ExactDecimal",
     "actuals",
     "decimal_text",
     "fund_plans",
+    "indicator_shapes",
     "indicators",
     "metadata",
     "period_key",
     "period_of",
     "projects",
     "revisions",
+    "shape_digest",
     "spending",
 ]
 
@@ -106,6 +111,82 @@ fund_plans = sa.Table(
     sa.Column("amount", ExactDecimal, nullable=False),
 )
 
+# The definition columns of an indicator (all but its project, code and position), in the
+# order of ``indicator_shapes`` and of :func:`shape_digest`.
+SHAPE_COLUMNS = (
+    "name",
+    "level1",
+    "level2",
+    "unit",
+    "weight",
+    "aggregate",
+    "target_text",
+    "kind",
+    "op",
+    "value",
+    "upper",
+    "target_unit",
+    "deadline_year",
+    "start_month",
+    "end_month",
+    "deadline_day",
+    "words",
+    "explicit",
+)
+_DECIMAL_SHAPE_COLUMNS = frozenset({"weight", "value", "upper"})
+
+
+def shape_digest(values: Sequence[Any]) -> str:
+    """The key of an indicator shape: a hash of its :data:`SHAPE_COLUMNS` values, as stored.
+
+    The same on both databases and whether the values come from the driver or go to it:
+    decimals count by their exact text (``35`` and ``35.00`` are two shapes, as they are
+    two stored texts), ``explicit`` as a boolean (SQLite gives 0/1), NULL apart from
+    every text.
+    """
+    parts = []
+    for column, value in zip(SHAPE_COLUMNS, values, strict=True):
+        if value is None:
+            parts.append("\x00")
+        elif column == "explicit":
+            parts.append("1" if value else "0")
+        elif column in _DECIMAL_SHAPE_COLUMNS and isinstance(value, Decimal):
+            parts.append(decimal_text(value))
+        else:
+            parts.append(str(value))
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+# Indicator shapes (指标定义): the distinct definitions among a province's indicators.  The same
+# indicator (name, target, unit, weight …) recurs in thousands of projects; readers of many
+# projects read each definition once through ``indicators.shape_id``.  The indicator rows
+# keep their own copies of these columns, for the readers of one project.
+indicator_shapes = sa.Table(
+    "indicator_shapes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("digest", sa.String(32), nullable=False),  # shape_digest of the columns below
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("level1", sa.String(32), nullable=False),
+    sa.Column("level2", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(32), nullable=False),
+    sa.Column("weight", ExactDecimal),
+    sa.Column("aggregate", sa.String(8), nullable=False),
+    sa.Column("target_text", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("op", sa.String(2)),
+    sa.Column("value", ExactDecimal),
+    sa.Column("upper", ExactDecimal),
+    sa.Column("target_unit", sa.String(32), nullable=False),
+    sa.Column("deadline_year", sa.Integer),
+    sa.Column("start_month", sa.Integer),
+    sa.Column("end_month", sa.Integer),
+    sa.Column("deadline_day", sa.Integer),
+    sa.Column("words", sa.Text, nullable=False),
+    sa.Column("explicit", sa.Boolean, nullable=False),
+    sa.UniqueConstraint("digest", name="uq_indicator_shapes_digest"),
+)
+
 indicators = sa.Table(
     "indicators",
     metadata,
@@ -132,6 +213,8 @@ indicators = sa.Table(
     sa.Column("words", sa.Text, nullable=False),
     sa.Column("explicit", sa.Boolean, nullable=False),
     sa.Column("retired_on", sa.Date),  # dropped from the goal file: kept for its history
+    # The definition above as a shared shape; set by every writer (and by migration 0003).
+    sa.Column("shape_id", sa.Integer, sa.ForeignKey("indicator_shapes.id", name="fk_indicators_shape_id")),
     sa.UniqueConstraint("project_id", "code", name="uq_indicators_project_code"),
 )
 
