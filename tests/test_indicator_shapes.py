@@ -16,7 +16,8 @@ from alembic import command
 
 from conftest import GOALS_2021, projects_from
 from kpitrack.periods import Quarter
-from kpitrack.store import Store, bulk, open_store
+from kpitrack.profile import DEFAULT
+from kpitrack.store import ActualRow, Store, bulk, open_store
 from kpitrack.store import schema as s
 from kpitrack.store.engine import _config, migrate, resolve_url
 
@@ -67,6 +68,7 @@ def _bulk_projects_equal_the_stored(store: Store) -> None:
 def test_the_migration_gives_existing_indicators_their_shapes(db_url: str, tmp_path: Path) -> None:
     with open_store(db_url) as store:
         store.load_goals(projects_from(tmp_path / "a", GOALS_2021) + projects_from(tmp_path / "b", GOALS_P02))
+        store.record_rows([ActualRow("", 0, "p02", "qty1", "2021Q1", "4000份")], by="t", bands=DEFAULT.grade_bands)
     # Back to a database written before shapes existed, where p02's cost1 target reads 25.00, not 25.
     engine = sa.create_engine(resolve_url(db_url))
     with engine.begin() as connection:
@@ -85,6 +87,8 @@ def test_the_migration_gives_existing_indicators_their_shapes(db_url: str, tmp_p
         assert _mismatched(store) == []
         assert _digests_agree(store)
         _bulk_projects_equal_the_stored(store)
+        # Nothing else was touched: the recorded value and its history are still there.
+        assert [v.text for v in store.history(store.find_project("p02"), "qty1")] == ["4000份"]
         # The writer finds the migrated shapes by their digest: loading p01 again adds none.
         report = store.load_goals(projects_from(tmp_path / "a", GOALS_2021))
         assert report.unchanged == (("p01", 2021),)

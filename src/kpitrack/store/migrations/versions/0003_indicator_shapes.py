@@ -54,9 +54,18 @@ def upgrade() -> None:
         sa.Column("explicit", sa.Boolean, nullable=False),
         sa.UniqueConstraint("digest", name="uq_indicator_shapes_digest"),
     )
-    with op.batch_alter_table("indicators") as batch:
-        batch.add_column(
-            sa.Column("shape_id", sa.Integer, sa.ForeignKey("indicator_shapes.id", name="fk_indicators_shape_id"))
+    if op.get_bind().dialect.name == "sqlite":
+        # Not batch mode: it would copy the table and drop the old one, and with foreign keys on
+        # that drop deletes every actual and revision (ON DELETE CASCADE).  SQLite adds a nullable
+        # column with a reference in place.
+        op.execute(
+            "ALTER TABLE indicators ADD COLUMN shape_id INTEGER "
+            "CONSTRAINT fk_indicators_shape_id REFERENCES indicator_shapes (id)"
+        )
+    else:
+        op.add_column(
+            "indicators",
+            sa.Column("shape_id", sa.Integer, sa.ForeignKey("indicator_shapes.id", name="fk_indicators_shape_id")),
         )
     _backfill(shapes)
 
@@ -98,6 +107,8 @@ def _backfill(shapes: sa.Table) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("indicators") as batch:
-        batch.drop_column("shape_id")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE indicators DROP COLUMN shape_id")  # in place, as in upgrade (SQLite ≥ 3.35)
+    else:
+        op.drop_column("indicators", "shape_id")
     op.drop_table("indicator_shapes")
