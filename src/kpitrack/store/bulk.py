@@ -148,6 +148,7 @@ class _Records:
         self._readings: dict[Any, Reading] = {}
         self._shapes = shapes or {}  # shape id → its stored columns (see :func:`_shapes`)
         self._shaped: dict[tuple[int, str], Indicator] = {}
+        self._flows: dict[tuple[str, str], Reading] = {}
 
     def decimal(self, value: Any) -> Decimal:
         """A stored decimal: text on SQLite, already a Decimal on PostgreSQL."""
@@ -230,7 +231,20 @@ class _Records:
             )
         return found
 
-    def total(self, total: Decimal, unit: str) -> Reading:
+    def flow(self, numbers: str, unit: str) -> Reading:
+        """The sum of a flow's numbers (their stored texts, see :func:`_numbers`) in ``unit``.
+
+        The same texts give the same sum: a province's recurring actuals are added once.
+        """
+        key = (numbers, unit)
+        found = self._flows.get(key)
+        if found is None:
+            if len(self._flows) > _CACHE_LIMIT:
+                self._flows.clear()
+            found = self._flows[key] = self._total(_sum(numbers), unit)
+        return found
+
+    def _total(self, total: Decimal, unit: str) -> Reading:
         key = (total, total.as_tuple().exponent, unit)  # equal sums of other exponents stay distinct
         found = self._readings.get(key)
         if found is None:
@@ -370,38 +384,53 @@ def _aggregated(dialect: str, a: sa.Table, flow: Any) -> list[Any]:
 
 
 def _combined(
-    connection: sa.Connection,
     records: _Records,
-    indicator_pk: int,
     numbers: int,
     flow: str | None,
     latest: tuple[Any, ...],
-    periods: tuple[int, int],
+    units: dict[int, str],
+    indicator_pk: int,
 ) -> Reading | None:
-    """:func:`kpitrack.readings.combine` of one indicator's aggregated row (None: nothing recorded)."""
+    """:func:`kpitrack.readings.combine` of one indicator's aggregated row (None: nothing recorded).
+
+    ``units`` holds the unit of the latest number of the flows whose latest value is not
+    a number (see :func:`_needing_units`).
+    """
     if latest[0] is None:
         return None
     reading = records.latest(latest)
     if not numbers or flow is None:  # a level, or a flow with nothing measured: the latest value stands
         return reading
     # A flow: the sum of its numbers, in the unit of the latest number.
-    unit = (
-        reading.unit if reading.kind is ReadingKind.NUMBER else _latest_number_unit(connection, indicator_pk, periods)
-    )
-    return records.total(_sum(flow), unit)
+    return records.flow(flow, reading.unit if reading.kind is ReadingKind.NUMBER else units[indicator_pk])
 
 
-def _latest_number_unit(connection: sa.Connection, indicator_pk: int, periods: tuple[int, int]) -> str:
-    """The unit of a flow's latest number, when its latest value is not a number (rare: 不适用 last)."""
-    found = connection.execute(_LATEST_NUMBER_UNIT, {"pk": indicator_pk, "low": periods[0], "high": periods[1]})
-    return str(found.scalar_one())
+def _needing_units(records: _Records, rows: Iterable[tuple[Any, ...]]) -> list[int]:
+    """The keys of aggregated rows (``key, numbers, text, *latest``) with numbers but a latest value that is not one."""
+    return [row[0] for row in rows if row[1] and records.latest(tuple(row[3:])).kind is not ReadingKind.NUMBER]
 
 
-# Plain text, compiled once: it runs once per such flow.
-_LATEST_NUMBER_UNIT = sa.text(
-    "SELECT unit FROM actuals WHERE indicator_id = :pk AND current AND kind = 'number'"
-    " AND period BETWEEN :low AND :high ORDER BY period DESC LIMIT 1"
-)
+def _latest_number_units(connection: sa.Connection, keys: Sequence[int], periods: tuple[int, int]) -> dict[int, str]:
+    """The unit of each indicator's latest current number in ``periods`` (rare: a flow with 不适用 last).
+
+    One query per few hundred indicators, not one each: they come in blocks of the streams.
+    """
+    a = s.actuals
+    units: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(keys), _IN_LIST):
+        query = sa.select(a.c.indicator_id, a.c.period, a.c.unit).where(
+            a.c.indicator_id.in_(keys[start : start + _IN_LIST]),
+            a.c.current,
+            a.c.kind == _NUMBER,
+            a.c.period.between(*periods),
+        )
+        for key, period, unit in _tuples(connection, query):
+            if key not in units or units[key][0] < period:
+                units[key] = (period, unit)
+    return {key: unit for key, (_, unit) in units.items()}
+
+
+_IN_LIST = 900  # keys per IN (…) list: under SQLite's bound-parameter limit
 
 
 # -- actuals -------------------------------------------------------------------------------
@@ -458,20 +487,22 @@ def _indicators(
         .where(current)
         .order_by(i.c.project_id, i.c.code, i.c.id)  # SQLite walks the (project_id, code) index, sorting nothing
     )
-    aggregates = _aggregates(connection, low, high, (bounds[0], bounds[1]))
+    blocks = _aggregates(connection, low, high, (bounds[0], bounds[1]))
     waiting: dict[int, tuple[Any, ...]] = {}
+    units: dict[int, str] = {}
     reached = -1  # the largest indicator key read from the aggregates so far
 
     def project(rows: list[tuple[Any, ...]]) -> tuple[tuple[Indicator, ...], dict[str, Reading]]:
         nonlocal reached
         last = max(row[2] for row in rows)
         while reached < last:
-            found = next(aggregates, None)
-            if found is None:
+            block = next(blocks, None)
+            if block is None:
                 reached = bounds[1]
                 break
-            reached = found[0]
-            waiting[reached] = found
+            reached = block[-1][0]
+            waiting.update((row[0], row) for row in block)
+            units.update(_latest_number_units(connection, _needing_units(records, block), (low, high)))
         rows.sort(key=_position)
         indicators = []
         actuals: dict[str, Reading] = {}
@@ -482,7 +513,7 @@ def _indicators(
             if found is None:
                 continue
             flow = found[2] if indicator.aggregate is Aggregate.SUM else None
-            reading = _combined(connection, records, pk, found[1], flow, found[3:], (low, high))
+            reading = _combined(records, found[1], flow, found[3:], units, pk)
             if reading is not None:
                 actuals[indicator.id] = reading
         return tuple(indicators), actuals
@@ -507,8 +538,10 @@ def _position(row: tuple[Any, ...]) -> int:
     return int(row[1])
 
 
-def _aggregates(connection: sa.Connection, low: int, high: int, keys: tuple[int, int]) -> Iterator[tuple[Any, ...]]:
-    """Per indicator with keys in ``keys``, in key order: ``key, numbers, all numbers' text, *latest``.
+def _aggregates(
+    connection: sa.Connection, low: int, high: int, keys: tuple[int, int]
+) -> Iterator[Sequence[tuple[Any, ...]]]:
+    """Per indicator with keys in ``keys``, in key order and in blocks: ``key, numbers, all numbers' text, *latest``.
 
     See :func:`_aggregated`; every number is joined here, flows and levels alike
     (the query has no indicator to tell them apart), and :func:`_indicators` adds
@@ -523,7 +556,7 @@ def _aggregates(connection: sa.Connection, low: int, high: int, keys: tuple[int,
     )
     cursor = connection.execute(query).cursor
     while batch := cursor.fetchmany(BATCH):
-        yield from batch
+        yield batch
 
 
 def _by_position(placed: list[tuple[int, Indicator]]) -> tuple[Indicator, ...]:
@@ -546,8 +579,10 @@ def _last_year(connection: sa.Connection, year: int, codes: tuple[str, str]) -> 
     )
     records = _Records()
     result: dict[str, dict[str, Reading]] = {}
-    for project, code, indicator_pk, numbers, flow, *latest in _tuples(connection, query):
-        reading = _combined(connection, records, indicator_pk, numbers, flow, tuple(latest), periods)
+    rows = _tuples(connection, query)
+    units = _latest_number_units(connection, _needing_units(records, (row[2:] for row in rows)), periods)
+    for project, code, indicator_pk, numbers, flow, *latest in rows:
+        reading = _combined(records, numbers, flow, tuple(latest), units, indicator_pk)
         if reading is not None:
             result.setdefault(project, {})[code] = reading
     return result
