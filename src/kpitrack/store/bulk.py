@@ -405,9 +405,14 @@ def _combined(
     return records.flow(flow, reading.unit if reading.kind is ReadingKind.NUMBER else units[indicator_pk])
 
 
-def _needing_units(records: _Records, rows: Iterable[tuple[Any, ...]]) -> list[int]:
+def _needing_units(rows: Iterable[tuple[Any, ...]]) -> list[int]:
     """The keys of aggregated rows (``key, numbers, text, *latest``) with numbers but a latest value that is not one."""
-    return [row[0] for row in rows if row[1] and records.latest(tuple(row[3:])).kind is not ReadingKind.NUMBER]
+    return [row[0] for row in rows if row[1] and _latest_kind(row) != _NUMBER]
+
+
+def _latest_kind(row: tuple[Any, ...]) -> str:
+    """The kind of an aggregated row's latest value: its column, or the second field of its text (:func:`_latest`)."""
+    return str(row[4]) if len(row) > 4 else str(row[3].split(_SEPARATOR, 2)[1])
 
 
 def _latest_number_units(connection: sa.Connection, keys: Sequence[int], periods: tuple[int, int]) -> dict[int, str]:
@@ -502,7 +507,7 @@ def _indicators(
                 break
             reached = block[-1][0]
             waiting.update((row[0], row) for row in block)
-            units.update(_latest_number_units(connection, _needing_units(records, block), (low, high)))
+            units.update(_latest_number_units(connection, _needing_units(block), (low, high)))
         rows.sort(key=_position)
         indicators = []
         actuals: dict[str, Reading] = {}
@@ -580,7 +585,7 @@ def _last_year(connection: sa.Connection, year: int, codes: tuple[str, str]) -> 
     records = _Records()
     result: dict[str, dict[str, Reading]] = {}
     rows = _tuples(connection, query)
-    units = _latest_number_units(connection, _needing_units(records, (row[2:] for row in rows)), periods)
+    units = _latest_number_units(connection, _needing_units(row[2:] for row in rows), periods)
     for project, code, indicator_pk, numbers, flow, *latest in rows:
         reading = _combined(records, numbers, flow, tuple(latest), units, indicator_pk)
         if reading is not None:
