@@ -63,6 +63,8 @@ _CACHE_LIMIT = 200_000  # distinct records kept for reuse; past it the caches st
 _NUMBER = "number"
 _SEPARATOR = "|"
 _ZERO = Decimal(0)
+_SUM = Aggregate.SUM
+_NUMBER_KIND = ReadingKind.NUMBER
 
 
 def count(engine: sa.Engine, year: int) -> int:
@@ -509,18 +511,20 @@ def _indicators(
             waiting.update((row[0], row) for row in block)
             units.update(_latest_number_units(connection, _needing_units(block), (low, high)))
         rows.sort(key=_position)
+        shaped, pop, latest, flow = records.shaped, waiting.pop, records.latest, records.flow
         indicators = []
         actuals: dict[str, Reading] = {}
+        # _combined, inlined: this loop runs once per indicator of the province.
         for _, _, pk, code, shape in rows:
-            indicator = records.shaped(shape, code)
+            indicator = shaped(shape, code)
             indicators.append(indicator)
-            found = waiting.pop(pk, None)
-            if found is None:
+            found = pop(pk, None)
+            if found is None or found[3] is None:
                 continue
-            flow = found[2] if indicator.aggregate is Aggregate.SUM else None
-            reading = _combined(records, found[1], flow, found[3:], units, pk)
-            if reading is not None:
-                actuals[indicator.id] = reading
+            reading = latest(found[3:])
+            if found[1] and found[2] is not None and indicator.aggregate is _SUM:
+                reading = flow(found[2], reading.unit if reading.kind is _NUMBER_KIND else units[pk])
+            actuals[indicator.id] = reading
         return tuple(indicators), actuals
 
     key: int | None = None
