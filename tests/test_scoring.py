@@ -496,3 +496,29 @@ def test_twenty_point_execution_profile__weights_and_total() -> None:
     assert result.grade is Rating.FAIR
     # the same data under the default: 8 + 25 + 12.5 + 21 + 10 = 76.5
     assert evaluate(progress(proj, "40", a="10", b="5", e="部分达成", s="90%"), DEFAULT).total == D("76.5")
+
+
+def test_equal_shares_that_are_not_finite_decimals__a_full_project_totals_exactly_100() -> None:
+    # 产出 50 split over 7 indicators (50/7 = 7.142857…), 效益 30 over 3, 满意度 10 over 1, execution 10:
+    # every indicator met and the budget spent → 50 + 30 + 10 + 10 = 100 exactly, graded 优, nothing rescaled.
+    outputs = [indicator("≥1次", id=f"q{n}") for n in range(7)]
+    benefits = [indicator("≥1次", "社会效益指标", id=f"s{n}") for n in range(3)]
+    proj = project(*outputs, *benefits, indicator("≥90%", "满意度指标", id="sat"))
+    actuals = {f"q{n}": "1" for n in range(7)} | {f"s{n}": "1" for n in range(3)} | {"sat": "90"}
+    result = evaluate(progress(proj, "100", **actuals), DEFAULT)
+    assert abs(result.total - 100) < D("1e-20")  # seven shares of 50/7 at 28 digits
+    assert result.rescaled_from is None
+    assert result.explain == "sum 100"
+
+
+def test_equal_shares__a_total_of_exactly_90_is_优_not_良() -> None:
+    # The same project with its 满意度 indicator (10 points) at 0% and the budget spent:
+    # 50 + 30 + 0 + 10 = 90 exactly → 优 (≥ 90), even though each output share is 50/7.
+    outputs = [indicator("≥1次", id=f"q{n}") for n in range(7)]
+    benefits = [indicator("≥1次", "社会效益指标", id=f"s{n}") for n in range(3)]
+    proj = project(*outputs, *benefits, indicator("≥90%", "满意度指标", id="sat"))
+    actuals = {f"q{n}": "1" for n in range(7)} | {f"s{n}": "1" for n in range(3)} | {"sat": "0"}
+    result = evaluate(progress(proj, "100", **actuals), DEFAULT)
+    assert abs(result.total - 90) < D("1e-20")
+    assert result.total < 90  # 89.99…9 at 28 digits, yet graded as the 90 it is
+    assert result.grade.value == "优"

@@ -462,7 +462,7 @@ def underperformers_year_end(scores: Iterable[ProjectScore], profile: Profile) -
     for score in scores:
         execution = score.execution
         low_execution = execution.rate is not None and execution.rate < profile.execution_floor
-        below = score.total < profile.underperforming_below
+        below = score.settled_total < profile.underperforming_below
         if not (below or score.missing or low_execution):
             continue
         reasons: list[Reason] = []

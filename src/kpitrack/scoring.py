@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 ZERO, HUNDRED = Decimal(0), Decimal(100)
+SETTLED = Decimal("1e-12")  # the precision at which totals and weights in play are compared and graded
 
 
 class Status(enum.Enum):
@@ -124,6 +125,11 @@ class ProjectScore:
     indicators: tuple[IndicatorScore, ...]
     rescaled_from: Decimal | None = None
     explain: str = ""
+
+    @property
+    def settled_total(self) -> Decimal:
+        """The total at the precision that grades and cut-offs compare (see ``SETTLED``)."""
+        return self.total.quantize(SETTLED)
 
     @property
     def missing(self) -> tuple[IndicatorScore, ...]:
@@ -258,6 +264,12 @@ def _total(
     if execution.rate is not None:
         raw += execution.score
         available += execution.weight
+    # A tier split equally (50 / 7) has shares that are not finite decimals: 28-digit
+    # arithmetic leaves seven full shares at 49.99…9.  Decisions (whether anything is
+    # rescaled, which grade) are taken on values settled far below any displayed digit,
+    # so that they follow what the rules mean: all weights in play make exactly 100, and
+    # a total of exactly 90 is 优.  The total itself keeps its full precision.
+    available = available.quantize(SETTLED)
     if available == HUNDRED:
         total, rescaled, explain = raw, None, f"sum {show(raw)}"
     elif available <= 0:
@@ -269,7 +281,7 @@ def _total(
         explain = (
             f"sum {show(raw)} of {show(available)} ({why}) → {show(raw)} × 100 / {show(available)} = {show(total)}"
         )
-    return ProjectScore(project, total, profile.rating(total), execution, scores, rescaled, explain)
+    return ProjectScore(project, total, profile.rating(total.quantize(SETTLED)), execution, scores, rescaled, explain)
 
 
 # ---------------------------------------------------------------------------
