@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from kpitrack.model import Aggregate, FundPlan, Indicator, Project
 from kpitrack.readings import Grade, Reading, ReadingKind
-from kpitrack.store.schema import decimal_text
+from kpitrack.store.schema import SHAPE_COLUMNS, decimal_text
 from kpitrack.thresholds import Kind, Op, Threshold, format_decimal
 
 __all__ = [
@@ -35,27 +35,7 @@ __all__ = [
     "reading_row",
 ]
 
-INDICATOR_COLUMNS = (
-    "code",
-    "name",
-    "level1",
-    "level2",
-    "unit",
-    "weight",
-    "aggregate",
-    "target_text",
-    "kind",
-    "op",
-    "value",
-    "upper",
-    "target_unit",
-    "deadline_year",
-    "start_month",
-    "end_month",
-    "deadline_day",
-    "words",
-    "explicit",
-)
+INDICATOR_COLUMNS = ("code", *SHAPE_COLUMNS)  # what the goal writer stores per indicator
 
 # The indicator fields whose change is a goal revision (目标调整), by the name shown to people.
 REVISED_FIELDS = {

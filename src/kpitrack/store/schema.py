@@ -111,28 +111,36 @@ fund_plans = sa.Table(
     sa.Column("amount", ExactDecimal, nullable=False),
 )
 
-# The definition columns of an indicator (all but its project, code and position), in the
-# order of ``indicator_shapes`` and of :func:`shape_digest`.
-SHAPE_COLUMNS = (
-    "name",
-    "level1",
-    "level2",
-    "unit",
-    "weight",
-    "aggregate",
-    "target_text",
-    "kind",
-    "op",
-    "value",
-    "upper",
-    "target_unit",
-    "deadline_year",
-    "start_month",
-    "end_month",
-    "deadline_day",
-    "words",
-    "explicit",
-)
+
+def _definition_columns() -> list[sa.Column[Any]]:
+    """An indicator's definition: everything but its project, code and position.
+
+    ``indicators`` and ``indicator_shapes`` both hold these columns (each table gets
+    its own Column objects), in this order, which is also that of :func:`shape_digest`.
+    """
+    return [
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("level1", sa.String(32), nullable=False),
+        sa.Column("level2", sa.String(32), nullable=False),
+        sa.Column("unit", sa.String(32), nullable=False),  # the unit actuals are recorded in
+        sa.Column("weight", ExactDecimal),
+        sa.Column("aggregate", sa.String(8), nullable=False),  # sum | latest
+        sa.Column("target_text", sa.Text, nullable=False),  # canonical str(Threshold)
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("op", sa.String(2)),
+        sa.Column("value", ExactDecimal),
+        sa.Column("upper", ExactDecimal),
+        sa.Column("target_unit", sa.String(32), nullable=False),
+        sa.Column("deadline_year", sa.Integer),
+        sa.Column("start_month", sa.Integer),
+        sa.Column("end_month", sa.Integer),
+        sa.Column("deadline_day", sa.Integer),
+        sa.Column("words", sa.Text, nullable=False),
+        sa.Column("explicit", sa.Boolean, nullable=False),
+    ]
+
+
+SHAPE_COLUMNS = tuple(column.name for column in _definition_columns())
 _DECIMAL_SHAPE_COLUMNS = frozenset({"weight", "value", "upper"})
 
 
@@ -166,24 +174,7 @@ indicator_shapes = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("digest", sa.String(32), nullable=False),  # shape_digest of the columns below
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("level1", sa.String(32), nullable=False),
-    sa.Column("level2", sa.String(32), nullable=False),
-    sa.Column("unit", sa.String(32), nullable=False),
-    sa.Column("weight", ExactDecimal),
-    sa.Column("aggregate", sa.String(8), nullable=False),
-    sa.Column("target_text", sa.Text, nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("op", sa.String(2)),
-    sa.Column("value", ExactDecimal),
-    sa.Column("upper", ExactDecimal),
-    sa.Column("target_unit", sa.String(32), nullable=False),
-    sa.Column("deadline_year", sa.Integer),
-    sa.Column("start_month", sa.Integer),
-    sa.Column("end_month", sa.Integer),
-    sa.Column("deadline_day", sa.Integer),
-    sa.Column("words", sa.Text, nullable=False),
-    sa.Column("explicit", sa.Boolean, nullable=False),
+    *_definition_columns(),
     sa.UniqueConstraint("digest", name="uq_indicator_shapes_digest"),
 )
 
@@ -194,24 +185,7 @@ indicators = sa.Table(
     sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
     sa.Column("code", sa.String(64), nullable=False),  # qty1, sat1 …
     sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("level1", sa.String(32), nullable=False),
-    sa.Column("level2", sa.String(32), nullable=False),
-    sa.Column("unit", sa.String(32), nullable=False),  # the unit actuals are recorded in
-    sa.Column("weight", ExactDecimal),
-    sa.Column("aggregate", sa.String(8), nullable=False),  # sum | latest
-    sa.Column("target_text", sa.Text, nullable=False),  # canonical str(Threshold)
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("op", sa.String(2)),
-    sa.Column("value", ExactDecimal),
-    sa.Column("upper", ExactDecimal),
-    sa.Column("target_unit", sa.String(32), nullable=False),
-    sa.Column("deadline_year", sa.Integer),
-    sa.Column("start_month", sa.Integer),
-    sa.Column("end_month", sa.Integer),
-    sa.Column("deadline_day", sa.Integer),
-    sa.Column("words", sa.Text, nullable=False),
-    sa.Column("explicit", sa.Boolean, nullable=False),
+    *_definition_columns(),
     sa.Column("retired_on", sa.Date),  # dropped from the goal file: kept for its history
     # The definition above as a shared shape; set by every writer (and by migration 0003).
     sa.Column("shape_id", sa.Integer, sa.ForeignKey("indicator_shapes.id", name="fk_indicators_shape_id")),
