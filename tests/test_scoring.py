@@ -506,7 +506,7 @@ def test_equal_shares_that_are_not_finite_decimals__a_full_project_totals_exactl
     proj = project(*outputs, *benefits, indicator("≥90%", "满意度指标", id="sat"))
     actuals = {f"q{n}": "1" for n in range(7)} | {f"s{n}": "1" for n in range(3)} | {"sat": "90"}
     result = evaluate(progress(proj, "100", **actuals), DEFAULT)
-    assert abs(result.total - 100) < D("1e-20")  # seven shares of 50/7 at 28 digits
+    assert result.total == 100
     assert result.rescaled_from is None
     assert result.explain == "sum 100"
 
@@ -519,6 +519,5 @@ def test_equal_shares__a_total_of_exactly_90_is_优_not_良() -> None:
     proj = project(*outputs, *benefits, indicator("≥90%", "满意度指标", id="sat"))
     actuals = {f"q{n}": "1" for n in range(7)} | {f"s{n}": "1" for n in range(3)} | {"sat": "0"}
     result = evaluate(progress(proj, "100", **actuals), DEFAULT)
-    assert abs(result.total - 90) < D("1e-20")
-    assert result.total < 90  # 89.99…9 at 28 digits, yet graded as the 90 it is
+    assert abs(result.total - 90) < D("1e-20")  # seven shares of 50/7 at 28 digits
     assert result.grade.value == "优"

@@ -269,14 +269,18 @@ def _total(
     # rescaled, which grade) are taken on values settled far below any displayed digit,
     # so that they follow what the rules mean: all weights in play make exactly 100, and
     # a total of exactly 90 is 优.  The total itself keeps its full precision.
-    available = available.quantize(SETTLED)
-    if available == HUNDRED:
-        total, rescaled, explain = raw, None, f"sum {show(raw)}"
-    elif available <= 0:
-        total, rescaled, explain = ZERO, available, "nothing applicable to score"
+    settled = available.quantize(SETTLED)
+    if settled <= 0:
+        return ProjectScore(
+            project, ZERO, profile.rating(ZERO), execution, scores, settled, "nothing applicable to score"
+        )
+    # Always over the sum in play, settled or not: a fully met project is exactly 100 even
+    # when its shares are 50/7, and no total exceeds 100 (no score exceeds its weight).
+    total = raw * HUNDRED / available
+    if settled == HUNDRED:
+        rescaled, explain = None, f"sum {show(raw)}"
     else:
-        total = raw * HUNDRED / available
-        rescaled = available
+        rescaled = settled
         why = f"excluded: {', '.join(excluded)}" if excluded else "the weights given do not make 100"
         explain = (
             f"sum {show(raw)} of {show(available)} ({why}) → {show(raw)} × 100 / {show(available)} = {show(total)}"
