@@ -152,6 +152,8 @@ def test_score_json_is_one_array_written_project_by_project(
         ["status", "--as-of", "2021Q3"],
         ["underperforming", "--year", "2021", "--format", "json"],
         ["underperforming", "--year", "2021", "--below", "95"],
+        ["underperforming", "--year", "2021", "--as-of", "2021Q2", "--format", "json"],
+        ["underperforming", "--year", "2021", "--as-of", "2021Q3"],
     ],
 )
 def test_two_processes_print_exactly_what_one_prints(
@@ -183,7 +185,20 @@ def test_year_end_lists_of_two_halves_merge_into_the_list_of_all(province: Store
         for k in (0, 1)
     ]
     assert all(halves) and len(whole) > 10
-    assert monitoring.merge_year_end(halves) == whole
+    assert monitoring.merge(halves) == whole
+
+
+def test_mid_year_lists_of_two_halves_merge_into_the_list_of_all(province: Store) -> None:
+    assess = monitoring.assessor(DEFAULT)
+    as_of = Quarter(2021, 2)
+    whole = monitoring.underperformers_midyear(map(assess, bulk.progress(province.engine, 2021, as_of)))
+    halves = [
+        monitoring.underperformers_midyear(map(assess, bulk.progress(province.engine, 2021, as_of, part=(k, 2))))
+        for k in (0, 1)
+    ]
+    assert all(halves) and len(whole) > 10
+    assert [u.project.id for u in whole] != sorted(u.project.id for u in whole)  # the merge has work to do
+    assert monitoring.merge(halves) == whole
 
 
 def test_bulk_parts_together_are_the_whole(province: Store) -> None:

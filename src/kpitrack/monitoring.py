@@ -57,7 +57,7 @@ __all__ = [
     "assessor",
     "elapsed_share",
     "light_for_ratio",
-    "merge_year_end",
+    "merge",
     "underperformers_midyear",
     "underperformers_year_end",
 ]
@@ -402,21 +402,26 @@ class Underperformer:
     reasons: tuple[Reason, ...]
     total: Decimal | None = None
     light: Light | None = None
+    # Its sort key in its list (smaller is worse), kept so that the lists of consecutive
+    # slices of the projects merge into the list of all (see :func:`merge`).
+    rank: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
 
 
 def underperformers_midyear(statuses: Iterable[ProjectStatus]) -> list[Underperformer]:
     """Red projects, then yellow; within a light, most red items, then most yellow, then budget pace."""
-    listed = [s for s in statuses if s.light in (Light.RED, Light.YELLOW)]
-
-    def worst_first(s: ProjectStatus) -> tuple[int, int, int, Decimal]:
-        lights = [s.budget.light, *(i.light for i in s.indicators)]
-        q = s.budget.q if s.budget.q is not None else Decimal(99)
-        return (-_RANK[s.light], -lights.count(Light.RED), -lights.count(Light.YELLOW), q)
-
-    return [
-        Underperformer(s.project, s.light.value, _midyear_reasons(s), light=s.light)
-        for s in sorted(listed, key=worst_first)
+    listed = [
+        Underperformer(s.project, s.light.value, _midyear_reasons(s), light=s.light, rank=_worst_first(s))
+        for s in statuses
+        if s.light in (Light.RED, Light.YELLOW)
     ]
+    listed.sort(key=_by_rank)
+    return listed
+
+
+def _worst_first(s: ProjectStatus) -> tuple[int, int, int, Decimal]:
+    lights = [s.budget.light, *(i.light for i in s.indicators)]
+    q = s.budget.q if s.budget.q is not None else Decimal(99)
+    return (-_RANK[s.light], -lights.count(Light.RED), -lights.count(Light.YELLOW), q)
 
 
 def _midyear_reasons(status: ProjectStatus) -> tuple[Reason, ...]:
@@ -495,21 +500,22 @@ def underperformers_year_end(scores: Iterable[ProjectScore], profile: Profile) -
             )
             if hit
         ]
-        listed.append(Underperformer(score.project, f"{standing} ({'; '.join(labels)})", tuple(reasons), score.total))
-    listed.sort(key=_by_total)
+        why = f"{standing} ({'; '.join(labels)})"
+        listed.append(Underperformer(score.project, why, tuple(reasons), score.total, rank=(score.total,)))
+    listed.sort(key=_by_rank)
     return listed
 
 
-def merge_year_end(parts: Iterable[list[Underperformer]]) -> list[Underperformer]:
-    """One year-end list from the lists of consecutive slices of the projects, in order.
+def merge(parts: Iterable[list[Underperformer]]) -> list[Underperformer]:
+    """One list (mid-year or year-end) from the lists of consecutive slices of the projects, in order.
 
-    Each part is already sorted by total, and the sort is stable; concatenated in
+    Each part is already sorted by rank, and the sort is stable; concatenated in
     project order and sorted again, the list is exactly the one of all projects at once.
     """
     merged = [item for part in parts for item in part]
-    merged.sort(key=_by_total)
+    merged.sort(key=_by_rank)
     return merged
 
 
-def _by_total(item: Underperformer) -> Decimal:
-    return item.total if item.total is not None else ONE
+def _by_rank(item: Underperformer) -> tuple[Any, ...]:
+    return item.rank

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -50,7 +51,31 @@ def _rounded_number(value: Decimal) -> int | float | None:
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False)
+    """``json.dumps(data, ensure_ascii=False)``, written out by hand for the records built here.
+
+    The records hold only str, int, float, bool, None, lists and dicts with str keys.
+    ``json.dumps`` sets up its encoder afresh on every call, which costs more than
+    encoding a small record; a province's score is a million of them.  Strings go
+    through the json module's own escaping, numbers through ``repr`` as json does, so
+    the text is the same (``tests/test_report_json.py`` compares them).
+    """
+    kind = type(data)
+    if kind is str:
+        return _string(data)
+    if kind is dict:
+        return "{" + ", ".join(f"{_string(key)}: {_dumps(value)}" for key, value in data.items()) + "}"
+    if data is None:
+        return "null"
+    if kind is bool:
+        return "true" if data else "false"
+    if kind is int or kind is float:
+        return json.dumps(data) if kind is float and not math.isfinite(data) else repr(data)
+    if kind is list or kind is tuple:
+        return "[" + ", ".join(map(_dumps, data)) + "]"
+    raise TypeError(f"{kind.__name__} is not a JSON value of a report record")
+
+
+_string = json.encoder.encode_basestring  # the json module's escaping of a str, with ensure_ascii=False
 
 
 def _json_texts(

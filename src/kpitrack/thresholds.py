@@ -242,9 +242,16 @@ class Threshold:
     day: int | None = None
     words: str = ""
     explicit: bool = attrs.field(default=True, eq=False)
+    # The canonical text, made on first use and kept: a province shows the same
+    # targets a million times.  Not part of the value.
+    _text: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
     def __str__(self) -> str:
-        return _CANONICAL[self.kind](self)
+        text = self._text
+        if text is None:
+            text = _CANONICAL[self.kind](self)
+            object.__setattr__(self, "_text", text)
+        return text
 
     @property
     def family(self) -> UnitFamily:

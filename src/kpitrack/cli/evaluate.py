@@ -27,7 +27,6 @@ from kpitrack import monitoring, report, scoring
 from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound
-from kpitrack.profile import Profile
 from kpitrack.readings import Progress
 from kpitrack.scoring import show
 from kpitrack.store import bulk, open_store
@@ -263,41 +262,49 @@ def run_underperforming(args: argparse.Namespace) -> int:
     if args.as_of:
         as_of = _quarter("--as-of", args.as_of, args.year)
         assess = monitoring.assessor(profile)
-        listed = monitoring.underperformers_midyear(map(assess, _progress(args.db, args.year, as_of, args.project)))
+
+        def listed(progress: Iterator[Progress]) -> list[monitoring.Underperformer]:
+            return monitoring.underperformers_midyear(map(assess, progress))
+
         heading = f"Red and yellow projects at {as_of}"
     else:
-        listed = _year_end_listed(args.db, args.year, args.project, profile)
+        as_of = Quarter(args.year, 4)
+        evaluate = scoring.evaluator(profile)
+
+        def listed(progress: Iterator[Progress]) -> list[monitoring.Underperformer]:
+            return monitoring.underperformers_year_end(map(evaluate, progress), profile)
+
         heading = (
             f"Underperforming in {args.year} (total below {show(profile.underperforming_below)}, missing data, "
             f"or execution below {show(profile.execution_floor * 100)}%)"
         )
+    found = _listed(args.db, as_of, args.project, listed)
     if args.format == "json":
-        _print_json(json.dumps(report.underperformer_record(u), ensure_ascii=False) for u in listed)
+        _print_json(json.dumps(report.underperformer_record(u), ensure_ascii=False) for u in found)
     else:
-        print(report.render_underperformers(listed, heading))
+        print(report.render_underperformers(found, heading))
     return 0
 
 
-def _year_end_listed(
-    db: str | None, year: int, ids: Sequence[str] | None, profile: Profile
+# Lists the underperformers among a stream of projects' progress.
+Listed = Callable[[Iterator[Progress]], list[monitoring.Underperformer]]
+
+
+def _listed(
+    db: str | None, as_of: Quarter, ids: Sequence[str] | None, listed: Listed
 ) -> list[monitoring.Underperformer]:
-    """The year-end underperformers; a large province's two halves in two processes, merged."""
-
-    def listed(progress: Iterator[Progress]) -> list[monitoring.Underperformer]:
-        return monitoring.underperformers_year_end(map(scoring.evaluator(profile), progress), profile)
-
-    year_end = Quarter(year, 4)
-    if ids or not _worth_two_processes(db, year):
-        return listed(_progress(db, year, year_end, ids))
+    """The underperformers at ``as_of``; a large province's two halves in two processes, merged."""
+    if ids or not _worth_two_processes(db, as_of.year):
+        return listed(_progress(db, as_of.year, as_of, ids))
     with tempfile.TemporaryDirectory(prefix="kpitrack-") as folder:
         path = Path(folder) / "second-half.pickle"
         sys.stdout.flush()  # a forked child must not write the parent's pending output again
         child = multiprocessing.get_context("fork").Process(
-            target=_pickle_half, args=(path, listed, db, year, year_end), daemon=True
+            target=_pickle_half, args=(path, listed, db, as_of), daemon=True
         )
         child.start()
         try:
-            first = listed(_half(db, year, year_end, 0))
+            first = listed(_half(db, as_of.year, as_of, 0))
             child.join()
             if child.exitcode != 0:
                 raise RuntimeError(f"the process listing the second half of the projects failed ({child.exitcode})")
@@ -308,18 +315,12 @@ def _year_end_listed(
             if child.is_alive():
                 child.kill()
                 child.join()
-    return monitoring.merge_year_end([first, second])
+    return monitoring.merge([first, second])
 
 
-def _pickle_half(
-    path: Path,
-    listed: Callable[[Iterator[Progress]], list[monitoring.Underperformer]],
-    db: str | None,
-    year: int,
-    as_of: Quarter,
-) -> None:
+def _pickle_half(path: Path, listed: Listed, db: str | None, as_of: Quarter) -> None:
     with path.open("wb") as handle:
-        pickle.dump(listed(_half(db, year, as_of, 1)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(listed(_half(db, as_of.year, as_of, 1)), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def run_profile_show(args: argparse.Namespace) -> int:

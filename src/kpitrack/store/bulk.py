@@ -67,11 +67,14 @@ _SUM = Aggregate.SUM
 _NUMBER_KIND = ReadingKind.NUMBER
 
 
-def count(engine: sa.Engine, year: int) -> int:
+def count(engine: sa.Engine | sa.Connection, year: int) -> int:
     """How many projects have goals for ``year``."""
     p = s.projects
+    query = sa.select(sa.func.count()).where(p.c.year == year)
+    if isinstance(engine, sa.Connection):
+        return int(engine.execute(query).scalar_one())
     with engine.connect() as connection:
-        return int(connection.execute(sa.select(sa.func.count()).where(p.c.year == year)).scalar_one())
+        return int(connection.execute(query).scalar_one())
 
 
 def progress(engine: sa.Engine, year: int, as_of: Quarter, *, part: tuple[int, int] = (0, 1)) -> Iterator[Progress]:
@@ -82,9 +85,7 @@ def progress(engine: sa.Engine, year: int, as_of: Quarter, *, part: tuple[int, i
     """
     low, high = year * 10 + 1, s.period_key(as_of)
     with engine.connect() as connection:
-        heads = _heads(connection, year)
-        k, n = part
-        heads = heads[len(heads) * k // n : len(heads) * (k + 1) // n]
+        heads = _heads(connection, year, part)
         if not heads:
             return
         codes = (heads[0][1], heads[-1][1])  # the slice's projects are those with codes in this range
@@ -259,9 +260,11 @@ class _Records:
 # -- projects ------------------------------------------------------------------------------
 
 
-def _heads(connection: sa.Connection, year: int) -> list[tuple[Any, ...]]:
-    """The projects of ``year`` in code order: key, code, name, unit, year, money, goal, dates."""
+def _heads(connection: sa.Connection, year: int, part: tuple[int, int]) -> list[tuple[Any, ...]]:
+    """The projects of ``year`` in slice ``part`` of the code order: key, code, name, unit, year, money, goal, dates."""
     p = s.projects
+    k, n = part
+    total = count(connection, year)
     query = sa.select(
         p.c.id,
         p.c.code,
@@ -275,7 +278,8 @@ def _heads(connection: sa.Connection, year: int) -> list[tuple[Any, ...]]:
         p.c.start_date,
         p.c.end_date,
     ).where(p.c.year == year)
-    return _tuples(connection, query.order_by(p.c.code))
+    first, stop = total * k // n, total * (k + 1) // n
+    return _tuples(connection, query.order_by(p.c.code).limit(stop - first).offset(first))
 
 
 def _plans(connection: sa.Connection, chosen: sa.Select[Any]) -> dict[int, FundPlan]:
