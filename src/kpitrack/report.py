@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from tabulate import tabulate
 
 from kpitrack.cli._output import json_number, rounded
+from kpitrack.model import Indicator
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, Underperformer
 from kpitrack.profile import Profile, Rating
 from kpitrack.readings import Grade, Reading
@@ -37,8 +37,6 @@ __all__ = [
     "underperformer_record",
 ]
 
-_Item = TypeVar("_Item")
-
 
 def _num(value: Decimal | None) -> int | float | None:
     return None if value is None else _rounded_number(value)
@@ -50,63 +48,59 @@ def _rounded_number(value: Decimal) -> int | float | None:
     return json_number(value, places=True)
 
 
-def _dumps(data: Any) -> str:
-    """``json.dumps(data, ensure_ascii=False)``, written out by hand for the records built here.
-
-    The records hold only str, int, float, bool, None, lists and dicts with str keys.
-    ``json.dumps`` sets up its encoder afresh on every call, which costs more than
-    encoding a small record; a province's score is a million of them.  Strings go
-    through the json module's own escaping, numbers through ``repr`` as json does, so
-    the text is the same (``tests/test_report_json.py`` compares them).
-    """
-    kind = type(data)
-    if kind is str:
-        return _string(data)
-    if kind is dict:
-        return "{" + ", ".join(f"{_string(key)}: {_dumps(value)}" for key, value in data.items()) + "}"
-    if data is None:
-        return "null"
-    if kind is bool:
-        return "true" if data else "false"
-    if kind is int or kind is float:
-        return json.dumps(data) if kind is float and not math.isfinite(data) else repr(data)
-    if kind is list or kind is tuple:
-        return "[" + ", ".join(map(_dumps, data)) + "]"
-    raise TypeError(f"{kind.__name__} is not a JSON value of a report record")
-
+# --- JSON text ----------------------------------------------------------------------
+#
+# ``score`` and ``status`` write a province's records (a million indicator rows) as
+# JSON text directly: building a dict per row and handing it to ``json.dumps``, which
+# sets its encoder up afresh on every call, cost several times more.  The text is
+# exactly what ``json.dumps(record, ensure_ascii=False)`` gives (``tests/test_report_json.py``):
+# strings go through the json module's own escaping, numbers through ``repr`` as json
+# does, and the separators are json's ``", "`` and ``": "``.  The dict forms
+# (:func:`score_record`, :func:`status_record`) are read back from the text, so the
+# fields are written in one place only.
 
 _string = json.encoder.encode_basestring  # the json module's escaping of a str, with ensure_ascii=False
 
 
-def _json_texts(
-    items: Iterable[Any],
-    head: Callable[[Any], dict[str, Any]],
-    rows: Callable[[Any], Iterable[_Item]],
-    row: Callable[[_Item], dict[str, Any]],
-    tail: Callable[[Any], dict[str, Any]],
-    *,
-    limit: int = 200_000,
-) -> Iterator[str]:
-    """Each item as the compact JSON of ``{**head, "indicators": [row…], **tail}``, row texts encoded once.
+def _number(value: Decimal | None) -> str:
+    """A decimal as a JSON number rounded to two places (see :func:`_num`); ``null`` for None."""
+    return "null" if value is None else _number_text(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _number_text(value: Decimal) -> str:
+    return repr(json_number(value, places=True))
+
+
+def _optional(text: str | None) -> str:
+    return "null" if text is None else _string(text)
+
+
+def _reading(reading: Reading | None) -> str:
+    return "null" if reading is None else _string(str(reading))
+
+
+class _Texts:
+    """The text of each shared record, made once and remembered by the record's identity.
 
     The scoring and monitoring memos hand out one shared record per distinct
-    indicator case, so a row's JSON text is remembered by the record's identity;
-    the entry keeps the record, so the identity is not reused while remembered.
-    The text is exactly ``json.dumps`` of the whole record (a test checks it).
+    indicator case, and the bulk path one shared indicator per definition.  Each
+    entry keeps its record, so an identity is not reused while remembered; at
+    ``limit`` entries the memo starts afresh.
     """
-    texts: dict[int, tuple[Any, str]] = {}
-    for item in items:
-        if len(texts) > limit:
-            texts.clear()
-        parts = []
-        for one in rows(item):
-            found = texts.get(id(one))
-            if found is None:
-                found = texts[id(one)] = (one, _dumps(row(one)))
-            parts.append(found[1])
-        before, after = _dumps(head(item)), _dumps(tail(item))
-        closing = "]}" if after == "{}" else f"], {after[1:]}"
-        yield f'{before[:-1]}, "indicators": [{", ".join(parts)}{closing}'
+
+    def __init__(self, make: Callable[[Any], str], limit: int = 200_000) -> None:
+        self._make = make
+        self._limit = limit
+        self._texts: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, record: Any) -> str:
+        found = self._texts.get(id(record))
+        if found is None:
+            if len(self._texts) > self._limit:
+                self._texts.clear()
+            found = self._texts[id(record)] = (record, self._make(record))
+        return found[1]
 
 
 def _show(value: Decimal | None, suffix: str = "") -> str:
@@ -132,60 +126,54 @@ _STATUS_WORDS = {
 }
 
 
-def _indicator_record(item: IndicatorScore) -> dict[str, Any]:
-    indicator = item.indicator
-    record: dict[str, Any] = {
-        "id": indicator.id,
-        "name": indicator.name,
-        "level1": indicator.level1,
-        "level2": indicator.level2,
-        "target": str(indicator.target),
-        "actual": _actual(item.actual),
-        "weight": _num(item.weight),
-        "score": _num(item.score),
-        "status": item.status.value,
-        "method": item.method.value,
-        "explain": item.explain,
-    }
-    if item.flags:
-        record["flags"] = list(item.flags)
-    if item.last_year is not None:
-        record["last_year"] = str(item.last_year)
-    return record
+def score_json(scores: Iterable[ProjectScore]) -> Iterator[str]:
+    """Each project's self-evaluation as one line of compact JSON, one by one (streamed).
+
+    Fields: ``project``, ``name``, ``year``, ``total``, ``grade``, ``execution``
+    (``budget``, ``spent``, ``rate``, ``rate_percent``, ``score``, ``weight``,
+    ``explain``), ``indicators`` (``id``, ``name``, ``level1``, ``level2``, ``target``,
+    ``actual``, ``weight``, ``score``, ``status``, ``method``, ``explain``, and
+    ``flags`` / ``last_year`` when there are any), ``rescaled_from``, ``explain``.
+    Numbers are rounded to two places.
+    """
+    definitions = _Texts(_score_definition)
+    rows = _Texts(lambda item: _score_row(item, definitions))
+    for score in scores:
+        project, execution = score.project, score.execution
+        rate = execution.rate
+        yield (
+            f'{{"project": {_string(project.id)}, "name": {_string(project.name)}, "year": {project.year!r}, '
+            f'"total": {_number(score.total)}, "grade": {_string(score.grade.value)}, '
+            f'"execution": {{"budget": {_number(execution.budget)}, "spent": {_number(execution.spent)}, '
+            f'"rate": {_number(rate)}, "rate_percent": {_number(None if rate is None else rate * 100)}, '
+            f'"score": {_number(execution.score)}, "weight": {_number(execution.weight)}, '
+            f'"explain": {_string(execution.explain)}}}, '
+            f'"indicators": [{", ".join(map(rows, score.indicators))}], '
+            f'"rescaled_from": {_number(score.rescaled_from)}, "explain": {_string(score.explain)}}}'
+        )
 
 
 def score_record(score: ProjectScore) -> dict[str, Any]:
-    """One project's self-evaluation as JSON-ready data (numbers rounded to two places)."""
-    return {**_score_head(score), "indicators": [_indicator_record(i) for i in score.indicators], **_score_tail(score)}
+    """One project's self-evaluation as JSON-ready data: :func:`score_json`'s fields."""
+    record: dict[str, Any] = json.loads(next(score_json([score])))
+    return record
 
 
-def score_json(scores: Iterable[ProjectScore]) -> Iterator[str]:
-    """Each project's :func:`score_record` as compact JSON text, one by one (streamed)."""
-    return _json_texts(scores, _score_head, lambda s: s.indicators, _indicator_record, _score_tail)
+def _score_definition(indicator: Indicator) -> str:
+    return (
+        f'"id": {_string(indicator.id)}, "name": {_string(indicator.name)}, "level1": {_string(indicator.level1)}, '
+        f'"level2": {_string(indicator.level2)}, "target": {_string(str(indicator.target))}'
+    )
 
 
-def _score_tail(score: ProjectScore) -> dict[str, Any]:
-    return {"rescaled_from": _num(score.rescaled_from), "explain": score.explain}
-
-
-def _score_head(score: ProjectScore) -> dict[str, Any]:
-    execution = score.execution
-    return {
-        "project": score.project.id,
-        "name": score.project.name,
-        "year": score.project.year,
-        "total": _num(score.total),
-        "grade": score.grade.value,
-        "execution": {
-            "budget": _num(execution.budget),
-            "spent": _num(execution.spent),
-            "rate": _num(execution.rate),
-            "rate_percent": _num(None if execution.rate is None else execution.rate * 100),
-            "score": _num(execution.score),
-            "weight": _num(execution.weight),
-            "explain": execution.explain,
-        },
-    }
+def _score_row(item: IndicatorScore, definitions: Callable[[Indicator], str]) -> str:
+    flags = f', "flags": [{", ".join(map(_string, item.flags))}]' if item.flags else ""
+    last_year = f', "last_year": {_reading(item.last_year)}' if item.last_year is not None else ""
+    return (
+        f'{{{definitions(item.indicator)}, "actual": {_reading(item.actual)}, "weight": {_number(item.weight)}, '
+        f'"score": {_number(item.score)}, "status": {_string(item.status.value)}, '
+        f'"method": {_string(item.method.value)}, "explain": {_string(item.explain)}{flags}{last_year}}}'
+    )
 
 
 def render_scores(scores: Iterable[ProjectScore]) -> str:
@@ -241,52 +229,51 @@ def _render_score(score: ProjectScore) -> str:
 # --- mid-year monitoring (双监控) --------------------------------------------------------
 
 
-def _indicator_status_record(item: IndicatorStatus) -> dict[str, Any]:
-    return {
-        "id": item.indicator.id,
-        "name": item.indicator.name,
-        "target": str(item.indicator.target),
-        "actual": _actual(item.actual),
-        "light": item.light.value,
-        "ratio": _num(item.ratio),
-        "expected": _num(item.expected),
-        "likelihood": item.likelihood.value if item.likelihood else None,
-        "explain": item.explain,
-    }
+def status_json(statuses: Iterable[ProjectStatus]) -> Iterator[str]:
+    """Each project's monitoring result as one line of compact JSON, one by one (streamed).
+
+    Fields: ``project``, ``name``, ``as_of``, ``light``, ``p``, ``basis``, ``budget``
+    (``budget``, ``spent``, ``rate``, ``q``, ``planned``, ``plan_rate``, ``light``,
+    ``expected``, ``likelihood``, ``explain``), ``indicators`` (``id``, ``name``,
+    ``target``, ``actual``, ``light``, ``ratio``, ``expected``, ``likelihood``, ``explain``).
+    """
+    definitions = _Texts(_status_definition)
+    rows = _Texts(lambda item: _status_row(item, definitions))
+    for status in statuses:
+        project, budget = status.project, status.budget
+        likelihood = budget.likelihood.value if budget.likelihood else None
+        yield (
+            f'{{"project": {_string(project.id)}, "name": {_string(project.name)}, '
+            f'"as_of": {_string(str(status.as_of))}, "light": {_string(status.light.value)}, '
+            f'"p": {_number(status.p)}, "basis": {_string(status.basis.value)}, '
+            f'"budget": {{"budget": {_number(budget.budget)}, "spent": {_number(budget.spent)}, '
+            f'"rate": {_number(budget.rate)}, "q": {_number(budget.q)}, "planned": {_number(budget.planned)}, '
+            f'"plan_rate": {_number(budget.plan_rate)}, "light": {_string(budget.light.value)}, '
+            f'"expected": {_number(budget.expected)}, "likelihood": {_optional(likelihood)}, '
+            f'"explain": {_string(budget.explain)}}}, '
+            f'"indicators": [{", ".join(map(rows, status.indicators))}]}}'
+        )
 
 
 def status_record(status: ProjectStatus) -> dict[str, Any]:
-    """One project's monitoring result as JSON-ready data."""
-    return {**_status_head(status), "indicators": [_indicator_status_record(i) for i in status.indicators]}
+    """One project's monitoring result as JSON-ready data: :func:`status_json`'s fields."""
+    record: dict[str, Any] = json.loads(next(status_json([status])))
+    return record
 
 
-def status_json(statuses: Iterable[ProjectStatus]) -> Iterator[str]:
-    """Each project's :func:`status_record` as compact JSON text, one by one (streamed)."""
-    return _json_texts(statuses, _status_head, lambda s: s.indicators, _indicator_status_record, lambda s: {})
+def _status_definition(indicator: Indicator) -> str:
+    return (
+        f'"id": {_string(indicator.id)}, "name": {_string(indicator.name)}, "target": {_string(str(indicator.target))}'
+    )
 
 
-def _status_head(status: ProjectStatus) -> dict[str, Any]:
-    budget = status.budget
-    return {
-        "project": status.project.id,
-        "name": status.project.name,
-        "as_of": str(status.as_of),
-        "light": status.light.value,
-        "p": _num(status.p),
-        "basis": status.basis.value,
-        "budget": {
-            "budget": _num(budget.budget),
-            "spent": _num(budget.spent),
-            "rate": _num(budget.rate),
-            "q": _num(budget.q),
-            "planned": _num(budget.planned),
-            "plan_rate": _num(budget.plan_rate),
-            "light": budget.light.value,
-            "expected": _num(budget.expected),
-            "likelihood": budget.likelihood.value if budget.likelihood else None,
-            "explain": budget.explain,
-        },
-    }
+def _status_row(item: IndicatorStatus, definitions: Callable[[Indicator], str]) -> str:
+    likelihood = item.likelihood.value if item.likelihood else None
+    return (
+        f'{{{definitions(item.indicator)}, "actual": {_reading(item.actual)}, "light": {_string(item.light.value)}, '
+        f'"ratio": {_number(item.ratio)}, "expected": {_number(item.expected)}, '
+        f'"likelihood": {_optional(likelihood)}, "explain": {_string(item.explain)}}}'
+    )
 
 
 _LIGHT_WORDS = {
