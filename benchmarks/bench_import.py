@@ -7,7 +7,11 @@ Run (after ``benchmarks/generate.py`` made the province, see README)::
 The province's goals are loaded once into ``<workdir>/goals-<name>.db`` (kept, reused).
 Each run copies that file and imports ``actuals-2021.csv`` into the copy with the
 installed ``kpitrack import`` in a child process, and prints the wall time, rows
-per second, the child's CPU time and peak memory (RSS, ``os.wait4``).  Then it
+per second, the CPU time of the child and of the processes it waited for (a
+second reading process included, ``os.wait4``) and peak memory: the largest
+single process (``ru_maxrss``) and, sampled every 0.2 s, the peak of the sum over
+the child and its descendants of RSS (counts pages shared after a fork twice)
+and of PSS (shares them out).  Then it
 imports the corrections file into the last copy (a few thousand rows into a year
 that already holds values: the look-up path).  A figure, not a test.
 """
@@ -19,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,21 +35,88 @@ def _rows(path: Path) -> int:
         return max(sum(1 for _ in handle) - 1, 0)
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux ``/proc``)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        pending.extend(int(c) for c in children)
+    return found
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """RSS and PSS of one process in KiB (0, 0 once it has gone)."""
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU time of one process so far (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Sampler(threading.Thread):
+    """Every 0.2 s: the sums of RSS and PSS over a process tree (peaks kept), and each process's CPU time.
+
+    A process's CPU time is its last sample (up to 0.2 s short): with two processes
+    it shows which one the import waits for.
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.rss, self.pss, self.stop = pid, 0, 0, threading.Event()
+        self.cpu: dict[int, float] = {}
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            tree = _tree(self.pid)
+            sizes = [_memory_kb(pid) for pid in tree]
+            self.rss = max(self.rss, sum(r for r, _ in sizes))
+            self.pss = max(self.pss, sum(p for _, p in sizes))
+            for pid in tree:
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_s(pid))
+
+
 def run_child(label: str, argv: list[str], rows: int) -> None:
-    """Run one child process; print wall time, rows/s, its CPU time and peak RSS."""
+    """Run one child process; print wall time, rows/s, its CPU time and peak memory."""
     started = time.perf_counter()
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout is not None and child.stderr is not None
+    sampler = _Sampler(child.pid)
+    sampler.start()
     out, err = child.stdout.read(), child.stderr.read()
+    sampler.stop.set()
+    sampler.join()
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
-    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    peak = usage.ru_maxrss / 1024  # KiB on Linux: the largest single process
     print(
-        f"{label:<30} {elapsed:>7.1f} s {rows / elapsed:>10,.0f} rows/s  cpu {cpu:>6.1f} s  peak {peak:>6,.0f} MB",
+        f"{label:<30} {elapsed:>7.1f} s {rows / elapsed:>10,.0f} rows/s  cpu {cpu:>6.1f} s  "
+        f"peak {peak:>6,.0f} MB (sum of RSS {sampler.rss / 1024:,.0f} MB, PSS {sampler.pss / 1024:,.0f} MB)",
         flush=True,
     )
+    if len(sampler.cpu) > 1:
+        shares = " + ".join(f"{seconds:.1f}" for seconds in sampler.cpu.values())
+        print(f"  cpu by process (sampled; the importer first): {shares} s")
     if code != 0:
         print(f"  EXIT {code}: {err.decode()[-300:].strip()}")
     else:

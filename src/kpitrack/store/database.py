@@ -32,6 +32,9 @@ __all__ = ["ActualsView", "HistoryEntry", "ImportResult", "IndicatorActuals", "S
 
 _CHUNK = 500
 _PEEK = 5_000  # rows read ahead of an import to size its catalog
+# An import of at least this many rows reads and checks them in a second process
+# while this one writes (where that is possible: recording.two_processes_possible).
+_TWO_PROCESSES = 100_000
 
 
 @attrs.frozen
@@ -160,17 +163,25 @@ class Store:
         as they come, and the transaction is rolled back at the end if any was bad.
         """
         # A short import needs only the projects it names; a long one (more rows
-        # than _PEEK) loads the whole catalog once rather than row by row.
+        # than _PEEK) loads the whole catalog once rather than row by row, and a very
+        # long one (_TWO_PROCESSES rows) is read in a second process.
         actual_rows, spending_rows = iter(actual_rows), iter(spending_rows)
-        actual_head, spending_head = list(islice(actual_rows, _PEEK)), list(islice(spending_rows, _PEEK))
+        ahead = max(_PEEK, _TWO_PROCESSES)
+        actual_head, spending_head = list(islice(actual_rows, ahead)), list(islice(spending_rows, ahead))
         keys = None
         if len(actual_head) < _PEEK and len(spending_head) < _PEEK:
             keys = {row.project for row in actual_head} | {row.project for row in spending_head}
+        long = len(actual_head) + len(spending_head) >= _TWO_PROCESSES
+        actual_rows, spending_rows = chain(actual_head, actual_rows), chain(spending_head, spending_rows)
+        del actual_head, spending_head  # held by the chains only, so freed as they are read
         try:
             with write_transaction(self.engine, "actuals", "spending") as connection:
                 recorder = recording.Recorder(connection, keys, by=by, bands=bands)
-                recorder.record_actuals(chain(actual_head, actual_rows))
-                recorder.record_spending(chain(spending_head, spending_rows))
+                if long and recording.two_processes_possible(connection):
+                    recorder.record_in_two_processes(actual_rows, spending_rows)
+                else:
+                    recorder.record_actuals(actual_rows)
+                    recorder.record_spending(spending_rows)
                 actuals, spending = recorder.finish()
                 if recorder.problems:
                     raise _Rollback(ImportResult(problems=tuple(recorder.problems)))

@@ -12,22 +12,30 @@ the transaction back: an import is all or nothing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import difflib
+import gc
+import multiprocessing
+import operator
+import os
 import re
+import signal
 import sys
+import traceback
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from itertools import repeat
+from typing import Any, NamedTuple, Protocol
 
 import attrs
 import sqlalchemy as sa
 
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem
+from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
 from kpitrack.store._rows import driver_rows, driver_values, indicator_from_row, insert_sql, reading_row
@@ -45,6 +53,7 @@ __all__ = [
     "WriteSummary",
     "load_catalog",
     "read_amount",
+    "two_processes_possible",
 ]
 
 
@@ -141,15 +150,13 @@ class Catalog:
 
     def __init__(
         self,
+        connection: sa.Connection,
         projects: Sequence[ProjectRef],
         slots: Mapping[int, Mapping[str, Slot]],
         *,
         size: int,
-        names: Callable[[int], Sequence[tuple[str, str]]],
-        year_names: Callable[[int], Sequence[tuple[str, str]]],
-        load_indicator: Callable[[int], Indicator],
-        columns: Callable[[Sequence[Any]], tuple[Any, ...]] = tuple,
     ) -> None:
+        self.connection = connection  # for names, unknown keys and full records, read when needed
         self._by_code: dict[tuple[str, int], ProjectRef] = {}
         self._by_name: dict[tuple[str, int], ProjectRef] = {}
         self._years: dict[str, set[int]] = {}
@@ -161,11 +168,7 @@ class Catalog:
         self.projects = len(projects)
         self.size = size  # slots loaded
         self._slots = slots
-        self._names = names
         self._by_indicator_name: dict[int, dict[str, Slot]] = {}
-        self._year_names = year_names
-        self._load_indicator = load_indicator
-        self._columns = columns
         self._found: dict[tuple[str, int], ProjectRef | Fault] = {}
         self._values: dict[tuple[str, str, str], Value] = {}
         self._models: dict[tuple[str, str], Indicator] = {}
@@ -229,6 +232,20 @@ class Catalog:
         reason = f"project {project.code} has no indicator with this id or name{_closest(key, candidates)}"
         return Fault("indicator", key, reason)
 
+    def _names(self, project_pk: int) -> list[tuple[str, str]]:
+        i = s.indicators
+        query = sa.select(i.c.code, i.c.name).where(i.c.project_id == project_pk).order_by(i.c.position)
+        return [(r.code, r.name) for r in self.connection.execute(query)]
+
+    def _year_names(self, year: int) -> list[tuple[str, str]]:
+        p = s.projects
+        query = sa.select(p.c.code, p.c.name).where(p.c.year == year)
+        return [(r.code, r.name) for r in self.connection.execute(query)]
+
+    def _load_indicator(self, pk: int) -> Indicator:
+        row = self.connection.execute(sa.select(s.indicators).where(s.indicators.c.id == pk)).one()
+        return indicator_from_row(row._mapping)
+
     def read(self, slot: Slot, text: str, bands: GradeBands) -> Value | Fault:
         """:func:`kpitrack.readings.read`, remembered per (target kind, unit, text); a misfit names its indicator."""
         key = (slot.kind, slot.unit, text)
@@ -247,7 +264,7 @@ class Catalog:
                 return Fault("value", text, invalid.reason)
             raise  # pragma: no cover - the same kind and unit read the same way
         row = reading_row(reading)
-        value = Value(reading, self._columns([row[name] for name in _VALUE_COLUMNS]))
+        value = Value(reading, driver_values(self.connection, [row[name] for name in _VALUE_COLUMNS]))
         if len(self._values) < 1_000_000:
             self._values[key] = value
         return value
@@ -281,27 +298,7 @@ def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Cat
         by_code[code] = new(Slot, (pk, code, intern(kind), intern(unit), size))
         size += 1
 
-    def names(project_pk: int) -> list[tuple[str, str]]:
-        query = sa.select(i.c.code, i.c.name).where(i.c.project_id == project_pk).order_by(i.c.position)
-        return [(r.code, r.name) for r in connection.execute(query)]
-
-    def year_names(year: int) -> list[tuple[str, str]]:
-        query = sa.select(p.c.code, p.c.name).where(p.c.year == year)
-        return [(r.code, r.name) for r in connection.execute(query)]
-
-    def load_indicator(pk: int) -> Indicator:
-        row = connection.execute(sa.select(i).where(i.c.id == pk)).one()
-        return indicator_from_row(row._mapping)
-
-    return Catalog(
-        refs,
-        slots,
-        size=size,
-        names=names,
-        year_names=year_names,
-        load_indicator=load_indicator,
-        columns=lambda values: driver_values(connection, values),
-    )
+    return Catalog(connection, refs, slots, size=size)
 
 
 _period_cache: dict[str, Quarter | Fault] = {}
@@ -396,6 +393,9 @@ class Recorder:
         self._connection = connection
         self._first_actual = _FirstRows(catalog.size)
         self._first_spent = _FirstRows(catalog.projects)
+        # Where checked rows go: the writers, or in the reading process the pipe to them.
+        self._actuals_out: _Sink = self._actuals
+        self._spending_out: _Sink = self._spending
 
     def _reject(self, row: ActualRow | SpendingRow, faults: Sequence[Fault]) -> None:
         self.problems.extend(Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults)
@@ -411,7 +411,8 @@ class Recorder:
         remembered: the project and quarter a (project, period) pair names, and
         (in the catalog) the reading of each distinct value.
         """
-        catalog, bands, first, writer = self._catalog, self._bands, self._first_actual, self._actuals
+        catalog, bands, first = self._catalog, self._bands, self._first_actual
+        add = self._actuals_out.add
         places: dict[tuple[str, str], _Place | Fault] = {}
         for row in rows:
             place = places.get((row.project, row.period))
@@ -432,7 +433,7 @@ class Recorder:
             if earlier is not None:
                 self._duplicate(row, "indicator", place.quarter, earlier)
             elif not self.problems:
-                writer.add(slot.pk, place.period, value.columns, row.note)
+                add(slot.pk, place.period, value.columns, row.note)
 
     def _place(self, project: str, period: str) -> _Place | Fault:
         quarter = _quarter(period)
@@ -445,7 +446,8 @@ class Recorder:
 
     def record_spending(self, rows: Iterable[SpendingRow]) -> None:
         """Check each row of money spent; write it while every row so far was good."""
-        catalog, first, writer = self._catalog, self._first_spent, self._spending
+        catalog, first = self._catalog, self._first_spent
+        add = self._spending_out.add
         for row in rows:
             faults: list[Fault] = []
             amount = read_amount(row.amount)
@@ -466,7 +468,87 @@ class Recorder:
             if earlier is not None:
                 self._duplicate(row, "project", quarter, earlier)
             elif not self.problems:
-                writer.add(project.pk, s.period_key(quarter), driver_values(self._connection, [amount]), row.note)
+                add(project.pk, s.period_key(quarter), driver_values(self._connection, [amount]), row.note)
+
+    def record_in_two_processes(self, actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]) -> None:
+        """:meth:`record_actuals` then :meth:`record_spending`, the rows read and checked in a second process.
+
+        The reading process is forked once the catalog is loaded, so it shares the
+        catalog (copy-on-write) and the rows already read ahead.  It sends batches of
+        checked rows, ready for the driver, through a pipe; this process writes them
+        in its transaction while the next batch is being read, so reading and
+        writing each have a core.  The reader reports its problems at the end, and
+        an unreadable file as soon as it is found.  If this process dies, the
+        reader's next send fails and it ends; if the reader dies, the import fails
+        and is rolled back.
+        """
+        receiving, sending = multiprocessing.Pipe(duplex=False)
+        gc.collect()
+        gc.freeze()  # the catalog's millions of objects: never scanned, so their pages stay shared
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the reading process; its work is seen through the pipe
+            receiving.close()
+            os._exit(self._read_and_send(sending, actual_rows, spending_rows))
+        sending.close()
+        finished = False
+        try:
+            self._receive(receiving)
+            finished = True
+        finally:
+            receiving.close()
+            if not finished:  # this side failed: the reader's work is of no use
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            gc.unfreeze()
+
+    def _read_and_send(
+        self, pipe: _Pipe, actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]
+    ) -> int:  # pragma: no cover - runs in the reading process
+        """The reading process: check every row, send the good ones in batches, then the problems."""
+        try:
+            # A connection of its own for what the catalog reads on demand: the
+            # writer's connection belongs to the other process.
+            engine = self._connection.engine
+            engine.dispose(close=False)
+            with engine.connect() as reader:
+                self._catalog.connection = self._connection = reader
+                self._actuals_out = actuals = _Sender(pipe, s.actuals.name, _Writer.BATCH)
+                self._spending_out = spending = _Sender(pipe, s.spending.name, _Writer.BATCH)
+                try:
+                    self.record_actuals(actual_rows)
+                    actuals.flush()
+                    self.record_spending(spending_rows)
+                    spending.flush()
+                except ProblemsFound as found:  # the file became unreadable
+                    pipe.send((_UNREADABLE, found.problems))
+                    return 0
+                pipe.send((_DONE, self.problems))
+                return 0
+        except BrokenPipeError:  # the writing process has gone
+            return 1
+        except BaseException:
+            with contextlib.suppress(OSError):
+                pipe.send((_FAILED, traceback.format_exc()))
+            return 1
+
+    def _receive(self, pipe: _Pipe) -> None:
+        """Write what the reading process sends until it is done; raise what it could not read."""
+        writers = {s.actuals.name: self._actuals, s.spending.name: self._spending}
+        while True:
+            try:
+                what, payload = pipe.recv()
+            except EOFError:
+                raise RuntimeError("the process reading the rows ended before it was done") from None
+            writer = writers.get(what)
+            if writer is not None:
+                writer.extend(_Sender.rows(payload, writer.tail))
+            elif what == _DONE:
+                self.problems.extend(payload)
+                return
+            elif what == _UNREADABLE:
+                raise ProblemsFound(payload)
+            else:
+                raise RuntimeError(f"the process reading the rows failed:\n{payload}")
 
     def finish(self) -> tuple[WriteSummary, WriteSummary]:
         """Write what is still pending; what the import did to actuals and to spending."""
@@ -474,6 +556,69 @@ class Recorder:
             self._actuals.flush()
             self._spending.flush()
         return self._actuals.summary, self._spending.summary
+
+
+def two_processes_possible(connection: sa.Connection) -> bool:
+    """Whether an import into this database may read in a second process: SQLite in a file, fork, two cores."""
+    url = connection.engine.url
+    in_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return in_file and hasattr(os, "fork") and cores >= 2
+
+
+_DONE, _UNREADABLE, _FAILED = "done", "unreadable", "failed"
+
+
+class _Pipe(Protocol):
+    def send(self, obj: Any) -> None: ...
+
+    def recv(self) -> Any: ...
+
+
+class _Sink(Protocol):
+    def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str) -> None: ...
+
+
+class _Sender:
+    """Checked rows of one table, sent to the writing process in batches, column by column.
+
+    Keys and periods go as arrays, and each value's columns (one tuple per distinct
+    value, shared by all its rows) once per batch, since pickle sends a repeated
+    object as a reference: the writing process, the busier one, then builds its
+    rows with a few C-level maps (:meth:`rows`) instead of unpickling a tuple of
+    13 fields per row.
+    """
+
+    def __init__(self, pipe: _Pipe, table: str, size: int) -> None:
+        self._pipe, self._table, self._size = pipe, table, size
+        self._start()
+
+    def _start(self) -> None:
+        self._keys, self._periods = array("q"), array("l")
+        self._notes: list[str] = []
+        self._columns: list[tuple[Any, ...]] = []
+
+    def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str) -> None:
+        self._keys.append(pk)
+        self._periods.append(period)
+        self._notes.append(note)
+        self._columns.append(columns)
+        if len(self._notes) >= self._size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._notes:
+            self._pipe.send((self._table, (self._keys, self._periods, self._notes, self._columns)))
+            self._start()
+
+    @staticmethod
+    def rows(batch: _Batch, tail: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """A batch as it was sent, as the writer's rows: key, period, note, value columns, tail."""
+        keys, periods, notes, columns = batch
+        return list(map(operator.add, map(operator.add, zip(keys, periods, notes, strict=True), columns), repeat(tail)))
+
+
+_Batch = tuple["array[int]", "array[int]", list[str], list[tuple[Any, ...]]]
 
 
 class _Place(NamedTuple):
@@ -507,9 +652,9 @@ class _Writer:
         self._table = table
         self._key = key  # indicator_id or project_id
         self._compared = "text" if table is s.actuals else "amount"
-        self._columns = (key, "period", *(_VALUE_COLUMNS if table is s.actuals else ("amount",)))
-        self._columns += ("note", "recorded_by", "recorded_at", "current")
-        self._tail = driver_values(connection, [by, _now(), True])
+        self._columns = (key, "period", "note", *(_VALUE_COLUMNS if table is s.actuals else ("amount",)))
+        self._columns += ("recorded_by", "recorded_at", "current")
+        self.tail = driver_values(connection, [by, _now(), True])  # recorded_by, recorded_at, current
         self._false = driver_values(connection, [False])[0]
         self._insert = insert_sql(connection, table, self._columns)
         marker = "?" if connection.dialect.name == "sqlite" else "%s"
@@ -519,8 +664,15 @@ class _Writer:
         self._years_with_values: dict[int, bool] = {}
         self.summary = WriteSummary()
 
-    def add(self, pk: int, period: int, values: tuple[Any, ...], note: str) -> None:
-        self._batch.append((pk, period, *values, note, *self._tail))
+    def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str) -> None:
+        """Write a value (its columns as :class:`Value` has them, or the amount) with its batch."""
+        self._batch.append((pk, period, note, *columns, *self.tail))
+        if len(self._batch) >= self.BATCH:
+            self.flush()
+
+    def extend(self, rows: list[tuple[Any, ...]]) -> None:
+        """Write rows (key, period, note, value columns, :attr:`tail`) with their batch."""
+        self._batch.extend(rows)
         if len(self._batch) >= self.BATCH:
             self.flush()
 

@@ -1,0 +1,227 @@
+"""A long import on SQLite reads and checks its rows in a second process while this one writes.
+
+The threshold, the look-ahead and the batch are shrunk so that a few rows take the
+two-process path with many batches through the pipe; each behaviour must be the
+one the single-process import has: all or nothing, every bad row reported in file
+order, duplicates across batches found, unchanged values skipped, corrections
+superseding, a dry run writing nothing, an unreadable file reported.  If the
+reading process fails or dies, the import fails and nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import GOALS_2021, projects_from, run, write
+from kpitrack.periods import Quarter
+from kpitrack.profile import Profile
+from kpitrack.store import ActualRow, Store, database, open_store, recording
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'kpitrack.db'}"
+
+
+@pytest.fixture
+def loaded(sqlite_url: str, tmp_path: Path) -> Iterator[Store]:
+    """A SQLite store (in a file) holding the 2021 goals of GOALS_2021."""
+    store = open_store(sqlite_url)
+    try:
+        store.load_goals(projects_from(tmp_path / "goals", GOALS_2021))
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Any import of three rows or more reads in a second process, sending every two rows; the forks made."""
+    monkeypatch.setattr(database, "_PEEK", 3)
+    monkeypatch.setattr(database, "_TWO_PROCESSES", 3)
+    monkeypatch.setattr(recording._Writer, "BATCH", 2)
+    made: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        pid = fork()
+        if pid:
+            made.append(pid)
+        return pid
+
+    monkeypatch.setattr(recording.os, "fork", counted)
+    return made
+
+
+YEAR = """\
+project,indicator,period,value,note
+p01,qty1,2021Q1,2000,
+p01,qty1,2021Q2,3000,印刷厂回单
+p01,qual1,2021Q2,85%,
+p01,投稿率,2021Q3,86%,named by the indicator's name
+法制宣传工作经费,sus1,2021Q2,部分达成 70,named by the project's name
+p01,time1,2021Q4,2021-11,
+p01,cost1,2021Q4,250000元,
+"""
+
+
+def test_two_processes_only_where_they_can_be(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_store(sqlite_url) as store, store.engine.connect() as connection:
+        assert recording.two_processes_possible(connection) is True
+        monkeypatch.setattr(recording.os, "sched_getaffinity", lambda _: {0})
+        assert recording.two_processes_possible(connection) is False  # one core: nothing to share
+    with open_store("sqlite://") as store, store.engine.connect() as connection:  # in memory: no second reader
+        monkeypatch.setattr(recording.os, "sched_getaffinity", lambda _: {0, 1})
+        assert recording.two_processes_possible(connection) is False
+
+
+def test_a_long_import_in_two_processes_records_every_row(
+    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "year.csv", YEAR)
+    code, out, err = run(capsys, "import", str(path), "--by", "统计员", "--db", sqlite_url)
+    assert (code, out, err) == (
+        0,
+        "actuals: 7 recorded (0 superseding earlier values), 0 unchanged\n"
+        "spending: 0 recorded (0 superseding earlier values), 0 unchanged\n",
+        "",
+    )
+    assert len(forks) == 1
+    progress = next(loaded.progress(2021, Quarter(2021, 4), ids=["p01"]))
+    assert {k: str(v) for k, v in progress.actuals.items()} == {
+        "qty1": "5000份",
+        "qual1": "86%",
+        "sus1": "部分达成 70",
+        "time1": "2021-11-30",
+        "cost1": "25万元",
+    }
+    versions = loaded.history(loaded.find_project("p01"), "qty1")
+    assert [(str(v.period), v.text, v.note, v.recorded_by, v.current) for v in versions] == [
+        ("2021Q1", "2000份", "", "统计员", True),
+        ("2021Q2", "3000份", "印刷厂回单", "统计员", True),
+    ]
+
+
+def test_importing_again_in_two_processes_skips_equal_values_and_supersedes_changed_ones(
+    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "year.csv", YEAR)
+    assert run(capsys, "import", str(path), "--db", sqlite_url)[0] == 0
+    code, out, _ = run(capsys, "import", str(path), "--db", sqlite_url)
+    assert (code, out.splitlines()[0]) == (0, "actuals: 0 recorded (0 superseding earlier values), 7 unchanged")
+    corrected = YEAR.replace("250000元", "25万元").replace("3000,", "3100,").replace("86%", "87%")
+    code, out, _ = run(capsys, "import", str(write(tmp_path, "corrected.csv", corrected)), "--db", sqlite_url)
+    assert (code, out.splitlines()[0]) == (0, "actuals: 2 recorded (2 superseding earlier values), 5 unchanged")
+    assert len(forks) == 3
+    versions = loaded.history(loaded.find_project("p01"), "qty1")
+    assert [(str(v.period), v.text, v.current) for v in versions] == [
+        ("2021Q1", "2000份", True),
+        ("2021Q2", "3000份", False),
+        ("2021Q2", "3100份", True),
+    ]
+
+
+def test_a_bad_row_after_batches_were_sent_leaves_nothing_and_every_problem_is_reported(
+    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        "late.csv",
+        YEAR
+        + "p01,qty1,2021Q2,3100,again\n"  # row 9: a second value for a quarter sent three batches ago
+        + "p01,qual1,2021Q3,lots,\n"  # row 10
+        + "p01,sat1,2021Q4,1,\n"  # row 11: good, but after bad rows
+        + "p02,qty1,2021Q4,1,\n",  # row 12
+    )
+    code, out, err = run(capsys, "import", str(path), "--db", sqlite_url)
+    assert (code, out, len(forks)) == (1, "", 1)
+    assert err.splitlines() == [
+        f"{path}: row 9, column indicator: 'qty1': 2021Q2 is already given in {path}: row 3",
+        f"{path}: row 10, column value: 'lots': expected a number in %",
+        f"{path}: row 12, column project: 'p02': no project with this id or name in 2021; closest: p01",
+    ]
+    assert loaded.history(loaded.find_project("p01")) == []
+
+
+def test_a_dry_run_in_two_processes_counts_and_writes_nothing(
+    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "year.csv", YEAR)
+    code, out, _ = run(capsys, "import", str(path), "--dry-run", "--db", sqlite_url)
+    assert (code, out.splitlines()[0], len(forks)) == (
+        0,
+        "actuals: 7 recorded (0 superseding earlier values), 0 unchanged",
+        1,
+    )
+    assert loaded.history(loaded.find_project("p01")) == []
+
+
+def test_spending_in_two_processes_compares_amounts_as_numbers(
+    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spent = "project,period,amount\np01,2021Q1,1.5\np01,2021Q2,10\np01,2021Q3,12.50\np01,2021Q4,3\n"
+    assert run(capsys, "import", str(write(tmp_path, "spent.csv", spent)), "--db", sqlite_url)[0] == 0
+    again = spent.replace("1.5\n", "1.50\n").replace("12.50", "12.5万元").replace(",3\n", ",4\n")
+    code, out, _ = run(capsys, "import", str(write(tmp_path, "again.csv", again)), "--db", sqlite_url)
+    assert (code, out.splitlines()[1], len(forks)) == (
+        0,
+        "spending: 1 recorded (1 superseding earlier values), 3 unchanged",
+        2,
+    )
+    assert str(next(loaded.progress(2021, Quarter(2021, 4), ids=["p01"])).spent) == "28.00"
+
+
+def test_an_unreadable_line_deep_in_a_csv_is_reported_and_nothing_is_written(
+    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = "".join(f"p01,qty1,2021Q{q},{n},{'x' * 2000}\n" for n, q in enumerate((1, 2, 3, 4, 1, 2), start=1))
+    path = tmp_path / "broken.csv"
+    path.write_bytes(("project,indicator,period,value,note\n" + good[:8200]).encode() + b"\xff\xfe bad\n")
+    code, out, err = run(capsys, "import", str(path), "--db", sqlite_url)
+    assert (code, out, len(forks)) == (1, "", 1)
+    assert err.startswith(f"{path}: line ") and "cannot read the file: 'utf-8' codec can't decode" in err
+    assert loaded.history(loaded.find_project("p01")) == []
+
+
+def _rows(text: str) -> list[ActualRow]:
+    lines = text.splitlines()[1:]
+    return [ActualRow("year.csv", n, *line.split(",")) for n, line in enumerate(lines, start=2)]
+
+
+def _actuals_count(store: Store) -> int:
+    with store.engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT count(*) FROM actuals")).scalar_one())
+
+
+@pytest.mark.parametrize("how", ["fails", "is killed"])
+def test_if_the_reading_process_fails_or_dies_the_import_fails_and_nothing_is_written(
+    how: str, forks: list[int], loaded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_actuals = recording.Recorder.record_actuals
+    parent = os.getpid()
+
+    def failing(self: recording.Recorder, rows: Iterable[ActualRow]) -> Any:
+        if os.getpid() != parent:  # in the reading process, after a few batches were sent
+            record_actuals(self, list(rows)[:4])
+            if how == "fails":
+                raise ZeroDivisionError("a bug")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return record_actuals(self, rows)
+
+    monkeypatch.setattr(recording.Recorder, "record_actuals", failing)
+    expected = "failed:\nTraceback" if how == "fails" else "ended before it was done"
+    with pytest.raises(RuntimeError, match=expected):
+        loaded.record_rows(_rows(YEAR), by="test", bands=Profile().grade_bands)
+    assert len(forks) == 1
+    assert _actuals_count(loaded) == 0
+    # The store still works: the same rows import (in one process, the fork is patched out).
+    monkeypatch.setattr(recording.Recorder, "record_actuals", record_actuals)
+    assert loaded.record_rows(_rows(YEAR), by="test", bands=Profile().grade_bands).actuals.added == 7
+    assert _actuals_count(loaded) == 7
