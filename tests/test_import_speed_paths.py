@@ -21,9 +21,10 @@ from kpitrack.store import Store, database, recording
 
 @pytest.fixture
 def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Write every two rows, and load the whole catalog for any import of more than three rows."""
+    """Write every two rows; any import of more than three rows uses the whole catalog, read a project at a time."""
     monkeypatch.setattr(recording._Writer, "BATCH", 2)
     monkeypatch.setattr(database, "_PEEK", 3)
+    monkeypatch.setattr(recording.Catalog, "BLOCK", 1)
     yield
 
 

@@ -43,10 +43,14 @@ def loaded(sqlite_url: str, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Any import of three rows or more reads in a second process, sending every two rows; the forks made."""
+    """Any import of three rows or more reads in a second process, sending every two rows; the forks made.
+
+    The whole catalog is then read as rows name the projects, one project at a time.
+    """
     monkeypatch.setattr(database, "_PEEK", 3)
     monkeypatch.setattr(database, "_TWO_PROCESSES", 3)
     monkeypatch.setattr(recording._Writer, "BATCH", 2)
+    monkeypatch.setattr(recording.Catalog, "BLOCK", 1)  # a project's indicators read as rows name it
     made: list[int] = []
     fork = os.fork
 
@@ -190,6 +194,66 @@ def test_an_unreadable_line_deep_in_a_csv_is_reported_and_nothing_is_written(
     assert loaded.history(loaded.find_project("p01")) == []
 
 
+P02 = """\
+id = "p02"
+name = "食品安全抽检"
+unit = "昌吉州市场监督管理局"
+year = 2021
+budget = 20
+plan = { Q4 = 20 }
+
+[[indicators]]
+id = "qty1"
+level2 = "数量指标"
+name = "抽检批次"
+target = "≥500批次"
+
+[[indicators]]
+id = "sat1"
+level2 = "满意度指标"
+name = "群众满意度"
+target = "≥90%"
+"""
+
+
+def test_rows_of_several_projects_in_any_order_find_their_indicators_block_by_block(
+    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loaded.load_goals(projects_from(tmp_path / "goals2", P02, "p02.toml"))
+    rows = (
+        "project,indicator,period,value\n"
+        "p02,qty1,2021Q1,120\n"
+        "p01,qty1,2021Q1,2000\n"
+        "食品安全抽检,群众满意度,2021Q2,91%\n"  # both named, in a block already read
+        "p02,qty1,2021Q2,130\n"
+        "p01,qual1,2021Q2,85%\n"
+    )
+    code, out, err = run(capsys, "import", str(write(tmp_path, "mixed.csv", rows)), "--db", sqlite_url)
+    assert (code, out.splitlines()[0], err, len(forks)) == (
+        0,
+        "actuals: 5 recorded (0 superseding earlier values), 0 unchanged",
+        "",
+        1,
+    )
+    versions = loaded.history(loaded.find_project("p02"))
+    assert [(v.indicator, str(v.period), v.text) for v in versions] == [
+        ("qty1", "2021Q1", "120批次"),
+        ("qty1", "2021Q2", "130批次"),
+        ("sat1", "2021Q2", "91%"),
+    ]
+    bad = rows + "p02,qty1,2021Q1,121\np02,qual1,2021Q3,1%\n"
+    code, _, err = run(capsys, "import", str(write(tmp_path, "bad.csv", bad)), "--db", sqlite_url)
+    assert (code, err.splitlines()) == (
+        1,
+        [
+            f"{tmp_path / 'bad.csv'}: row 7, column indicator: 'qty1': 2021Q1 is already given in "
+            f"{tmp_path / 'bad.csv'}: row 2",
+            f"{tmp_path / 'bad.csv'}: row 8, column indicator: 'qual1': project p02 has no indicator with this "
+            "id or name; closest: sat1, qty1",
+        ],
+    )
+
+
 def _rows(text: str) -> list[ActualRow]:
     lines = text.splitlines()[1:]
     return [ActualRow("year.csv", n, *line.split(",")) for n, line in enumerate(lines, start=2)]
@@ -225,3 +289,10 @@ def test_if_the_reading_process_fails_or_dies_the_import_fails_and_nothing_is_wr
     monkeypatch.setattr(recording.Recorder, "record_actuals", record_actuals)
     assert loaded.record_rows(_rows(YEAR), by="test", bands=Profile().grade_bands).actuals.added == 7
     assert _actuals_count(loaded) == 7
+
+
+@pytest.mark.parametrize("by", ["O'Brien'); DROP TABLE actuals; --", "统计员 ''", "a\x00b"])
+def test_who_reports_is_stored_as_given_whatever_the_text(by: str, forks: list[int], loaded: Store) -> None:
+    assert loaded.record_rows(_rows(YEAR), by=by, bands=Profile().grade_bands).actuals.added == 7
+    versions = loaded.history(loaded.find_project("p01"))
+    assert len(forks) == 1 and {v.recorded_by for v in versions} == {by} and len(versions) == 7

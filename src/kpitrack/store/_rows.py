@@ -203,15 +203,24 @@ def bulk_insert(
     connection.exec_driver_sql(insert_sql(connection, table, columns), rows if isinstance(rows, list) else list(rows))
 
 
-def driver_rows(connection: sa.Connection, sql: str, size: int = 10_000) -> Iterator[tuple[Any, ...]]:
-    """The rows of a plain query as the driver's tuples, fetched in blocks.
+def driver_rows(
+    connection: sa.Connection, query: str | sa.Select[Any], size: int = 10_000
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query (SQL text, or a select and its parameters) as the driver's tuples, fetched in blocks.
 
     For reading a million rows at once: SQLAlchemy's result wraps every row in a
     ``Row`` and fetches it alone, which costs more than the query itself.
     """
+    if isinstance(query, str):
+        sql, params = query, ()
+    else:
+        compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        sql, params = compiled.string, compiled.params
+        if compiled.positional:
+            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         while block := cursor.fetchmany(size):
             yield from block
     finally:

@@ -27,7 +27,8 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
+from itertools import count, repeat
+from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
 
 import attrs
@@ -146,17 +147,28 @@ class Catalog:
     only when a value does not fit.  A value's reading depends on nothing but the
     target's kind, the indicator's unit and the text (the indicator's id appears
     only in error messages), so it is read once per distinct (kind, unit, text).
+
+    The indicators of a few named projects are given; those of every project (a
+    province's 1.5 M) are read as rows first name them, a block of
+    :attr:`BLOCK` projects at a time, so that a long import starts writing at once
+    and, in two processes, the reading process loads them while the other writes.
     """
+
+    BLOCK = 1_000  # projects whose indicators are read together
 
     def __init__(
         self,
         connection: sa.Connection,
         projects: Sequence[ProjectRef],
-        slots: Mapping[int, Mapping[str, Slot]],
+        slots: dict[int, dict[str, Slot]] | None,
         *,
         size: int,
+        first_key: int = 0,
     ) -> None:
-        self.connection = connection  # for names, unknown keys and full records, read when needed
+        self.connection = connection  # for indicators, names, unknown keys and full records, read when needed
+        self._refs = projects
+        self._blocks_read: set[int] | None = None if slots is not None else set()
+        self._first_key = first_key  # a slot's position is its key less this when read in blocks
         self._by_code: dict[tuple[str, int], ProjectRef] = {}
         self._by_name: dict[tuple[str, int], ProjectRef] = {}
         self._years: dict[str, set[int]] = {}
@@ -166,8 +178,8 @@ class Catalog:
             self._years.setdefault(ref.code, set()).add(ref.year)
             self._years.setdefault(ref.name, set()).add(ref.year)
         self.projects = len(projects)
-        self.size = size  # slots loaded
-        self._slots = slots
+        self.size = size  # slots there can be: the positions of the table of rows already seen
+        self._slots = slots if slots is not None else {}
         self._by_indicator_name: dict[int, dict[str, Slot]] = {}
         self._found: dict[tuple[str, int], ProjectRef | Fault] = {}
         self._values: dict[tuple[str, str, str], Value] = {}
@@ -180,9 +192,12 @@ class Catalog:
 
     def indicator_keys(self, year: int) -> range:
         """The range of the keys (database ids) of the year's indicators."""
-        refs = [ref for ref in self._by_code.values() if ref.year == year]
-        pks = [slot.pk for ref in refs for slot in self._slots.get(ref.pk, {}).values()]
-        return range(min(pks, default=0), max(pks, default=-1) + 1)
+        projects, i = self.project_keys(year), s.indicators
+        query = sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id)).where(
+            i.c.project_id.between(projects.start, projects.stop - 1)
+        )
+        low, high = self.connection.execute(query).one()
+        return range(low, high + 1) if low is not None else range(0)
 
     def lookup(self, project: str, indicator: str, quarter: Quarter) -> Slot | Fault:
         """The indicator a row names, by project and indicator id or name, in the quarter's year."""
@@ -194,7 +209,26 @@ class Catalog:
 
     def slots(self, project: ProjectRef) -> Mapping[str, Slot]:
         """The project's indicators by id."""
-        return self._slots.get(project.pk, {})
+        found = self._slots.get(project.pk)
+        if found is None:
+            if self._blocks_read is None or project.position // self.BLOCK in self._blocks_read:
+                return {}
+            self._read_block(project.position // self.BLOCK)
+            found = self._slots[project.pk]
+        return found
+
+    def _read_block(self, block: int) -> None:
+        """Read the indicators of a block of projects (consecutive keys), as plain tuples."""
+        assert self._blocks_read is not None
+        self._blocks_read.add(block)
+        refs = self._refs[block * self.BLOCK : (block + 1) * self.BLOCK]
+        for ref in refs:
+            self._slots[ref.pk] = {}
+        i = s.indicators
+        query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.kind, i.c.unit).where(
+            i.c.retired_on.is_(None), i.c.project_id.between(refs[0].pk, refs[-1].pk)
+        )
+        _add_slots(self._slots, driver_rows(self.connection, query), lambda pk: pk - self._first_key)
 
     def project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
         """The project a row names, by id or exact name, in the quarter's year (remembered)."""
@@ -217,7 +251,7 @@ class Catalog:
 
     def indicator_by_name(self, project: ProjectRef, key: str) -> Slot | Fault:
         """The indicator a row names by its exact name, or why there is none."""
-        by_code = self._slots.get(project.pk, {})
+        by_code = self.slots(project)
         by_name = self._by_indicator_name.get(project.pk)
         if by_name is None:
             by_name = {}
@@ -271,34 +305,46 @@ class Catalog:
 
 
 def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Catalog:
-    """The catalog of every project whose id or name is in ``keys`` (all projects when None or many)."""
+    """The catalog of every project whose id or name is in ``keys`` (all projects when None or many).
+
+    The indicators of a few projects are read at once; those of all projects as
+    rows name them (:meth:`Catalog.slots`).
+    """
     p, i = s.projects, s.indicators
     query = sa.select(p.c.id, p.c.code, p.c.name, p.c.year).order_by(p.c.id)
     if keys is not None and len(keys) <= 400:
         query = query.where(sa.or_(p.c.code.in_(sorted(keys)), p.c.name.in_(sorted(keys))))
-    refs = [ProjectRef(pk, code, name, year, n) for n, (pk, code, name, year) in enumerate(connection.execute(query))]
-    wanted = {ref.pk for ref in refs}
-    slot_query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.kind, i.c.unit).where(i.c.retired_on.is_(None))
-    if len(wanted) <= 400:
-        rows: Iterable[Sequence[Any]] = connection.execute(slot_query.where(i.c.project_id.in_(sorted(wanted))))
-    else:  # every indicator of the database: millions of rows, read as plain tuples
-        rows = driver_rows(connection, str(slot_query.compile(dialect=connection.dialect)))
+    refs = [
+        ProjectRef(pk, code, name, year, n) for n, (pk, code, name, year) in enumerate(driver_rows(connection, query))
+    ]
+    if keys is None or len(keys) > 400 or len(refs) > 400:  # all projects, or many
+        low, high = connection.execute(sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id))).one()
+        first = low or 0
+        return Catalog(connection, refs, None, size=(high or 0) - first + 1, first_key=first)
+    slot_query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.kind, i.c.unit).where(
+        i.c.retired_on.is_(None), i.c.project_id.in_(sorted(ref.pk for ref in refs))
+    )
+    slots: dict[int, dict[str, Slot]] = {}
+    positions = count()
+    _add_slots(slots, connection.execute(slot_query), lambda _: next(positions))
+    return Catalog(connection, refs, slots, size=next(positions))
+
+
+def _add_slots(
+    slots: dict[int, dict[str, Slot]], rows: Iterable[Sequence[Any]], position: Callable[[int], int]
+) -> None:
+    """Add indicators (project key, key, code, kind, unit) to their projects' slots."""
     # Codes, kinds and units repeat across projects (qty1, 份 …): interned, one string
     # each keeps a province's catalog (1.5 M indicators) small.
     # Slots are built with tuple.__new__ (Slot._make without its checks), a third of
     # the cost of Slot(...) over a million rows.
     intern, new = sys.intern, tuple.__new__
-    slots: dict[int, dict[str, Slot]] = {}
-    size = 0
     for project_pk, pk, code, kind, unit in rows:
         by_code = slots.get(project_pk)
         if by_code is None:
             by_code = slots[project_pk] = {}
         code = intern(code)
-        by_code[code] = new(Slot, (pk, code, intern(kind), intern(unit), size))
-        size += 1
-
-    return Catalog(connection, refs, slots, size=size)
+        by_code[code] = new(Slot, (pk, code, intern(kind), intern(unit), position(pk)))
 
 
 _period_cache: dict[str, Quarter | Fault] = {}
@@ -615,7 +661,8 @@ class _Sender:
     def rows(batch: _Batch, tail: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """A batch as it was sent, as the writer's rows: key, period, note, value columns, tail."""
         keys, periods, notes, columns = batch
-        return list(map(operator.add, map(operator.add, zip(keys, periods, notes, strict=True), columns), repeat(tail)))
+        rows = map(operator.add, zip(keys, periods, notes, strict=True), columns)
+        return list(map(operator.add, rows, repeat(tail)) if tail else rows)
 
 
 _Batch = tuple["array[int]", "array[int]", list[str], list[tuple[Any, ...]]]
@@ -654,9 +701,16 @@ class _Writer:
         self._compared = "text" if table is s.actuals else "amount"
         self._columns = (key, "period", "note", *(_VALUE_COLUMNS if table is s.actuals else ("amount",)))
         self._columns += ("recorded_by", "recorded_at", "current")
-        self.tail = driver_values(connection, [by, _now(), True])  # recorded_by, recorded_at, current
         self._false = driver_values(connection, [False])[0]
-        self._insert = insert_sql(connection, table, self._columns)
+        tail = driver_values(connection, [by, _now(), True])  # recorded_by, recorded_at, current
+        literals = _sqlite_literals(tail) if connection.dialect.name == "sqlite" else None
+        if literals is None:  # bound with each row, which then ends with them
+            self.tail = tail
+            self._insert = insert_sql(connection, table, self._columns)
+        else:  # the same in every row: written into the statement, which saves binding them row by row
+            self.tail = ()
+            markers = ", ".join(["?"] * (len(self._columns) - len(tail)) + literals)
+            self._insert = f"INSERT INTO {table.name} ({', '.join(self._columns)}) VALUES ({markers})"
         marker = "?" if connection.dialect.name == "sqlite" else "%s"
         self._supersede = f"UPDATE {table.name} SET current = {marker} WHERE id = {marker}"
         self._key_range = key_range
@@ -681,7 +735,7 @@ class _Writer:
         rows, self._batch = self._batch, []
         if not rows:
             return
-        years = {period // 10 for _, period, *_ in rows}
+        years = {period // 10 for period in set(map(itemgetter(1), rows))}
         if any(self._has_values(year) for year in years):
             rows, superseded, unchanged = self._against_current(rows)
             if superseded:
@@ -728,6 +782,19 @@ class _Writer:
                 superseded.append(old[0])
             changed.append(row)
         return changed, superseded, unchanged
+
+
+def _sqlite_literals(values: Sequence[Any]) -> list[str] | None:
+    """Texts and integers as SQLite literals (a quote doubled), or None if one cannot be written so."""
+    literals = []
+    for value in values:
+        if isinstance(value, int):
+            literals.append(str(int(value)))
+        elif isinstance(value, str) and "\x00" not in value:
+            literals.append("'" + value.replace("'", "''") + "'")
+        else:
+            return None
+    return literals
 
 
 def _same(stored: Any, written: Any) -> bool:
