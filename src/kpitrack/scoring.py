@@ -210,20 +210,25 @@ def indicator_weights(project: Project, profile: Profile) -> Mapping[str, Decima
     An indicator whose level 1 is not a tier of the profile weighs nothing (``check``
     reports it).  Exact division: 50 / 6 stays 8.333…; only display rounds.
     """
+    tier_weights = profile.tier_weights
     tiers: dict[str, list[Indicator]] = {}  # project.tier() of each, in one pass
-    for indicator in project.indicators:
-        tiers.setdefault(indicator.level1, []).append(indicator)
     weights: dict[str, Decimal] = {}
     for indicator in project.indicators:
-        if indicator.level1 not in profile.tier_weights:
+        if indicator.level1 in tier_weights:
+            tiers.setdefault(indicator.level1, []).append(indicator)
+        else:
             weights[indicator.id] = ZERO
-    for tier, tier_weight in profile.tier_weights.items():
-        members = tiers.get(tier, [])
-        given = [i.weight for i in members if i.weight is not None]
-        unweighted = [i for i in members if i.weight is None]
-        share = max(tier_weight - sum(given, ZERO), ZERO) / len(unweighted) if unweighted else ZERO
+    for tier, tier_weight in tier_weights.items():
+        members = tiers.get(tier, ())
+        given, unweighted = ZERO, 0
         for indicator in members:
-            weights[indicator.id] = indicator.weight if indicator.weight is not None else share
+            if indicator.weight is None:
+                unweighted += 1
+            else:
+                given += indicator.weight
+        share = max(tier_weight - given, ZERO) / unweighted if unweighted else ZERO
+        for indicator in members:
+            weights[indicator.id] = share if indicator.weight is None else indicator.weight
     return weights
 
 
@@ -249,8 +254,12 @@ def _total(
     the remaining weight, and the explanation says what was excluded.
     """
     excluded: list[str] = []
+    raw = available = ZERO  # the sums of the scores and weights in play
     for item in scores:
-        if item.status is Status.NOT_APPLICABLE and item.weight > 0:
+        if item.status is not Status.NOT_APPLICABLE:
+            raw += item.score
+            available += item.weight
+        elif item.weight > 0:
             excluded.append(f"{item.indicator.id} 不适用 {show(item.weight)}")
     present = {indicator.level1 for indicator in project.indicators}
     for tier, tier_weight in profile.tier_weights.items():
@@ -258,9 +267,6 @@ def _total(
             excluded.append(f"no {tier} {show(tier_weight)}")
     if execution.rate is None and execution.weight > 0:
         excluded.append(f"预算执行率 {show(execution.weight)}")
-    in_play = [s for s in scores if s.status is not Status.NOT_APPLICABLE]
-    raw = sum((s.score for s in in_play), ZERO)
-    available = sum((s.weight for s in in_play), ZERO)
     if execution.rate is not None:
         raw += execution.score
         available += execution.weight

@@ -24,6 +24,7 @@ from pathlib import Path
 import attrs
 
 from kpitrack import monitoring, report, scoring
+from kpitrack.cli._memory import no_cycle_collection
 from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound
@@ -229,7 +230,8 @@ def run_score(args: argparse.Namespace) -> int:
     texts = _texts(
         args.db, args.year, Quarter(args.year, 4), args.project, as_json if args.format == "json" else as_table
     )
-    (_print_json if args.format == "json" else _print_blocks)(texts)
+    with no_cycle_collection():
+        (_print_json if args.format == "json" else _print_blocks)(texts)
     return 0
 
 
@@ -247,7 +249,8 @@ def run_status(args: argparse.Namespace) -> int:
         return (report.render_statuses([status]) for status in statuses(progress))
 
     texts = _texts(args.db, as_of.year, as_of, args.project, as_json if args.format == "json" else as_table)
-    (_print_json if args.format == "json" else _print_blocks)(texts)
+    with no_cycle_collection():
+        (_print_json if args.format == "json" else _print_blocks)(texts)
     return 0
 
 
@@ -278,7 +281,8 @@ def run_underperforming(args: argparse.Namespace) -> int:
             f"Underperforming in {args.year} (total below {show(profile.underperforming_below)}, missing data, "
             f"or execution below {show(profile.execution_floor * 100)}%)"
         )
-    found = _listed(args.db, as_of, args.project, listed)
+    with no_cycle_collection():
+        found = _listed(args.db, as_of, args.project, listed)
     if args.format == "json":
         _print_json(json.dumps(report.underperformer_record(u), ensure_ascii=False) for u in found)
     else:

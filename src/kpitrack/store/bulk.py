@@ -490,7 +490,11 @@ def _indicators(
     """
     i = s.indicators
     current = sa.and_(i.c.project_id.in_(chosen), i.c.retired_on.is_(None))
-    bounds = connection.execute(sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id)).where(current)).one()
+    # The key range to aggregate: retired indicators may widen it (their rows are read and
+    # left waiting), but the range is then found in the (project_id, code) index alone.
+    bounds = connection.execute(
+        sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id)).where(i.c.project_id.in_(chosen))
+    ).one()
     if bounds[0] is None:
         return
     query = (
