@@ -25,6 +25,7 @@ def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(recording._Writer, "BATCH", 2)
     monkeypatch.setattr(database, "_PEEK", 3)
     monkeypatch.setattr(recording.Catalog, "BLOCK", 1)
+    monkeypatch.setattr(recording, "_SQLITE_PARAMETERS", 20)  # on SQLite, two rows to an INSERT
     yield
 
 
@@ -59,6 +60,24 @@ def test_a_long_import_in_batches_records_every_row(
         "time1": "2021-11-30",
         "cost1": "25万元",
     }
+
+
+def test_rows_inserted_many_to_a_statement_and_the_rest_one_by_one_are_all_there(
+    loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recording, "_SQLITE_PARAMETERS", 30)  # on SQLite: 3 rows to a statement, 7 = 3 + 3 + 1
+    path = write(tmp_path, "year.csv", YEAR)
+    assert run(capsys, "import", str(path), "--by", "O'Brien", "--db", db_url)[0] == 0
+    versions = loaded.history(loaded.find_project("p01"))
+    assert sorted((v.indicator, str(v.period), v.text, v.note, v.recorded_by, v.current) for v in versions) == [
+        ("cost1", "2021Q4", "25万元", "", "O'Brien", True),
+        ("qty1", "2021Q1", "2000份", "", "O'Brien", True),
+        ("qty1", "2021Q2", "3000份", "印刷厂回单", "O'Brien", True),
+        ("qual1", "2021Q2", "85%", "", "O'Brien", True),
+        ("qual1", "2021Q3", "86%", "named by the indicator's name", "O'Brien", True),
+        ("sus1", "2021Q2", "部分达成 70", "named by the project's name", "O'Brien", True),
+        ("time1", "2021Q4", "2021-11-30", "", "O'Brien", True),
+    ]
 
 
 def test_importing_again_in_batches_skips_equal_values_and_supersedes_changed_ones(

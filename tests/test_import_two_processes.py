@@ -51,6 +51,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(database, "_TWO_PROCESSES", 3)
     monkeypatch.setattr(recording._Writer, "BATCH", 2)
     monkeypatch.setattr(recording.Catalog, "BLOCK", 1)  # a project's indicators read as rows name it
+    monkeypatch.setattr(recording, "_SQLITE_PARAMETERS", 20)  # two rows to an INSERT, where ten are bound
     made: list[int] = []
     fork = os.fork
 

@@ -27,7 +27,7 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from itertools import count, repeat
+from itertools import chain, count, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
 
@@ -703,14 +703,21 @@ class _Writer:
         self._columns += ("recorded_by", "recorded_at", "current")
         self._false = driver_values(connection, [False])[0]
         tail = driver_values(connection, [by, _now(), True])  # recorded_by, recorded_at, current
-        literals = _sqlite_literals(tail) if connection.dialect.name == "sqlite" else None
-        if literals is None:  # bound with each row, which then ends with them
-            self.tail = tail
-            self._insert = insert_sql(connection, table, self._columns)
-        else:  # the same in every row: written into the statement, which saves binding them row by row
-            self.tail = ()
-            markers = ", ".join(["?"] * (len(self._columns) - len(tail)) + literals)
-            self._insert = f"INSERT INTO {table.name} ({', '.join(self._columns)}) VALUES ({markers})"
+        self._insert = insert_sql(connection, table, self._columns)
+        self.tail, self._per_statement, self._insert_many = tail, 1, self._insert
+        if connection.dialect.name == "sqlite":
+            # The same in every row, so written into the statement rather than bound row
+            # by row; and many rows per statement (VALUES (…), (…), …): SQLite then does
+            # its per-statement work once per many rows: about a third less per row.
+            literals = _sqlite_literals(tail)
+            if literals is not None:
+                self.tail = ()
+            bound = len(self._columns) - len(literals or ())
+            self._per_statement = _SQLITE_PARAMETERS // bound
+            values = ", ".join(["?"] * bound + (literals or []))
+            many = ", ".join([f"({values})"] * self._per_statement)
+            self._insert_many = f"INSERT INTO {table.name} ({', '.join(self._columns)}) VALUES {many}"
+            self._insert = f"INSERT INTO {table.name} ({', '.join(self._columns)}) VALUES ({values})"
         marker = "?" if connection.dialect.name == "sqlite" else "%s"
         self._supersede = f"UPDATE {table.name} SET current = {marker} WHERE id = {marker}"
         self._key_range = key_range
@@ -741,9 +748,20 @@ class _Writer:
             if superseded:
                 self._connection.exec_driver_sql(self._supersede, [(self._false, pk) for pk in superseded])
             self.summary += WriteSummary(0, len(superseded), unchanged)
+        self._insert_rows(rows)
+        self.summary += WriteSummary(len(rows))
+
+    def _insert_rows(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows, many to a statement where the database takes that."""
+        whole = len(rows) - len(rows) % self._per_statement
+        if self._per_statement > 1 and whole:
+            flat = tuple(chain.from_iterable(rows[:whole]))
+            width = len(flat) // whole * self._per_statement
+            statements = [flat[i : i + width] for i in range(0, len(flat), width)]
+            self._connection.exec_driver_sql(self._insert_many, statements)
+            rows = rows[whole:]
         if rows:
             self._connection.exec_driver_sql(self._insert, rows)
-        self.summary += WriteSummary(len(rows))
 
     def _has_values(self, year: int) -> bool:
         """Whether the table held values of ``year`` when this import first wrote to it."""
@@ -782,6 +800,9 @@ class _Writer:
                 superseded.append(old[0])
             changed.append(row)
         return changed, superseded, unchanged
+
+
+_SQLITE_PARAMETERS = 999  # bound parameters a statement may have (SQLite before 3.32; 32,766 after)
 
 
 def _sqlite_literals(values: Sequence[Any]) -> list[str] | None:
