@@ -13,15 +13,19 @@ import pytest
 
 from conftest import GOALS_2021, write_goals
 from kpitrack import checks
+from kpitrack.cli import goals as goals_command
 from kpitrack.cli import main, record
-from kpitrack.io import flat, load_goals
+from kpitrack.io import flat, intake, load_goals
 from kpitrack.store import Revision, Store, goals
 
 
-@pytest.fixture(autouse=True)
-def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(record, "_CHECK_BATCH", 2)
+@pytest.fixture(autouse=True, params=["one process", "two processes"])
+def small_batches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny batches, and every test twice: goals read in this process, and (on SQLite) in a second one."""
+    monkeypatch.setattr(record, "run_goals_load", goals_command.run_goals_load)  # until record.py delegates to it
+    monkeypatch.setattr(intake, "BATCH", 2)
     monkeypatch.setattr(goals, "_CHUNK", 2)
+    monkeypatch.setattr(intake, "FORK_MIN_BYTES", 0 if request.param == "two processes" else 2**62)
 
 
 HEADER = "项目编码,项目名称,单位,年度,年度资金总额,Q4,二级指标,三级指标,指标编码,指标值\n"

@@ -171,11 +171,14 @@ class _Columns:
         return self.table.where(row, self.written[field] if field else None)
 
 
-class _IndicatorRow(NamedTuple):
-    """One indicator row as read: its cells, and where it is (formatted only for a problem).
+# One indicator row as read: its cells (level 1, level 2, name, id, target, weight, aggregate),
+# then the table and row number it came from.  A bare tuple: a province holds a million and a
+# half of them until every table is read, and a named tuple's constructor alone cost 1.3 s.
+_Cells = tuple[str, str, str, str, str, str, str, _Columns, int]
 
-    A plain tuple, as a province holds a million and a half of them until every table is read.
-    """
+
+class _IndicatorRow(NamedTuple):
+    """One indicator row's :data:`_Cells` by name, with where it is: looked at only for a problem."""
 
     level1: str
     level2: str
@@ -199,7 +202,7 @@ class _ProjectDraft:
     year: int | None
     first_where: str
     fields: dict[str, tuple[str, _Columns, int]] = attrs.field(factory=dict)  # field → (text, table, row)
-    rows: list[_IndicatorRow] = attrs.field(factory=list)
+    rows: list[_Cells] = attrs.field(factory=list)
 
 
 class _Book:
@@ -297,18 +300,16 @@ class _Book:
             if not name and not target:
                 continue
             draft.rows.append(
-                _IndicatorRow._make(  # _make takes a tuple: half the cost of the keyword-ready constructor
-                    (
-                        level1,
-                        level2,
-                        share(name, name),
-                        share(code, code) if id_at is not None and (code := row[id_at].strip()) else "",
-                        share(target, target),
-                        row[weight_at].strip() if weight_at is not None else "",
-                        row[aggregate_at].strip() if aggregate_at is not None else "",
-                        sheet,
-                        number,
-                    )
+                (
+                    level1,
+                    level2,
+                    share(name, name),
+                    share(code, code) if id_at is not None and (code := row[id_at].strip()) else "",
+                    share(target, target),
+                    row[weight_at].strip() if weight_at is not None else "",
+                    row[aggregate_at].strip() if aggregate_at is not None else "",
+                    sheet,
+                    number,
                 )
             )
 
@@ -419,23 +420,15 @@ class _Book:
             self.problems.append(Problem(where, f"cannot read amount {text!r}: expected 万元 such as 35 or 12.5"))
         return amount
 
-    def _indicators(self, rows: list[_IndicatorRow]) -> tuple[Indicator, ...]:
+    def _indicators(self, rows: list[_Cells]) -> tuple[Indicator, ...]:
         indicators: list[Indicator] = []
+        add = indicators.append
         for position, row in enumerate(rows, start=1):
+            level1, level2, name, code, target, weight, aggregate, _, _ = row
             try:
-                indicators.append(
-                    _indicator(
-                        row.id or f"I{position:02d}",
-                        row.name,
-                        row.level1,
-                        row.level2,
-                        row.target,
-                        row.weight,
-                        row.aggregate,
-                    )
-                )
+                add(_indicator(code or f"I{position:02d}", name, level1, level2, target, weight, aggregate))
             except _BadRow:
-                self.problems.extend(_row_problems(row))
+                self.problems.extend(_row_problems(_IndicatorRow._make(row)))
         return tuple(indicators)
 
 
