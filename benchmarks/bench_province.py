@@ -54,8 +54,9 @@ def in_process_score(db: Path) -> None:
     store = open_store(f"sqlite:///{db}")
     started = time.perf_counter()
     projects = indicators = 0
+    evaluate = scoring.evaluator(DEFAULT)
     for progress in bulk.progress(store.engine, 2021, Quarter(2021, 4)):
-        scoring.evaluate(progress, DEFAULT)
+        evaluate(progress)
         projects += 1
         indicators += len(progress.project.indicators)
     elapsed = time.perf_counter() - started
@@ -119,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     if "under" not in skip:
         argv_under = [*kp, "underperforming", "--year", "2021", "--format", "json", "--db", url]
         run_stage("underperforming", argv_under, indicators, args.workdir / "underperforming.json")
+        argv_midyear = [*argv_under, "--as-of", "2021Q2"]
+        run_stage("underperforming --as-of 2021Q2", argv_midyear, indicators, args.workdir / "underperforming-q2.json")
     return 0
 
 

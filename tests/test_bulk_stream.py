@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from kpitrack.cli import main
 from kpitrack.io import flat
 from kpitrack.periods import Quarter
 from kpitrack.profile import DEFAULT
-from kpitrack.readings import ReadingKind
+from kpitrack.readings import Progress, ReadingKind
 from kpitrack.store import ActualRow, SpendingRow, Store, bulk
 
 
@@ -170,6 +171,48 @@ def test_two_processes_print_exactly_what_one_prints(
         assert all(f"P{n:06d}" in one for n in range(1, 41))  # every project is there
     else:
         assert one.count("P0000") >= 5  # enough listed projects for the order to matter
+
+
+@pytest.mark.parametrize("layout", [evaluate_cli.JSON_ARRAY, evaluate_cli.BLOCKS])
+@pytest.mark.parametrize("projects", [1, 2])
+def test_two_processes_print_what_one_prints_when_the_first_half_is_empty(
+    store: Store,
+    db_url: str,
+    tmp_path: Path,
+    projects: int,
+    layout: evaluate_cli._Layout,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # One project: the first half is empty and the child's text must come without a separator.
+    load_generator().generate(projects, 11, tmp_path / "small")
+    goals, problems = flat.load_paths([tmp_path / "small" / "goals-2021.csv"])
+    assert problems == [] and len(goals) == projects
+    store.load_goals(goals)
+    year_end = Quarter(2021, 4)
+
+    def render(progress: Iterator[Progress]) -> Iterator[str]:
+        scores = map(scoring.evaluator(DEFAULT), progress)
+        if layout is evaluate_cli.JSON_ARRAY:
+            return report.score_json(scores)
+        return (report.render_scores([score]) for score in scores)
+
+    evaluate_cli._print_texts(render(evaluate_cli._progress(db_url, 2021, year_end, None)), layout)
+    one = capsys.readouterr().out
+    evaluate_cli._print_in_two_processes(db_url, 2021, year_end, render, layout)
+    assert capsys.readouterr().out == one
+    if layout is evaluate_cli.JSON_ARRAY:
+        assert [s["project"] for s in json.loads(one)] == [g.id for g in goals]
+    else:
+        assert one.count("项目支出绩效自评表") == projects and one.endswith("\n") and not one.endswith("\n\n")
+
+
+def test_a_year_without_goals_is_reported_whatever_the_threshold(
+    store: Store, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(evaluate_cli, "PARALLEL_FROM", 0)
+    assert main(["score", "--year", "2021", "--format", "json", "--db", db_url]) != 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and "no goals for 2021" in captured.err
 
 
 def test_year_end_lists_of_two_halves_merge_into_the_list_of_all(province: Store) -> None:

@@ -25,7 +25,7 @@ _CHINESE_QUARTER_RE = re.compile(r"^(\d{4})年?第?([1-4一二三四])季度?$")
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)  # a memo key for every indicator of a province
 class Quarter:
     """A calendar quarter of a budget year (the Chinese fiscal year is the calendar year)."""
 

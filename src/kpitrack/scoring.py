@@ -298,7 +298,7 @@ def _total(
 # One indicator.
 
 
-@attrs.frozen
+@attrs.define  # made for each distinct case of a province and never changed; frozen would cost its setattr
 class _Case:
     """What a scoring rule needs: the indicator, its weight, the profile and the dates."""
 

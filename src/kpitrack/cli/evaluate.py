@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -143,18 +144,49 @@ def _stream(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None
 Render = Callable[[Iterator[Progress]], Iterator[str]]
 
 
-def _texts(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None, render: Render) -> Iterator[str]:
+@attrs.frozen
+class _Layout:
+    """How the texts of the projects are printed: before the first, between two, after the last."""
+
+    opening: str
+    between: str
+    closing: str
+    empty: str  # printed instead when there are no texts
+
+
+JSON_ARRAY = _Layout("[\n", ",\n", "\n]\n", "[\n]\n")  # one item per line: memory stays flat
+BLOCKS = _Layout("", "\n\n", "\n", "")  # blocks separated by an empty line
+
+
+def _print(
+    db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None, render: Render, layout: _Layout
+) -> None:
     """Each project's text in project order; a large province's in two processes (see :data:`PARALLEL_FROM`)."""
     if ids or not _worth_two_processes(db, year):
-        return render(_progress(db, year, as_of, ids))
-    return _in_two_processes(db, year, as_of, render)
+        _print_texts(render(_progress(db, year, as_of, ids)), layout)
+    else:
+        _print_in_two_processes(db, year, as_of, render, layout)
+
+
+def _print_texts(texts: Iterable[str], layout: _Layout, *, more: bool = False) -> bool:
+    """Print the texts in ``layout``; with ``more``, leave the closing to the caller.  Whether any was printed."""
+    write = sys.stdout.write
+    before = layout.opening
+    for text in texts:
+        write(before)
+        write(text)
+        before = layout.between
+    printed = before is layout.between
+    if not more:
+        write(layout.closing if printed else layout.empty)
+    return printed
 
 
 def _worth_two_processes(db: str | None, year: int) -> bool:
     if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return False
     with open_store(db) as store:  # closed (no open connection) before any fork
-        return bulk.count(store.engine, year) >= PARALLEL_FROM
+        return bulk.count(store.engine, year) >= max(PARALLEL_FROM, 2)  # each half has a project
 
 
 def _half(db: str | None, year: int, as_of: Quarter, half: int) -> Iterator[Progress]:
@@ -162,54 +194,45 @@ def _half(db: str | None, year: int, as_of: Quarter, half: int) -> Iterator[Prog
         yield from bulk.progress(store.engine, year, as_of, part=(half, 2))
 
 
-def _in_two_processes(db: str | None, year: int, as_of: Quarter, render: Render) -> Iterator[str]:
-    """The first half of the projects rendered here while a forked child renders the second half to a file.
+def _print_in_two_processes(db: str | None, year: int, as_of: Quarter, render: Render, layout: _Layout) -> None:
+    """The first half of the projects printed here while a forked child renders the second half to a file.
 
     Both halves run the same code on consecutive slices of the projects in order, so
-    the texts and their order are exactly those of one process; only the wall time
-    differs.  The child's texts are framed by their length, so any text survives.
+    the output is exactly that of one process; only the wall time differs.  The child
+    writes its texts already laid out (each after the separator) and encoded as
+    standard output encodes them, so its half is copied to the output as bytes.
     """
     with tempfile.TemporaryDirectory(prefix="kpitrack-") as folder:
-        path = Path(folder) / "second-half.txt"
+        path = Path(folder) / "second-half"
         sys.stdout.flush()  # a forked child must not write the parent's pending output again
         child = multiprocessing.get_context("fork").Process(
-            target=_write_half, args=(path, db, year, as_of, render), daemon=True
+            target=_write_half, args=(path, db, year, as_of, render, layout), daemon=True
         )
         child.start()
         try:
-            yield from render(_half(db, year, as_of, 0))
+            printed = _print_texts(render(_half(db, year, as_of, 0)), layout, more=True)
             child.join()
             if child.exitcode != 0:
                 raise RuntimeError(f"the process rendering the second half of the projects failed ({child.exitcode})")
-            with path.open(encoding="utf-8", newline="") as texts:
-                while length := texts.readline():
-                    yield texts.read(int(length))
+            with path.open("rb") as second:
+                if not printed:  # the second half's first text needs no separator, but the opening
+                    second.seek(len(layout.between.encode(sys.stdout.encoding)))
+                    sys.stdout.write(layout.opening)
+                sys.stdout.flush()
+                shutil.copyfileobj(second, sys.stdout.buffer)
+                printed = printed or second.tell() > 0
+            sys.stdout.write(layout.closing if printed else layout.empty)
         finally:
             if child.is_alive():
                 child.kill()
                 child.join()
 
 
-def _write_half(path: Path, db: str | None, year: int, as_of: Quarter, render: Render) -> None:
-    with path.open("w", encoding="utf-8", newline="") as out:
+def _write_half(path: Path, db: str | None, year: int, as_of: Quarter, render: Render, layout: _Layout) -> None:
+    encoding, errors = sys.stdout.encoding, sys.stdout.errors or "strict"
+    with path.open("wb") as out:
         for text in render(_half(db, year, as_of, 1)):
-            out.write(f"{len(text)}\n{text}")
-
-
-def _print_json(texts: Iterable[str]) -> None:
-    """A JSON array written item by item, one per line: memory stays flat however many there are."""
-    write = sys.stdout.write
-    separator = "[\n"
-    for text in texts:
-        write(separator)
-        write(text)
-        separator = ",\n"
-    write("[\n]\n" if separator == "[\n" else "\n]\n")
-
-
-def _print_blocks(blocks: Iterable[str]) -> None:
-    for n, block in enumerate(blocks):
-        print(f"\n{block}" if n else block)
+            out.write(f"{layout.between}{text}".encode(encoding, errors))
 
 
 # -- handlers ---------------------------------------------------------------------------
@@ -227,11 +250,16 @@ def run_score(args: argparse.Namespace) -> int:
     def as_table(progress: Iterator[Progress]) -> Iterator[str]:
         return (report.render_scores([score]) for score in scores(progress))
 
-    texts = _texts(
-        args.db, args.year, Quarter(args.year, 4), args.project, as_json if args.format == "json" else as_table
-    )
+    json_format = args.format == "json"
     with no_cycle_collection():
-        (_print_json if args.format == "json" else _print_blocks)(texts)
+        _print(
+            args.db,
+            args.year,
+            Quarter(args.year, 4),
+            args.project,
+            as_json if json_format else as_table,
+            JSON_ARRAY if json_format else BLOCKS,
+        )
     return 0
 
 
@@ -248,9 +276,16 @@ def run_status(args: argparse.Namespace) -> int:
     def as_table(progress: Iterator[Progress]) -> Iterator[str]:
         return (report.render_statuses([status]) for status in statuses(progress))
 
-    texts = _texts(args.db, as_of.year, as_of, args.project, as_json if args.format == "json" else as_table)
+    json_format = args.format == "json"
     with no_cycle_collection():
-        (_print_json if args.format == "json" else _print_blocks)(texts)
+        _print(
+            args.db,
+            as_of.year,
+            as_of,
+            args.project,
+            as_json if json_format else as_table,
+            JSON_ARRAY if json_format else BLOCKS,
+        )
     return 0
 
 
@@ -284,7 +319,7 @@ def run_underperforming(args: argparse.Namespace) -> int:
     with no_cycle_collection():
         found = _listed(args.db, as_of, args.project, listed)
     if args.format == "json":
-        _print_json(json.dumps(report.underperformer_record(u), ensure_ascii=False) for u in found)
+        _print_texts((json.dumps(report.underperformer_record(u), ensure_ascii=False) for u in found), JSON_ARRAY)
     else:
         print(report.render_underperformers(found, heading))
     return 0

@@ -248,7 +248,7 @@ class _Records:
         return found
 
     def _total(self, total: Decimal, unit: str) -> Reading:
-        key = (total, total.as_tuple().exponent, unit)  # equal sums of other exponents stay distinct
+        key = (str(total), unit)  # the text keeps equal sums of other exponents (5, 5.0) apart
         found = self._readings.get(key)
         if found is None:
             if len(self._readings) > _CACHE_LIMIT:
