@@ -177,3 +177,33 @@ def test_a_csv_table_is_read_from_its_file_each_time_not_held(tmp_path: Path) ->
     assert first[0] == (2, "p01", "qty1", "2021Q1", "2000") and len(first) == 7
     path.write_text(YEAR.replace("2000", "2001"), encoding="utf-8")
     assert next(iter(table.actuals)).value == "2001"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "project,indicator,period,value,note",
+        "note, Value ,PERIOD,indicator,project,extra",
+        "project,indicator,period,value",
+    ],
+)
+def test_csv_rows_are_stripped_and_rows_without_a_value_skipped_whatever_the_column_order(
+    header: str, tmp_path: Path
+) -> None:
+    names = [name.strip().lower() for name in header.split(",")]
+    cells = [
+        {"project": " p01 ", "indicator": "qty1", "period": "2021Q1", "value": " 2000 ", "note": " 回单 "},
+        {"project": "p01", "indicator": "qty1", "period": "2021Q2", "value": "  ", "note": "not reported yet"},
+        {"project": "p01", "indicator": "qual1", "period": "2021Q2", "value": "85%", "note": ""},
+    ]
+    lines = [header] + [",".join(row.get(name, "") for name in names) for row in cells]
+    lines.insert(2, "")  # an empty line
+    short = {"project": "p01", "indicator": "qty1", "period": "2021Q3", "note": "x"}
+    lines.append(",".join(short[name] for name in names[: names.index("value")]))  # stops before the value
+    (table,), problems = read_tables(write(tmp_path, "rows.csv", "\n".join(lines) + "\n"))
+    note = "回单" if "note" in names else ""
+    assert problems == []
+    assert [tuple(row) for row in table.actuals] == [
+        (str(tmp_path / "rows.csv"), 2, "p01", "qty1", "2021Q1", "2000", note),
+        (str(tmp_path / "rows.csv"), 5, "p01", "qual1", "2021Q2", "85%", ""),
+    ]

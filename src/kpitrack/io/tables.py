@@ -126,6 +126,9 @@ def _padded(values: list[str], indexes: list[int]) -> tuple[str, ...]:
 
 def _rows(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[Any]:
     """The rows that hold a value, as ActualRow or SpendingRow, cells stripped."""
+    if kind == ACTUALS and set(ACTUALS_COLUMNS) <= set(header):
+        yield from _actual_rows(source, header, rows)
+        return
     pick, value_index = _picker(kind, header)
     make = ActualRow if kind == ACTUALS else SpendingRow
     # Built with tuple.__new__, as make._make does without its length check: on a
@@ -135,6 +138,24 @@ def _rows(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, l
         if value_index >= len(values) or not values[value_index].strip():
             continue  # not reported yet (a blank template row) or an empty line
         yield new(make, (source, number, *map(strip, pick(values))))
+
+
+def _actual_rows(source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[ActualRow]:
+    """:func:`_rows` of a table of actuals with every column (a province's file): the same rows, less per row."""
+    indexes = [header.index(name) for name in ACTUALS_COLUMNS]
+    pick, width = itemgetter(*indexes), max(indexes) + 1
+    new = tuple.__new__
+    for number, values in rows:
+        if len(values) < width:
+            if len(values) <= indexes[3]:
+                continue  # an empty line, or one that stops before the value
+            values = values + [""] * (width - len(values))
+        project, indicator, period, value, note = pick(values)
+        value = value.strip()
+        if value:  # else not reported yet (a blank template row)
+            yield new(
+                ActualRow, (source, number, project.strip(), indicator.strip(), period.strip(), value, note.strip())
+            )
 
 
 def _table(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Table:

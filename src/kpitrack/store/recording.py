@@ -21,6 +21,7 @@ import operator
 import os
 import re
 import signal
+import sqlite3
 import sys
 import traceback
 import unicodedata
@@ -124,6 +125,9 @@ class Slot(NamedTuple):
     kind: str  # the target's kind (Kind.value)
     unit: str
     position: int  # in the catalog, for the table of rows already seen
+    # The values read so far by text, one table shared by every indicator of the same
+    # kind and unit (the reading depends on nothing else): one look-up per row.
+    readings: dict[str, Value]
 
 
 class Value(NamedTuple):
@@ -164,6 +168,7 @@ class Catalog:
         *,
         size: int,
         first_key: int = 0,
+        readings: dict[tuple[str, str], dict[str, Value]] | None = None,
     ) -> None:
         self.connection = connection  # for indicators, names, unknown keys and full records, read when needed
         self._refs = projects
@@ -182,7 +187,8 @@ class Catalog:
         self._slots = slots if slots is not None else {}
         self._by_indicator_name: dict[int, dict[str, Slot]] = {}
         self._found: dict[tuple[str, int], ProjectRef | Fault] = {}
-        self._values: dict[tuple[str, str, str], Value] = {}
+        self._readings = readings if readings is not None else {}  # the slots' tables of values read
+        self._remembered = 0  # values in those tables
         self._models: dict[tuple[str, str], Indicator] = {}
 
     def project_keys(self, year: int) -> range:
@@ -228,7 +234,8 @@ class Catalog:
         query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.kind, i.c.unit).where(
             i.c.retired_on.is_(None), i.c.project_id.between(refs[0].pk, refs[-1].pk)
         )
-        _add_slots(self._slots, driver_rows(self.connection, query), lambda pk: pk - self._first_key)
+        rows = driver_rows(self.connection, query)
+        _add_slots(self._slots, rows, lambda pk: pk - self._first_key, self._readings)
 
     def project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
         """The project a row names, by id or exact name, in the quarter's year (remembered)."""
@@ -282,13 +289,13 @@ class Catalog:
 
     def read(self, slot: Slot, text: str, bands: GradeBands) -> Value | Fault:
         """:func:`kpitrack.readings.read`, remembered per (target kind, unit, text); a misfit names its indicator."""
-        key = (slot.kind, slot.unit, text)
-        value = self._values.get(key)
+        value = slot.readings.get(text)
         if value is not None:
             return value
-        model = self._models.get(key[:2])
+        key = (slot.kind, slot.unit)
+        model = self._models.get(key)
         if model is None:  # any indicator of this kind and unit reads values the same way
-            model = self._models[key[:2]] = self._load_indicator(slot.pk)
+            model = self._models[key] = self._load_indicator(slot.pk)
         try:
             reading = read(model, text, bands)
         except InvalidReading:
@@ -299,8 +306,9 @@ class Catalog:
             raise  # pragma: no cover - the same kind and unit read the same way
         row = reading_row(reading)
         value = Value(reading, driver_values(self.connection, [row[name] for name in _VALUE_COLUMNS]))
-        if len(self._values) < 1_000_000:
-            self._values[key] = value
+        if self._remembered < 1_000_000:
+            slot.readings[text] = value
+            self._remembered += 1
         return value
 
 
@@ -325,13 +333,17 @@ def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Cat
         i.c.retired_on.is_(None), i.c.project_id.in_(sorted(ref.pk for ref in refs))
     )
     slots: dict[int, dict[str, Slot]] = {}
+    readings: dict[tuple[str, str], dict[str, Value]] = {}
     positions = count()
-    _add_slots(slots, connection.execute(slot_query), lambda _: next(positions))
-    return Catalog(connection, refs, slots, size=next(positions))
+    _add_slots(slots, connection.execute(slot_query), lambda _: next(positions), readings)
+    return Catalog(connection, refs, slots, size=next(positions), readings=readings)
 
 
 def _add_slots(
-    slots: dict[int, dict[str, Slot]], rows: Iterable[Sequence[Any]], position: Callable[[int], int]
+    slots: dict[int, dict[str, Slot]],
+    rows: Iterable[Sequence[Any]],
+    position: Callable[[int], int],
+    readings: dict[tuple[str, str], dict[str, Value]],
 ) -> None:
     """Add indicators (project key, key, code, kind, unit) to their projects' slots."""
     # Codes, kinds and units repeat across projects (qty1, 份 …): interned, one string
@@ -343,8 +355,11 @@ def _add_slots(
         by_code = slots.get(project_pk)
         if by_code is None:
             by_code = slots[project_pk] = {}
-        code = intern(code)
-        by_code[code] = new(Slot, (pk, code, intern(kind), intern(unit), position(pk)))
+        code, kind, unit = intern(code), intern(kind), intern(unit)
+        table = readings.get((kind, unit))
+        if table is None:
+            table = readings[(kind, unit)] = {}
+        by_code[code] = new(Slot, (pk, code, kind, unit, position(pk), table))
 
 
 _period_cache: dict[str, Quarter | Fault] = {}
@@ -713,7 +728,7 @@ class _Writer:
             if literals is not None:
                 self.tail = ()
             bound = len(self._columns) - len(literals or ())
-            self._per_statement = _SQLITE_PARAMETERS // bound
+            self._per_statement = min(_ROWS_PER_INSERT, _SQLITE_PARAMETERS // bound)
             values = ", ".join(["?"] * bound + (literals or []))
             many = ", ".join([f"({values})"] * self._per_statement)
             self._insert_many = f"INSERT INTO {table.name} ({', '.join(self._columns)}) VALUES {many}"
@@ -802,7 +817,10 @@ class _Writer:
         return changed, superseded, unchanged
 
 
-_SQLITE_PARAMETERS = 999  # bound parameters a statement may have (SQLite before 3.32; 32,766 after)
+# Bound parameters a statement may have (999 before SQLite 3.32), and rows an INSERT takes
+# at most: beyond a few hundred, more rows a statement save nothing.
+_SQLITE_PARAMETERS = 32_766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+_ROWS_PER_INSERT = 250
 
 
 def _sqlite_literals(values: Sequence[Any]) -> list[str] | None:
