@@ -16,6 +16,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+import sqlalchemy as sa
 
 from conftest import load_generator
 from kpitrack import monitoring, report, scoring
@@ -242,6 +243,16 @@ def test_mid_year_lists_of_two_halves_merge_into_the_list_of_all(province: Store
     assert all(halves) and len(whole) > 10
     assert [u.project.id for u in whole] != sorted(u.project.id for u in whole)  # the merge has work to do
     assert monitoring.merge(halves) == whole
+
+
+def test_only_measured_values_store_a_number(province: Store) -> None:
+    # The bulk path's sums join the number column without testing the kind (bulk._aggregated).
+    with province.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT kind, count(number) FROM actuals GROUP BY kind"))
+        kinds = {kind: numbers for kind, numbers in rows}
+    assert set(kinds) == {"number", "grade", "date", "n/a"}  # the generated province records every kind
+    assert kinds["number"] > 0
+    assert kinds["grade"] == kinds["date"] == kinds["n/a"] == 0
 
 
 def test_bulk_parts_together_are_the_whole(province: Store) -> None:

@@ -334,7 +334,8 @@ def _numbers(dialect: str, column: Any, only: Any = None) -> Any:
     exactly as the per-project path does.  Joining a few short strings per row costs
     the database less than any arithmetic on text would.
     """
-    value: Any = sa.cast(column, sa.String)  # SQLite: the stored text; PostgreSQL: NUMERIC as text
+    # SQLite: the stored text as it is (a TEXT column); PostgreSQL: NUMERIC cast to text.
+    value: Any = _text(column) if dialect == "sqlite" else sa.cast(column, sa.String)
     if only is not None:
         value = sa.case((only, value))
     if dialect == "sqlite":
@@ -379,19 +380,18 @@ def _latest(dialect: str, a: sa.Table) -> list[Any]:
     return [sa.func.max(joined)]
 
 
-def _aggregated(dialect: str, a: sa.Table, flow: Any) -> list[Any]:
-    """Per indicator: how many numbers, the numbers where ``flow`` holds (see :func:`_numbers`), the latest row."""
-    is_number = a.c.kind == _NUMBER
-    return [
-        sa.func.count(sa.case((is_number, 1))),
-        _numbers(dialect, a.c.number, sa.and_(is_number, flow)),
-        *_latest(dialect, a),
-    ]
+def _aggregated(dialect: str, a: sa.Table, flow: Any = None) -> list[Any]:
+    """Per indicator: its numbers (where ``flow`` holds, see :func:`_numbers`; NULL if none), the latest row.
+
+    Only a measured value (kind ``number``) has a number: the others store NULL there
+    (:func:`kpitrack.store._rows.reading_row`, checked by ``tests/test_bulk_stream.py``),
+    and aggregates skip NULLs, so the numbers need no test of the kind.
+    """
+    return [_numbers(dialect, a.c.number, flow), *_latest(dialect, a)]
 
 
 def _combined(
     records: _Records,
-    numbers: int,
     flow: str | None,
     latest: tuple[Any, ...],
     units: dict[int, str],
@@ -405,20 +405,20 @@ def _combined(
     if latest[0] is None:
         return None
     reading = records.latest(latest)
-    if not numbers or flow is None:  # a level, or a flow with nothing measured: the latest value stands
+    if flow is None:  # a level, or a flow with nothing measured: the latest value stands
         return reading
     # A flow: the sum of its numbers, in the unit of the latest number.
     return records.flow(flow, reading.unit if reading.kind is ReadingKind.NUMBER else units[indicator_pk])
 
 
 def _needing_units(rows: Iterable[tuple[Any, ...]]) -> list[int]:
-    """The keys of aggregated rows (``key, numbers, text, *latest``) with numbers but a latest value that is not one."""
-    return [row[0] for row in rows if row[1] and _latest_kind(row) != _NUMBER]
+    """The keys of aggregated rows (``key, numbers, *latest``) with numbers but a latest value that is not one."""
+    return [row[0] for row in rows if row[1] is not None and _latest_kind(row) != _NUMBER]
 
 
 def _latest_kind(row: tuple[Any, ...]) -> str:
     """The kind of an aggregated row's latest value: its column, or the second field of its text (:func:`_latest`)."""
-    return str(row[4]) if len(row) > 4 else str(row[3].split(_SEPARATOR, 2)[1])
+    return str(row[3]) if len(row) > 3 else str(row[2].split(_SEPARATOR, 2)[1])
 
 
 def _latest_number_units(connection: sa.Connection, keys: Sequence[int], periods: tuple[int, int]) -> dict[int, str]:
@@ -527,11 +527,11 @@ def _indicators(
             indicator = shaped(shape, code)
             indicators.append(indicator)
             found = pop(pk, None)
-            if found is None or found[3] is None:
+            if found is None or found[2] is None:
                 continue
-            reading = latest(found[3:])
-            if found[1] and found[2] is not None and indicator.aggregate is _SUM:
-                reading = flow(found[2], reading.unit if reading.kind is _NUMBER_KIND else units[pk])
+            reading = latest(found[2:])
+            if found[1] is not None and indicator.aggregate is _SUM:
+                reading = flow(found[1], reading.unit if reading.kind is _NUMBER_KIND else units[pk])
             actuals[indicator.id] = reading
         return tuple(indicators), actuals
 
@@ -558,7 +558,7 @@ def _position(row: tuple[Any, ...]) -> int:
 def _aggregates(
     connection: sa.Connection, low: int, high: int, keys: tuple[int, int]
 ) -> Iterator[Sequence[tuple[Any, ...]]]:
-    """Per indicator with keys in ``keys``, in key order and in blocks: ``key, numbers, all numbers' text, *latest``.
+    """Per indicator with keys in ``keys``, in key order and in blocks: ``key, all numbers' text, *latest``.
 
     See :func:`_aggregated`; every number is joined here, flows and levels alike
     (the query has no indicator to tell them apart), and :func:`_indicators` adds
@@ -566,7 +566,7 @@ def _aggregates(
     """
     a = s.actuals
     query = (
-        sa.select(a.c.indicator_id, *_aggregated(connection.dialect.name, a, sa.true()))
+        sa.select(a.c.indicator_id, *_aggregated(connection.dialect.name, a))
         .where(a.c.current, a.c.period.between(low, high), a.c.indicator_id.between(*keys))
         .group_by(a.c.indicator_id)
         .order_by(a.c.indicator_id)
@@ -598,8 +598,8 @@ def _last_year(connection: sa.Connection, year: int, codes: tuple[str, str]) -> 
     result: dict[str, dict[str, Reading]] = {}
     rows = _tuples(connection, query)
     units = _latest_number_units(connection, _needing_units(row[2:] for row in rows), periods)
-    for project, code, indicator_pk, numbers, flow, *latest in rows:
-        reading = _combined(records, numbers, flow, tuple(latest), units, indicator_pk)
+    for project, code, indicator_pk, flow, *latest in rows:
+        reading = _combined(records, flow, tuple(latest), units, indicator_pk)
         if reading is not None:
             result.setdefault(project, {})[code] = reading
     return result
