@@ -26,6 +26,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
+from typing import TypeVar
 
 from kpitrack.model import LEVEL1, LEVEL2, Indicator, Project, level1_of
 from kpitrack.problems import Problem, Severity, has_errors
@@ -107,6 +108,21 @@ class Validation:
 
 # level1_of normalises the name with a regular expression: once per distinct name, not per indicator.
 _level1_of = functools.lru_cache(maxsize=1024)(level1_of)
+
+_T = TypeVar("_T")
+
+# What the checks of one indicator alone find, by the record's identity: a province's 1.5 M
+# indicators are some 50,000 shared records (hashing a record by value would cost more than
+# the check).  Each entry holds its Indicator, so that no other object takes its id meanwhile.
+_Verdicts = dict[int, tuple[Indicator, _T]]
+
+
+def _judged(verdicts: _Verdicts[_T], indicator: Indicator, judge: Callable[[Indicator], _T]) -> _T:
+    """``judge(indicator)``, remembered in ``verdicts`` (the checks look there first)."""
+    if len(verdicts) >= 100_000:  # unshared records (TOML goals): keep it small
+        verdicts.clear()
+    verdicts[id(indicator)] = (indicator, verdict := judge(indicator))
+    return verdict
 
 
 def _where(project: Project, index: int | None = None) -> str:
@@ -236,6 +252,9 @@ def check_cost_caps(projects: Sequence[Project]) -> Iterator[Problem]:
             )
 
 
+_capped_counts: _Verdicts[str | None] = {}
+
+
 def check_capped_counts(projects: Sequence[Project]) -> Iterator[Problem]:
     """A ≤ on a count is usually a typo for ≥ (``公开监督抽检结果（次）≦1``).
 
@@ -243,23 +262,30 @@ def check_capped_counts(projects: Sequence[Project]) -> Iterator[Problem]:
     the target or the name), outside 成本指标, and the name has none of the words of
     things one wants fewer of (投诉, 事故, 故障, 不合格 …: :data:`REVERSE_NAME_WORDS`).
     """
+    known = _capped_counts.get
     for project in projects:
         for index, indicator in enumerate(project.indicators):
-            target = indicator.target
-            if target.kind is not Kind.COMPARE or not target.is_reverse or indicator.is_cost:
-                continue
-            if unit_family(target.unit or indicator.unit) is not UnitFamily.COUNT:
-                continue
-            if any(word in indicator.name for word in REVERSE_NAME_WORDS):
-                continue
-            assert target.op is not None and target.value is not None
-            typo = f"≥{format_decimal(target.value)}{target.unit}"
-            yield Problem(
-                _where(project, index),
-                f"{indicator.name!r} caps a count at {target} ({indicator.unit}); counts are normally a minimum: "
-                f"is it a typo for {typo}?",
-                Severity.WARNING,
-            )
+            verdict = known(id(indicator))
+            message = verdict[1] if verdict else _judged(_capped_counts, indicator, _capped_count)
+            if message is not None:
+                yield Problem(_where(project, index), message, Severity.WARNING)
+
+
+def _capped_count(indicator: Indicator) -> str | None:
+    """What :func:`check_capped_counts` says of the indicator, if anything."""
+    target = indicator.target
+    if target.kind is not Kind.COMPARE or not target.is_reverse or indicator.is_cost:
+        return None
+    if unit_family(target.unit or indicator.unit) is not UnitFamily.COUNT:
+        return None
+    if any(word in indicator.name for word in REVERSE_NAME_WORDS):
+        return None
+    assert target.op is not None and target.value is not None
+    typo = f"≥{format_decimal(target.value)}{target.unit}"
+    return (
+        f"{indicator.name!r} caps a count at {target} ({indicator.unit}); counts are normally a minimum: "
+        f"is it a typo for {typo}?"
+    )
 
 
 def check_level1_present(projects: Sequence[Project]) -> Iterator[Problem]:

@@ -145,6 +145,7 @@ class _DriverRows:
         # other object can take its id while the entry lives.
         self._indicators: dict[int, _Shape] = {}
         self._ids: dict[str, int] = {}  # shape digest → its id in indicator_shapes
+        self._unnumbered: list[_Shape] = []  # shapes made since the last call of number()
         self._mark = "?" if self._sqlite else "%s"
 
     def _number(self, value: Decimal | None) -> Any:
@@ -166,25 +167,26 @@ class _DriverRows:
     def indicators(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
         return [(pk, position, *self._shape(i).columns) for position, i in enumerate(project.indicators)]
 
-    def shaped(self, pk: int, project: Project) -> list[tuple[int, int, _Shape]]:
-        """``(pk, position, shape)`` of each indicator (numbered later by :meth:`number`)."""
-        return [(pk, position, self._shape(indicator)) for position, indicator in enumerate(project.indicators)]
+    def shapes(self, project: Project) -> list[_Shape]:
+        """The shape of each of the project's indicators, in order (numbered by :meth:`number`)."""
+        known = self._indicators.get
+        return [known(id(indicator)) or self._shape(indicator) for indicator in project.indicators]
 
     def shape_id(self, indicator: Indicator) -> int:
         """The id of the indicator's shape in ``indicator_shapes``, written there if new."""
         shape = self._shape(indicator)
-        self.number([shape])
+        self.number()
         assert shape.number is not None
         return shape.number
 
-    def number(self, shapes: Iterable[_Shape]) -> None:
-        """Give each shape its id in ``indicator_shapes``: an equal stored shape's, else a new row's."""
+    def number(self) -> None:
+        """Give every shape made so far its id in ``indicator_shapes``: an equal stored shape's, else a new row's."""
         waiting = []
-        for shape in shapes:
+        for shape in self._unnumbered:
+            shape.number = self._ids.get(shape.digest)
             if shape.number is None:
-                shape.number = self._ids.get(shape.digest)
-                if shape.number is None:
-                    waiting.append(shape)
+                waiting.append(shape)
+        self._unnumbered.clear()
         if not waiting:
             return
         definitions = {shape.digest: shape.columns[1:] for shape in waiting}
@@ -216,6 +218,7 @@ class _DriverRows:
             values = indicator_row(indicator)
             columns = driver_values(self._connection, [values[c] for c in INDICATOR_COLUMNS])
             shape = self._indicators[id(indicator)] = _Shape(indicator, columns, shape_digest(columns[1:]))
+            self._unnumbered.append(shape)
         return shape
 
 
@@ -251,14 +254,14 @@ def _insert(connection: sa.Connection, new: Sequence[Project], rows: _DriverRows
     bulk_insert(connection, s.projects, _PROJECT_COLUMNS, [rows.project(None, p)[1:] for p in new], ready=True)
     pks = _stored_keys(connection, new)
     plan_rows: list[tuple[Any, ...]] = []
-    shaped: list[tuple[int, int, _Shape]] = []
+    shaped: list[tuple[int, list[_Shape]]] = []
     for project in new:
         pk = pks[(project.id, project.year)]
         plan_rows.extend(rows.plan(pk, project))
-        shaped.extend(rows.shaped(pk, project))
+        shaped.append((pk, rows.shapes(project)))
     bulk_insert(connection, s.fund_plans, _PLAN_COLUMNS, plan_rows, ready=True)
-    rows.number(shape for _, _, shape in shaped)
-    keys = [(pk, position, shape.columns[0], shape.number) for pk, position, shape in shaped]
+    rows.number()
+    keys = [(pk, at, shape.columns[0], shape.number) for pk, shapes in shaped for at, shape in enumerate(shapes)]
     columns = ", ".join(SHAPE_COLUMNS)
     if connection.dialect.name != "sqlite":
         connection.exec_driver_sql(
