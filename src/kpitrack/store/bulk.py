@@ -43,6 +43,7 @@ How it stays fast and small:
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
@@ -551,8 +552,7 @@ def _indicators(
         yield key, *project(rows)
 
 
-def _position(row: tuple[Any, ...]) -> int:
-    return int(row[1])
+_position = operator.itemgetter(1)  # of an indicator row: (project key, position, key, code, shape)
 
 
 def _aggregates(
@@ -574,11 +574,6 @@ def _aggregates(
     cursor = connection.execute(query).cursor
     while batch := cursor.fetchmany(BATCH):
         yield batch
-
-
-def _by_position(placed: list[tuple[int, Indicator]]) -> tuple[Indicator, ...]:
-    placed.sort(key=lambda item: item[0])
-    return tuple(indicator for _, indicator in placed)
 
 
 def _last_year(connection: sa.Connection, year: int, codes: tuple[str, str]) -> dict[str, dict[str, Reading]]:
