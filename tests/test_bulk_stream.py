@@ -207,6 +207,30 @@ def test_two_processes_print_what_one_prints_when_the_first_half_is_empty(
         assert one.count("项目支出绩效自评表") == projects and one.endswith("\n") and not one.endswith("\n\n")
 
 
+@pytest.mark.parametrize("command", [["score", "--year", "2021"], ["underperforming", "--year", "2021"]])
+def test_a_failing_second_process_is_reported_without_a_traceback(
+    province: Store,
+    db_url: str,
+    command: list[str],
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    halves = evaluate_cli._half
+
+    def failing(db: str | None, year: int, as_of: Quarter, half: int) -> Iterator[Progress]:
+        if half == 1:
+            raise RuntimeError("disk on fire")
+        return halves(db, year, as_of, half)
+
+    monkeypatch.setattr(evaluate_cli, "_half", failing)  # the forked child inherits it
+    monkeypatch.setattr(evaluate_cli, "PARALLEL_FROM", 1)
+    assert main([*command, "--db", db_url]) == 1
+    err = capfd.readouterr().err
+    assert "second process: RuntimeError: disk on fire" in err
+    assert "the second half of the projects failed (exit code 1); the output is incomplete" in err
+    assert "Traceback" not in err
+
+
 def test_a_year_without_goals_is_reported_whatever_the_threshold(
     store: Store, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -10,6 +10,7 @@ the rules in force.  Each reads the store (``--db``) and a profile file
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import multiprocessing
@@ -212,8 +213,7 @@ def _print_in_two_processes(db: str | None, year: int, as_of: Quarter, render: R
         try:
             printed = _print_texts(render(_half(db, year, as_of, 0)), layout, more=True)
             child.join()
-            if child.exitcode != 0:
-                raise RuntimeError(f"the process rendering the second half of the projects failed ({child.exitcode})")
+            _check_child(child.exitcode)
             with path.open("rb") as second:
                 if not printed:  # the second half's first text needs no separator, but the opening
                     second.seek(len(layout.between.encode(sys.stdout.encoding)))
@@ -230,9 +230,30 @@ def _print_in_two_processes(db: str | None, year: int, as_of: Quarter, render: R
 
 def _write_half(path: Path, db: str | None, year: int, as_of: Quarter, render: Render, layout: _Layout) -> None:
     encoding, errors = sys.stdout.encoding, sys.stdout.errors or "strict"
-    with path.open("wb") as out:
+    with _as_child(), path.open("wb") as out:
         for text in render(_half(db, year, as_of, 1)):
             out.write(f"{layout.between}{text}".encode(encoding, errors))
+
+
+@contextlib.contextmanager
+def _as_child() -> Iterator[None]:
+    """In the second process: any failure becomes a message on standard error and exit code 1, not a traceback."""
+    try:
+        yield
+    except ProblemsFound as found:
+        for problem in found.problems:
+            print(problem, file=sys.stderr)
+        raise SystemExit(1) from None
+    except Exception as error:  # the boundary of a process: whatever failed is reported, briefly
+        print(f"second process: {type(error).__name__}: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _check_child(exitcode: int | None) -> None:
+    if exitcode != 0:
+        why = f"exit code {exitcode}" if exitcode and exitcode > 0 else f"signal {-(exitcode or 0)}"
+        message = f"the process working on the second half of the projects failed ({why}); the output is incomplete"
+        raise ProblemsFound([Problem("", message)])
 
 
 # -- handlers ---------------------------------------------------------------------------
@@ -345,8 +366,7 @@ def _listed(
         try:
             first = listed(_half(db, as_of.year, as_of, 0))
             child.join()
-            if child.exitcode != 0:
-                raise RuntimeError(f"the process listing the second half of the projects failed ({child.exitcode})")
+            _check_child(child.exitcode)
             with path.open("rb") as handle:
                 # Written just now by our own child process: a trusted file.
                 second: list[monitoring.Underperformer] = pickle.load(handle)
@@ -358,7 +378,7 @@ def _listed(
 
 
 def _pickle_half(path: Path, listed: Listed, db: str | None, as_of: Quarter) -> None:
-    with path.open("wb") as handle:
+    with _as_child(), path.open("wb") as handle:
         pickle.dump(listed(_half(db, as_of.year, as_of, 1)), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
