@@ -39,9 +39,10 @@ def run_stage(label: str, argv: list[str], rows: int | None, output: Path | None
         child.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - started
     rate = f"{rows / elapsed:>12,.0f} rows/s" if rows else " " * 19
-    peak = usage.ru_maxrss / 1024  # KiB on Linux
+    peak = usage.ru_maxrss / 1024  # KiB on Linux; the larger of the command's processes
+    cpu = usage.ru_utime + usage.ru_stime  # of the command and its waited-for children (the second half)
     failed = "" if child.returncode == 0 else f"  EXIT {child.returncode}: {errors.decode()[-300:].strip()}"
-    print(f"{label:<34} {elapsed:>8.1f} s  {rate}  peak {peak:>7,.0f} MB{failed}", flush=True)
+    print(f"{label:<34} {elapsed:>8.1f} s  {rate}  peak {peak:>7,.0f} MB  cpu {cpu:>6.1f} s{failed}", flush=True)
     return elapsed
 
 
@@ -97,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             leftover.unlink()
     kp = [str(KPITRACK)]
     print(f"kpitrack {KPITRACK}, database {db}, {os.cpu_count()} CPUs")
-    print(f"{'stage':<34} {'wall':>10}  {'rate':>19}  {'peak RSS':>15}")
+    print(f"{'stage':<34} {'wall':>10}  {'rate':>19}  {'peak RSS':>15}  {'CPU':>10}")
     if "load" not in skip:
         for year in (2021, 2020):
             goals = data / f"goals-{year}.csv"
