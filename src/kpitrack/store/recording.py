@@ -534,8 +534,9 @@ class Recorder:
     def record_in_two_processes(self, actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]) -> None:
         """:meth:`record_actuals` then :meth:`record_spending`, the rows read and checked in a second process.
 
-        The reading process is forked once the catalog is loaded, so it shares the
-        catalog (copy-on-write) and the rows already read ahead.  It sends batches of
+        The reading process is forked once the projects are loaded, so it shares them
+        (copy-on-write) and the rows already read ahead, and reads the indicators as
+        rows name them (:meth:`Catalog.slots`).  It sends batches of
         checked rows, ready for the driver, through a pipe; this process writes them
         in its transaction while the next batch is being read, so reading and
         writing each have a core.  The reader reports its problems at the end, and
@@ -544,8 +545,12 @@ class Recorder:
         and is rolled back.
         """
         receiving, sending = multiprocessing.Pipe(duplex=False)
-        gc.collect()
-        gc.freeze()  # the catalog's millions of objects: never scanned, so their pages stay shared
+        # No cyclic collection in either process while the rows stream: nothing they make
+        # is in a cycle, and the reader's catalog (1.5 M slots, each pointing at its
+        # table of readings) would be scanned again and again as it grows; unscanned,
+        # the pages shared after the fork also stay shared.
+        collecting = gc.isenabled()
+        gc.disable()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the reading process; its work is seen through the pipe
             receiving.close()
@@ -560,7 +565,8 @@ class Recorder:
             if not finished:  # this side failed: the reader's work is of no use
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            gc.unfreeze()
+            if collecting:
+                gc.enable()
 
     def _read_and_send(
         self, pipe: _Pipe, actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]
