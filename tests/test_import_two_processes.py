@@ -52,6 +52,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(recording._Writer, "BATCH", 2)
     monkeypatch.setattr(recording.Catalog, "BLOCK", 1)  # a project's indicators read as rows name it
     monkeypatch.setattr(recording, "_SQLITE_PARAMETERS", 20)  # two rows to an INSERT, where ten are bound
+    monkeypatch.setattr(recording.Recorder, "PROBLEMS_SENT_EVERY", 2)  # problems sent two at a time
     made: list[int] = []
     fork = os.fork
 
@@ -253,6 +254,18 @@ def test_rows_of_several_projects_in_any_order_find_their_indicators_block_by_bl
             "id or name; closest: sat1, qty1",
         ],
     )
+
+
+def test_a_file_of_bad_rows_is_reported_whole_and_in_order_as_its_problems_are_sent_along(
+    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = "".join(f"p01,qty{n},2021Q1,1\n" for n in range(2, 9))  # seven unknown indicators
+    path = write(tmp_path, "bad.csv", "project,indicator,period,value\n" + bad + YEAR.split("\n", 1)[1])
+    code, out, err = run(capsys, "import", str(path), "--db", sqlite_url)
+    assert (code, out, len(forks)) == (1, "", 1)
+    assert [line.split(",")[0] for line in err.splitlines()] == [f"{path}: row {n}" for n in range(2, 9)]
+    assert all(f"'qty{n}': project p01 has no indicator" in line for n, line in enumerate(err.splitlines(), start=2))
+    assert loaded.history(loaded.find_project("p01")) == []
 
 
 def _rows(text: str) -> list[ActualRow]:

@@ -445,6 +445,8 @@ class Recorder:
     reported) and the caller must roll the transaction back.
     """
 
+    PROBLEMS_SENT_EVERY = 10_000  # by the reading process of two
+
     def __init__(self, connection: sa.Connection, keys: set[str] | None, *, by: str, bands: GradeBands) -> None:
         self.problems: list[Problem] = []
         self._catalog = catalog = load_catalog(connection, keys)
@@ -457,13 +459,26 @@ class Recorder:
         # Where checked rows go: the writers, or in the reading process the pipe to them.
         self._actuals_out: _Sink = self._actuals
         self._spending_out: _Sink = self._spending
+        # The reading process sends its problems as they pile up (a file of bad rows
+        # has millions), each once: the first stays here, so that nothing more is sent.
+        self._send_problems_at, self._problems_sent = sys.maxsize, 0
 
     def _reject(self, row: ActualRow | SpendingRow, faults: Sequence[Fault]) -> None:
         self.problems.extend(Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults)
+        if len(self.problems) - self._problems_sent >= self._send_problems_at:
+            self._send_problems()
 
     def _duplicate(self, row: ActualRow | SpendingRow, column: str, quarter: Quarter, first: str) -> None:
         message = f"{getattr(row, column)!r}: {quarter} is already given in {first}"
         self.problems.append(Problem(_where(row, column), message))
+        if len(self.problems) - self._problems_sent >= self._send_problems_at:
+            self._send_problems()
+
+    def _send_problems(self) -> None:  # pragma: no cover - runs in the reading process
+        """Send the problems not sent yet to the writing process, keeping only the first (nothing more is written)."""
+        self._pipe.send((_PROBLEMS, self.problems[self._problems_sent :]))
+        del self.problems[1:]
+        self._problems_sent = 1
 
     def record_actuals(self, rows: Iterable[ActualRow]) -> None:
         """Check each row of actuals; write it while every row so far was good.
@@ -581,6 +596,7 @@ class Recorder:
                 self._catalog.connection = self._connection = reader
                 self._actuals_out = actuals = _Sender(pipe, s.actuals.name, _Writer.BATCH)
                 self._spending_out = spending = _Sender(pipe, s.spending.name, _Writer.BATCH)
+                self._pipe, self._send_problems_at = pipe, self.PROBLEMS_SENT_EVERY
                 try:
                     self.record_actuals(actual_rows)
                     actuals.flush()
@@ -589,7 +605,7 @@ class Recorder:
                 except ProblemsFound as found:  # the file became unreadable
                     pipe.send((_UNREADABLE, found.problems))
                     return 0
-                pipe.send((_DONE, self.problems))
+                pipe.send((_DONE, self.problems[self._problems_sent :]))
                 return 0
         except BrokenPipeError:  # the writing process has gone
             return 1
@@ -609,6 +625,8 @@ class Recorder:
             writer = writers.get(what)
             if writer is not None:
                 writer.extend(_Sender.rows(payload, writer.tail))
+            elif what == _PROBLEMS:
+                self.problems.extend(payload)
             elif what == _DONE:
                 self.problems.extend(payload)
                 return
@@ -633,7 +651,7 @@ def two_processes_possible(connection: sa.Connection) -> bool:
     return in_file and hasattr(os, "fork") and cores >= 2
 
 
-_DONE, _UNREADABLE, _FAILED = "done", "unreadable", "failed"
+_PROBLEMS, _DONE, _UNREADABLE, _FAILED = "problems", "done", "unreadable", "failed"
 
 
 class _Pipe(Protocol):
