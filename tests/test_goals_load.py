@@ -25,7 +25,7 @@ def small_batches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(record, "run_goals_load", goals_command.run_goals_load)  # until record.py delegates to it
     monkeypatch.setattr(intake, "BATCH", 2)
     monkeypatch.setattr(goals, "_CHUNK", 2)
-    monkeypatch.setattr(intake, "FORK_MIN_BYTES", 0 if request.param == "two processes" else 2**62)
+    monkeypatch.setattr(intake, "FORK_MIN_BYTES", 0 if request.param == "two processes" else None)
 
 
 HEADER = "项目编码,项目名称,单位,年度,年度资金总额,Q4,二级指标,三级指标,指标编码,指标值\n"

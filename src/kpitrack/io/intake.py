@@ -9,10 +9,11 @@ end an error raises :class:`ProblemsFound`, which rolls back a store writing the
 stream in one transaction.  :attr:`CheckedGoals.problems` is then every problem, in
 the order ``kpitrack check`` gives them: reading's first, then check by check.
 
-A province's tables (a million and a half indicator rows) take as long to read,
+A province's tables (a million and a half indicator rows) take about as long to read,
 build and check as to write.  With ``fork=True`` all of that runs in a forked child
 process, which sends the checked projects over a pipe, a batch at a time, while this
-process writes them: the two overlap on a machine with two CPUs.  A batch travels as
+process writes them: the two overlap on a machine with two CPUs (but see
+:data:`FORK_MIN_BYTES` for what that gave).  A batch travels as
 plain tuples, each distinct indicator once (the flat reader shares one frozen
 :class:`~kpitrack.model.Indicator` among all the projects that have it, and the
 receiving side keeps that sharing).
@@ -26,10 +27,8 @@ import itertools
 import multiprocessing
 import os
 import pickle
-import queue
 import signal
 import sys
-import threading
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from decimal import Decimal
 from multiprocessing.connection import Connection
@@ -46,9 +45,14 @@ from kpitrack.problems import Problem, ProblemsFound, has_errors
 __all__ = ["BATCH", "FORK_MIN_BYTES", "CheckedGoals", "checked_goals", "worth_forking"]
 
 BATCH = 1000  # projects checked (and sent) at a time
-FORK_MIN_BYTES = 8 * 2**20  # below this much of flat tables, a second process costs more than it saves
-_PIPE_BYTES = 2**20  # Linux's largest pipe buffer for anyone (a batch is some 450 kB)
-_AHEAD = 16  # batches the child may send before this process takes them
+# Flat tables of at least this many bytes are read in a second process; None: never.  Measured at
+# 100,000 projects on a busy 2-core machine (benchmarks/README.md, goal loading), two processes
+# were not faster than one (18-32 s against 21-31 s, and 29-32 s CPU against 21-28 s): the
+# writer alone has 14 s of work, which starts only once the child has read every row (5-7 s).
+FORK_MIN_BYTES: int | None = None
+# Linux's largest pipe buffer for anyone: the child writes a whole batch (some 450 kB) and goes on
+# with the next while this process writes the one before (the default 64 kB made them take turns).
+_PIPE_BYTES = 2**20
 
 _FIELDS = tuple(field.name for field in attrs.fields(Project))
 _INDICATORS = _FIELDS.index("indicators")
@@ -74,9 +78,9 @@ class CheckedGoals:
 
 def worth_forking(paths: Sequence[Path]) -> bool:
     """Whether reading ``paths`` in a second process can pay: large flat tables, fork, and two CPUs or more."""
-    if "fork" not in multiprocessing.get_all_start_methods() or len(os.sched_getaffinity(0)) < 2:
+    if FORK_MIN_BYTES is None or "fork" not in multiprocessing.get_all_start_methods():
         return False
-    return _table_bytes(paths) >= FORK_MIN_BYTES
+    return len(os.sched_getaffinity(0)) >= 2 and _table_bytes(paths) >= FORK_MIN_BYTES
 
 
 def _table_bytes(paths: Sequence[Path]) -> int:
@@ -133,7 +137,7 @@ def _checking(
 def _start(paths: Sequence[Path], tier_weights: Mapping[str, Decimal]) -> tuple[Any, Connection]:
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    with contextlib.suppress(OSError, AttributeError):  # Linux: a batch fits in the pipe, so it goes in one write
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the default size
         fcntl.fcntl(sender.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
     sys.stdout.flush()  # what is buffered now would be written twice, once by each process
     sys.stderr.flush()
@@ -180,19 +184,15 @@ def _row(project: Project, numbers: dict[int, int], sent: list[Indicator], new: 
 def _received(started: tuple[Any, Connection], problems: list[Problem]) -> Generator[Project, None, None]:
     child, receiver = started
     indicators: list[Indicator] = []
-    # A thread takes the batches off the pipe as they come, so that the child never waits
-    # for this process to ask (on a busy machine each such wait costs a time slice).
-    waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=_AHEAD)
-    stop = threading.Event()
-    threading.Thread(target=_pump, args=(receiver, waiting, stop), daemon=True).start()
     try:
         while True:
-            data = waiting.get()
-            if data is None:
+            try:
+                data = receiver.recv_bytes()
+            except EOFError:
                 child.join()
                 where = "goals load"
                 reason = f"the process reading the goals ended before it finished (exit code {child.exitcode})"
-                raise ProblemsFound([Problem(where, reason)])
+                raise ProblemsFound([Problem(where, reason)]) from None
             message = pickle.loads(data)
             if message[0] == "end":
                 problems.extend(message[1])
@@ -205,25 +205,7 @@ def _received(started: tuple[Any, Connection], problems: list[Problem]) -> Gener
                 row[_INDICATORS] = tuple([indicators[number] for number in row[_INDICATORS]])
                 yield Project(*row)
     finally:
-        stop.set()
+        receiver.close()
         if child.is_alive():
             child.terminate()
         child.join()
-
-
-def _pump(receiver: Connection, waiting: queue.Queue[bytes | None], stop: threading.Event) -> None:
-    """Move messages from the pipe to ``waiting`` until the pipe ends (then None) or ``stop`` is set."""
-    with receiver:
-        while not stop.is_set():
-            try:
-                data: bytes | None = receiver.recv_bytes()
-            except (EOFError, OSError):
-                data = None
-            while not stop.is_set():
-                try:
-                    waiting.put(data, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            if data is None:
-                return
