@@ -8,6 +8,11 @@ batches inside the caller's transaction, so a file of millions of rows is never
 held in memory.  A value equal to the current one is left alone, a different one
 supersedes it.  Once a row is bad, nothing more is written and the caller rolls
 the transaction back: an import is all or nothing.
+
+A long import on SQLite runs in two processes
+(:meth:`Recorder.record_in_two_processes`): a forked reader reads and checks the
+rows and sends the good ones in batches through a pipe, while this process writes
+them in its one transaction.
 """
 
 from __future__ import annotations
