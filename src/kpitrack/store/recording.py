@@ -614,9 +614,10 @@ class Recorder:
                 return 0
         except BrokenPipeError:  # the writing process has gone
             return 1
-        except BaseException:
+        except BaseException as error:  # a bug: its traceback for the terminal, its reason for the writer
             with contextlib.suppress(OSError):
-                pipe.send((_FAILED, traceback.format_exc()))
+                os.write(2, traceback.format_exc().encode())
+                pipe.send((_FAILED, "".join(traceback.format_exception_only(error)).strip()))
             return 1
 
     def _receive(self, pipe: _Pipe) -> None:
@@ -626,7 +627,7 @@ class Recorder:
             try:
                 what, payload = pipe.recv()
             except EOFError:
-                raise RuntimeError("the process reading the rows ended before it was done") from None
+                raise ProblemsFound([Problem("import", _ENDED)]) from None
             writer = writers.get(what)
             if writer is not None:
                 writer.extend(_Sender.rows(payload, writer.tail))
@@ -638,7 +639,7 @@ class Recorder:
             elif what == _UNREADABLE:
                 raise ProblemsFound(payload)
             else:
-                raise RuntimeError(f"the process reading the rows failed:\n{payload}")
+                raise ProblemsFound([Problem("import", f"{_FAILED_READING}: {payload}")])
 
     def finish(self) -> tuple[WriteSummary, WriteSummary]:
         """Write what is still pending; what the import did to actuals and to spending."""
@@ -657,6 +658,8 @@ def two_processes_possible(connection: sa.Connection) -> bool:
 
 
 _PROBLEMS, _DONE, _UNREADABLE, _FAILED = "problems", "done", "unreadable", "failed"
+_ENDED = "the process reading the rows ended before it was done (killed?); nothing was written"
+_FAILED_READING = "the process reading the rows failed; nothing was written"
 
 
 class _Pipe(Protocol):
