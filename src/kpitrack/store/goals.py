@@ -234,11 +234,17 @@ class _Shape:
 
 
 def _stored_keys(connection: sa.Connection, batch: Sequence[Project]) -> dict[tuple[str, int], int]:
-    """(code, year) → primary key of the batch's projects already stored."""
-    p = s.projects
+    """(code, year) → primary key of the batch's projects already stored.
+
+    Through the driver: SQLAlchemy's compiled ``IN`` and named rows cost 1 s at 100,000 projects.
+    """
     wanted = {(project.id, project.year) for project in batch}
-    query = sa.select(p.c.id, p.c.code, p.c.year).where(p.c.code.in_({code for code, _ in wanted}))
-    return {(row.code, row.year): row.id for row in connection.execute(query) if (row.code, row.year) in wanted}
+    codes = tuple({code for code, _ in wanted})
+    if not codes:
+        return {}
+    marks = ", ".join(["?" if connection.dialect.name == "sqlite" else "%s"] * len(codes))
+    found = connection.exec_driver_sql(f"SELECT id, code, year FROM projects WHERE code IN ({marks})", codes)
+    return {(code, year): pk for pk, code, year in found if (code, year) in wanted}
 
 
 def _insert(connection: sa.Connection, new: Sequence[Project], rows: _DriverRows) -> None:
