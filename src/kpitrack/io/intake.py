@@ -46,9 +46,10 @@ __all__ = ["BATCH", "FORK_MIN_BYTES", "CheckedGoals", "checked_goals", "worth_fo
 
 BATCH = 1000  # projects checked (and sent) at a time
 # Flat tables of at least this many bytes are read in a second process; None: never.  Measured at
-# 100,000 projects on a busy 2-core machine (benchmarks/README.md, goal loading), two processes
-# were not faster than one (18-32 s against 21-31 s, and 29-32 s CPU against 21-28 s): the
-# writer alone has 14 s of work, which starts only once the child has read every row (5-7 s).
+# 100,000 projects on the 2-core machine (benchmarks/README.md, goal loading): with one core free,
+# two processes took 16-20 s against 21.5-22 s; with both cores taken by other work, as is usual
+# there, they were not faster (18-32 s against 21-31 s) and cost more CPU (29-32 s against
+# 21-28 s): the writer alone has 14 s of work, which starts once the child has read every row.
 FORK_MIN_BYTES: int | None = None
 # Linux's largest pipe buffer for anyone: the child writes a whole batch (some 450 kB) and goes on
 # with the next while this process writes the one before (the default 64 kB made them take turns).
