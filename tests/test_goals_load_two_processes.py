@@ -8,6 +8,7 @@ process is lowered here to nothing, and the batches made tiny.
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -157,3 +158,13 @@ def test_a_reading_process_that_dies_leaves_nothing_written(
     assert (code, out) == (1, "")
     assert err == "goals load: the process reading the goals ended before it finished (exit code 3)\n"
     assert all(rows == [] for rows in content(db).values())
+
+
+def test_a_database_that_cannot_be_opened_ends_the_reading_process(
+    province: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], forks: list[int]
+) -> None:
+    code, out, err = load(capsys, province, tmp_path / "no such folder" / "kpitrack.db")
+    assert (code, out) == (1, "")
+    assert "cannot open the database: no folder" in err
+    assert forks == [1]
+    assert multiprocessing.active_children() == []  # the child was ended, not left blocked on the pipe

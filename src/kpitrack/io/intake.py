@@ -29,7 +29,7 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from decimal import Decimal
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -65,10 +65,12 @@ class CheckedGoals:
 
     projects: Generator[Project, None, None]
     problems: list[Problem]
+    _stop: Callable[[], None] = lambda: None
 
     def close(self) -> None:
         """Stop reading (and end the second process, if there is one) when the stream was not read to its end."""
         self.projects.close()
+        self._stop()  # the stream's own cleanup runs only if it was ever started
 
     def __enter__(self) -> CheckedGoals:
         return self
@@ -104,7 +106,8 @@ def checked_goals(
     """
     problems: list[Problem] = []
     if fork:
-        return CheckedGoals(_received(_start(paths, tier_weights), problems), problems)
+        child, receiver = started = _start(paths, tier_weights)
+        return CheckedGoals(_received(started, problems), problems, lambda: _end(child, receiver))
     return CheckedGoals(_checked(paths, tier_weights, problems), problems)
 
 
@@ -206,7 +209,11 @@ def _received(started: tuple[Any, Connection], problems: list[Problem]) -> Gener
                 row[_INDICATORS] = tuple([indicators[number] for number in row[_INDICATORS]])
                 yield Project(*row)
     finally:
-        receiver.close()
-        if child.is_alive():
-            child.terminate()
-        child.join()
+        _end(child, receiver)
+
+
+def _end(child: Any, receiver: Connection) -> None:
+    receiver.close()
+    if child.is_alive():
+        child.terminate()
+    child.join()
