@@ -159,3 +159,17 @@ def loaded(store: Store, tmp_path: Path) -> Store:
     """A store holding the 2021 goals of GOALS_2021."""
     store.load_goals(projects_from(tmp_path / "goals", GOALS_2021))
     return store
+
+
+# A year of p01 (the seed's 法制宣传 project) in the `kpitrack import` CSV format: every kind of value,
+# rows named by the indicator's or the project's name.
+YEAR = """\
+project,indicator,period,value,note
+p01,qty1,2021Q1,2000,
+p01,qty1,2021Q2,3000,印刷厂回单
+p01,qual1,2021Q2,85%,
+p01,投稿率,2021Q3,86%,named by the indicator's name
+法制宣传工作经费,sus1,2021Q2,部分达成 70,named by the project's name
+p01,time1,2021Q4,2021-11,
+p01,cost1,2021Q4,250000元,
+"""

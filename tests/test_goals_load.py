@@ -13,8 +13,7 @@ import pytest
 
 from conftest import GOALS_2021, write_goals
 from kpitrack import checks
-from kpitrack.cli import goals as goals_command
-from kpitrack.cli import main, record
+from kpitrack.cli import main
 from kpitrack.io import flat, intake, load_goals
 from kpitrack.store import Revision, Store, goals
 
@@ -22,7 +21,6 @@ from kpitrack.store import Revision, Store, goals
 @pytest.fixture(autouse=True, params=["one process", "two processes"])
 def small_batches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tiny batches, and every test twice: goals read in this process, and (on SQLite) in a second one."""
-    monkeypatch.setattr(record, "run_goals_load", goals_command.run_goals_load)  # until record.py delegates to it
     monkeypatch.setattr(intake, "BATCH", 2)
     monkeypatch.setattr(goals, "_CHUNK", 2)
     monkeypatch.setattr(intake, "FORK_MIN_BYTES", 0 if request.param == "two processes" else None)

@@ -16,8 +16,6 @@ from typing import Any
 import pytest
 
 from conftest import load_generator, run
-from kpitrack.cli import goals as goals_command
-from kpitrack.cli import record
 from kpitrack.io import intake
 from kpitrack.store import goals
 
@@ -32,7 +30,6 @@ TABLES = {
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(record, "run_goals_load", goals_command.run_goals_load)  # until record.py delegates to it
     monkeypatch.setattr(intake, "BATCH", 7)
     monkeypatch.setattr(goals, "_CHUNK", 5)
 

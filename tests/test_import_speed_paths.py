@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run, write
+from conftest import YEAR, run, write
 from kpitrack.io.tables import read_tables
 from kpitrack.periods import Quarter
 from kpitrack.store import Store, database, recording
@@ -27,18 +27,6 @@ def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(recording.Catalog, "BLOCK", 1)
     monkeypatch.setattr(recording, "_SQLITE_PARAMETERS", 20)  # on SQLite, two rows to an INSERT
     yield
-
-
-YEAR = """\
-project,indicator,period,value,note
-p01,qty1,2021Q1,2000,
-p01,qty1,2021Q2,3000,印刷厂回单
-p01,qual1,2021Q2,85%,
-p01,投稿率,2021Q3,86%,named by the indicator's name
-法制宣传工作经费,sus1,2021Q2,部分达成 70,named by the project's name
-p01,time1,2021Q4,2021-11,
-p01,cost1,2021Q4,250000元,
-"""
 
 
 def test_a_long_import_in_batches_records_every_row(

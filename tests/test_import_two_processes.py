@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from conftest import GOALS_2021, projects_from, run, write
+from conftest import GOALS_2021, YEAR, projects_from, run, write
 from kpitrack.periods import Quarter
 from kpitrack.profile import Profile
 from kpitrack.store import ActualRow, Store, database, open_store, recording
@@ -64,18 +64,6 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(recording.os, "fork", counted)
     return made
-
-
-YEAR = """\
-project,indicator,period,value,note
-p01,qty1,2021Q1,2000,
-p01,qty1,2021Q2,3000,印刷厂回单
-p01,qual1,2021Q2,85%,
-p01,投稿率,2021Q3,86%,named by the indicator's name
-法制宣传工作经费,sus1,2021Q2,部分达成 70,named by the project's name
-p01,time1,2021Q4,2021-11,
-p01,cost1,2021Q4,250000元,
-"""
 
 
 def test_two_processes_only_where_they_can_be(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

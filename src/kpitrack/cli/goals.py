@@ -11,10 +11,8 @@ into the database, all or nothing.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,8 @@ import sqlalchemy as sa
 from tabulate import tabulate
 
 from kpitrack import checks
-from kpitrack.cli._options import add_format, add_profile, load_profile
+from kpitrack.cli._memory import no_cycle_collection
+from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
 from kpitrack.cli._output import dump_json, json_number, print_problems
 from kpitrack.io import disclosure, goalfile, intake, load_goals
 from kpitrack.model import LEVEL1, Project
@@ -57,6 +56,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     importer.add_argument("--out", type=Path, default=Path("goals"), help="folder for the goal files (goals/)")
     importer.add_argument("--prefix", default="p", help="project id prefix: p → p01, p02 … (default p)")
     importer.set_defaults(handler=run_import)
+
+    goals = subparsers.add_parser("goals", help="goals in the database: load goal files (绩效目标表)")
+    goal_commands = goals.add_subparsers(dest="goals_command", metavar="COMMAND", required=True)
+    load = goal_commands.add_parser(
+        "load",
+        help="load goal files into the database (idempotent; a changed target is a dated revision)",
+        description="Load goal files (TOML or flat CSV/XLSX tables) into the database. Loading again changes "
+        "nothing; a changed target, weight or name is recorded as a revision with today's date.",
+    )
+    load.add_argument("goals", nargs="+", type=Path, metavar="GOALS", help="goal files or folders")
+    add_db(load)
+    load.set_defaults(handler=run_goals_load)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -209,7 +220,7 @@ def run_goals_load(args: argparse.Namespace) -> int:
     works beside this process, and small files always take the one-process path.
     """
     fork = _is_sqlite(args.db) and intake.worth_forking(args.goals)
-    with _no_cycle_collection(), intake.checked_goals(args.goals, fork=fork) as goals, open_store(args.db) as store:
+    with no_cycle_collection(), intake.checked_goals(args.goals, fork=fork) as goals, open_store(args.db) as store:
         report = store.load_goals(goals.projects)
     for problem in goals.problems:
         print(problem)
@@ -229,21 +240,3 @@ def _is_sqlite(url: str | None) -> bool:
         return sa.engine.make_url(resolve_url(url)).get_backend_name() == "sqlite"
     except sa.exc.ArgumentError:  # open_store reports a bad URL
         return False
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a province's goals are read and loaded.
-
-    Reading makes millions of small objects (rows, records) that live until loaded, none
-    in a reference cycle; the collector would scan them over and over as they pile up
-    (a quarter of the load time at 1.5 M indicators).  Reference counting still frees
-    them; the collector runs again afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

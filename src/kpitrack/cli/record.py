@@ -9,29 +9,22 @@ exits 1, with nothing written.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
 import getpass
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tabulate import tabulate
 
-from kpitrack import checks
 from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
 from kpitrack.cli._output import dump_json, json_number
-from kpitrack.io import GoalStream, stream_goals
 from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, read_tables, write_template
-from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound, has_errors
+from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.readings import Reading
 from kpitrack.store import ActualRow, ImportResult, SpendingRow, WriteSummary, open_store
 from kpitrack.thresholds import format_decimal
-
-_CHECK_BATCH = 1000  # projects checked at a time while goals stream into the store
 
 _IMPORT_HELP = f"""\
 The file says what it holds by its header row (column order, case and extra columns do not matter):
@@ -43,18 +36,6 @@ nothing is imported and every bad row is reported. Importing the same file twice
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    goals = subparsers.add_parser("goals", help="goals in the database: load goal files (绩效目标表)")
-    goal_commands = goals.add_subparsers(dest="goals_command", metavar="COMMAND", required=True)
-    load = goal_commands.add_parser(
-        "load",
-        help="load goal files into the database (idempotent; a changed target is a dated revision)",
-        description="Load goal files (TOML or flat CSV/XLSX tables) into the database. Loading again changes "
-        "nothing; a changed target, weight or name is recorded as a revision with today's date.",
-    )
-    load.add_argument("goals", nargs="+", type=Path, metavar="GOALS", help="goal files or folders")
-    add_db(load)
-    load.set_defaults(handler=run_goals_load)
-
     record = subparsers.add_parser(
         "record",
         help="record an indicator's actual value for a quarter (实际完成值)",
@@ -170,61 +151,6 @@ def _check(result: ImportResult) -> ImportResult:
 
 
 # -- handlers ------------------------------------------------------------------
-
-
-def run_goals_load(args: argparse.Namespace) -> int:
-    with _no_cycle_collection():
-        goals = stream_goals(args.goals)
-        validation = checks.Validation()
-        with open_store(args.db) as store:
-            report = store.load_goals(_checked(goals, validation))
-    for problem in goals.problems + validation.problems:
-        print(problem)
-    for code, year in report.added:
-        print(f"added      {code} ({year})")
-    for revision in report.revised:
-        print(f"revised    {revision}")
-    for code, year in report.unchanged:
-        print(f"unchanged  {code} ({year})")
-    revised = len({(r.project, r.year) for r in report.revised})
-    print(f"{len(report.added)} added, {revised} revised, {len(report.unchanged)} unchanged")
-    return 0
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a province's goals are read and loaded.
-
-    Reading makes millions of small objects (rows, records) that live until loaded, none
-    in a reference cycle; the collector would scan them over and over as they pile up
-    (a quarter of the load time at 1.5 M indicators).  Reference counting still frees
-    them; the collector runs again afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _checked(goals: GoalStream, validation: checks.Validation) -> Iterator[Project]:
-    """The goals' projects, validated batch by batch as the store takes them.
-
-    Once any problem is an error no more projects are handed on, but every project is
-    still built and checked, so that all problems are reported; at the end an error
-    raises :class:`ProblemsFound`, which rolls back what the store wrote of earlier batches.
-    """
-    projects = iter(goals.projects)
-    errors, looked_at = False, 0
-    while batch := list(itertools.islice(projects, _CHECK_BATCH)):
-        errors = validation.check(batch) or errors or has_errors(goals.problems[looked_at:])
-        looked_at = len(goals.problems)
-        if not errors:
-            yield from batch
-    if errors or has_errors(goals.problems[looked_at:]):
-        raise ProblemsFound(goals.problems + validation.problems)
 
 
 def run_record(args: argparse.Namespace) -> int:
