@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -165,3 +166,18 @@ def test_a_database_that_cannot_be_opened_ends_the_reading_process(
     assert "cannot open the database: no folder" in err
     assert forks == [1]
     assert multiprocessing.active_children() == []  # the child was ended, not left blocked on the pipe
+
+
+def test_only_tables_from_the_threshold_are_read_in_a_second_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = tmp_path / "goals.csv"
+    table.write_text("项目编码,项目名称\n" + "p01,项目\n" * 100, encoding="utf-8")
+    size = table.stat().st_size
+    monkeypatch.setattr(intake, "FORK_MIN_BYTES", size)
+    assert intake.worth_forking([table]) is (len(os.sched_getaffinity(0)) >= 2)
+    assert intake.worth_forking([tmp_path]) is (len(os.sched_getaffinity(0)) >= 2)  # a folder: its tables
+    monkeypatch.setattr(intake, "FORK_MIN_BYTES", size + 1)
+    assert not intake.worth_forking([table])
+    monkeypatch.setattr(intake, "FORK_MIN_BYTES", None)
+    assert not intake.worth_forking([table])

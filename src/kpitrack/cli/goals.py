@@ -214,10 +214,10 @@ def _write_all(folder: Path, files: dict[Path, str]) -> None:
 def run_goals_load(args: argparse.Namespace) -> int:
     """``goals load``: check the goal files and write them (all or nothing); print problems, then what changed.
 
-    Large tables going into SQLite may be read and checked in a second process while this
-    one writes (:func:`kpitrack.io.intake.worth_forking`, off unless
-    :data:`~kpitrack.io.intake.FORK_MIN_BYTES` is set); PostgreSQL, whose server already
-    works beside this process, and small files always take the one-process path.
+    Large tables going into SQLite are read and checked in a second process while this
+    one writes (:func:`kpitrack.io.intake.worth_forking`, from
+    :data:`~kpitrack.io.intake.FORK_MIN_BYTES`); PostgreSQL, whose server already
+    works beside this process, and smaller files take the one-process path.
     """
     fork = _is_sqlite(args.db) and intake.worth_forking(args.goals)
     with no_cycle_collection(), intake.checked_goals(args.goals, fork=fork) as goals, open_store(args.db) as store:

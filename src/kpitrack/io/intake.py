@@ -12,8 +12,8 @@ the order ``kpitrack check`` gives them: reading's first, then check by check.
 A province's tables (a million and a half indicator rows) take about as long to read,
 build and check as to write.  With ``fork=True`` all of that runs in a forked child
 process, which sends the checked projects over a pipe, a batch at a time, while this
-process writes them: the two overlap on a machine with two CPUs (but see
-:data:`FORK_MIN_BYTES` for what that gave).  A batch travels as
+process writes them: the two overlap on a machine with two CPUs (see
+:data:`FORK_MIN_BYTES` for what that gave, and from which size).  A batch travels as
 plain tuples, each distinct indicator once (the flat reader shares one frozen
 :class:`~kpitrack.model.Indicator` among all the projects that have it, and the
 receiving side keeps that sharing).
@@ -45,12 +45,13 @@ from kpitrack.problems import Problem, ProblemsFound, has_errors
 __all__ = ["BATCH", "FORK_MIN_BYTES", "CheckedGoals", "checked_goals", "worth_forking"]
 
 BATCH = 1000  # projects checked (and sent) at a time
-# Flat tables of at least this many bytes are read in a second process; None: never.  Measured at
-# 100,000 projects on the 2-core machine (benchmarks/README.md, goal loading): with one core free,
-# two processes took 16-20 s against 21.5-22 s; with both cores taken by other work, as is usual
-# there, they were not faster (18-32 s against 21-31 s) and cost more CPU (29-32 s against
-# 21-28 s): the writer alone has 14 s of work, which starts once the child has read every row.
-FORK_MIN_BYTES: int | None = None
+# Flat tables of at least this many bytes (about 450,000 indicator rows) are read in a second
+# process; None: never.  Measured at 100,000 projects (164 MB) on the 2-core machine
+# (benchmarks/README.md, goal loading): quiet, two processes took 22.6 / 21.1 s (28.8-32.5 s CPU)
+# against 24.9 / 24.1 s in one (22-23 s CPU), and 16-20 s against 21.5-22 s with one core free;
+# with both cores taken by other work they were not faster (18-32 s against 21-31 s): the writer
+# alone has 14 s of work, which starts once the child has read every row.
+FORK_MIN_BYTES: int | None = 50_000_000
 # Linux's largest pipe buffer for anyone: the child writes a whole batch (some 450 kB) and goes on
 # with the next while this process writes the one before (the default 64 kB made them take turns).
 _PIPE_BYTES = 2**20
