@@ -173,3 +173,21 @@ p01,投稿率,2021Q3,86%,named by the indicator's name
 p01,time1,2021Q4,2021-11,
 p01,cost1,2021Q4,250000元,
 """
+
+
+def import_twice_then_correct(capsys: pytest.CaptureFixture[str], store: Store, url: str, folder: Path) -> None:
+    """Import :data:`YEAR`, again (all unchanged), then a corrected copy: equal values stay, changed ones supersede."""
+    path = write(folder, "year.csv", YEAR)
+    assert run(capsys, "import", str(path), "--db", url)[0] == 0
+    code, out, _ = run(capsys, "import", str(path), "--db", url)
+    assert (code, out.splitlines()[0]) == (0, "actuals: 0 recorded (0 superseding earlier values), 7 unchanged")
+    # 25万元 is the same value as 250000元; 3100 corrects 3000, 87% corrects 86%.
+    corrected = YEAR.replace("250000元", "25万元").replace("3000,", "3100,").replace("86%", "87%")
+    code, out, _ = run(capsys, "import", str(write(folder, "corrected.csv", corrected)), "--db", url)
+    assert (code, out.splitlines()[0]) == (0, "actuals: 2 recorded (2 superseding earlier values), 5 unchanged")
+    versions = store.history(store.find_project("p01"), "qty1")
+    assert [(str(v.period), v.text, v.current) for v in versions] == [
+        ("2021Q1", "2000份", True),
+        ("2021Q2", "3000份", False),
+        ("2021Q2", "3100份", True),
+    ]

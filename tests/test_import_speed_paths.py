@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import YEAR, run, write
+from conftest import YEAR, import_twice_then_correct, run, write
 from kpitrack.io.tables import read_tables
 from kpitrack.periods import Quarter
 from kpitrack.store import Store, database, recording
@@ -71,20 +71,7 @@ def test_rows_inserted_many_to_a_statement_and_the_rest_one_by_one_are_all_there
 def test_importing_again_in_batches_skips_equal_values_and_supersedes_changed_ones(
     tiny_batches: None, loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write(tmp_path, "year.csv", YEAR)
-    assert run(capsys, "import", str(path), "--db", db_url)[0] == 0
-    code, out, _ = run(capsys, "import", str(path), "--db", db_url)
-    assert (code, out.splitlines()[0]) == (0, "actuals: 0 recorded (0 superseding earlier values), 7 unchanged")
-    # 25万元 is the same value as 250000元; 3100 corrects 3000, 87% corrects 86%.
-    corrected = YEAR.replace("250000元", "25万元").replace("3000,", "3100,").replace("86%", "87%")
-    code, out, _ = run(capsys, "import", str(write(tmp_path, "corrected.csv", corrected)), "--db", db_url)
-    assert (code, out.splitlines()[0]) == (0, "actuals: 2 recorded (2 superseding earlier values), 5 unchanged")
-    versions = loaded.history(loaded.find_project("p01"), "qty1")
-    assert [(str(v.period), v.text, v.current) for v in versions] == [
-        ("2021Q1", "2000份", True),
-        ("2021Q2", "3000份", False),
-        ("2021Q2", "3100份", True),
-    ]
+    import_twice_then_correct(capsys, loaded, db_url, tmp_path)
 
 
 def test_a_bad_row_after_batches_were_written_leaves_nothing_and_every_problem_is_reported(
