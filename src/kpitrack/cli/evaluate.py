@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -203,25 +204,38 @@ def _print_in_two_processes(db: str | None, year: int, as_of: Quarter, render: R
     writes its texts already laid out (each after the separator) and encoded as
     standard output encodes them, so its half is copied to the output as bytes.
     """
+    with _second_half(_write_half, db, year, as_of, render, layout) as finished:
+        printed = _print_texts(render(_half(db, year, as_of, 0)), layout, more=True)
+        with finished().open("rb") as second:
+            if not printed:  # the second half's first text needs no separator, but the opening
+                second.seek(len(layout.between.encode(sys.stdout.encoding)))
+                sys.stdout.write(layout.opening)
+            sys.stdout.flush()
+            shutil.copyfileobj(second, sys.stdout.buffer)
+            printed = printed or second.tell() > 0
+        sys.stdout.write(layout.closing if printed else layout.empty)
+
+
+@contextlib.contextmanager
+def _second_half(work: Callable[..., None], *args: Any) -> Iterator[Callable[[], Path]]:
+    """A forked child running ``work(path, *args)`` on the second half while this process does the first.
+
+    Yields a function that waits for the child and gives the file it wrote (a failed
+    child is a problem); on leaving, a child still running is stopped.
+    """
     with tempfile.TemporaryDirectory(prefix="kpitrack-") as folder:
         path = Path(folder) / "second-half"
         sys.stdout.flush()  # a forked child must not write the parent's pending output again
-        child = multiprocessing.get_context("fork").Process(
-            target=_write_half, args=(path, db, year, as_of, render, layout), daemon=True
-        )
+        child = multiprocessing.get_context("fork").Process(target=work, args=(path, *args), daemon=True)
         child.start()
-        try:
-            printed = _print_texts(render(_half(db, year, as_of, 0)), layout, more=True)
+
+        def finished() -> Path:
             child.join()
             _check_child(child.exitcode)
-            with path.open("rb") as second:
-                if not printed:  # the second half's first text needs no separator, but the opening
-                    second.seek(len(layout.between.encode(sys.stdout.encoding)))
-                    sys.stdout.write(layout.opening)
-                sys.stdout.flush()
-                shutil.copyfileobj(second, sys.stdout.buffer)
-                printed = printed or second.tell() > 0
-            sys.stdout.write(layout.closing if printed else layout.empty)
+            return path
+
+        try:
+            yield finished
         finally:
             if child.is_alive():
                 child.kill()
@@ -271,17 +285,7 @@ def run_score(args: argparse.Namespace) -> int:
     def as_table(progress: Iterator[Progress]) -> Iterator[str]:
         return (report.render_scores([score]) for score in scores(progress))
 
-    json_format = args.format == "json"
-    with no_cycle_collection():
-        _print(
-            args.db,
-            args.year,
-            Quarter(args.year, 4),
-            args.project,
-            as_json if json_format else as_table,
-            JSON_ARRAY if json_format else BLOCKS,
-        )
-    return 0
+    return _print_in_format(args, Quarter(args.year, 4), as_json, as_table)
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -297,16 +301,14 @@ def run_status(args: argparse.Namespace) -> int:
     def as_table(progress: Iterator[Progress]) -> Iterator[str]:
         return (report.render_statuses([status]) for status in statuses(progress))
 
+    return _print_in_format(args, as_of, as_json, as_table)
+
+
+def _print_in_format(args: argparse.Namespace, as_of: Quarter, as_json: Render, as_table: Render) -> int:
     json_format = args.format == "json"
     with no_cycle_collection():
-        _print(
-            args.db,
-            as_of.year,
-            as_of,
-            args.project,
-            as_json if json_format else as_table,
-            JSON_ARRAY if json_format else BLOCKS,
-        )
+        render, layout = (as_json, JSON_ARRAY) if json_format else (as_table, BLOCKS)
+        _print(args.db, as_of.year, as_of, args.project, render, layout)
     return 0
 
 
@@ -356,24 +358,11 @@ def _listed(
     """The underperformers at ``as_of``; a large province's two halves in two processes, merged."""
     if ids or not _worth_two_processes(db, as_of.year):
         return listed(_progress(db, as_of.year, as_of, ids))
-    with tempfile.TemporaryDirectory(prefix="kpitrack-") as folder:
-        path = Path(folder) / "second-half.pickle"
-        sys.stdout.flush()  # a forked child must not write the parent's pending output again
-        child = multiprocessing.get_context("fork").Process(
-            target=_pickle_half, args=(path, listed, db, as_of), daemon=True
-        )
-        child.start()
-        try:
-            first = listed(_half(db, as_of.year, as_of, 0))
-            child.join()
-            _check_child(child.exitcode)
-            with path.open("rb") as handle:
-                # Written just now by our own child process: a trusted file.
-                second: list[monitoring.Underperformer] = pickle.load(handle)
-        finally:
-            if child.is_alive():
-                child.kill()
-                child.join()
+    with _second_half(_pickle_half, listed, db, as_of) as finished:
+        first = listed(_half(db, as_of.year, as_of, 0))
+        with finished().open("rb") as handle:
+            # Written just now by our own child process: a trusted file.
+            second: list[monitoring.Underperformer] = pickle.load(handle)
     return monitoring.merge([first, second])
 
 
