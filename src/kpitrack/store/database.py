@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import chain, islice
 from typing import Any
@@ -175,7 +175,9 @@ class Store:
         actual_rows, spending_rows = chain(actual_head, actual_rows), chain(spending_head, spending_rows)
         del actual_head, spending_head  # held by the chains only, so freed as they are read
         try:
-            with write_transaction(self.engine, "actuals", "spending") as connection:
+            # The recorder takes every indicator and project key from its catalog, read in
+            # this transaction: the references it writes are known to hold.
+            with write_transaction(self.engine, "actuals", "spending", references_known=True) as connection:
                 recorder = recording.Recorder(connection, keys, by=by, bands=bands)
                 if long and recording.two_processes_possible(connection):
                     recorder.record_in_two_processes(actual_rows, spending_rows)
@@ -247,12 +249,8 @@ class Store:
         a, i, p, sp = s.actuals, s.indicators, s.projects, s.spending
         with self.engine.connect() as connection:
             pk = _project_pk(connection, project)
-            query = (
-                sa.select(a, i.c.code, i.c.name)
-                .join(i, i.c.id == a.c.indicator_id)
-                .where(i.c.project_id == pk)
-                .order_by(i.c.position, a.c.period, a.c.id)
-            )
+            query = sa.select(a, i.c.code, i.c.name, i.c.position).join(i, i.c.id == a.c.indicator_id)
+            query = query.where(i.c.project_id == pk)
             if indicator is not None:
                 query = query.where(i.c.code == indicator)
             entries = [
@@ -267,10 +265,10 @@ class Store:
                     r.recorded_at,
                     bool(r.current),
                 )
-                for r in connection.execute(query)
+                for r in _every_version(connection, query, a, lambda r: (r.position, r.period, r.id))
             ]
             if indicator is None:
-                query = sa.select(sp).where(sp.c.project_id == pk).order_by(sp.c.period, sp.c.id)
+                query = sa.select(sp).where(sp.c.project_id == pk)
                 entries.extend(
                     HistoryEntry(
                         project.id,
@@ -283,7 +281,7 @@ class Store:
                         r.recorded_at,
                         bool(r.current),
                     )
-                    for r in connection.execute(query)
+                    for r in _every_version(connection, query, sp, lambda r: (r.period, r.id))
                 )
             del p
             return entries
@@ -324,6 +322,20 @@ def _date(value: Any) -> pendulum.Date:
     if isinstance(value, str):
         return pendulum.Date.fromisoformat(value)
     return pendulum.date(value.year, value.month, value.day)
+
+
+def _every_version(
+    connection: sa.Connection, query: sa.Select[Any], table: sa.Table, order: Callable[[Any], Any]
+) -> list[Any]:
+    """The rows of ``query`` over ``table`` (actuals or spending), current and superseded, sorted by ``order``.
+
+    Asked for apart, so that each part is found through its own partial index (the
+    current values, and those a correction replaced): asked for at once, the database
+    would read the whole table.
+    """
+    rows = [*connection.execute(query.where(table.c.current)), *connection.execute(query.where(~table.c.current))]
+    rows.sort(key=order)
+    return rows
 
 
 def _project_pk(connection: sa.Connection, project: Project) -> int:

@@ -815,10 +815,12 @@ class _Writer:
         found = self._years_with_values.get(year)
         if found is None:
             t, keys = self._table, self._key_range(year)
-            # Within the year's keys, so that the (key, period) index finds it without a scan.
+            # Within the year's keys, so that the index of current values finds it without a
+            # scan.  Current values are enough: a value is only ever superseded by a newer
+            # one, so every (key, period) with a row has a current row.
             query = (
                 sa.select(t.c.id)
-                .where(t.c[self._key].between(keys.start, keys.stop - 1))
+                .where(t.c.current, t.c[self._key].between(keys.start, keys.stop - 1))
                 .where(t.c.period.between(year * 10 + 1, year * 10 + 4))
                 .limit(1)
             )

@@ -229,10 +229,22 @@ sa.Index(
     actuals.c.indicator_id,
     actuals.c.period,
     unique=True,
-    sqlite_where=actuals.c.current,
+    sqlite_where=actuals.c.current == sa.true(),  # "current = 1", as SQLAlchemy writes the queries' term
     postgresql_where=actuals.c.current,
 )
-sa.Index("ix_actuals_indicator", actuals.c.indicator_id, actuals.c.period)
+# Every version of a value (the history): the current ones are in the index above, the
+# ones a correction replaced in this one (migration 0004), so that each value recorded
+# goes into one index, not two.  A reader of all versions asks for the two apart.
+# SQLite uses a partial index only for a query whose terms include the index's own
+# condition, word for word: on SQLite the queries say "current = 1" / "current = 0"
+# (SQLAlchemy's form of a boolean column there), so the indexes say the same.
+sa.Index(
+    "ix_actuals_superseded",
+    actuals.c.indicator_id,
+    actuals.c.period,
+    sqlite_where=sa.not_(actuals.c.current),
+    postgresql_where=sa.not_(actuals.c.current),
+)
 
 spending = sa.Table(
     "spending",
@@ -251,7 +263,13 @@ sa.Index(
     spending.c.project_id,
     spending.c.period,
     unique=True,
-    sqlite_where=spending.c.current,
+    sqlite_where=spending.c.current == sa.true(),
     postgresql_where=spending.c.current,
 )
-sa.Index("ix_spending_project", spending.c.project_id, spending.c.period)
+sa.Index(
+    "ix_spending_superseded",
+    spending.c.project_id,
+    spending.c.period,
+    sqlite_where=sa.not_(spending.c.current),
+    postgresql_where=sa.not_(spending.c.current),
+)
