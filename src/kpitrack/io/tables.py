@@ -127,8 +127,12 @@ def _padded(values: list[str], indexes: list[int]) -> tuple[str, ...]:
 def _rows(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[Any]:
     """The rows that hold a value, as ActualRow or SpendingRow, cells stripped."""
     if kind == ACTUALS and set(ACTUALS_COLUMNS) <= set(header):
-        yield from _actual_rows(source, header, rows)
-        return
+        return _actual_rows(source, header, rows)  # not through one more generator: a province has millions
+    return _picked_rows(kind, source, header, rows)
+
+
+def _picked_rows(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[Any]:
+    """:func:`_rows` of any table: its columns picked by name, missing ones empty."""
     pick, value_index = _picker(kind, header)
     make = ActualRow if kind == ACTUALS else SpendingRow
     # Built with tuple.__new__, as make._make does without its length check: on a

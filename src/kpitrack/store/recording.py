@@ -427,19 +427,26 @@ class _FirstRows:
         self._source_ids: dict[str, int] = {}
         self._source_names: list[str] = []
 
+    def source(self, name: str) -> int:
+        """The number that stands for a file (its rows' ``source``) in the table."""
+        found = self._source_ids.get(name)
+        if found is None:
+            found = self._source_ids[name] = len(self._source_names)
+            self._source_names.append(name)
+        return found
+
     def claim(self, key: int, row: ActualRow | SpendingRow) -> str | None:
         """Record ``row`` as the first for ``key``; if another came first, where that one is."""
-        number = self._numbers[key]
-        if number:
-            source = self._source_names[self._sources[key]]
-            return f"{source}: row {number - 1}" if source else "an earlier row"
-        source_id = self._source_ids.get(row.source)
-        if source_id is None:
-            source_id = self._source_ids[row.source] = len(self._source_names)
-            self._source_names.append(row.source)
+        if self._numbers[key]:
+            return self.where(key)
         self._numbers[key] = row.number + 1
-        self._sources[key] = source_id
+        self._sources[key] = self.source(row.source)
         return None
+
+    def where(self, key: int) -> str:
+        """Where the first row for ``key`` is."""
+        source = self._source_names[self._sources[key]]
+        return f"{source}: row {self._numbers[key] - 1}" if source else "an earlier row"
 
 
 class Recorder:
@@ -490,31 +497,38 @@ class Recorder:
 
         The loop runs once per row of a file of millions, so what repeats is
         remembered: the project and quarter a (project, period) pair names, and
-        (in the catalog) the reading of each distinct value.
+        (in the catalog) the reading of each distinct value; the check for a row
+        already given is done here on the table's arrays (:meth:`_FirstRows.claim`).
         """
-        catalog, bands, first = self._catalog, self._bands, self._first_actual
+        catalog, bands, first, problems = self._catalog, self._bands, self._first_actual, self.problems
         add = self._actuals_out.add
+        seen, sources, source, source_id = first._numbers, first._sources, None, 0
         places: dict[tuple[str, str], _Place | Fault] = {}
         for row in rows:
-            place = places.get((row.project, row.period))
+            name, number, project, indicator, period, text, note = row
+            place = places.get((project, period))
             if place is None:
-                place = places[(row.project, row.period)] = self._place(row.project, row.period)
+                place = places[(project, period)] = self._place(project, period)
             if isinstance(place, Fault):
                 self._reject(row, [place])
                 continue
-            slot = place.slots.get(row.indicator) or catalog.indicator_by_name(place.project, row.indicator)
+            slot = place.slots.get(indicator) or catalog.indicator_by_name(place.project, indicator)
             if isinstance(slot, Fault):
                 self._reject(row, [slot])
                 continue
-            value = catalog.read(slot, row.value, bands)
+            value = slot.readings.get(text) or catalog.read(slot, text, bands)
             if isinstance(value, Fault):
                 self._reject(row, [value])
                 continue
-            earlier = first.claim(slot.position * 4 + place.quarter.number - 1, row)
-            if earlier is not None:
-                self._duplicate(row, "indicator", place.quarter, earlier)
-            elif not self.problems:
-                add(slot.pk, place.period, value.columns, row.note)
+            key = slot.position * 4 + place.offset
+            if seen[key]:
+                self._duplicate(row, "indicator", place.quarter, first.where(key))
+                continue
+            if name is not source:
+                source, source_id = name, first.source(name)
+            seen[key], sources[key] = number + 1, source_id
+            if not problems:
+                add(slot.pk, place.period, value.columns, note)
 
     def _place(self, project: str, period: str) -> _Place | Fault:
         quarter = _quarter(period)
@@ -523,7 +537,7 @@ class Recorder:
         ref = self._catalog.project(project, quarter)
         if isinstance(ref, Fault):
             return ref
-        return _Place(ref, quarter, s.period_key(quarter), self._catalog.slots(ref))
+        return _Place(ref, quarter, s.period_key(quarter), self._catalog.slots(ref), quarter.number - 1)
 
     def record_spending(self, rows: Iterable[SpendingRow]) -> None:
         """Check each row of money spent; write it while every row so far was good."""
@@ -722,6 +736,7 @@ class _Place(NamedTuple):
     quarter: Quarter
     period: int
     slots: Mapping[str, Slot]
+    offset: int  # of the quarter's column in the table of rows already seen (quarter − 1)
 
 
 class _Writer:
