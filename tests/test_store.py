@@ -103,3 +103,24 @@ def test_an_unusable_database_is_one_clear_line(tmp_path: Path) -> None:
     (problem,) = unreachable.value.problems
     assert str(problem).startswith("postgresql+psycopg://nobody@127.0.0.1:1/none: cannot open the database: ")
     assert "\n" not in str(problem)
+
+
+def test_the_newest_revision_is_read_from_the_migrations_file_names_as_alembic_reads_it() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from kpitrack.store import engine
+
+    config = Config()
+    config.set_main_option("script_location", str(engine._MIGRATIONS))
+    assert engine._head() == ScriptDirectory.from_config(config).get_current_head() == "0004"
+
+
+def test_a_command_starts_without_alembic_or_openpyxl() -> None:
+    """Both are imported only when a database is migrated or a workbook read or written."""
+    import subprocess
+    import sys
+
+    script = "import sys, kpitrack.cli; print(sorted(m for m in ('alembic', 'openpyxl') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -62,6 +62,7 @@ import functools
 import operator
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -583,7 +584,7 @@ def _read_file(book: _Book, path: Path) -> None:
             book.read(table)
     except UnicodeDecodeError:
         book.problems.append(Problem(str(path), "not UTF-8 text: save the CSV as UTF-8"))
-    except (OSError, ValueError, KeyError, csv.Error) as error:  # openpyxl raises these on damaged workbooks
+    except (OSError, ValueError, KeyError, csv.Error, zipfile.BadZipFile) as error:  # damaged workbooks raise these
         book.problems.append(Problem(str(path), f"cannot read the file: {error}"))
 
 

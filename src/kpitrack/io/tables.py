@@ -17,24 +17,26 @@ from __future__ import annotations
 
 import csv
 import datetime
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import openpyxl
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.worksheet import Worksheet
 
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.store.recording import ActualRow, SpendingRow
 from kpitrack.thresholds import format_decimal
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+# openpyxl is imported where a workbook is read or written: most commands never touch
+# one, and it would add a tenth of a second to the start of each.
 
 __all__ = [
     "ACTUALS",
@@ -85,8 +87,6 @@ def read_tables(path: Path) -> tuple[list[Table], list[Problem]]:
             return _read_xlsx(path)
     except OSError as error:
         return [], [Problem(str(path), f"cannot read the file: {error.strerror or error}")]
-    except (ValueError, KeyError, InvalidFileException) as error:
-        return [], [Problem(str(path), f"not a readable workbook: {error}")]
     return [], [Problem(str(path), "expected a .csv or .xlsx file")]
 
 
@@ -219,7 +219,16 @@ def _cell_text(value: Any, number_format: str) -> str:
 
 
 def _read_xlsx(path: Path) -> tuple[list[Table], list[Problem]]:
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return _read_workbook(path, openpyxl.load_workbook(path, read_only=True, data_only=True))
+    except (ValueError, KeyError, InvalidFileException, zipfile.BadZipFile) as error:  # a damaged or renamed file
+        return [], [Problem(str(path), f"not a readable workbook: {error}")]
+
+
+def _read_workbook(path: Path, workbook: Any) -> tuple[list[Table], list[Problem]]:
     tables: list[Table] = []
     problems: list[Problem] = []
     try:
@@ -271,12 +280,15 @@ _SPENDING_TEMPLATE = (
     ("amount", 14),
     ("note", 30),
 )
-_FILL = PatternFill("solid", fgColor="FFF2CC")
 
 
 def _sheet(
     sheet: Worksheet, layout: Sequence[tuple[str, int]], rows: Iterator[Sequence[Any]], editable: set[str]
 ) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    fill = PatternFill("solid", fgColor="FFF2CC")
     sheet.append([name for name, _ in layout])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -288,12 +300,14 @@ def _sheet(
             if name in editable:
                 cell = sheet.cell(row=sheet.max_row, column=index + 1)
                 cell.number_format = "@"  # text, so that 85% or 2021-11 stays as typed
-                cell.fill = _FILL
+                cell.fill = fill
     sheet.freeze_panes = "A2"
 
 
 def write_template(path: Path, quarter: Quarter, projects: Sequence[Project]) -> None:
     """A fill-in workbook for one quarter: an actuals sheet (one row per indicator) and a spending sheet."""
+    import openpyxl
+
     workbook = openpyxl.Workbook()
     actuals = workbook.active
     assert actuals is not None
