@@ -41,15 +41,16 @@ def loaded(sqlite_url: str, tmp_path: Path) -> Iterator[Store]:
         store.close()
 
 
-@pytest.fixture
-def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Any import of three rows or more reads in a second process, sending every two rows; the forks made.
+@pytest.fixture(params=[2, 5])
+def forks(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> list[int]:
+    """Any import of three rows or more reads in a second process, sending every two (or five) rows; the forks made.
 
     The whole catalog is then read as rows name the projects, one project at a time.
+    Two rows go to an INSERT: a batch of five is two statements and a row alone.
     """
     monkeypatch.setattr(database, "_PEEK", 3)
     monkeypatch.setattr(database, "_TWO_PROCESSES", 3)
-    monkeypatch.setattr(recording._Writer, "BATCH", 2)
+    monkeypatch.setattr(recording._Writer, "BATCH", request.param)
     monkeypatch.setattr(recording.Catalog, "BLOCK", 1)  # a project's indicators read as rows name it
     monkeypatch.setattr(recording, "_SQLITE_PARAMETERS", 20)  # two rows to an INSERT, where ten are bound
     monkeypatch.setattr(recording.Recorder, "PROBLEMS_SENT_EVERY", 2)  # problems sent two at a time

@@ -644,7 +644,7 @@ class Recorder:
                 raise ProblemsFound([Problem("import", _ENDED)]) from None
             writer = writers.get(what)
             if writer is not None:
-                writer.extend(_Sender.rows(payload, writer.tail))
+                writer.extend_sent(payload)
             elif what == _PROBLEMS:
                 self.problems.extend(payload)
             elif what == _DONE:
@@ -799,13 +799,41 @@ class _Writer:
         if len(self._batch) >= self.BATCH:
             self.flush()
 
+    def extend_sent(self, batch: _Batch) -> None:
+        """Write a batch as the reading process sent it (:class:`_Sender`).
+
+        When it only inserts (no values of its years were stored before, nothing is
+        waiting) each statement's parameters are built straight from its columns,
+        without the batch's list of rows and one flat tuple of all their fields in
+        between: a province's first import is all such batches.
+        """
+        keys, periods, notes, columns = batch
+        per = self._per_statement
+        if self._batch or self.tail or per == 1 or self._may_supersede(periods):
+            self.extend(_Sender.rows(batch, self.tail))
+            return
+        whole = len(notes) - len(notes) % per
+        statements = []
+        for start in range(0, whole, per):
+            part = slice(start, start + per)
+            rows = map(operator.add, zip(keys[part], periods[part], notes[part], strict=True), columns[part])
+            statements.append(tuple(chain.from_iterable(rows)))
+        if statements:
+            self._connection.exec_driver_sql(self._insert_many, statements)
+        if whole < len(notes):
+            self._insert_rows(_Sender.rows((keys[whole:], periods[whole:], notes[whole:], columns[whole:]), ()))
+        self.summary += WriteSummary(len(notes))
+
+    def _may_supersede(self, periods: Iterable[int]) -> bool:
+        """Whether values of these periods' years were stored before this import."""
+        return any(self._has_values(year) for year in {period // 10 for period in set(periods)})
+
     def flush(self) -> None:
         """Write the batch: supersede what it changes, insert what is new."""
         rows, self._batch = self._batch, []
         if not rows:
             return
-        years = {period // 10 for period in set(map(itemgetter(1), rows))}
-        if any(self._has_values(year) for year in years):
+        if self._may_supersede(map(itemgetter(1), rows)):
             rows, superseded, unchanged = self._against_current(rows)
             if superseded:
                 self._connection.exec_driver_sql(self._supersede, [(self._false, pk) for pk in superseded])
