@@ -96,8 +96,9 @@ class Fault:
     reason: str
 
 
-@attrs.frozen
-class ProjectRef:
+class ProjectRef(NamedTuple):
+    """A project as the catalog knows it (one per project of a province: a plain tuple)."""
+
     pk: int
     code: str
     name: str
@@ -179,14 +180,12 @@ class Catalog:
         self._refs = projects
         self._blocks_read: set[int] | None = None if slots is not None else set()
         self._first_key = first_key  # a slot's position is its key less this when read in blocks
-        self._by_code: dict[tuple[str, int], ProjectRef] = {}
-        self._by_name: dict[tuple[str, int], ProjectRef] = {}
+        self._by_code = {(ref.code, ref.year): ref for ref in projects}
+        # By name, and the years of each id and name: only for a row that names a project
+        # by its name or in another year, so made then (a province has 100,000 projects,
+        # and the import waits for the catalog before it reads a row).
+        self._by_name: dict[tuple[str, int], ProjectRef] | None = None
         self._years: dict[str, set[int]] = {}
-        for ref in projects:
-            self._by_code[(ref.code, ref.year)] = ref
-            self._by_name.setdefault((ref.name, ref.year), ref)
-            self._years.setdefault(ref.code, set()).add(ref.year)
-            self._years.setdefault(ref.name, set()).add(ref.year)
         self.projects = len(projects)
         self.size = size  # slots there can be: the positions of the table of rows already seen
         self._slots = slots if slots is not None else {}
@@ -250,7 +249,16 @@ class Catalog:
         return found
 
     def _project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
-        found = self._by_code.get((key, quarter.year)) or self._by_name.get((key, quarter.year))
+        found = self._by_code.get((key, quarter.year))
+        if found is not None:
+            return found
+        if self._by_name is None:
+            self._by_name = {}
+            for ref in self._refs:
+                self._by_name.setdefault((ref.name, ref.year), ref)
+                self._years.setdefault(ref.code, set()).add(ref.year)
+                self._years.setdefault(ref.name, set()).add(ref.year)
+        found = self._by_name.get((key, quarter.year))
         if found is not None:
             return found
         years = sorted(self._years.get(key, ()))
@@ -327,9 +335,8 @@ def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Cat
     query = sa.select(p.c.id, p.c.code, p.c.name, p.c.year).order_by(p.c.id)
     if keys is not None and len(keys) <= 400:
         query = query.where(sa.or_(p.c.code.in_(sorted(keys)), p.c.name.in_(sorted(keys))))
-    refs = [
-        ProjectRef(pk, code, name, year, n) for n, (pk, code, name, year) in enumerate(driver_rows(connection, query))
-    ]
+    new = tuple.__new__  # ProjectRef._make without its checks
+    refs = [new(ProjectRef, (*row, n)) for n, row in enumerate(driver_rows(connection, query))]
     if keys is None or len(keys) > 400 or len(refs) > 400:  # all projects, or many
         low, high = connection.execute(sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id))).one()
         first = low or 0
