@@ -224,27 +224,31 @@ actuals = sa.Table(
     sa.Column("recorded_at", sa.String(32), nullable=False),  # ISO 8601, UTC
     sa.Column("current", sa.Boolean, nullable=False),
 )
-sa.Index(
-    "ux_actuals_current",
-    actuals.c.indicator_id,
-    actuals.c.period,
-    unique=True,
-    sqlite_where=actuals.c.current == sa.true(),  # "current = 1", as SQLAlchemy writes the queries' term
-    postgresql_where=actuals.c.current,
-)
-# Every version of a value (the history): the current ones are in the index above, the
-# ones a correction replaced in this one (migration 0004), so that each value recorded
-# goes into one index, not two.  A reader of all versions asks for the two apart.
-# SQLite uses a partial index only for a query whose terms include the index's own
-# condition, word for word: on SQLite the queries say "current = 1" / "current = 0"
-# (SQLAlchemy's form of a boolean column there), so the indexes say the same.
-sa.Index(
-    "ix_actuals_superseded",
-    actuals.c.indicator_id,
-    actuals.c.period,
-    sqlite_where=sa.not_(actuals.c.current),
-    postgresql_where=sa.not_(actuals.c.current),
-)
+
+
+def _version_indexes(table: sa.Table, key: sa.Column[int]) -> None:
+    """The indexes of a table of recorded values (actuals, spending) by (key, period).
+
+    Current values: unique per quarter.  Values a correction replaced: an index of
+    their own (migration 0004), so that each value recorded goes into one index, not
+    two; a reader of every version (the history) asks for the two apart.  SQLite uses
+    a partial index only for a query whose terms include the index's own condition,
+    word for word: there the queries say ``current = 1`` / ``current = 0`` (SQLAlchemy's
+    form of a boolean column), so the indexes say the same.
+    """
+    current, superseded = table.c.current, sa.not_(table.c.current)
+    sa.Index(
+        f"ux_{table.name}_current",
+        key,
+        table.c.period,
+        unique=True,
+        sqlite_where=current == sa.true(),
+        postgresql_where=current,
+    )
+    sa.Index(f"ix_{table.name}_superseded", key, table.c.period, sqlite_where=superseded, postgresql_where=superseded)
+
+
+_version_indexes(actuals, actuals.c.indicator_id)
 
 spending = sa.Table(
     "spending",
@@ -258,18 +262,4 @@ spending = sa.Table(
     sa.Column("recorded_at", sa.String(32), nullable=False),
     sa.Column("current", sa.Boolean, nullable=False),
 )
-sa.Index(
-    "ux_spending_current",
-    spending.c.project_id,
-    spending.c.period,
-    unique=True,
-    sqlite_where=spending.c.current == sa.true(),
-    postgresql_where=spending.c.current,
-)
-sa.Index(
-    "ix_spending_superseded",
-    spending.c.project_id,
-    spending.c.period,
-    sqlite_where=sa.not_(spending.c.current),
-    postgresql_where=sa.not_(spending.c.current),
-)
+_version_indexes(spending, spending.c.project_id)
