@@ -20,6 +20,7 @@ import pytest
 from kpitrack.cli import main
 from kpitrack.io import load_goals
 from kpitrack.model import Project
+from kpitrack.periods import Quarter
 from kpitrack.store import Store, open_store
 
 PG_URL = os.environ.get("KPITRACK_TEST_PG_URL")
@@ -173,6 +174,25 @@ p01,投稿率,2021Q3,86%,named by the indicator's name
 p01,time1,2021Q4,2021-11,
 p01,cost1,2021Q4,250000元,
 """
+
+
+def import_year(capsys: pytest.CaptureFixture[str], store: Store, url: str, folder: Path, *options: str) -> None:
+    """Import :data:`YEAR` into a store holding no values: all seven recorded, and p01's year to date."""
+    path = write(folder, "year.csv", YEAR)
+    assert run(capsys, "import", str(path), *options, "--db", url) == (
+        0,
+        "actuals: 7 recorded (0 superseding earlier values), 0 unchanged\n"
+        "spending: 0 recorded (0 superseding earlier values), 0 unchanged\n",
+        "",
+    )
+    progress = next(store.progress(2021, Quarter(2021, 4), ids=["p01"]))
+    assert {k: str(v) for k, v in progress.actuals.items()} == {
+        "qty1": "5000份",
+        "qual1": "86%",
+        "sus1": "部分达成 70",
+        "time1": "2021-11-30",
+        "cost1": "25万元",
+    }
 
 
 def import_twice_then_correct(capsys: pytest.CaptureFixture[str], store: Store, url: str, folder: Path) -> None:

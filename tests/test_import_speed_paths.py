@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import YEAR, import_twice_then_correct, run, write
+from conftest import YEAR, import_twice_then_correct, import_year, run, write
 from kpitrack.io.tables import read_tables
 from kpitrack.periods import Quarter
 from kpitrack.store import Store, database, recording
@@ -32,22 +32,7 @@ def tiny_batches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_a_long_import_in_batches_records_every_row(
     tiny_batches: None, loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write(tmp_path, "year.csv", YEAR)
-    code, out, err = run(capsys, "import", str(path), "--db", db_url)
-    assert (code, out, err) == (
-        0,
-        "actuals: 7 recorded (0 superseding earlier values), 0 unchanged\n"
-        "spending: 0 recorded (0 superseding earlier values), 0 unchanged\n",
-        "",
-    )
-    progress = next(loaded.progress(2021, Quarter(2021, 4), ids=["p01"]))
-    assert {k: str(v) for k, v in progress.actuals.items()} == {
-        "qty1": "5000份",
-        "qual1": "86%",
-        "sus1": "部分达成 70",
-        "time1": "2021-11-30",
-        "cost1": "25万元",
-    }
+    import_year(capsys, loaded, db_url, tmp_path)
 
 
 def test_rows_inserted_many_to_a_statement_and_the_rest_one_by_one_are_all_there(

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from conftest import GOALS_2021, YEAR, import_twice_then_correct, projects_from, run, write
+from conftest import GOALS_2021, YEAR, import_twice_then_correct, import_year, projects_from, run, write
 from kpitrack.periods import Quarter
 from kpitrack.profile import Profile
 from kpitrack.store import ActualRow, Store, database, open_store, recording
@@ -80,23 +80,8 @@ def test_two_processes_only_where_they_can_be(sqlite_url: str, monkeypatch: pyte
 def test_a_long_import_in_two_processes_records_every_row(
     forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write(tmp_path, "year.csv", YEAR)
-    code, out, err = run(capsys, "import", str(path), "--by", "统计员", "--db", sqlite_url)
-    assert (code, out, err) == (
-        0,
-        "actuals: 7 recorded (0 superseding earlier values), 0 unchanged\n"
-        "spending: 0 recorded (0 superseding earlier values), 0 unchanged\n",
-        "",
-    )
+    import_year(capsys, loaded, sqlite_url, tmp_path, "--by", "统计员")
     assert len(forks) == 1
-    progress = next(loaded.progress(2021, Quarter(2021, 4), ids=["p01"]))
-    assert {k: str(v) for k, v in progress.actuals.items()} == {
-        "qty1": "5000份",
-        "qual1": "86%",
-        "sus1": "部分达成 70",
-        "time1": "2021-11-30",
-        "cost1": "25万元",
-    }
     versions = loaded.history(loaded.find_project("p01"), "qty1")
     assert [(str(v.period), v.text, v.note, v.recorded_by, v.current) for v in versions] == [
         ("2021Q1", "2000份", "", "统计员", True),
