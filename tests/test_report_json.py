@@ -119,3 +119,20 @@ def test_numbers_are_those_of_the_rounded_record(value: str) -> None:
     expected = json.dumps(report._num(D(value)))
     assert report._number(D(value)) == expected
     assert report._number(None) == "null"
+
+
+@given(
+    st.decimals(min_value=-(10**20), max_value=10**20, allow_nan=False, allow_infinity=False)
+    | st.integers(-(10**18), 10**18).map(lambda n: D(n).scaleb(-6))
+)
+def test_any_number_is_printed_as_json_prints_its_rounded_float(value: Decimal) -> None:
+    # The text is made from the decimal's digits, not from a float: it must still be json's.
+    # (Beyond 26 integral digits no number can be rounded to two places at all.)
+    assert report._number(value) == json.dumps(report._num(value))
+
+
+@pytest.mark.parametrize(
+    "value", ["9999999999999.994", "9999999999999.995", "-9999999999999.995", "1E+20", "123456789012.345", "-0.00"]
+)
+def test_numbers_at_the_edge_of_a_float_s_exact_digits(value: str) -> None:
+    assert report._number(D(value)) == json.dumps(report._num(D(value)))

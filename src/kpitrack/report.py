@@ -69,7 +69,23 @@ def _number(value: Decimal | None) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def _number_text(value: Decimal) -> str:
-    return repr(json_number(value, places=True))
+    """``repr(json_number(value, places=True))``, made from the rounded decimal's own text.
+
+    A number rounded to two places with at most 15 significant digits is printed by
+    ``repr`` of its float exactly as its decimal text without trailing zeros (a float
+    holds 15 significant digits exactly, and ``repr`` is the shortest text that reads
+    back), and an integral one as its integer; larger numbers take the float's way.
+    """
+    value = rounded(value)
+    if not -_EXACT_IN_FLOAT < value < _EXACT_IN_FLOAT:
+        return repr(json_number(value))
+    text = str(value)  # exponent -2: always plain digits, two of them after the point
+    if text.endswith("00"):
+        return str(int(value))  # integral (-0.00 is 0, as json_number gives)
+    return text[:-1] if text.endswith("0") else text
+
+
+_EXACT_IN_FLOAT = Decimal("1e13")  # below it, two places make at most 15 significant digits
 
 
 def _optional(text: str | None) -> str:
@@ -84,23 +100,32 @@ class _Texts:
     """The text of each shared record, made once and remembered by the record's identity.
 
     The scoring and monitoring memos hand out one shared record per distinct
-    indicator case, and the bulk path one shared indicator per definition.  Each
-    entry keeps its record, so an identity is not reused while remembered; at
+    indicator case, and the bulk path one shared indicator per definition.  The
+    record is kept with its text, so an identity is not reused while remembered; at
     ``limit`` entries the memo starts afresh.
     """
 
     def __init__(self, make: Callable[[Any], str], limit: int = 200_000) -> None:
         self._make = make
         self._limit = limit
-        self._texts: dict[int, tuple[Any, str]] = {}
+        self._texts: dict[int, str] = {}  # never empty texts
+        self._kept: list[Any] = []
 
     def __call__(self, record: Any) -> str:
-        found = self._texts.get(id(record))
-        if found is None:
-            if len(self._texts) > self._limit:
-                self._texts.clear()
-            found = self._texts[id(record)] = (record, self._make(record))
-        return found[1]
+        return self._texts.get(id(record)) or self._new(record)
+
+    def joined(self, records: Iterable[Any]) -> str:
+        """The records' texts joined by ``", "`` (a JSON array's items): the loop of a province's every row."""
+        get = self._texts.get
+        return ", ".join([get(id(record)) or self._new(record) for record in records])
+
+    def _new(self, record: Any) -> str:
+        if len(self._texts) > self._limit:
+            self._texts.clear()
+            self._kept.clear()
+        self._kept.append(record)
+        text = self._texts[id(record)] = self._make(record)
+        return text
 
 
 def _show(value: Decimal | None, suffix: str = "") -> str:
@@ -148,7 +173,7 @@ def score_json(scores: Iterable[ProjectScore]) -> Iterator[str]:
             f'"rate": {_number(rate)}, "rate_percent": {_number(None if rate is None else rate * 100)}, '
             f'"score": {_number(execution.score)}, "weight": {_number(execution.weight)}, '
             f'"explain": {_string(execution.explain)}}}, '
-            f'"indicators": [{", ".join(map(rows, score.indicators))}], '
+            f'"indicators": [{rows.joined(score.indicators)}], '
             f'"rescaled_from": {_number(score.rescaled_from)}, "explain": {_string(score.explain)}}}'
         )
 
@@ -251,7 +276,7 @@ def status_json(statuses: Iterable[ProjectStatus]) -> Iterator[str]:
             f'"plan_rate": {_number(budget.plan_rate)}, "light": {_string(budget.light.value)}, '
             f'"expected": {_number(budget.expected)}, "likelihood": {_optional(likelihood)}, '
             f'"explain": {_string(budget.explain)}}}, '
-            f'"indicators": [{", ".join(map(rows, status.indicators))}]}}'
+            f'"indicators": [{rows.joined(status.indicators)}]}}'
         )
 
 

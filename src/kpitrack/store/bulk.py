@@ -216,22 +216,23 @@ class _Records:
             )
         return found
 
-    def latest(self, columns: tuple[Any, ...]) -> Reading:
-        """A reading from ``period, kind, number, grade, score, done_on, unit``, or their text (:func:`_latest`)."""
-        values = columns[0].split(_SEPARATOR, 6) if len(columns) == 1 else columns
-        key = tuple(values[1:])  # the same value recorded in another quarter is the same reading
-        found = self._readings.get(key)
+    def latest(self, text: str) -> Reading:
+        """A reading from its ``kind|number|grade|score|done_on|unit`` text (:func:`_latest`).
+
+        The same value recorded in another quarter has the same text, and the same reading.
+        """
+        found = self._readings.get(text)
         if found is None:
             if len(self._readings) > _CACHE_LIMIT:
                 self._readings.clear()
-            _, kind, number, grade, score, done_on, unit = values
-            found = self._readings[key] = Reading(
+            kind, number, grade, score, done_on, unit = text.split(_SEPARATOR, 5)
+            found = self._readings[text] = Reading(
                 kind=ReadingKind(kind),
                 number=self.decimal(number) if number else None,
                 unit=unit,
                 grade=Grade(grade) if grade else None,
                 score=self.decimal(score) if score else None,
-                date=to_date(str(done_on)[:10]) if done_on else None,
+                date=to_date(done_on[:10]) if done_on else None,
             )
         return found
 
@@ -349,36 +350,30 @@ def _sum(text: str) -> Decimal:
 
 
 def _latest(dialect: str, a: sa.Table) -> list[Any]:
-    """The columns of the latest row among an indicator's grouped rows: see :meth:`_Records.latest`.
+    """The latest row among an indicator's grouped rows: its period and its text for :meth:`_Records.latest`.
 
-    SQLite documents that in an aggregate query with a single ``max()``, the other
-    (bare) columns come from the row holding the maximum: that is the latest
-    quarter's row, read at no extra cost.  Elsewhere one text carries them: every
-    period of one year has the same five digits (``20213``) and an indicator has at
-    most one current value per period (the ``ux_actuals_current`` index), so the
-    largest ``period|kind|number|grade|score|done_on|unit`` text is the latest
-    row's, on any collation.  The unit comes last, so any character in it survives
-    the split.  Either way the query must hold no other ``max()`` or ``min()``.
+    The text is ``kind|number|grade|score|done_on|unit`` (empty for NULL), one value
+    that the caches can key on.  SQLite documents that in an aggregate query with a
+    single ``max()``, the other (bare) columns and expressions come from the row
+    holding the maximum: the latest quarter's row, read at no extra cost.  Elsewhere
+    the period leads the text inside the ``max()``: every period of one year has the
+    same five digits (``20213``) and an indicator has at most one current value per
+    period (the ``ux_actuals_current`` index), so the largest such text is the latest
+    row's, on any collation, and its first six characters are cut off.  The unit
+    comes last, so any character in it survives the split.  Either way the query must
+    hold no other ``max()`` or ``min()``.
     """
-    if dialect == "sqlite":
-        return [
-            sa.func.max(a.c.period),
-            a.c.kind,
-            _text(a.c.number),
-            a.c.grade,
-            _text(a.c.score),
-            _text(a.c.done_on),
-            a.c.unit,
-        ]
 
     def text(column: Any) -> Any:
-        return sa.func.coalesce(sa.cast(column, sa.String), "")
+        return sa.func.coalesce(sa.cast(column, sa.String) if dialect != "sqlite" else _text(column), "")
 
-    parts = [text(a.c.period), a.c.kind, text(a.c.number), text(a.c.grade), text(a.c.score), text(a.c.done_on)]
-    joined = parts[0]
-    for part in [*parts[1:], a.c.unit]:
+    joined: Any = a.c.kind
+    for part in [text(a.c.number), text(a.c.grade), text(a.c.score), text(a.c.done_on), a.c.unit]:
         joined = joined.concat(_SEPARATOR).concat(part)
-    return [sa.func.max(joined)]
+    if dialect == "sqlite":
+        return [sa.func.max(a.c.period), joined]
+    period = sa.cast(a.c.period, sa.String)
+    return [sa.func.max(a.c.period), sa.func.substr(sa.func.max(period.concat(_SEPARATOR).concat(joined)), 7)]
 
 
 def _aggregated(dialect: str, a: sa.Table, flow: Any = None) -> list[Any]:
@@ -394,7 +389,7 @@ def _aggregated(dialect: str, a: sa.Table, flow: Any = None) -> list[Any]:
 def _combined(
     records: _Records,
     flow: str | None,
-    latest: tuple[Any, ...],
+    latest: tuple[Any, ...],  # the period and the text of :func:`_latest`
     units: dict[int, str],
     indicator_pk: int,
 ) -> Reading | None:
@@ -405,7 +400,7 @@ def _combined(
     """
     if latest[0] is None:
         return None
-    reading = records.latest(latest)
+    reading = records.latest(latest[1])
     if flow is None:  # a level, or a flow with nothing measured: the latest value stands
         return reading
     # A flow: the sum of its numbers, in the unit of the latest number.
@@ -413,13 +408,14 @@ def _combined(
 
 
 def _needing_units(rows: Iterable[tuple[Any, ...]]) -> list[int]:
-    """The keys of aggregated rows (``key, numbers, *latest``) with numbers but a latest value that is not one."""
-    return [row[0] for row in rows if row[1] is not None and _latest_kind(row) != _NUMBER]
+    """The keys of aggregated rows (``key, numbers, period, text``) with numbers but a latest value that is not one.
+
+    The latest value's kind is the first field of its text (:func:`_latest`).
+    """
+    return [row[0] for row in rows if row[1] is not None and not row[3].startswith(_NUMBER_TEXT)]
 
 
-def _latest_kind(row: tuple[Any, ...]) -> str:
-    """The kind of an aggregated row's latest value: its column, or the second field of its text (:func:`_latest`)."""
-    return str(row[3]) if len(row) > 3 else str(row[2].split(_SEPARATOR, 2)[1])
+_NUMBER_TEXT = _NUMBER + _SEPARATOR
 
 
 def _latest_number_units(connection: sa.Connection, keys: Sequence[int], periods: tuple[int, int]) -> dict[int, str]:
@@ -530,7 +526,7 @@ def _indicators(
             found = pop(pk, None)
             if found is None or found[2] is None:
                 continue
-            reading = latest(found[2:])
+            reading = latest(found[3])
             if found[1] is not None and indicator.aggregate is _SUM:
                 reading = flow(found[1], reading.unit if reading.kind is _NUMBER_KIND else units[pk])
             actuals[indicator.id] = reading
