@@ -33,7 +33,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, MutableMapping
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import attrs
 import pendulum
@@ -506,14 +506,20 @@ def underperformers_year_end(scores: Iterable[ProjectScore], profile: Profile) -
     return listed
 
 
-def merge(parts: Iterable[list[Underperformer]]) -> list[Underperformer]:
+_Ranked = TypeVar("_Ranked")
+
+
+def merge(parts: Iterable[list[_Ranked]], rank: Callable[[_Ranked], Any] | None = None) -> list[_Ranked]:
     """One list (mid-year or year-end) from the lists of consecutive slices of the projects, in order.
 
     Each part is already sorted by rank, and the sort is stable; concatenated in
     project order and sorted again, the list is exactly the one of all projects at once.
+    The parts hold :class:`Underperformer` records, or anything else with ``rank``
+    giving the rank of the record it stands for.
     """
     merged = [item for part in parts for item in part]
-    merged.sort(key=_by_rank)
+    key: Callable[[Any], Any] = rank or _by_rank
+    merged.sort(key=key)
     return merged
 
 

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import json
 import multiprocessing
+import operator
 import os
 import pickle
 import shutil
@@ -22,7 +23,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -340,35 +341,57 @@ def run_underperforming(args: argparse.Namespace) -> int:
             f"or execution below {show(profile.execution_floor * 100)}%)"
         )
     with no_cycle_collection():
-        found = _listed(args.db, as_of, args.project, listed)
-    if args.format == "json":
-        _print_texts((json.dumps(report.underperformer_record(u), ensure_ascii=False) for u in found), JSON_ARRAY)
-    else:
-        print(report.render_underperformers(found, heading))
+        if args.format == "json":
+            _print_texts(_listed(args.db, as_of, args.project, listed, _json_line), JSON_ARRAY)
+        else:
+            found = _listed(args.db, as_of, args.project, listed, _as_listed)
+            print(report.render_underperformers(found, heading))
     return 0
+
+
+def _json_line(item: monitoring.Underperformer) -> str:
+    return json.dumps(report.underperformer_record(item), ensure_ascii=False)
+
+
+def _as_listed(item: monitoring.Underperformer) -> monitoring.Underperformer:
+    return item
 
 
 # Lists the underperformers among a stream of projects' progress.
 Listed = Callable[[Iterator[Progress]], list[monitoring.Underperformer]]
+# What is printed of each listed project: its JSON text, or the record itself for a table.
+Shown = TypeVar("Shown")
 
 
 def _listed(
-    db: str | None, as_of: Quarter, ids: Sequence[str] | None, listed: Listed
-) -> list[monitoring.Underperformer]:
-    """The underperformers at ``as_of``; a large province's two halves in two processes, merged."""
+    db: str | None, as_of: Quarter, ids: Sequence[str] | None, listed: Listed, shown: Callable[[Any], Shown]
+) -> list[Shown]:
+    """What is shown of the underperformers at ``as_of``; a large province's halves in two processes, merged.
+
+    The second process sends each listed project of its half as its rank and what is
+    shown of it (a JSON line is far cheaper to send than the project it describes),
+    and :func:`kpitrack.monitoring.merge` merges the halves by those ranks.
+    """
     if ids or not _worth_two_processes(db, as_of.year):
-        return listed(_progress(db, as_of.year, as_of, ids))
-    with _second_half(_pickle_half, listed, db, as_of) as finished:
-        first = listed(_half(db, as_of.year, as_of, 0))
+        return [shown(item) for item in listed(_progress(db, as_of.year, as_of, ids))]
+    with _second_half(_pickle_half, listed, shown, db, as_of) as finished:
+        first = _ranked(listed(_half(db, as_of.year, as_of, 0)), shown)
         with finished().open("rb") as handle:
             # Written just now by our own child process: a trusted file.
-            second: list[monitoring.Underperformer] = pickle.load(handle)
-    return monitoring.merge([first, second])
+            second: list[tuple[tuple[Any, ...], Shown]] = pickle.load(handle)
+    return [item for _, item in monitoring.merge([first, second], rank=operator.itemgetter(0))]
 
 
-def _pickle_half(path: Path, listed: Listed, db: str | None, as_of: Quarter) -> None:
+def _ranked(
+    found: list[monitoring.Underperformer], shown: Callable[[Any], Shown]
+) -> list[tuple[tuple[Any, ...], Shown]]:
+    return [(item.rank, shown(item)) for item in found]
+
+
+def _pickle_half(path: Path, listed: Listed, shown: Callable[[Any], Any], db: str | None, as_of: Quarter) -> None:
     with _as_child(), path.open("wb") as handle:
-        pickle.dump(listed(_half(db, as_of.year, as_of, 1)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        found = _ranked(listed(_half(db, as_of.year, as_of, 1)), shown)
+        pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def run_profile_show(args: argparse.Namespace) -> int:
