@@ -4,7 +4,11 @@ Generates the province with ``benchmarks/generate.py`` (or reuses it), then on a
 SQLite file times each stage as the real installed ``kpitrack`` command in a child
 process, and prints its wall time, rows per second and the child's peak memory
 (RSS, from ``os.wait4``).  ``score`` is also timed in-process (bulk path + scoring,
-no JSON).  A figure, not a test::
+no JSON).  Two yardsticks come with the figures: the issue's bare SQLite ``GROUP BY``
+summing the year's actuals per indicator (``score`` should stay within about three
+times it), and a fixed pure-Python loop at the start and the end, since this
+machine's speed drifts by up to 1.6x within minutes: compare runs only at similar
+loop times.  A figure, not a test::
 
     .venv/bin/python benchmarks/bench_province.py --projects 100000 --workdir bench-data
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import time
@@ -44,6 +49,28 @@ def run_stage(label: str, argv: list[str], rows: int | None, output: Path | None
     failed = "" if child.returncode == 0 else f"  EXIT {child.returncode}: {errors.decode()[-300:].strip()}"
     print(f"{label:<34} {elapsed:>8.1f} s  {rate}  peak {peak:>7,.0f} MB  cpu {cpu:>6.1f} s{failed}", flush=True)
     return elapsed
+
+
+def python_loop() -> float:
+    """CPU seconds of a fixed pure-Python loop: this machine's speed at the moment."""
+    started = time.process_time()
+    total = 0
+    for i in range(40_000_000):
+        total += i
+    return time.process_time() - started
+
+
+def bare_aggregation(db: Path) -> float:
+    """CPU seconds of the issue's yardstick: one SQLite ``GROUP BY`` summing every actual per indicator."""
+    connection = sqlite3.connect(db)
+    try:
+        started = time.process_time()
+        cursor = connection.execute("SELECT indicator_id, sum(number) FROM actuals GROUP BY indicator_id")
+        while cursor.fetchmany(10_000):
+            pass
+        return time.process_time() - started
+    finally:
+        connection.close()
 
 
 def in_process_score(db: Path) -> None:
@@ -98,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
             leftover.unlink()
     kp = [str(KPITRACK)]
     print(f"kpitrack {KPITRACK}, database {db}, {os.cpu_count()} CPUs")
+    print(f"machine speed at the start: a fixed Python loop took {python_loop():.2f} s of CPU", flush=True)
     print(f"{'stage':<34} {'wall':>10}  {'rate':>19}  {'peak RSS':>15}  {'CPU':>10}")
     if "load" not in skip:
         for year in (2021, 2020):
@@ -110,10 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     indicators = _count_rows(data / "goals-2021.csv")
     if "score" not in skip:
         out = args.workdir / "score.json"
-        run_stage(
+        took = run_stage(
             "score --format json", [*kp, "score", "--year", "2021", "--format", "json", "--db", url], indicators, out
         )
         print(f"{'':<34} ({out.stat().st_size / 1e6:,.0f} MB of JSON in {out})")
+        bare = max(bare_aggregation(db), 1e-6)
+        print(f"{'':<34} (the bare GROUP BY of every actual: {bare:.1f} s; score took {took / bare:.1f} times it)")
         in_process_score(db)
     if "status" not in skip:
         argv_status = [*kp, "status", "--as-of", "2021Q2", "--format", "json", "--db", url]
@@ -123,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         run_stage("underperforming", argv_under, indicators, args.workdir / "underperforming.json")
         argv_midyear = [*argv_under, "--as-of", "2021Q2"]
         run_stage("underperforming --as-of 2021Q2", argv_midyear, indicators, args.workdir / "underperforming-q2.json")
+    print(f"machine speed at the end: the same loop took {python_loop():.2f} s of CPU")
     return 0
 
 
