@@ -78,6 +78,10 @@ def test_bulk_progress_and_scores_equal_the_per_project_path(store: Store, tmp_p
     _load_province(store, folder)
     codes = [p.id for p in store.projects(2021)]
     assert len(codes) == 60
+    # Store.projects without ids is the bulk path: the records of reading each project alone.
+    assert store.projects(2021) == store.projects(2021, codes)
+    assert store.projects(2020) == store.projects(2020, [p.id for p in store.projects(2020)])
+    assert store.projects(2019) == []
 
     year_end = Quarter(2021, 4)
     slow = list(store.progress(2021, year_end, codes))
