@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from conftest import GOALS_2021, run, write, write_goals
+from kpitrack.io import tables
 from kpitrack.periods import Quarter
 from kpitrack.store import Store
 
@@ -182,3 +183,53 @@ def test_the_example_year_imports(store: Store, db_url: str, capsys: pytest.Capt
     assert str(behind.actuals["qty5"]) == "10件"
     missing = next(store.progress(2021, Quarter(2021, 4), ids=["p06"]))
     assert "qty2" not in missing.actuals
+
+
+def test_a_template_longer_than_a_sheet_continues_on_more_sheets_and_imports_whole(
+    loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tables, "SHEET_ROWS", 4)  # a header and three indicators a sheet: 7 make three sheets
+    out_file = tmp_path / "2021Q3.xlsx"
+    code, out, _ = run(capsys, "template", "--period", "2021Q3", "--out", str(out_file), "--db", db_url)
+    assert (code, out) == (0, f"wrote {out_file}: 7 indicators of 1 projects for 2021Q3 (actuals on 3 sheets)\n")
+
+    workbook = openpyxl.load_workbook(out_file)
+    assert workbook.sheetnames == ["actuals", "actuals 2", "actuals 3", "spending"]
+    sheets = [workbook[name] for name in workbook.sheetnames[:3]]
+    assert [sheet.max_row for sheet in sheets] == [4, 4, 2]
+    indicators = [row[2].value for sheet in sheets for row in sheet.iter_rows(min_row=2)]
+    assert indicators == [i.id for i in loaded.find_project("p01").indicators]
+    for sheet in [*sheets, workbook["spending"]]:
+        # Every sheet looks alike: a bold header that stays in view, the cells to fill shaded and kept as text.
+        assert sheet.freeze_panes == "A2" and sheet["A1"].font.b and sheet.column_dimensions["A"].width == 10
+    value = sheets[2].cell(row=2, column=10)
+    assert (value.value, value.number_format, value.fill.fgColor.rgb) == (None, "@", "00FFF2CC")
+
+    typed = {"qty1": "4000", "cost1": "20万元", "sat1": "0"}  # the first indicator of each sheet
+    for sheet in sheets:
+        sheet.cell(row=2, column=10).value = typed[sheet.cell(row=2, column=3).value]
+    workbook.save(out_file)
+    code, out, err = run(capsys, "import", str(out_file), "--db", db_url)
+    assert (code, err) == (0, "")
+    assert out.startswith("actuals: 3 recorded")
+    assert len(loaded.history(loaded.find_project("p01"))) == 3
+
+
+def test_a_template_of_chosen_budget_units(
+    store: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = GOALS_2021.replace('id = "p01"', 'id = "p02"', 1).replace("昌吉州市场监督管理局", "昌吉州财政局")
+    for name, text in (("a", GOALS_2021), ("b", other)):
+        assert run(capsys, "goals", "load", str(write_goals(tmp_path / name, text)), "--db", db_url)[0] == 0
+    out_file = tmp_path / "unit.xlsx"
+    argv = ["template", "--period", "2021Q3", "--out", str(out_file), "--db", db_url]
+    code, out, _ = run(capsys, *argv, "--unit", "昌吉州财政局")
+    assert (code, out) == (0, f"wrote {out_file}: 7 indicators of 1 projects for 2021Q3\n")
+    assert {row[0].value for row in openpyxl.load_workbook(out_file)["actuals"].iter_rows(min_row=2)} == {"p02"}
+
+    code, out, err = run(capsys, *argv, "--unit", "昌吉州财政局", "--unit", "昌吉州市场监管局")
+    assert (code, out) == (1, "")
+    assert err == (
+        "--unit: '昌吉州市场监管局': no project of this budget unit in 2021; "
+        "closest: 昌吉州市场监督管理局, 昌吉州财政局\n"
+    )

@@ -6,12 +6,13 @@ first; the command line prints them one per line as ``where: message``.
 
 from __future__ import annotations
 
+import difflib
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import attrs
 
-__all__ = ["Problem", "ProblemsFound", "Severity", "has_errors"]
+__all__ = ["Problem", "ProblemsFound", "Severity", "closest", "has_errors"]
 
 
 class Severity(enum.Enum):
@@ -35,6 +36,12 @@ class Problem:
         """The same problem located inside ``outer`` (a file, a sheet)."""
         where = f"{outer}: {self.where}" if self.where else outer
         return attrs.evolve(self, where=where)
+
+
+def closest(key: str, candidates: Sequence[str]) -> str:
+    """A hint for an unknown name: ``"; closest: a, b"`` with up to three near candidates, or nothing."""
+    matches = difflib.get_close_matches(key, candidates, n=3, cutoff=0.4)
+    return f"; closest: {', '.join(matches)}" if matches else ""
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

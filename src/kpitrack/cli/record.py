@@ -20,8 +20,9 @@ from tabulate import tabulate
 from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
 from kpitrack.cli._output import dump_json, json_number
 from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, read_tables, write_template
+from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound
+from kpitrack.problems import Problem, ProblemsFound, closest
 from kpitrack.readings import Reading
 from kpitrack.store import ActualRow, ImportResult, SpendingRow, WriteSummary, open_store
 from kpitrack.thresholds import format_decimal
@@ -78,10 +79,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "template",
         help="write a fill-in XLSX workbook for a quarter (one row per indicator, and spending)",
         description="Write a workbook with an actuals sheet (one row per indicator, target and unit shown, the "
-        "value cell empty) and a spending sheet, for units to fill in; `kpitrack import` reads it back.",
+        "value cell empty) and a spending sheet, for units to fill in; `kpitrack import` reads it back. "
+        "More indicators than a sheet holds (1,048,575) continue on sheets 'actuals 2', ….",
     )
     _period(template, required=True)
     template.add_argument("--project", action="append", metavar="PROJECT", help="only this project (repeatable)")
+    template.add_argument(
+        "--unit", action="append", metavar="UNIT", help="only the projects of this budget unit (预算单位, repeatable)"
+    )
     template.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx")
     add_db(template)
     template.set_defaults(handler=run_template)
@@ -209,10 +214,26 @@ def run_template(args: argparse.Namespace) -> int:
             projects = store.projects(quarter.year)
     if not projects:
         raise ProblemsFound([Problem("--period", f"no goals for {quarter.year} in the database")])
-    write_template(args.out, quarter, projects)
-    indicators = sum(len(p.indicators) for p in projects)
-    print(f"wrote {args.out}: {indicators} indicators of {len(projects)} projects for {quarter}")
+    if args.unit:
+        projects = _of_units(projects, args.unit, quarter.year)
+    written = write_template(args.out, quarter, projects)
+    sheets = f" (actuals on {len(written.actual_sheets)} sheets)" if len(written.actual_sheets) > 1 else ""
+    print(f"wrote {args.out}: {written.indicators} indicators of {written.projects} projects for {quarter}{sheets}")
     return 0
+
+
+def _of_units(projects: list[Project], units: Sequence[str], year: int) -> list[Project]:
+    """The projects of the budget units ``units``; a unit with none is a problem (with the closest units)."""
+    known = sorted({p.unit for p in projects})
+    unknown = [
+        Problem("--unit", f"{unit!r}: no project of this budget unit in {year}{closest(unit, known)}")
+        for unit in units
+        if unit not in known
+    ]
+    if unknown:
+        raise ProblemsFound(unknown)
+    wanted = set(units)
+    return [p for p in projects if p.unit in wanted]
 
 
 def run_history(args: argparse.Namespace) -> int:

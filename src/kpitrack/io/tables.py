@@ -33,7 +33,7 @@ from kpitrack.store.recording import ActualRow, SpendingRow
 from kpitrack.thresholds import format_decimal
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+    pass
 
 # openpyxl is imported where a workbook is read or written: most commands never touch
 # one, and it would add a tenth of a second to the start of each.
@@ -41,9 +41,11 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTUALS",
     "ACTUALS_COLUMNS",
+    "SHEET_ROWS",
     "SPENDING",
     "SPENDING_COLUMNS",
     "Table",
+    "TemplateSummary",
     "read_tables",
     "write_template",
 ]
@@ -282,52 +284,81 @@ _SPENDING_TEMPLATE = (
 )
 
 
-def _sheet(
-    sheet: Worksheet, layout: Sequence[tuple[str, int]], rows: Iterator[Sequence[Any]], editable: set[str]
-) -> None:
+SHEET_ROWS = 1_048_576  # the most rows a worksheet holds (Excel's limit), the header row included
+
+
+@attrs.frozen
+class TemplateSummary:
+    """What :func:`write_template` wrote: indicator rows, projects, and the sheets of actuals."""
+
+    indicators: int
+    projects: int
+    actual_sheets: tuple[str, ...]
+
+
+def write_template(path: Path, quarter: Quarter, projects: Iterable[Project]) -> TemplateSummary:
+    """A fill-in workbook for one quarter: sheets of actuals (one row per indicator) and of spending.
+
+    The workbook is streamed (openpyxl's write-only mode): a province's 1.5 M
+    indicator rows never sit in memory as cells.  A sheet holds at most
+    :data:`SHEET_ROWS` rows, so more indicators than that continue on a second
+    sheet of actuals ("actuals 2", …) with the same header; ``kpitrack import``
+    reads every sheet.
+    """
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    period = str(quarter)
+    held = list(projects)  # the spending sheet comes after the actuals
+    rows = (
+        (p.id, p.name, i.id, i.level1, i.level2, i.name, str(i.target), i.unit, period, None, None)
+        for p in held
+        for i in p.indicators
+    )
+    written, sheets = _sheets(workbook, ACTUALS, _ACTUALS_TEMPLATE, rows, {"value", "note"})
+    spending = ((p.id, p.name, p.budget, p.plan.released_by(quarter.number), period, None, None) for p in held)
+    _sheets(workbook, SPENDING, _SPENDING_TEMPLATE, spending, {"amount", "note"})
+    workbook.save(path)
+    return TemplateSummary(written, len(held), sheets)
+
+
+def _sheets(
+    workbook: Any, title: str, layout: Sequence[tuple[str, int]], rows: Iterator[Sequence[Any]], editable: set[str]
+) -> tuple[int, tuple[str, ...]]:
+    """Write ``rows`` under a header on as many sheets as they need (``title``, ``title 2``, …).
+
+    The columns to fill in are formatted as text (so that 85% or 2021-11 stays as
+    typed) and shaded; the header is bold and stays in view.
+    """
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    fill = PatternFill("solid", fgColor="FFF2CC")
-    sheet.append([name for name, _ in layout])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, (_, width) in enumerate(layout, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for row in rows:
-        sheet.append(list(row))
-        for index, (name, _) in enumerate(layout):
-            if name in editable:
-                cell = sheet.cell(row=sheet.max_row, column=index + 1)
-                cell.number_format = "@"  # text, so that 85% or 2021-11 stays as typed
-                cell.fill = fill
-    sheet.freeze_panes = "A2"
-
-
-def write_template(path: Path, quarter: Quarter, projects: Sequence[Project]) -> None:
-    """A fill-in workbook for one quarter: an actuals sheet (one row per indicator) and a spending sheet."""
-    import openpyxl
-
-    workbook = openpyxl.Workbook()
-    actuals = workbook.active
-    assert actuals is not None
-    actuals.title = ACTUALS
-    period = str(quarter)
-    _sheet(
-        actuals,
-        _ACTUALS_TEMPLATE,
-        (
-            (p.id, p.name, i.id, i.level1, i.level2, i.name, str(i.target), i.unit, period, None, None)
-            for p in projects
-            for i in p.indicators
-        ),
-        {"value", "note"},
-    )
-    spending = workbook.create_sheet(SPENDING)
-    _sheet(
-        spending,
-        _SPENDING_TEMPLATE,
-        ((p.id, p.name, p.budget, p.plan.released_by(quarter.number), period, None, None) for p in projects),
-        {"amount", "note"},
-    )
-    workbook.save(path)
+    titles: list[str] = []
+    written = 0
+    row = next(rows, None)
+    while row is not None or not titles:  # a header even when there are no rows
+        sheet = workbook.create_sheet(title if not titles else f"{title} {len(titles) + 1}")
+        titles.append(sheet.title)
+        for index, (_, width) in enumerate(layout, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = "A2"
+        header = []
+        for name, _ in layout:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
+        # An empty cell to fill in, written as it is wherever its column is (openpyxl
+        # writes an appended row out at once).
+        blank = WriteOnlyCell(sheet, value=None)
+        blank.number_format = "@"
+        blank.fill = PatternFill("solid", fgColor="FFF2CC")
+        to_fill = [name in editable for name, _ in layout]
+        room = SHEET_ROWS - 1
+        while row is not None and room:
+            sheet.append([blank if fill else value for value, fill in zip(row, to_fill, strict=True)])
+            written += 1
+            room -= 1
+            row = next(rows, None)
+    return written, tuple(titles)

@@ -8,7 +8,6 @@ the database as it was and concurrent writers lose nothing.
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 
 from kpitrack.model import Aggregate, Project
 from kpitrack.periods import Quarter
-from kpitrack.problems import Problem, ProblemsFound
+from kpitrack.problems import Problem, ProblemsFound, closest
 from kpitrack.readings import GradeBands, Progress, Reading, combine
 from kpitrack.store import goals, recording
 from kpitrack.store import schema as s
@@ -242,9 +241,7 @@ class Store:
                     raise ProblemsFound([Problem(key, f"project {key} has no goals for {year} (it has {years})")])
                 names = list(connection.execute(sa.select(p.c.code, p.c.name).distinct()))
                 candidates = [r.code for r in names] + [r.name for r in names]
-                matches = difflib.get_close_matches(key, candidates, n=3, cutoff=0.4)
-                hint = f"; closest: {', '.join(matches)}" if matches else ""
-                raise ProblemsFound([Problem(key, f"no project with this id or name{hint}")])
+                raise ProblemsFound([Problem(key, f"no project with this id or name{closest(key, candidates)}")])
             pk = chosen[0].id
             return goals._read(connection, [pk])[pk].project
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import difflib
 import gc
 import multiprocessing
 import operator
@@ -42,7 +41,7 @@ import sqlalchemy as sa
 
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound
+from kpitrack.problems import Problem, ProblemsFound, closest
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
 from kpitrack.store._rows import driver_rows, driver_values, indicator_from_row, insert_sql, reading_row
@@ -116,11 +115,6 @@ class WriteSummary:
         return WriteSummary(
             self.added + other.added, self.superseded + other.superseded, self.unchanged + other.unchanged
         )
-
-
-def _closest(key: str, candidates: Sequence[str]) -> str:
-    matches = difflib.get_close_matches(key, candidates, n=3, cutoff=0.4)
-    return f"; closest: {', '.join(matches)}" if matches else ""
 
 
 class Slot(NamedTuple):
@@ -267,7 +261,7 @@ class Catalog:
             return Fault("period", str(quarter), f"outside the year of project {key} ({listed})")
         names = self._year_names(quarter.year)
         candidates = [code for code, _ in names] + [name for _, name in names]
-        return Fault("project", key, f"no project with this id or name in {quarter.year}{_closest(key, candidates)}")
+        return Fault("project", key, f"no project with this id or name in {quarter.year}{closest(key, candidates)}")
 
     def indicator_by_name(self, project: ProjectRef, key: str) -> Slot | Fault:
         """The indicator a row names by its exact name, or why there is none."""
@@ -283,7 +277,7 @@ class Catalog:
         if found is not None:
             return found
         candidates = list(by_code) + list(by_name)
-        reason = f"project {project.code} has no indicator with this id or name{_closest(key, candidates)}"
+        reason = f"project {project.code} has no indicator with this id or name{closest(key, candidates)}"
         return Fault("indicator", key, reason)
 
     def _names(self, project_pk: int) -> list[tuple[str, str]]:
