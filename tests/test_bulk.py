@@ -18,7 +18,7 @@ from kpitrack.io import flat
 from kpitrack.periods import Quarter
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import ReadingKind
-from kpitrack.store import ActualRow, SpendingRow, Store, bulk, open_store
+from kpitrack.store import ActualRow, SpendingRow, Store, bulk, goals, open_store
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -72,7 +72,9 @@ def _load_province(store: Store, folder: Path) -> None:
     assert result.problems == ()
 
 
-def test_bulk_progress_and_scores_equal_the_per_project_path(store: Store, tmp_path: Path) -> None:
+def test_bulk_progress_and_scores_equal_the_per_project_path(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = tmp_path / "province"
     load_generator().generate(60, 7, folder)
     _load_province(store, folder)
@@ -82,6 +84,9 @@ def test_bulk_progress_and_scores_equal_the_per_project_path(store: Store, tmp_p
     assert store.projects(2021) == store.projects(2021, codes)
     assert store.projects(2020) == store.projects(2020, [p.id for p in store.projects(2020)])
     assert store.projects(2019) == []
+    # Projects asked for by id are looked up in lists of a few (here 7) and come in id order.
+    monkeypatch.setattr(goals, "_CHUNK", 7)
+    assert store.projects(2021, [*reversed(codes), "no-such-project"]) == store.projects(2021)
 
     year_end = Quarter(2021, 4)
     slow = list(store.progress(2021, year_end, codes))

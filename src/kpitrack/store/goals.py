@@ -438,10 +438,15 @@ def _read(connection: sa.Connection, pks: Sequence[int], *, include_retired: boo
 
 def read_projects(connection: sa.Connection, year: int, ids: Sequence[str] | None = None) -> list[tuple[int, Project]]:
     """The current goals of ``year`` (optionally only projects ``ids``), in id order, with their keys."""
-    query = sa.select(s.projects.c.id, s.projects.c.code).where(s.projects.c.year == year)
-    wanted = set(ids) if ids is not None else None
-    rows = connection.execute(query.order_by(s.projects.c.code))
-    pks = [row.id for row in rows if wanted is None or row.code in wanted]
+    p = s.projects
+    query = sa.select(p.c.id, p.c.code).where(p.c.year == year)
+    if ids is None:
+        pks = [row.id for row in connection.execute(query.order_by(p.c.code))]
+    else:  # looked up by code: a province has a hundred thousand projects a year
+        chosen = [
+            row for chunk in _chunks(sorted(set(ids))) for row in connection.execute(query.where(p.c.code.in_(chunk)))
+        ]
+        pks = [row.id for row in sorted(chosen, key=lambda row: row.code)]
     found: dict[int, _Stored] = {}
     for chunk in _chunks(pks):
         found.update(_read(connection, chunk))
