@@ -186,6 +186,7 @@ class Catalog:
         self._by_indicator_name: dict[int, dict[str, Slot]] = {}
         self._found: dict[tuple[str, int], ProjectRef | Fault] = {}
         self._readings = readings if readings is not None else {}  # the slots' tables of values read
+        self._shapes: dict[int, tuple[str, str, dict[str, Value]]] | None = None  # see :func:`_shapes`
         self._remembered = 0  # values in those tables
         self._models: dict[tuple[str, str], Indicator] = {}
 
@@ -229,11 +230,13 @@ class Catalog:
         for ref in refs:
             self._slots[ref.pk] = {}
         i = s.indicators
-        query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.kind, i.c.unit).where(
+        query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.shape_id).where(
             i.c.retired_on.is_(None), i.c.project_id.between(refs[0].pk, refs[-1].pk)
         )
+        if self._shapes is None:
+            self._shapes = _shapes(self.connection, self._readings)
         rows = driver_rows(self.connection, query)
-        _add_slots(self._slots, rows, lambda pk: pk - self._first_key, self._readings)
+        _add_slots(self._slots, rows, lambda pk: pk - self._first_key, self._shapes)
 
     def project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
         """The project a row names, by id or exact name, in the quarter's year (remembered)."""
@@ -335,36 +338,63 @@ def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Cat
         low, high = connection.execute(sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id))).one()
         first = low or 0
         return Catalog(connection, refs, None, size=(high or 0) - first + 1, first_key=first)
-    slot_query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.kind, i.c.unit).where(
+    slot_query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.shape_id).where(
         i.c.retired_on.is_(None), i.c.project_id.in_(sorted(ref.pk for ref in refs))
     )
     slots: dict[int, dict[str, Slot]] = {}
     readings: dict[tuple[str, str], dict[str, Value]] = {}
     positions = count()
-    _add_slots(slots, connection.execute(slot_query), lambda _: next(positions), readings)
+    rows = list(connection.execute(slot_query))
+    shapes = _shapes(connection, readings, {row[3] for row in rows})
+    _add_slots(slots, rows, lambda _: next(positions), shapes)
     return Catalog(connection, refs, slots, size=next(positions), readings=readings)
+
+
+def _shapes(
+    connection: sa.Connection, readings: dict[tuple[str, str], dict[str, Value]], ids: set[int] | None = None
+) -> dict[int, tuple[str, str, dict[str, Value]]]:
+    """Each indicator shape's target kind and unit (interned), and the table of values read for that pair.
+
+    A value's reading depends on nothing else (see :class:`Catalog`), so the
+    indicators of every shape with the same kind and unit share one table.
+    ``ids``: only these shapes (all of them, tens of thousands in a province, when None).
+    """
+    h = s.indicator_shapes
+    query = sa.select(h.c.id, h.c.kind, h.c.unit)
+    if ids is None:
+        queries = [query]
+    else:
+        keys = sorted(ids)
+        queries = [query.where(h.c.id.in_(keys[n : n + _IN_LIST])) for n in range(0, len(keys), _IN_LIST)]
+    found: dict[int, tuple[str, str, dict[str, Value]]] = {}
+    for chosen in queries:
+        for shape, kind, unit in driver_rows(connection, chosen):
+            kind, unit = sys.intern(kind), sys.intern(unit)
+            found[shape] = (kind, unit, readings.setdefault((kind, unit), {}))
+    return found
+
+
+_IN_LIST = 900  # keys per IN (…) list: under SQLite's bound-parameter limit
 
 
 def _add_slots(
     slots: dict[int, dict[str, Slot]],
     rows: Iterable[Sequence[Any]],
     position: Callable[[int], int],
-    readings: dict[tuple[str, str], dict[str, Value]],
+    shapes: dict[int, tuple[str, str, dict[str, Value]]],
 ) -> None:
-    """Add indicators (project key, key, code, kind, unit) to their projects' slots."""
-    # Codes, kinds and units repeat across projects (qty1, 份 …): interned, one string
-    # each keeps a province's catalog (1.5 M indicators) small.
-    # Slots are built with tuple.__new__ (Slot._make without its checks), a third of
-    # the cost of Slot(...) over a million rows.
+    """Add indicators (project key, key, code, shape) to their projects' slots."""
+    # Codes repeat across projects (qty1 …): interned, one string each keeps a
+    # province's catalog (1.5 M indicators) small; kinds and units come interned with
+    # their shape.  Slots are built with tuple.__new__ (Slot._make without its
+    # checks), a third of the cost of Slot(...) over a million rows.
     intern, new = sys.intern, tuple.__new__
-    for project_pk, pk, code, kind, unit in rows:
+    for project_pk, pk, code, shape in rows:
         by_code = slots.get(project_pk)
         if by_code is None:
             by_code = slots[project_pk] = {}
-        code, kind, unit = intern(code), intern(kind), intern(unit)
-        table = readings.get((kind, unit))
-        if table is None:
-            table = readings[(kind, unit)] = {}
+        kind, unit, table = shapes[shape]
+        code = intern(code)
         by_code[code] = new(Slot, (pk, code, kind, unit, position(pk), table))
 
 
