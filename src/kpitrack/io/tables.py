@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -31,9 +31,6 @@ from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.store.recording import ActualRow, SpendingRow
 from kpitrack.thresholds import format_decimal
-
-if TYPE_CHECKING:
-    pass
 
 # openpyxl is imported where a workbook is read or written: most commands never touch
 # one, and it would add a tenth of a second to the start of each.
