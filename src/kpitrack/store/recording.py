@@ -908,8 +908,13 @@ class _Writer:
         value_at = self._columns.index(self._compared)
         current: dict[tuple[int, int], tuple[int, Any]] = {}
         pks = sorted({row[0] for row in rows})
+        # Only the batch's quarters: a quarter's import into a year already holding the
+        # earlier quarters would otherwise fetch all of those, to find none of them written.
+        periods = sorted({row[1] for row in rows})
         for start in range(0, len(pks), 500):
-            query = sa.select(t.c.id, key, t.c.period, compared).where(t.c.current, key.in_(pks[start : start + 500]))
+            query = sa.select(t.c.id, key, t.c.period, compared).where(
+                t.c.current, key.in_(pks[start : start + 500]), t.c.period.in_(periods)
+            )
             current.update({(r[1], r[2]): (r[0], r[3]) for r in self._connection.execute(query)})
         changed: list[tuple[Any, ...]] = []
         superseded: list[int] = []
