@@ -204,23 +204,22 @@ def bulk_insert(
 
 
 def driver_rows(
-    connection: sa.Connection, query: str | sa.Select[Any], size: int = 10_000
+    connection: sa.Connection, query: str | sa.Select[Any], size: int = 10_000, params: Sequence[Any] = ()
 ) -> Iterator[tuple[Any, ...]]:
-    """The rows of a query (SQL text, or a select and its parameters) as the driver's tuples, fetched in blocks.
+    """The rows of a query (SQL text and its ``params``, or a select) as the driver's tuples, fetched in blocks.
 
     For reading a million rows at once: SQLAlchemy's result wraps every row in a
     ``Row`` and fetches it alone, which costs more than the query itself.
     """
-    if isinstance(query, str):
-        sql, params = query, ()
-    else:
+    bound: Any = params
+    if not isinstance(query, str):
         compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-        sql, params = compiled.string, compiled.params
+        query, bound = compiled.string, compiled.params
         if compiled.positional:
-            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            bound = tuple(compiled.params[name] for name in compiled.positiontup or ())
     cursor = connection.connection.cursor()
     try:
-        cursor.execute(sql, params)
+        cursor.execute(query, bound)
         while block := cursor.fetchmany(size):
             yield from block
     finally:

@@ -816,6 +816,7 @@ class _Writer:
         self._key_range = key_range
         self._batch: list[tuple[Any, ...]] = []
         self._years_with_values: dict[int, bool] = {}
+        self._current_sqls: dict[tuple[int, int], str] = {}
         self.summary = WriteSummary()
 
     def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str) -> None:
@@ -884,6 +885,20 @@ class _Writer:
         if rows:
             self._connection.exec_driver_sql(self._insert, rows)
 
+    def _current_sql(self, keys: int, periods: int) -> str:
+        """The driver's statement for the current values of ``keys`` keys in ``periods`` periods (made once each)."""
+        found = self._current_sqls.get((keys, periods))
+        if found is None:
+            sqlite = self._connection.dialect.name == "sqlite"
+            marker = "?" if sqlite else "%s"
+            current = "current = 1" if sqlite else "current"  # on SQLite, the partial index's own term
+            found = self._current_sqls[(keys, periods)] = (
+                f"SELECT id, {self._key}, period, {self._compared} FROM {self._table.name} "
+                f"WHERE {current} AND {self._key} IN ({', '.join([marker] * keys)}) "
+                f"AND period IN ({', '.join([marker] * periods)})"
+            )
+        return found
+
     def _has_values(self, year: int) -> bool:
         """Whether the table held values of ``year`` when this import first wrote to it."""
         found = self._years_with_values.get(year)
@@ -903,19 +918,19 @@ class _Writer:
 
     def _against_current(self, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[int], int]:
         """The rows that change something, the ids they supersede, and how many are unchanged."""
-        t = self._table
-        key, compared = t.c[self._key], t.c[self._compared]
         value_at = self._columns.index(self._compared)
         current: dict[tuple[int, int], tuple[int, Any]] = {}
         pks = sorted({row[0] for row in rows})
         # Only the batch's quarters: a quarter's import into a year already holding the
         # earlier quarters would otherwise fetch all of those, to find none of them written.
         periods = sorted({row[1] for row in rows})
-        for start in range(0, len(pks), 500):
-            query = sa.select(t.c.id, key, t.c.period, compared).where(
-                t.c.current, key.in_(pks[start : start + 500]), t.c.period.in_(periods)
-            )
-            current.update({(r[1], r[2]): (r[0], r[3]) for r in self._connection.execute(query)})
+        amounts = self._compared == "amount"  # compared as decimals (35 and 35.00 are one amount)
+        for start in range(0, len(pks), _LOOKED_UP):
+            chunk = pks[start : start + _LOOKED_UP]
+            for pk, key, period, stored in driver_rows(
+                self._connection, self._current_sql(len(chunk), len(periods)), params=(*chunk, *periods)
+            ):
+                current[(key, period)] = (pk, Decimal(str(stored)) if amounts else stored)
         changed: list[tuple[Any, ...]] = []
         superseded: list[int] = []
         unchanged = 0
@@ -929,6 +944,8 @@ class _Writer:
             changed.append(row)
         return changed, superseded, unchanged
 
+
+_LOOKED_UP = 500  # keys per look-up of current values: with the periods, under SQLite's old limit of 999
 
 # Bound parameters a statement may have (999 before SQLite 3.32), and rows an INSERT takes
 # at most: beyond a few hundred, more rows a statement save nothing.
