@@ -35,6 +35,18 @@ def test_a_long_import_in_batches_records_every_row(
     import_year(capsys, loaded, db_url, tmp_path)
 
 
+def test_an_import_naming_many_projects_reads_only_theirs_in_lists(
+    loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a province's file of corrections: more names than a look-up by name takes, and
+    # the named projects' indicators read in lists (here of one project).
+    monkeypatch.setattr(recording, "_FEW_KEYS", 0)
+    monkeypatch.setattr(recording, "_IN_LIST", 1)
+    import_year(capsys, loaded, db_url, tmp_path)
+    (tmp_path / "again").mkdir()
+    import_twice_then_correct(capsys, loaded, db_url, tmp_path / "again")
+
+
 def test_rows_inserted_many_to_a_statement_and_the_rest_one_by_one_are_all_there(
     loaded: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -30,7 +30,7 @@ from kpitrack.store.engine import connect, write_transaction
 __all__ = ["ActualsView", "HistoryEntry", "ImportResult", "IndicatorActuals", "Store", "open_store"]
 
 _CHUNK = 500
-_PEEK = 5_000  # rows read ahead of an import to size its catalog
+_PEEK = 100_000  # an import of fewer rows reads the indicators of the projects it names, at once
 # An import of at least this many rows reads and checks them in a second process
 # while this one writes (where that is possible: recording.two_processes_possible).
 _TWO_PROCESSES = 100_000
@@ -165,9 +165,9 @@ class Store:
         The rows may be a stream (a large CSV file): they are checked and written
         as they come, and the transaction is rolled back at the end if any was bad.
         """
-        # A short import needs only the projects it names; a long one (more rows
-        # than _PEEK) loads the whole catalog once rather than row by row, and a very
-        # long one (_TWO_PROCESSES rows) is read in a second process.
+        # A short import (fewer rows than _PEEK, all read ahead here) needs only the
+        # projects it names; a long one reads the whole catalog as rows name its
+        # projects, and a very long one (_TWO_PROCESSES rows) is read in a second process.
         actual_rows, spending_rows = iter(actual_rows), iter(spending_rows)
         ahead = max(_PEEK, _TWO_PROCESSES)
         actual_head, spending_head = list(islice(actual_rows, ahead)), list(islice(spending_rows, ahead))

@@ -323,30 +323,43 @@ class Catalog:
 
 
 def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Catalog:
-    """The catalog of every project whose id or name is in ``keys`` (all projects when None or many).
+    """The catalog of every project whose id or name is in ``keys`` (of every project when None).
 
-    The indicators of a few projects are read at once; those of all projects as
-    rows name them (:meth:`Catalog.slots`).
+    The indicators of the named projects are read at once (a file of corrections
+    names a quarter of a province's projects: their indicators, not all 1.5 M);
+    those of all projects as rows name them (:meth:`Catalog.slots`).
     """
     p, i = s.projects, s.indicators
     query = sa.select(p.c.id, p.c.code, p.c.name, p.c.year).order_by(p.c.id)
-    if keys is not None and len(keys) <= 400:
+    few = keys is not None and len(keys) <= _FEW_KEYS
+    if few:
+        assert keys is not None
         query = query.where(sa.or_(p.c.code.in_(sorted(keys)), p.c.name.in_(sorted(keys))))
+    rows: Iterable[tuple[Any, ...]] = driver_rows(connection, query)
+    if keys is not None and not few:  # many: every project's header is read, the named ones kept
+        rows = [row for row in rows if row[1] in keys or row[2] in keys]
     new = tuple.__new__  # ProjectRef._make without its checks
-    refs = [new(ProjectRef, (*row, n)) for n, row in enumerate(driver_rows(connection, query))]
-    if keys is None or len(keys) > 400 or len(refs) > 400:  # all projects, or many
+    refs = [new(ProjectRef, (*row, n)) for n, row in enumerate(rows)]
+    if keys is None:
         low, high = connection.execute(sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id))).one()
         first = low or 0
         return Catalog(connection, refs, None, size=(high or 0) - first + 1, first_key=first)
-    slot_query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.shape_id).where(
-        i.c.retired_on.is_(None), i.c.project_id.in_(sorted(ref.pk for ref in refs))
-    )
+    pks = [ref.pk for ref in refs]
+    found = [
+        row
+        for start in range(0, len(pks), _IN_LIST)
+        for row in driver_rows(
+            connection,
+            sa.select(i.c.project_id, i.c.id, i.c.code, i.c.shape_id).where(
+                i.c.retired_on.is_(None), i.c.project_id.in_(pks[start : start + _IN_LIST])
+            ),
+        )
+    ]
     slots: dict[int, dict[str, Slot]] = {}
     readings: dict[tuple[str, str], dict[str, Value]] = {}
     positions = count()
-    rows = list(connection.execute(slot_query))
-    shapes = _shapes(connection, readings, {row[3] for row in rows})
-    _add_slots(slots, rows, lambda _: next(positions), shapes)
+    shapes = _shapes(connection, readings, {row[3] for row in found})
+    _add_slots(slots, found, lambda _: next(positions), shapes)
     return Catalog(connection, refs, slots, size=next(positions), readings=readings)
 
 
@@ -375,6 +388,7 @@ def _shapes(
 
 
 _IN_LIST = 900  # keys per IN (…) list: under SQLite's bound-parameter limit
+_FEW_KEYS = 400  # project ids or names few enough to look the projects up by them
 
 
 def _add_slots(
