@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -215,12 +216,17 @@ def test_a_template_longer_than_a_sheet_continues_on_more_sheets_and_imports_who
     assert len(loaded.history(loaded.find_project("p01"))) == 3
 
 
+def _two_units(capsys: pytest.CaptureFixture[str], db_url: str, folder: Path) -> None:
+    """p01 of 昌吉州市场监督管理局 and p02, the same goals, of 昌吉州财政局."""
+    other = GOALS_2021.replace('id = "p01"', 'id = "p02"', 1).replace("昌吉州市场监督管理局", "昌吉州财政局")
+    for name, text in (("a", GOALS_2021), ("b", other)):
+        assert run(capsys, "goals", "load", str(write_goals(folder / name, text)), "--db", db_url)[0] == 0
+
+
 def test_a_template_of_chosen_budget_units(
     store: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    other = GOALS_2021.replace('id = "p01"', 'id = "p02"', 1).replace("昌吉州市场监督管理局", "昌吉州财政局")
-    for name, text in (("a", GOALS_2021), ("b", other)):
-        assert run(capsys, "goals", "load", str(write_goals(tmp_path / name, text)), "--db", db_url)[0] == 0
+    _two_units(capsys, db_url, tmp_path)
     out_file = tmp_path / "unit.xlsx"
     argv = ["template", "--period", "2021Q3", "--out", str(out_file), "--db", db_url]
     code, out, _ = run(capsys, *argv, "--unit", "昌吉州财政局")
@@ -233,3 +239,30 @@ def test_a_template_of_chosen_budget_units(
         "--unit: '昌吉州市场监管局': no project of this budget unit in 2021; "
         "closest: 昌吉州市场监督管理局, 昌吉州财政局\n"
     )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["score", "--year", "2021", "--format", "json"],
+        ["status", "--as-of", "2021Q2", "--format", "json"],
+        ["underperforming", "--year", "2021", "--below", "101", "--format", "json"],
+    ],
+)
+def test_reports_of_chosen_budget_units(
+    store: Store, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    _two_units(capsys, db_url, tmp_path)
+
+    def listed(*options: str) -> list[str]:
+        code, out, err = run(capsys, *argv, *options, "--db", db_url)
+        assert (code, err) == (0, "")
+        return [item["project"] for item in json.loads(out)]
+
+    assert listed() == ["p01", "p02"]
+    assert listed("--unit", "昌吉州财政局") == ["p02"]
+    assert listed("--unit", "昌吉州财政局", "--project", "p01") == ["p01", "p02"]
+    assert listed("--unit", "昌吉州财政局", "--project", "p02") == ["p02"]
+    code, out, err = run(capsys, *argv, "--unit", "财政局", "--db", db_url)
+    assert (code, out) == (1, "")
+    assert err.startswith("--unit: '财政局': no project of this budget unit in 2021; closest: 昌吉州财政局")

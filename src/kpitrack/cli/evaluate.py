@@ -88,6 +88,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", action="append", metavar="ID", help="only this project (repeatable)")
+    parser.add_argument(
+        "--unit", action="append", metavar="UNIT", help="only the projects of this budget unit (预算单位, repeatable)"
+    )
     add_profile(parser)
     add_format(parser)
     add_db(parser)
@@ -116,6 +119,17 @@ def _decimal(option: str, text: str | None) -> Decimal | None:
     if not value.is_finite():
         raise ProblemsFound([Problem(option, f"{text!r} is not a number")])
     return value
+
+
+def _chosen(args: argparse.Namespace, year: int) -> list[str] | None:
+    """The projects ``--project`` and ``--unit`` name (those named first), or None for every project."""
+    named: list[str] | None = args.project
+    if not args.unit:
+        return named
+    with open_store(args.db) as store:
+        of_units = store.unit_projects(year, args.unit)
+    seen = set(named or ())
+    return [*(named or ()), *(key for key in of_units if key not in seen)]
 
 
 def _progress(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None) -> Iterator[Progress]:
@@ -309,7 +323,7 @@ def _print_in_format(args: argparse.Namespace, as_of: Quarter, as_json: Render, 
     json_format = args.format == "json"
     with no_cycle_collection():
         render, layout = (as_json, JSON_ARRAY) if json_format else (as_table, BLOCKS)
-        _print(args.db, as_of.year, as_of, args.project, render, layout)
+        _print(args.db, as_of.year, as_of, _chosen(args, as_of.year), render, layout)
     return 0
 
 
@@ -340,11 +354,12 @@ def run_underperforming(args: argparse.Namespace) -> int:
             f"Underperforming in {args.year} (total below {show(profile.underperforming_below)}, missing data, "
             f"or execution below {show(profile.execution_floor * 100)}%)"
         )
+    chosen = _chosen(args, as_of.year)
     with no_cycle_collection():
         if args.format == "json":
-            _print_texts(_listed(args.db, as_of, args.project, listed, _json_line), JSON_ARRAY)
+            _print_texts(_listed(args.db, as_of, chosen, listed, _json_line), JSON_ARRAY)
         else:
-            found = _listed(args.db, as_of, args.project, listed, _as_listed)
+            found = _listed(args.db, as_of, chosen, listed, _as_listed)
             print(report.render_underperformers(found, heading))
     return 0
 

@@ -20,9 +20,8 @@ from tabulate import tabulate
 from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
 from kpitrack.cli._output import dump_json, json_number
 from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, read_tables, write_template
-from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound, closest
+from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.readings import Reading
 from kpitrack.store import ActualRow, ImportResult, SpendingRow, WriteSummary, open_store
 from kpitrack.thresholds import format_decimal
@@ -208,32 +207,19 @@ def run_import(args: argparse.Namespace) -> int:
 def run_template(args: argparse.Namespace) -> int:
     quarter = _quarter(args.period)
     with open_store(args.db) as store:
-        if args.project:
-            projects = [store.find_project(key, quarter.year) for key in args.project]
+        if args.project or args.unit:  # the projects named, and those of the units named
+            named = [store.find_project(key, quarter.year) for key in args.project or ()]
+            units = store.projects(quarter.year, store.unit_projects(quarter.year, args.unit)) if args.unit else []
+            ids = {p.id for p in named}
+            projects = [*named, *(p for p in units if p.id not in ids)]
         else:
             projects = store.projects(quarter.year)
     if not projects:
         raise ProblemsFound([Problem("--period", f"no goals for {quarter.year} in the database")])
-    if args.unit:
-        projects = _of_units(projects, args.unit, quarter.year)
     written = write_template(args.out, quarter, projects)
     sheets = f" (actuals on {len(written.actual_sheets)} sheets)" if len(written.actual_sheets) > 1 else ""
     print(f"wrote {args.out}: {written.indicators} indicators of {written.projects} projects for {quarter}{sheets}")
     return 0
-
-
-def _of_units(projects: list[Project], units: Sequence[str], year: int) -> list[Project]:
-    """The projects of the budget units ``units``; a unit with none is a problem (with the closest units)."""
-    known = sorted({p.unit for p in projects})
-    unknown = [
-        Problem("--unit", f"{unit!r}: no project of this budget unit in {year}{closest(unit, known)}")
-        for unit in units
-        if unit not in known
-    ]
-    if unknown:
-        raise ProblemsFound(unknown)
-    wanted = set(units)
-    return [p for p in projects if p.unit in wanted]
 
 
 def run_history(args: argparse.Namespace) -> int:

@@ -126,6 +126,24 @@ class Store:
         with self.engine.connect() as connection:
             return [project for _, project in goals.read_projects(connection, year, ids)]
 
+    def unit_projects(self, year: int, units: Sequence[str]) -> list[str]:
+        """The ids of the projects of budget units ``units`` (预算单位) in ``year``, in id order.
+
+        A unit with no project that year is a problem naming the closest units.
+        """
+        p = s.projects
+        with self.engine.connect() as connection:
+            known = {row[0] for row in connection.execute(sa.select(p.c.unit).where(p.c.year == year).distinct())}
+            unknown = [
+                Problem("--unit", f"{unit!r}: no project of this budget unit in {year}{closest(unit, sorted(known))}")
+                for unit in units
+                if unit not in known
+            ]
+            if unknown:
+                raise ProblemsFound(unknown)
+            query = sa.select(p.c.code).where(p.c.year == year, p.c.unit.in_(sorted(set(units)))).order_by(p.c.code)
+            return [row[0] for row in connection.execute(query)]
+
     def years(self) -> list[int]:
         with self.engine.connect() as connection:
             return [
