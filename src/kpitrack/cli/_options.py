@@ -1,15 +1,17 @@
-"""Options that several commands share (--db, --format, --profile), declared in one place."""
+"""Options that several commands share (--db, --format, --profile, --unit), declared in one place."""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from kpitrack.io import profilefile
 from kpitrack.problems import ProblemsFound
 from kpitrack.profile import DEFAULT, Profile
+from kpitrack.store import Store
 
-__all__ = ["add_db", "add_format", "add_profile", "load_profile"]
+__all__ = ["add_db", "add_format", "add_profile", "add_unit", "chosen_projects", "load_profile"]
 
 
 def add_db(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +28,22 @@ def add_profile(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile", type=Path, metavar="FILE", help="a scoring profile file over the default (see `profile show`)"
     )
+
+
+def add_unit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--unit", action="append", metavar="UNIT", help="only the projects of this budget unit (预算单位, repeatable)"
+    )
+
+
+def chosen_projects(
+    store: Store, year: int, named: Sequence[str] | None, units: Sequence[str] | None
+) -> list[str] | None:
+    """The ids of the projects named (in their order), then those of ``units`` not named; None for every project."""
+    if not units:
+        return list(named) if named else None
+    seen = set(named or ())
+    return [*(named or ()), *(key for key in store.unit_projects(year, units) if key not in seen)]
 
 
 def load_profile(path: Path | None) -> Profile:

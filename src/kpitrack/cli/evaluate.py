@@ -29,7 +29,7 @@ import attrs
 
 from kpitrack import monitoring, report, scoring
 from kpitrack.cli._memory import no_cycle_collection
-from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
+from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, chosen_projects, load_profile
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.readings import Progress
@@ -88,9 +88,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", action="append", metavar="ID", help="only this project (repeatable)")
-    parser.add_argument(
-        "--unit", action="append", metavar="UNIT", help="only the projects of this budget unit (预算单位, repeatable)"
-    )
+    add_unit(parser)
     add_profile(parser)
     add_format(parser)
     add_db(parser)
@@ -123,13 +121,10 @@ def _decimal(option: str, text: str | None) -> Decimal | None:
 
 def _chosen(args: argparse.Namespace, year: int) -> list[str] | None:
     """The projects ``--project`` and ``--unit`` name (those named first), or None for every project."""
-    named: list[str] | None = args.project
     if not args.unit:
-        return named
+        return list(args.project) if args.project else None
     with open_store(args.db) as store:
-        of_units = store.unit_projects(year, args.unit)
-    seen = set(named or ())
-    return [*(named or ()), *(key for key in of_units if key not in seen)]
+        return chosen_projects(store, year, args.project, args.unit)
 
 
 def _progress(db: str | None, year: int, as_of: Quarter, ids: Sequence[str] | None) -> Iterator[Progress]:

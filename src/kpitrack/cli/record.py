@@ -17,7 +17,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
+from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, chosen_projects, load_profile
 from kpitrack.cli._output import dump_json, json_number
 from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, read_tables, write_template
 from kpitrack.periods import InvalidPeriod, Quarter
@@ -83,9 +83,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _period(template, required=True)
     template.add_argument("--project", action="append", metavar="PROJECT", help="only this project (repeatable)")
-    template.add_argument(
-        "--unit", action="append", metavar="UNIT", help="only the projects of this budget unit (预算单位, repeatable)"
-    )
+    add_unit(template)
     template.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx")
     add_db(template)
     template.set_defaults(handler=run_template)
@@ -207,13 +205,8 @@ def run_import(args: argparse.Namespace) -> int:
 def run_template(args: argparse.Namespace) -> int:
     quarter = _quarter(args.period)
     with open_store(args.db) as store:
-        if args.project or args.unit:  # the projects named, and those of the units named
-            named = [store.find_project(key, quarter.year) for key in args.project or ()]
-            units = store.projects(quarter.year, store.unit_projects(quarter.year, args.unit)) if args.unit else []
-            ids = {p.id for p in named}
-            projects = [*named, *(p for p in units if p.id not in ids)]
-        else:
-            projects = store.projects(quarter.year)
+        named = [store.find_project(key, quarter.year).id for key in args.project or ()]  # by id or name
+        projects = store.projects(quarter.year, chosen_projects(store, quarter.year, named, args.unit))
     if not projects:
         raise ProblemsFound([Problem("--period", f"no goals for {quarter.year} in the database")])
     written = write_template(args.out, quarter, projects)
