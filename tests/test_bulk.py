@@ -18,7 +18,7 @@ from kpitrack.io import flat
 from kpitrack.periods import Quarter
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import ReadingKind
-from kpitrack.store import ActualRow, SpendingRow, Store, bulk, goals, open_store
+from kpitrack.store import ActualRow, SpendingRow, Store, _rows, bulk, open_store
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -85,7 +85,7 @@ def test_bulk_progress_and_scores_equal_the_per_project_path(
     assert store.projects(2020) == store.projects(2020, [p.id for p in store.projects(2020)])
     assert store.projects(2019) == []
     # Projects asked for by id are looked up in lists of a few (here 7) and come in id order.
-    monkeypatch.setattr(goals, "_CHUNK", 7)
+    monkeypatch.setattr(_rows, "IN_LIST", 7)
     assert store.projects(2021, [*reversed(codes), "no-such-project"]) == store.projects(2021)
 
     year_end = Quarter(2021, 4)

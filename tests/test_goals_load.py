@@ -15,7 +15,7 @@ from conftest import GOALS_2021, write_goals
 from kpitrack import checks
 from kpitrack.cli import main
 from kpitrack.io import flat, intake, load_goals
-from kpitrack.store import Revision, Store, goals
+from kpitrack.store import Revision, Store, _rows, goals
 
 
 @pytest.fixture(autouse=True, params=["one process", "two processes"])
@@ -23,6 +23,7 @@ def small_batches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     """Tiny batches, and every test twice: goals read in this process, and (on SQLite) in a second one."""
     monkeypatch.setattr(intake, "BATCH", 2)
     monkeypatch.setattr(goals, "_CHUNK", 2)
+    monkeypatch.setattr(_rows, "IN_LIST", 2)
     monkeypatch.setattr(intake, "FORK_MIN_BYTES", 0 if request.param == "two processes" else None)
 
 

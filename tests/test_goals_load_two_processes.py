@@ -18,7 +18,7 @@ import pytest
 
 from conftest import load_generator, run
 from kpitrack.io import intake
-from kpitrack.store import goals
+from kpitrack.store import _rows, goals
 
 TABLES = {
     "projects": "id",
@@ -33,6 +33,7 @@ TABLES = {
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(intake, "BATCH", 7)
     monkeypatch.setattr(goals, "_CHUNK", 5)
+    monkeypatch.setattr(_rows, "IN_LIST", 5)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import pytest
 from conftest import YEAR, import_twice_then_correct, import_year, run, write
 from kpitrack.io.tables import read_tables
 from kpitrack.periods import Quarter
-from kpitrack.store import Store, database, recording
+from kpitrack.store import Store, _rows, database, recording
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_an_import_naming_many_projects_reads_only_theirs_in_lists(
     # As a province's file of corrections: more names than a look-up by name takes, and
     # the named projects' indicators read in lists (here of one project).
     monkeypatch.setattr(recording, "_FEW_KEYS", 0)
-    monkeypatch.setattr(recording, "_IN_LIST", 1)
+    monkeypatch.setattr(_rows, "IN_LIST", 1)
     import_year(capsys, loaded, db_url, tmp_path)
     (tmp_path / "again").mkdir()
     import_twice_then_correct(capsys, loaded, db_url, tmp_path / "again")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pendulum
 import sqlalchemy as sa
@@ -201,6 +201,17 @@ def bulk_insert(
     if connection.dialect.name == "sqlite" and not ready:
         rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
     connection.exec_driver_sql(insert_sql(connection, table, columns), rows if isinstance(rows, list) else list(rows))
+
+
+IN_LIST = 900  # keys per IN (…) list: under SQLite's bound-parameter limit (999 before 3.32)
+_Key = TypeVar("_Key")
+
+
+def in_lists(keys: Sequence[_Key], size: int | None = None) -> Iterator[Sequence[_Key]]:
+    """``keys`` in consecutive slices, each few enough for one ``IN (…)`` list (:data:`IN_LIST`, or ``size``)."""
+    step = size or IN_LIST
+    for start in range(0, len(keys), step):
+        yield keys[start : start + step]
 
 
 def driver_rows(

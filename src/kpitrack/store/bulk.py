@@ -54,7 +54,7 @@ from kpitrack.model import Aggregate, FundPlan, Indicator, Project
 from kpitrack.periods import Quarter
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.store import schema as s
-from kpitrack.store._rows import to_date
+from kpitrack.store._rows import in_lists, to_date
 from kpitrack.thresholds import Kind, Op, Threshold
 
 __all__ = ["count", "progress", "projects"]
@@ -454,9 +454,9 @@ def _latest_number_units(connection: sa.Connection, keys: Sequence[int], periods
     """
     a = s.actuals
     units: dict[int, tuple[int, str]] = {}
-    for start in range(0, len(keys), _IN_LIST):
+    for chunk in in_lists(keys):
         query = sa.select(a.c.indicator_id, a.c.period, a.c.unit).where(
-            a.c.indicator_id.in_(keys[start : start + _IN_LIST]),
+            a.c.indicator_id.in_(chunk),
             a.c.current,
             a.c.kind == _NUMBER,
             a.c.period.between(*periods),
@@ -465,9 +465,6 @@ def _latest_number_units(connection: sa.Connection, keys: Sequence[int], periods
             if key not in units or units[key][0] < period:
                 units[key] = (period, unit)
     return {key: unit for key, (_, unit) in units.items()}
-
-
-_IN_LIST = 900  # keys per IN (…) list: under SQLite's bound-parameter limit
 
 
 # -- actuals -------------------------------------------------------------------------------

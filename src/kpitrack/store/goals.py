@@ -26,6 +26,7 @@ from kpitrack.store._rows import (
     REVISED_FIELDS,
     bulk_insert,
     driver_values,
+    in_lists,
     indicator_fields,
     indicator_from_row,
     indicator_row,
@@ -36,7 +37,7 @@ from kpitrack.store.schema import SHAPE_COLUMNS, decimal_text, shape_digest
 
 __all__ = ["LoadReport", "Revision", "load", "read_projects"]
 
-_CHUNK = 900  # keeps IN (…) lists under SQLite's bound-parameter limit
+_CHUNK = 900  # projects checked and written together
 
 
 @attrs.frozen
@@ -63,11 +64,6 @@ class LoadReport:
     added: tuple[tuple[str, int], ...] = ()
     revised: tuple[Revision, ...] = ()
     unchanged: tuple[tuple[str, int], ...] = ()
-
-
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 def _batches(projects: Iterable[Project]) -> Iterator[list[Project]]:
@@ -203,7 +199,7 @@ class _DriverRows:
             shape.number = self._ids[shape.digest]
 
     def _look_up(self, digests: Sequence[str]) -> None:
-        for chunk in _chunks(digests):
+        for chunk in in_lists(digests):
             marks = ", ".join([self._mark] * len(chunk))
             found = self._connection.exec_driver_sql(
                 f"SELECT digest, id FROM indicator_shapes WHERE digest IN ({marks})", tuple(chunk)
@@ -444,10 +440,10 @@ def read_projects(connection: sa.Connection, year: int, ids: Sequence[str] | Non
         pks = [row.id for row in connection.execute(query.order_by(p.c.code))]
     else:  # looked up by code: a province has a hundred thousand projects a year
         chosen = [
-            row for chunk in _chunks(sorted(set(ids))) for row in connection.execute(query.where(p.c.code.in_(chunk)))
+            row for chunk in in_lists(sorted(set(ids))) for row in connection.execute(query.where(p.c.code.in_(chunk)))
         ]
         pks = [row.id for row in sorted(chosen, key=lambda row: row.code)]
     found: dict[int, _Stored] = {}
-    for chunk in _chunks(pks):
+    for chunk in in_lists(pks):
         found.update(_read(connection, chunk))
     return [(pk, found[pk].project) for pk in pks]

@@ -44,7 +44,7 @@ from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound, closest
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
-from kpitrack.store._rows import driver_rows, driver_values, indicator_from_row, insert_sql, reading_row
+from kpitrack.store._rows import driver_rows, driver_values, in_lists, indicator_from_row, insert_sql, reading_row
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
@@ -345,16 +345,8 @@ def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Cat
         first = low or 0
         return Catalog(connection, refs, None, size=(high or 0) - first + 1, first_key=first)
     pks = [ref.pk for ref in refs]
-    found = [
-        row
-        for start in range(0, len(pks), _IN_LIST)
-        for row in driver_rows(
-            connection,
-            sa.select(i.c.project_id, i.c.id, i.c.code, i.c.shape_id).where(
-                i.c.retired_on.is_(None), i.c.project_id.in_(pks[start : start + _IN_LIST])
-            ),
-        )
-    ]
+    query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.shape_id).where(i.c.retired_on.is_(None))
+    found = [row for chunk in in_lists(pks) for row in driver_rows(connection, query.where(i.c.project_id.in_(chunk)))]
     slots: dict[int, dict[str, Slot]] = {}
     readings: dict[tuple[str, str], dict[str, Value]] = {}
     positions = count()
@@ -374,11 +366,7 @@ def _shapes(
     """
     h = s.indicator_shapes
     query = sa.select(h.c.id, h.c.kind, h.c.unit)
-    if ids is None:
-        queries = [query]
-    else:
-        keys = sorted(ids)
-        queries = [query.where(h.c.id.in_(keys[n : n + _IN_LIST])) for n in range(0, len(keys), _IN_LIST)]
+    queries = [query] if ids is None else [query.where(h.c.id.in_(chunk)) for chunk in in_lists(sorted(ids))]
     found: dict[int, tuple[str, str, dict[str, Value]]] = {}
     for chosen in queries:
         for shape, kind, unit in driver_rows(connection, chosen):
@@ -387,7 +375,6 @@ def _shapes(
     return found
 
 
-_IN_LIST = 900  # keys per IN (…) list: under SQLite's bound-parameter limit
 _FEW_KEYS = 400  # project ids or names few enough to look the projects up by them
 
 
@@ -939,8 +926,7 @@ class _Writer:
         # earlier quarters would otherwise fetch all of those, to find none of them written.
         periods = sorted({row[1] for row in rows})
         amounts = self._compared == "amount"  # compared as decimals (35 and 35.00 are one amount)
-        for start in range(0, len(pks), _LOOKED_UP):
-            chunk = pks[start : start + _LOOKED_UP]
+        for chunk in in_lists(pks, _LOOKED_UP):
             for pk, key, period, stored in driver_rows(
                 self._connection, self._current_sql(len(chunk), len(periods)), params=(*chunk, *periods)
             ):
