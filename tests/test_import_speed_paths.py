@@ -179,3 +179,27 @@ def test_csv_rows_are_stripped_and_rows_without_a_value_skipped_whatever_the_col
         (str(tmp_path / "rows.csv"), 2, "p01", "qty1", "2021Q1", "2000", note),
         (str(tmp_path / "rows.csv"), 5, "p01", "qual1", "2021Q2", "85%", ""),
     ]
+
+
+def test_a_short_import_reads_the_indicators_of_the_years_its_rows_name_only(loaded: Store, tmp_path: Path) -> None:
+    # A province's 2020 file names project codes that 2021 has too: only 2020's indicators are
+    # read, yet a row naming a project in a year it lacks is still told the years it has.
+    from conftest import GOALS_2021, projects_from
+
+    loaded.load_goals(projects_from(tmp_path / "g2020", GOALS_2021.replace("year = 2021", "year = 2020")))
+    rows = [
+        recording.ActualRow("t", 2, "p01", "qty1", "2020Q4", "5000"),
+        recording.ActualRow("t", 3, "法制宣传工作经费", "qty1", "2020Q3", "4000"),
+        recording.ActualRow("t", 4, "p01", "qty1", "20Q4", "1"),  # not a quarter: names no year
+    ]
+    named = recording.named_in(rows, [recording.SpendingRow("t", 2, "p01", "2020Q2", "3")])
+    assert named == {("p01", 2020), ("法制宣传工作经费", 2020)}
+    with loaded.engine.connect() as connection:
+        catalog = recording.load_catalog(connection, named)
+        p01_2020 = catalog.project("p01", Quarter(2020, 4))
+        assert not isinstance(p01_2020, recording.Fault) and p01_2020.year == 2020
+        indicators = len(catalog.slots(p01_2020))
+        assert indicators > 0 and catalog.size == indicators  # 2021's were not read
+        assert catalog.project("法制宣传工作经费", Quarter(2020, 1)) == p01_2020
+        outside = catalog.project("p01", Quarter(2022, 1))
+        assert isinstance(outside, recording.Fault) and outside.reason == "outside the year of project p01 (2020, 2021)"

@@ -519,22 +519,12 @@ def _indicators(
     ``waiting``; an indicator added later by a revision has a larger key and makes
     the rows in between wait until their projects come.
     """
-    i = s.indicators
-    current = sa.and_(i.c.project_id.in_(chosen), i.c.retired_on.is_(None))
-    # The key range to aggregate: retired indicators may widen it (their rows are read and
-    # left waiting), but the range is then found in the (project_id, code) index alone.
-    bounds = connection.execute(
-        sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id)).where(i.c.project_id.in_(chosen))
-    ).one()
-    if bounds[0] is None:
+    first_key, last_key = _key_range(connection, chosen)
+    if first_key is None or last_key is None:
         return
-    query = (
-        sa.select(i.c.project_id, i.c.position, i.c.id, i.c.code, i.c.shape_id)
-        .where(current)
-        .order_by(i.c.project_id, i.c.code, i.c.id)  # SQLite walks the (project_id, code) index, sorting nothing
-    )
+    query = _current_indicators(chosen)
     no_blocks: Iterator[Sequence[tuple[Any, ...]]] = iter(())
-    blocks = _aggregates(connection, low, high, (bounds[0], bounds[1])) if with_values else no_blocks
+    blocks = _aggregates(connection, low, high, (first_key, last_key)) if with_values else no_blocks
     waiting: dict[int, tuple[Any, ...]] = {}
     units: dict[int, str] = {}
     reached = -1  # the largest indicator key read from the aggregates so far
@@ -545,7 +535,7 @@ def _indicators(
         while reached < last:
             block = next(blocks, None)
             if block is None:
-                reached = bounds[1]
+                reached = last_key
                 break
             reached = block[-1][0]
             waiting.update((row[0], row) for row in block)
@@ -584,6 +574,29 @@ def _indicators(
 
 
 _position = operator.itemgetter(1)  # of an indicator row: (project key, position, key, code, shape)
+
+
+def _key_range(connection: sa.Connection, chosen: sa.Select[Any]) -> tuple[int | None, int | None]:
+    """The smallest and largest indicator key of the chosen projects (None, None when they have none).
+
+    Retired indicators may widen the range (their aggregated rows are read and left
+    waiting), but the range is then found in the (project_id, code) index alone.
+    """
+    i = s.indicators
+    low, high = connection.execute(
+        sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id)).where(i.c.project_id.in_(chosen))
+    ).one()
+    return low, high
+
+
+def _current_indicators(chosen: sa.Select[Any]) -> sa.Select[Any]:
+    """The chosen projects' current indicators as (project key, position, key, code, shape), by project and code."""
+    i = s.indicators
+    return (
+        sa.select(i.c.project_id, i.c.position, i.c.id, i.c.code, i.c.shape_id)
+        .where(i.c.project_id.in_(chosen), i.c.retired_on.is_(None))
+        .order_by(i.c.project_id, i.c.code, i.c.id)  # SQLite walks the (project_id, code) index, sorting nothing
+    )
 
 
 def _aggregates(

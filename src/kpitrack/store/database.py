@@ -189,9 +189,9 @@ class Store:
         actual_rows, spending_rows = iter(actual_rows), iter(spending_rows)
         ahead = max(_PEEK, _TWO_PROCESSES)
         actual_head, spending_head = list(islice(actual_rows, ahead)), list(islice(spending_rows, ahead))
-        keys = None
+        named = None
         if len(actual_head) < _PEEK and len(spending_head) < _PEEK:
-            keys = {row.project for row in actual_head} | {row.project for row in spending_head}
+            named = recording.named_in(actual_head, spending_head)
         long = len(actual_head) + len(spending_head) >= _TWO_PROCESSES
         actual_rows, spending_rows = chain(actual_head, actual_rows), chain(spending_head, spending_rows)
         del actual_head, spending_head  # held by the chains only, so freed as they are read
@@ -199,7 +199,7 @@ class Store:
             # The recorder takes every indicator and project key from its catalog, read in
             # this transaction: the references it writes are known to hold.
             with write_transaction(self.engine, "actuals", "spending", references_known=True) as connection:
-                recorder = recording.Recorder(connection, keys, by=by, bands=bands)
+                recorder = recording.Recorder(connection, named, by=by, bands=bands)
                 if long and recording.two_processes_possible(connection):
                     recorder.record_in_two_processes(actual_rows, spending_rows)
                 else:

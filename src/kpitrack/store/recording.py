@@ -58,6 +58,7 @@ __all__ = [
     "Value",
     "WriteSummary",
     "load_catalog",
+    "named_in",
     "read_amount",
     "two_processes_possible",
 ]
@@ -322,15 +323,34 @@ class Catalog:
         return value
 
 
-def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Catalog:
-    """The catalog of every project whose id or name is in ``keys`` (of every project when None).
+def named_in(actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]) -> set[tuple[str, int]]:
+    """The (project id or name, year) pairs that rows name: each row's project in its quarter's year.
 
-    The indicators of the named projects are read at once (a file of corrections
-    names a quarter of a province's projects: their indicators, not all 1.5 M);
-    those of all projects as rows name them (:meth:`Catalog.slots`).
+    A row whose period is not a quarter names no project (it is rejected for its
+    period before its project is looked up), so it adds no pair.
+    """
+    pairs = {(row.project, row.period) for row in actual_rows} | {(row.project, row.period) for row in spending_rows}
+    named = set()
+    for key, period in pairs:
+        quarter = _quarter(period)
+        if not isinstance(quarter, Fault):
+            named.add((key, quarter.year))
+    return named
+
+
+def load_catalog(connection: sa.Connection, named: set[tuple[str, int]] | None = None) -> Catalog:
+    """The catalog of the projects that ``named`` (:func:`named_in`) names, or of every project when None.
+
+    The projects with a named id or name are listed in every year, so that a row
+    naming one in a year it does not have is told the years it has.  Only those of
+    the named years have their indicators read, and at once: a province's file of
+    corrections names a quarter of one year's projects, whose indicators are a
+    fraction of the 3 M of two years.  Those of all projects are read as rows name
+    them (:meth:`Catalog.slots`).
     """
     p, i = s.projects, s.indicators
     query = sa.select(p.c.id, p.c.code, p.c.name, p.c.year).order_by(p.c.id)
+    keys = None if named is None else {key for key, _ in named}
     few = keys is not None and len(keys) <= _FEW_KEYS
     if few:
         assert keys is not None
@@ -340,11 +360,11 @@ def load_catalog(connection: sa.Connection, keys: set[str] | None = None) -> Cat
         rows = [row for row in rows if row[1] in keys or row[2] in keys]
     new = tuple.__new__  # ProjectRef._make without its checks
     refs = [new(ProjectRef, (*row, n)) for n, row in enumerate(rows)]
-    if keys is None:
+    if named is None:
         low, high = connection.execute(sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id))).one()
         first = low or 0
         return Catalog(connection, refs, None, size=(high or 0) - first + 1, first_key=first)
-    pks = [ref.pk for ref in refs]
+    pks = [ref.pk for ref in refs if (ref.code, ref.year) in named or (ref.name, ref.year) in named]
     query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.shape_id).where(i.c.retired_on.is_(None))
     found = [row for chunk in in_lists(pks) for row in driver_rows(connection, query.where(i.c.project_id.in_(chunk)))]
     slots: dict[int, dict[str, Slot]] = {}
@@ -491,9 +511,11 @@ class Recorder:
 
     PROBLEMS_SENT_EVERY = 10_000  # by the reading process of two
 
-    def __init__(self, connection: sa.Connection, keys: set[str] | None, *, by: str, bands: GradeBands) -> None:
+    def __init__(
+        self, connection: sa.Connection, named: set[tuple[str, int]] | None, *, by: str, bands: GradeBands
+    ) -> None:
         self.problems: list[Problem] = []
-        self._catalog = catalog = load_catalog(connection, keys)
+        self._catalog = catalog = load_catalog(connection, named)
         self._bands = bands
         self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys)
         self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys)
