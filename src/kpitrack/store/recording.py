@@ -366,12 +366,16 @@ def load_catalog(connection: sa.Connection, named: set[tuple[str, int]] | None =
         return Catalog(connection, refs, None, size=(high or 0) - first + 1, first_key=first)
     pks = [ref.pk for ref in refs if (ref.code, ref.year) in named or (ref.name, ref.year) in named]
     query = sa.select(i.c.project_id, i.c.id, i.c.code, i.c.shape_id).where(i.c.retired_on.is_(None))
-    found = [row for chunk in in_lists(pks) for row in driver_rows(connection, query.where(i.c.project_id.in_(chunk)))]
     slots: dict[int, dict[str, Slot]] = {}
     readings: dict[tuple[str, str], dict[str, Value]] = {}
+    shapes: dict[int, tuple[str, str, dict[str, Value]]] = {}
     positions = count()
-    shapes = _shapes(connection, readings, {row[3] for row in found})
-    _add_slots(slots, found, lambda _: next(positions), shapes)
+    for chunk in in_lists(pks):  # a list of projects at a time: their rows are not all held at once
+        found = list(driver_rows(connection, query.where(i.c.project_id.in_(chunk))))
+        unknown = {row[3] for row in found} - shapes.keys()
+        if unknown:
+            shapes.update(_shapes(connection, readings, unknown))
+        _add_slots(slots, found, lambda _: next(positions), shapes)
     return Catalog(connection, refs, slots, size=next(positions), readings=readings)
 
 
