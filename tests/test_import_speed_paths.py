@@ -203,3 +203,26 @@ def test_a_short_import_reads_the_indicators_of_the_years_its_rows_name_only(loa
         assert catalog.project("法制宣传工作经费", Quarter(2020, 1)) == p01_2020
         outside = catalog.project("p01", Quarter(2022, 1))
         assert isinstance(outside, recording.Fault) and outside.reason == "outside the year of project p01 (2020, 2021)"
+
+
+def test_notes_with_tabs_line_breaks_and_backslashes_are_stored_exactly(
+    tiny_batches: None, loaded: Store, tmp_path: Path
+) -> None:
+    # The rows go through COPY's text format on PostgreSQL and through bound INSERTs on
+    # SQLite: what COPY treats as special must come back as it was written.
+    from kpitrack.profile import DEFAULT
+
+    notes = ["a\tb", "line\nbreak", "back\\slash", "\\N", "\\.", "", "末尾\\", "\r\n"]
+    rows = [
+        recording.ActualRow(
+            "t", n + 2, "p01", *(("qty1", f"2021Q{n + 1}", "5") if n < 4 else ("qual1", f"2021Q{n - 3}", "80%")), note
+        )
+        for n, note in enumerate(notes)
+    ]
+    spending = [recording.SpendingRow("t", 10, "p01", "2021Q1", "1.5", "x\ty\\z\n")]
+    assert not loaded.record_rows(rows, spending, by="t\\1", bands=DEFAULT.grade_bands).problems
+    history = loaded.history(loaded.find_project("p01"))
+    assert sorted((v.indicator or "", str(v.period), v.note) for v in history) == sorted(
+        [(row.indicator, row.period, row.note) for row in rows] + [("", "2021Q1", "x\ty\\z\n")]
+    )
+    assert {v.recorded_by for v in history} == {"t\\1"}

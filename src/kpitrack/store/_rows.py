@@ -2,13 +2,13 @@
 
 Also the fast bulk insert used by goal loading and imports: one ``executemany``
 through the driver with values already converted, instead of SQLAlchemy's per-row
-type processing.
+type processing; on PostgreSQL a ``COPY`` (:func:`copy_rows`).
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "PROJECT_FIELDS",
     "bulk_insert",
+    "copy_rows",
     "driver_rows",
     "driver_values",
     "indicator_from_row",
@@ -198,9 +199,27 @@ def bulk_insert(
     """
     if not rows:
         return
+    if connection.dialect.name == "postgresql":
+        copy_rows(connection, table.name, columns, rows)
+        return
     if connection.dialect.name == "sqlite" and not ready:
         rows = [tuple(_sqlite_value(v) for v in row) for row in rows]
     connection.exec_driver_sql(insert_sql(connection, table, columns), rows if isinstance(rows, list) else list(rows))
+
+
+def copy_rows(connection: sa.Connection, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL: rows written with one ``COPY … FROM STDIN`` in the connection's transaction.
+
+    psycopg's ``executemany`` sends a statement per row: an import of 5.8 M actuals
+    took 198 s, most of it the client's.  ``COPY`` streams the rows as text, which
+    psycopg escapes (tabs, line breaks, backslashes) and the server parses by the
+    columns' types.
+    """
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 IN_LIST = 900  # keys per IN (…) list: under SQLite's bound-parameter limit (999 before 3.32)

@@ -44,7 +44,15 @@ from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound, closest
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
-from kpitrack.store._rows import driver_rows, driver_values, in_lists, indicator_from_row, insert_sql, reading_row
+from kpitrack.store._rows import (
+    copy_rows,
+    driver_rows,
+    driver_values,
+    in_lists,
+    indicator_from_row,
+    insert_sql,
+    reading_row,
+)
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
@@ -901,7 +909,10 @@ class _Writer:
         self.summary += WriteSummary(len(rows))
 
     def _insert_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """Insert rows, many to a statement where the database takes that."""
+        """Insert rows: by ``COPY`` on PostgreSQL, else many to a statement where the database takes that."""
+        if self._connection.dialect.name == "postgresql":
+            copy_rows(self._connection, self._table.name, self._columns, rows)
+            return
         whole = len(rows) - len(rows) % self._per_statement
         if self._per_statement > 1 and whole:
             flat = tuple(chain.from_iterable(rows[:whole]))
