@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import count
 from typing import Any, TypeVar
 
 import pendulum
@@ -25,6 +26,7 @@ __all__ = [
     "PROJECT_FIELDS",
     "bulk_insert",
     "copy_rows",
+    "driver_cursor",
     "driver_rows",
     "driver_values",
     "indicator_from_row",
@@ -241,19 +243,41 @@ def driver_rows(
     For reading a million rows at once: SQLAlchemy's result wraps every row in a
     ``Row`` and fetches it alone, which costs more than the query itself.
     """
+    cursor = driver_cursor(connection, query, params)
+    try:
+        while block := cursor.fetchmany(size):
+            yield from block
+    finally:
+        cursor.close()
+
+
+def driver_cursor(
+    connection: sa.Connection, query: str | sa.Select[Any], params: Sequence[Any] = (), *, streamed: bool = False
+) -> Any:
+    """The driver's cursor, having executed a query (SQL text and its ``params``, or a select).
+
+    ``streamed``: the rows are to be fetched in batches as they are used.  On
+    PostgreSQL the cursor is then a server-side one: psycopg's default cursor holds
+    the whole result on the client (half a province's aggregated actuals, ~200 MB).
+    It lasts until the transaction ends.
+    """
     bound: Any = params
     if not isinstance(query, str):
         compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
         query, bound = compiled.string, compiled.params
         if compiled.positional:
             bound = tuple(compiled.params[name] for name in compiled.positiontup or ())
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(query, bound)
-        while block := cursor.fetchmany(size):
-            yield from block
-    finally:
-        cursor.close()
+    if streamed and connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        cursor = driver.cursor(name=f"kpitrack_{next(_CURSOR_NAMES)}")
+    else:
+        cursor = connection.connection.cursor()
+    cursor.execute(query, bound)
+    return cursor
+
+
+_CURSOR_NAMES = count()
 
 
 def insert_sql(connection: sa.Connection, table: sa.Table, columns: Sequence[str]) -> str:

@@ -54,7 +54,7 @@ from kpitrack.model import Aggregate, FundPlan, Indicator, Project
 from kpitrack.periods import Quarter
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.store import schema as s
-from kpitrack.store._rows import in_lists, to_date
+from kpitrack.store._rows import driver_cursor, in_lists, to_date
 from kpitrack.thresholds import Kind, Op, Threshold
 
 __all__ = ["count", "progress", "projects"]
@@ -157,6 +157,15 @@ _NO_PLAN = FundPlan()
 def _tuples(connection: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
     """All rows as the driver gives them (plain tuples): no column read here needs SQLAlchemy's conversion."""
     return list(connection.execute(query).cursor.fetchall())
+
+
+def _streamed(connection: sa.Connection, query: sa.Select[Any]) -> Any:
+    """The driver's cursor of a query whose rows are fetched in batches as they are merged (server-side on PostgreSQL).
+
+    The driver's own cursor gives plain tuples: SQLAlchemy's per-row work would cost
+    more than the query (no column here needs its result processing).
+    """
+    return driver_cursor(connection, query, streamed=True)
 
 
 def _text(column: Any) -> Any:
@@ -559,9 +568,7 @@ def _indicators(
 
     key: int | None = None
     rows: list[tuple[Any, ...]] = []
-    # The driver's own cursor gives plain tuples: SQLAlchemy's per-row work would cost more
-    # than the query (no column here needs its result processing).
-    cursor = connection.execute(query).cursor
+    cursor = _streamed(connection, query)
     while batch := cursor.fetchmany(BATCH):
         for row in batch:
             if row[0] != key:
@@ -615,7 +622,7 @@ def _aggregates(
         .group_by(a.c.indicator_id)
         .order_by(a.c.indicator_id)
     )
-    cursor = connection.execute(query).cursor
+    cursor = _streamed(connection, query)
     while batch := cursor.fetchmany(BATCH):
         yield batch
 
