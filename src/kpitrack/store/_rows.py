@@ -25,6 +25,7 @@ __all__ = [
     "INDICATOR_COLUMNS",
     "PROJECT_FIELDS",
     "bulk_insert",
+    "copy_into",
     "copy_rows",
     "driver_cursor",
     "driver_rows",
@@ -217,7 +218,15 @@ def copy_rows(connection: sa.Connection, table: str, columns: Sequence[str], row
     psycopg escapes (tabs, line breaks, backslashes) and the server parses by the
     columns' types.
     """
-    driver = connection.connection.driver_connection
+    copy_into(connection.connection.driver_connection, table, columns, rows)
+
+
+def copy_into(driver: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """:func:`copy_rows` on the driver's (psycopg's) connection itself, which another thread may use.
+
+    psycopg holds the connection's lock for the whole ``COPY``: a statement from
+    another thread waits until it is done.
+    """
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:

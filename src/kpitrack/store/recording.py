@@ -27,6 +27,7 @@ import re
 import signal
 import sqlite3
 import sys
+import threading
 import traceback
 import unicodedata
 from array import array
@@ -45,7 +46,7 @@ from kpitrack.problems import Problem, ProblemsFound, closest
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
 from kpitrack.store._rows import (
-    copy_rows,
+    copy_into,
     driver_rows,
     driver_values,
     in_lists,
@@ -726,6 +727,8 @@ class Recorder:
         if not self.problems:
             self._actuals.flush()
             self._spending.flush()
+        self._actuals.wait()
+        self._spending.wait()
         return self._actuals.summary, self._spending.summary
 
 
@@ -852,6 +855,7 @@ class _Writer:
         self._batch: list[tuple[Any, ...]] = []
         self._years_with_values: dict[int, bool] = {}
         self._current_sqls: dict[tuple[int, int], str] = {}
+        self._copying: _Copying | None = None
         self.summary = WriteSummary()
 
     def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str) -> None:
@@ -891,6 +895,12 @@ class _Writer:
             self._insert_rows(_Sender.rows((keys[whole:], periods[whole:], notes[whole:], columns[whole:]), ()))
         self.summary += WriteSummary(len(notes))
 
+    def wait(self) -> None:
+        """Wait until the batch being copied in the background (PostgreSQL) is written; raise what it raised."""
+        if self._copying is not None:
+            copying, self._copying = self._copying, None
+            copying.wait()
+
     def _may_supersede(self, periods: Iterable[int]) -> bool:
         """Whether values of these periods' years were stored before this import."""
         return any(self._has_values(year) for year in {period // 10 for period in set(periods)})
@@ -901,6 +911,7 @@ class _Writer:
         if not rows:
             return
         if self._may_supersede(map(itemgetter(1), rows)):
+            self.wait()  # the current values include the batches written before
             rows, superseded, unchanged = self._against_current(rows)
             if superseded:
                 self._connection.exec_driver_sql(self._supersede, [(self._false, pk) for pk in superseded])
@@ -909,9 +920,10 @@ class _Writer:
         self.summary += WriteSummary(len(rows))
 
     def _insert_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """Insert rows: by ``COPY`` on PostgreSQL, else many to a statement where the database takes that."""
+        """Insert rows: on PostgreSQL by ``COPY`` in the background (:class:`_Copying`), else many to a statement."""
         if self._connection.dialect.name == "postgresql":
-            copy_rows(self._connection, self._table.name, self._columns, rows)
+            self.wait()
+            self._copying = _Copying(self._connection, self._table.name, self._columns, rows)
             return
         whole = len(rows) - len(rows) % self._per_statement
         if self._per_statement > 1 and whole:
@@ -980,6 +992,37 @@ class _Writer:
                 superseded.append(old[0])
             changed.append(row)
         return changed, superseded, unchanged
+
+
+class _Copying(threading.Thread):
+    """A batch of rows written by ``COPY`` (PostgreSQL) in a thread while the import reads on.
+
+    The server takes about as long to store a batch as the import takes to read and
+    check the next one; without the thread each waited for the other (a province's
+    year of actuals: 125 s, 57 % of it waiting).  The thread uses the driver's
+    connection only, never SQLAlchemy's, and psycopg holds the connection's lock
+    for the whole ``COPY``: a statement of the importing thread waits until the
+    batch is written.  The writer waits for it (:meth:`_Writer.wait`) before it
+    looks up current values, before the next batch and at the end.
+    """
+
+    def __init__(self, connection: sa.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]):
+        super().__init__(name=f"kpitrack COPY {table}", daemon=True)
+        self._driver = connection.connection.driver_connection  # taken here: SQLAlchemy stays in one thread
+        self._table, self._columns, self._rows = table, columns, rows
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            copy_into(self._driver, self._table, self._columns, self._rows)
+        except BaseException as error:  # raised again in the importing thread by wait()
+            self._error = error
+
+    def wait(self) -> None:
+        self.join()
+        if self._error is not None:
+            raise self._error
 
 
 _LOOKED_UP = 500  # keys per look-up of current values: with the periods, under SQLite's old limit of 999
