@@ -138,6 +138,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'kpitrack.db'}"
         return
+    yield from _pg_database()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL of a fresh PostgreSQL database, for what only PostgreSQL does."""
+    yield from _pg_database()
+
+
+def _pg_database() -> Iterator[str]:
     if PG_URL is None:
         if REQUIRE_PG:
             pytest.fail("KPITRACK_REQUIRE_PG=1 but KPITRACK_TEST_PG_URL is not set")
