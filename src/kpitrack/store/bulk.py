@@ -159,15 +159,6 @@ def _tuples(connection: sa.Connection, query: sa.Select[Any]) -> list[tuple[Any,
     return list(connection.execute(query).cursor.fetchall())
 
 
-def _streamed(connection: sa.Connection, query: sa.Select[Any]) -> Any:
-    """The driver's cursor of a query whose rows are fetched in batches as they are merged (server-side on PostgreSQL).
-
-    The driver's own cursor gives plain tuples: SQLAlchemy's per-row work would cost
-    more than the query (no column here needs its result processing).
-    """
-    return driver_cursor(connection, query, streamed=True)
-
-
 def _text(column: Any) -> Any:
     """A decimal column read as the driver gives it, without SQLAlchemy's per-value conversion."""
     return sa.type_coerce(column, sa.String)
@@ -568,7 +559,10 @@ def _indicators(
 
     key: int | None = None
     rows: list[tuple[Any, ...]] = []
-    cursor = _streamed(connection, query)
+    # The driver's own cursor gives plain tuples: SQLAlchemy's per-row work would cost more
+    # than the query (no column here needs its result processing). Streamed: on PostgreSQL
+    # the rows stay on the server until fetched.
+    cursor = driver_cursor(connection, query, streamed=True)
     while batch := cursor.fetchmany(BATCH):
         for row in batch:
             if row[0] != key:
@@ -622,7 +616,7 @@ def _aggregates(
         .group_by(a.c.indicator_id)
         .order_by(a.c.indicator_id)
     )
-    cursor = _streamed(connection, query)
+    cursor = driver_cursor(connection, query, streamed=True)
     while batch := cursor.fetchmany(BATCH):
         yield batch
 

@@ -267,7 +267,7 @@ def _insert(connection: sa.Connection, new: Sequence[Project], rows: _DriverRows
     keys = [(pk, at, shape.columns[0], shape.number) for pk, shapes in shaped for at, shape in enumerate(shapes)]
     # A statement per row runs at half the speed of one statement joining the rows (their
     # keys bound into a temporary table) with their shapes: on SQLite 1.5 M rows 9-11 s → 5 s.
-    # On PostgreSQL the keys go in by COPY (a province's goals 86 → 82 s, the client's CPU
+    # On PostgreSQL the keys go in by COPY (a province's goals 86 → 76 s, the client's CPU
     # 38 → 27 s); there the server's own insert is most of the time: 18 columns, two
     # indexes and two foreign-key checks a row.
     sqlite = connection.dialect.name == "sqlite"
