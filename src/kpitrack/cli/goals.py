@@ -83,8 +83,10 @@ def run_check(args: argparse.Namespace) -> int:
             print()
         print(_summary(projects))
         errors = sum(p.severity is Severity.ERROR for p in problems)
-        warnings = len(problems) - errors
-        print(f"\n{_count(len(projects), 'project')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+        warnings = sum(p.severity is Severity.WARNING for p in problems)
+        notes = sum(p.severity is Severity.NOTE for p in problems)
+        noted = f", {_count(notes, 'note')} (inferred readings to confirm)" if notes else ""
+        print(f"\n{_count(len(projects), 'project')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}{noted}")
     return 1 if has_errors(problems) else 0
 
 
