@@ -237,7 +237,8 @@ def test_inferred_readings_are_notes_to_confirm() -> None:
         "goals/p01.toml: indicators[3]: note: target of '完成时限（月）' read as ≤10个月 (duration): "
         "the unit 个月 comes from the indicator's name; no operator: ≤ because a duration under 时效指标 is a cap",
         "goals/p01.toml: indicators[4]: note: target of '每亩补助标准' read as ≤250元/亩 (compare): "
-        "the number 250 is read from the text; the unit 元 comes from 成本指标; no operator: ≤ because 成本指标 is a cap",
+        "the number 250 is read from the text; the unit 元 comes from 成本指标; "
+        "no operator: ≤ because 成本指标 is a cap",
         "goals/p01.toml: indicators[5]: note: target of '督查次数' read as ≥3次 (compare): "
         "the number 3次 is read from the text",
     ]

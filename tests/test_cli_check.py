@@ -166,7 +166,10 @@ def test_check_lists_inferred_readings_as_notes(tmp_path: Path, capsys: pytest.C
     goal.write_text(text, encoding="utf-8")
     assert main(["check", str(goal)]) == 0  # notes do not fail the check
     out = capsys.readouterr().out
-    assert f"{goal}: indicators[0]: note: target of '宣传活动' read as ≥4次 (compare): the number 4次 is read from the text" in out
+    assert (
+        f"{goal}: indicators[0]: note: target of '宣传活动' read as ≥4次 (compare): "
+        "the number 4次 is read from the text" in out
+    )
     assert (
         f"{goal}: indicators[3]: note: target of '完成时限（月）' read as ≤10个月 (duration): the unit 个月 comes from "
         "the indicator's name; no operator: ≤ because a duration under 时效指标 is a cap"

@@ -62,7 +62,12 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_json_says_what_was_inferred(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["parse-target", "10", "6个月内", "--category", "时效指标", "--name", "完成时限（月）", "--format", "json"]) == 0
+    assert (
+        main(
+            ["parse-target", "10", "6个月内", "--category", "时效指标", "--name", "完成时限（月）", "--format", "json"]
+        )
+        == 0
+    )
     bare, written = json_lines(capsys.readouterr().out)
     assert (bare["kind"], bare["op"], bare["value"], bare["unit"], bare["canonical"]) == (
         "duration",

@@ -220,7 +220,9 @@ _PROSE_HEDGE_RE = re.compile(r"(大约|约|近)\d|\d[^\d]{0,4}(左右|上下)")
 
 # Characters an unknown count word may not contain: it would be part of a date, a
 # duration or a sentence (完成3次督查, 6个月内, 2021年度).
-_NOT_A_COUNT = set("年月日天周时分秒季度内前后底末旬的了是在和与及或等为对向将已未不无须应要按每约余多完成达到实现开展进行保持确保提高以之其该此")
+_NOT_A_COUNT = set(
+    "年月日天周时分秒季度内前后底末旬的了是在和与及或等为对向将已未不无须应要按每约余多完成达到实现开展进行保持确保提高以之其该此"
+)
 
 _TREND_WORDS = (
     "逐年提高 逐年提升 逐年增强 逐年加强 逐年增加 逐年上升 逐年增长 逐年改善 逐年扩大 "
@@ -371,9 +373,10 @@ def read_quantity_unit(unit: str) -> tuple[str, Decimal] | None:
     ``万亩`` → (``亩``, 10000); ``m2`` → (``m²``, 1); used for recorded values as for targets.
     """
     try:
-        return _resolve_unit(unit, unit, None)
+        canonical, scale, _ = _resolve_unit(unit, unit, None)
     except InvalidThreshold:
         return None
+    return canonical, scale
 
 
 @attrs.frozen
@@ -461,7 +464,9 @@ def _canonical_deadline(t: Threshold) -> str:
         assert t.year is not None  # a window across the new year has its years written
         text = f"{t.year - 1}年{t.start_month}月-{t.year}年{t.end_month}月{end_day}"
     elif t.start_month is not None:
-        text = f"{year}{t.start_month}月-{t.end_month}月{end_day}" if end_day else f"{year}{t.start_month}-{t.end_month}月"
+        text = (
+            f"{year}{t.start_month}月-{t.end_month}月{end_day}" if end_day else f"{year}{t.start_month}-{t.end_month}月"
+        )
     elif t.day is not None:
         text = f"{year}{t.end_month}月{t.day}日前"
     elif t.end_month == 12 and not year:
@@ -535,12 +540,14 @@ def _quantity(
     if op is None:
         op, why = _default_operator(number, category, unit)
         notes.append(why)
-    kind = Kind.COMPARE
+    return Threshold(kind=_kind_of(op, unit), op=op, value=number, unit=unit, explicit=explicit, inferred=tuple(notes))
+
+
+def _kind_of(op: Op, unit: str) -> Kind:
+    """A number in a duration unit is a duration; with = it is exact; else a comparison."""
     if unit_family(unit) is UnitFamily.DURATION:
-        kind = Kind.DURATION
-    elif op is Op.EQ:
-        kind = Kind.EXACT
-    return Threshold(kind=kind, op=op, value=number, unit=unit, explicit=explicit, inferred=tuple(notes))
+        return Kind.DURATION
+    return Kind.EXACT if op is Op.EQ else Kind.COMPARE
 
 
 def _default_operator(number: Decimal, category: str | None, unit: str) -> tuple[Op, str]:
@@ -604,9 +611,7 @@ def _parse_words(text: str) -> Threshold:
         if word in text:
             return Threshold(kind=Kind.TREND, op=Op.LT, words=text)
     if re.fullmatch(r"零[\u4e00-\u9fff]{1,6}", text):  # 零事故, 零投诉
-        return Threshold(
-            kind=Kind.COMPARE, op=Op.LE, value=Decimal(0), inferred=(f"{text} is a zero target (≤0)",)
-        )
+        return Threshold(kind=Kind.COMPARE, op=Op.LE, value=Decimal(0), inferred=(f"{text} is a zero target (≤0)",))
     if _WHOLE_YEAR_RE.match(text):
         return Threshold(kind=Kind.DEADLINE, start_month=1, end_month=12)
     deadline = _DEADLINE_RES[0].match(text)
@@ -866,11 +871,7 @@ def _parse_prose(original: str, text: str, category: str | None) -> Threshold:
     if op is None:
         op, why = _default_operator(number, category, unit)
         notes.append(why)
-    if unit_family(unit) is UnitFamily.DURATION:
-        kind = Kind.DURATION
-    else:
-        kind = Kind.EXACT if op is Op.EQ else Kind.COMPARE
-    return Threshold(kind=kind, op=op, value=number, unit=unit, explicit=explicit, inferred=tuple(notes))
+    return Threshold(kind=_kind_of(op, unit), op=op, value=number, unit=unit, explicit=explicit, inferred=tuple(notes))
 
 
 def _prose_operator(before: str, after: str) -> Op | None:
