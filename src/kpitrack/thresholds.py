@@ -802,7 +802,7 @@ def _rate(original: str, unit: str) -> str:
 # What in a sentence is not a target's number: dates, years, document numbers, titles, ordinals.
 _NOT_TARGET_NUMBERS = re.compile(
     r"《[^》]*》|〔\d{4}〕\d*号?|\[\d{4}\]\d*号?|[A-Za-z]+/?[A-Za-z]*\d[\d.\-]*|"
-    r"\d{4}年(?:度)?(?:\d{1,2}月(?:\d{1,2}[日号])?)?|\d{1,2}月\d{1,2}[日号]|第\d+"
+    r"(?<!\d)\d{4}年(?:度)?(?:\d{1,2}月(?:\d{1,2}[日号])?)?|(?<!\d)\d{1,2}月\d{1,2}[日号]|第\d+"
 )
 _PROSE_NUMBER = re.compile(rf"(?P<num>{_NUMBER})")
 _PER_RE = re.compile(r"每(?P<per>[\u4e00-\u9fff])")
@@ -813,6 +813,8 @@ def _parse_leading_number(original: str, text: str, category: str | None) -> Thr
     match = re.match(rf"^(?P<num>{_NUMBER})(?P<tail>[\u4e00-\u9fff%]+.*)$", text)
     if match is None or _leading_unit(match.group("tail")) is None:
         return None
+    if re.match(r"[年月](底|末|前|内|度|份|初|中)", match.group("tail")):
+        return None  # part of a date (99999年底前), not a unit
     return _parse_prose(original, text, category)
 
 
