@@ -81,6 +81,7 @@ from kpitrack.model import (
     normalise_level2,
     unit_from_name,
 )
+from kpitrack.periods import PLAN_KEYS
 from kpitrack.problems import Problem
 
 __all__ = ["SUFFIXES", "load_paths", "parse_target", "read_paths"]
@@ -89,7 +90,6 @@ SUFFIXES = frozenset({".csv", ".xlsx"})
 
 PROJECT_FIELDS = ("name", "unit", "year", "budget", "fiscal", "other", "goal", "Q1", "Q2", "Q3", "Q4", "H1", "H2")
 INDICATOR_FIELDS = ("level1", "level2", "indicator", "indicator_id", "target", "weight", "aggregate")
-PLAN_KEYS = ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
 
 # Header spellings (after normalisation: NFKC, no spaces, lower case, unit suffix dropped) → field.
 _HEADERS = {
