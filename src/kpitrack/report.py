@@ -767,7 +767,7 @@ def render_check(checked: CheckReport) -> str:
 
 def render_goals_loaded(loaded: GoalsLoaded) -> str:
     """The load's warnings, then each project added, revision recorded and project unchanged, and the counts."""
-    lines = [str(problem) for problem in loaded.warnings]
+    lines = [str(problem) for problem in loaded.warnings if problem.severity is not Severity.NOTE]  # check lists notes
     lines += [f"added      {code} ({year})" for code, year in loaded.added]
     lines += [f"revised    {revision}" for revision in loaded.revised]
     lines += [f"unchanged  {code} ({year})" for code, year in loaded.unchanged]
