@@ -1,9 +1,9 @@
-"""The bulk path (批量汇总): every project's year to date, combined in SQL, streamed in id order.
+"""The one reader (批量汇总): a year's projects, goals and actuals to date, read as columns.
 
-A province has a hundred thousand projects and six million quarterly values.  The
-per-project path (:meth:`kpitrack.store.Store.progress` with ids) reads every value
-and combines it in Python; this module asks the database for one aggregated row per
-indicator instead:
+A province has a hundred thousand projects and six million quarterly values.  One
+project, a unit or a whole province is read by the same queries (``codes`` and
+``units`` are filters), and the database aggregates each indicator's current values
+up to the cut-off in one ``GROUP BY``:
 
 - flows (sum): the sum of the quarters' measured numbers, and the unit of the
   latest one; when nothing was measured (only 不适用 or grades), the latest value;
@@ -11,61 +11,55 @@ indicator instead:
 - spending: the sum of the current amounts up to the quarter;
 - last year's year-end actual of the same project and indicator, for trends.
 
-This is exactly :func:`kpitrack.readings.combine` expressed in SQL, so the
-:class:`~kpitrack.readings.Progress` records are equal to the per-project path's
-(``tests/test_bulk.py`` checks it).
+This is exactly :func:`kpitrack.readings.combine` expressed in SQL and columns, so
+the :class:`~kpitrack.readings.Progress` records are those of reading each project
+alone (``tests/test_bulk.py`` checks it).
 
-How it stays fast and small:
+**Columns, not objects.**  The two large results (the current indicators, and their
+aggregated actuals) come through an ADBC driver as Arrow columns into a polars
+frame (:func:`read`), where the indicators and their actuals are joined and the
+quarters combined, as vector operations.  Every combined actual is a *reading
+text* (``kind|number|grade|score|done_on|unit``, as :meth:`_Records.latest` parses
+it), so equal actuals are equal texts: the evaluation (:mod:`kpitrack.evaluation`)
+finds a province's distinct indicator cases among the texts, and :func:`progress`
+builds each project's records from the same frame.  polars rather than DuckDB or
+pandas: it takes the driver's Arrow columns without a copy, does the joins and
+distinct keys in its own threads (no processes, so nothing to fork or spawn), and
+is a single wheel with no database of its own beside the store.
 
-- **Three narrow streams merged in Python** (:func:`_indicators`): the definitions
-  (指标定义) once, from ``indicator_shapes`` (tens of thousands, against a
-  province's 1.5 M indicators); each project's indicators as (key, code, position,
-  shape) in (project key, code) order, along the ``(project_id, code)`` index; and
-  the actuals aggregated per indicator in indicator-key order, along the
-  ``(indicator_id, period)`` index.  No query joins indicators with actuals or
-  carries an indicator's definition per row.  A project's aggregated rows are read
-  up to its largest indicator key and wait in a small buffer until looked up;
-  projects wait for their turn in code order (see :func:`_in_code_order`).
-- **Small things at once**: project headers, fund plans, spending sums and last
-  year's actuals are one query each and held in memory (one entry per project, or
-  per indicator that had a value last year).
-- **Records built once**: a province repeats the same indicator definitions and
-  recorded values thousands of times; one (shape, code) gives one
-  :class:`~kpitrack.model.Indicator` and equal values the same
-  :class:`~kpitrack.readings.Reading` object.
-- **Exact sums**: a flow's numbers and a project's spending travel as their stored
-  text in one aggregate (``group_concat`` / ``string_agg``) and Python adds them as
-  Decimals, as the per-project path does (:func:`_numbers`): no SQL arithmetic on
-  SQLite's decimal text, so nothing to prove about rounding.
-- **Filters, not other readers**: one project, a unit's or a province's are read by
-  the same queries, narrowed by ``codes`` and ``units``.
+**Exact sums**: a flow's numbers and a project's spending travel as their stored
+text in one aggregate (``group_concat`` / ``string_agg``) and Python adds each
+distinct text once as Decimals (:func:`_sum`): no SQL or float arithmetic on
+SQLite's decimal text, so nothing to prove about rounding.
 """
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterable, Iterator, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
+import adbc_driver_postgresql.dbapi
+import adbc_driver_sqlite.dbapi
+import attrs
+import polars as pl
 import sqlalchemy as sa
 
 from kpitrack.model import Aggregate, FundPlan, Indicator, Project
 from kpitrack.periods import Quarter
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.store import schema as s
-from kpitrack.store._rows import driver_cursor, in_lists, to_date
+from kpitrack.store._rows import in_lists, to_date
 from kpitrack.thresholds import Kind, Op, Threshold
 
-__all__ = ["count", "progress", "projects"]
+__all__ = ["Columns", "count", "progress", "projects", "read"]
 
-BATCH = 5000  # rows fetched per round trip of the streamed query
 _CACHE_LIMIT = 200_000  # distinct records kept for reuse; past it the caches start afresh
 _NUMBER = "number"
 _SEPARATOR = "|"
 _ZERO = Decimal(0)
-_SUM = Aggregate.SUM
-_NUMBER_KIND = ReadingKind.NUMBER
+_KEYS_IN_ONE_QUERY = 900  # project or indicator keys written into one IN list (SQLite's default limit is 999)
 
 
 def count(engine: sa.Engine | sa.Connection, year: int) -> int:
@@ -76,6 +70,74 @@ def count(engine: sa.Engine | sa.Connection, year: int) -> int:
         return int(engine.execute(query).scalar_one())
     with engine.connect() as connection:
         return int(connection.execute(query).scalar_one())
+
+
+@attrs.frozen
+class Columns:
+    """A year read as columns: the chosen projects' headers and one row per current indicator.
+
+    ``heads`` are the projects in code (id) order (see :func:`_heads`).  ``rows`` holds
+    their current indicators, by project then position: ``project`` (the index of its
+    project in ``heads``), ``code``, ``shape`` (its stored definition), ``actual`` and
+    ``last_year`` (reading texts, see :meth:`_Records.latest`; null when nothing was
+    recorded).  ``records`` builds each distinct record once.
+    """
+
+    year: int
+    as_of: Quarter
+    heads: list[tuple[Any, ...]]
+    plans: dict[int, FundPlan]
+    spent: dict[int, Decimal]
+    rows: pl.DataFrame
+    records: _Records
+
+    def spans(self) -> list[int]:
+        """Where each project's rows start in ``rows``, and where the last one's end (one more than ``heads``)."""
+        starts = self.rows["project"].search_sorted(pl.Series(range(len(self.heads) + 1)), side="left")
+        return [int(start) for start in starts]
+
+    def project(self, index: int, indicators: tuple[Indicator, ...]) -> Project:
+        """The project of ``heads[index]`` with its indicators (by position)."""
+        return _project(self.heads[index], indicators, self.plans, self.records)
+
+    def spent_by(self, index: int) -> Decimal:
+        return self.spent.get(self.heads[index][0], _ZERO)
+
+
+def read(
+    engine: sa.Engine,
+    year: int,
+    as_of: Quarter,
+    *,
+    codes: Sequence[str] | None = None,
+    units: Sequence[str] | None = None,
+    with_values: bool = True,
+) -> Columns:
+    """The projects of ``year`` (or those with ids ``codes``, or of the budget units ``units``) at ``as_of``.
+
+    Without ``with_values`` only the goals are read: every actual is null and nothing is spent.
+    """
+    low, high = year * 10 + 1, s.period_key(as_of)
+    with engine.connect() as connection:
+        heads = _heads(connection, year, codes, units)
+        records = _Records(_shapes(connection) if heads else {})
+        if not heads:
+            return Columns(year, as_of, [], {}, {}, pl.DataFrame(schema=_ROWS), records)
+        chosen = _chosen(year, codes, units)
+        plans = _plans(connection, chosen)
+        spent = _spent(connection, chosen, low, high) if with_values else {}
+        keys = None if codes is None and units is None else [head[0] for head in heads]
+        with _arrow(connection) as fetch:
+            rows = _rows_of(fetch, year, keys, heads)
+            if with_values:
+                rows = _with_actuals(connection, fetch, rows, records, (low, high))
+                rows = _with_last_year(connection, fetch, rows, year - 1, None if keys is None else heads)
+            else:
+                rows = rows.with_columns(actual=pl.lit(None, pl.String), last_year=pl.lit(None, pl.String))
+    return Columns(year, as_of, heads, plans, spent, rows.select(list(_ROWS)), records)
+
+
+_ROWS = {"project": pl.Int64, "code": pl.String, "shape": pl.Int64, "actual": pl.String, "last_year": pl.String}
 
 
 def progress(
@@ -91,26 +153,26 @@ def progress(
     ``codes`` and ``units`` are filters (the projects with those ids, or of those
     budget units); without them, every project of the year.
     """
-    low, high = year * 10 + 1, s.period_key(as_of)
-    with engine.connect() as connection:
-        heads = _heads(connection, year, codes, units)
-        if not heads:
-            return
-        chosen = _chosen(year, codes, units)
-        plans = _plans(connection, chosen)
-        spent = _spent(connection, chosen, low, high)
-        last_year = _last_year(connection, year - 1, (heads[0][1], heads[-1][1]))
-        records = _Records(_shapes(connection))
-        stream = _indicators(connection, chosen, low, high, records)
-        for head, indicators, actuals in _in_code_order(heads, stream):
-            previous = last_year.get(head[1])
-            yield Progress(
-                project=_project(head, indicators, plans, records),
-                as_of=as_of,
-                actuals=actuals,
-                spent=spent.get(head[0], _ZERO),
-                last_year={i.id: previous[i.id] for i in indicators if i.id in previous} if previous else {},
-            )
+    return progresses(read(engine, year, as_of, codes=codes, units=units))
+
+
+def progresses(columns: Columns) -> Iterator[Progress]:
+    """Each project's :class:`~kpitrack.readings.Progress` from the columns, in id order."""
+    records, rows = columns.records, columns.rows
+    codes, shapes = rows["code"].to_list(), rows["shape"].to_list()
+    actuals, last_years = rows["actual"].to_list(), rows["last_year"].to_list()
+    spans, latest = columns.spans(), records.latest
+    for index in range(len(columns.heads)):
+        start, end = spans[index], spans[index + 1]
+        mine = codes[start:end]
+        indicators = tuple(map(records.shaped, shapes[start:end], mine))
+        yield Progress(
+            project=columns.project(index, indicators),
+            as_of=columns.as_of,
+            actuals={code: latest(text) for code, text in zip(mine, actuals[start:end], strict=True) if text},
+            spent=columns.spent_by(index),
+            last_year={code: latest(text) for code, text in zip(mine, last_years[start:end], strict=True) if text},
+        )
 
 
 def projects(engine: sa.Engine, year: int, *, codes: Sequence[str] | None = None) -> Iterator[Project]:
@@ -119,16 +181,8 @@ def projects(engine: sa.Engine, year: int, *, codes: Sequence[str] | None = None
     :func:`progress` without the values: a province's 100,000 projects in seconds,
     with one record per distinct indicator.
     """
-    with engine.connect() as connection:
-        heads = _heads(connection, year, codes, None)
-        if not heads:
-            return
-        chosen = _chosen(year, codes, None)
-        plans = _plans(connection, chosen)
-        records = _Records(_shapes(connection))
-        stream = _indicators(connection, chosen, 0, 0, records, with_values=False)
-        for head, indicators, _ in _in_code_order(heads, stream):
-            yield _project(head, indicators, plans, records)
+    for one in progresses(read(engine, year, Quarter(year, 4), codes=codes, with_values=False)):
+        yield one.project
 
 
 def _filtered(query: sa.Select[Any], codes: Sequence[str] | None, units: Sequence[str] | None) -> sa.Select[Any]:
@@ -180,6 +234,183 @@ def _text(column: Any) -> Any:
     return sa.type_coerce(column, sa.String)
 
 
+# -- columns through ADBC ------------------------------------------------------------------
+
+Fetch = Callable[[sa.Select[Any], dict[str, Any]], pl.DataFrame]
+
+
+@contextlib.contextmanager
+def _arrow(connection: sa.Connection) -> Iterator[Fetch]:
+    """A function giving a query's result as a polars frame of the given schema, read by an ADBC driver.
+
+    The driver hands Arrow columns over without a Python object per value.  Its SQLite
+    driver infers a column's type from the first rows, so every text column that may be
+    empty is read as ``''`` rather than NULL (:func:`_blank`).  The queries carry their
+    values written in (keys and periods: integers only).  An in-memory SQLite database
+    is not visible to a second connection: it is read through the store's own.
+    """
+    dialect, url = connection.dialect.name, connection.engine.url
+    database = url.database or ""
+    adbc: Any = None
+    if dialect == "postgresql":
+        adbc = adbc_driver_postgresql.dbapi.connect(url.set(drivername="postgresql").render_as_string(False))
+    elif database and database != ":memory:" and not database.startswith("file::memory:"):
+        adbc = adbc_driver_sqlite.dbapi.connect(database)
+
+    def fetch(query: sa.Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+        sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+        if adbc is None:
+            rows = connection.exec_driver_sql(sql).cursor.fetchall()
+            return pl.DataFrame(rows, schema=schema, orient="row")
+        with adbc.cursor() as cursor:
+            cursor.execute(sql)
+            found = pl.from_arrow(cursor.fetch_arrow_table())
+        assert isinstance(found, pl.DataFrame)
+        return found.rename(dict(zip(found.columns, schema, strict=True))).cast(schema)
+
+    try:
+        yield fetch
+    finally:
+        if adbc is not None:
+            adbc.close()
+
+
+def _blank(value: Any) -> Any:
+    """A text that may be NULL, read as ``''`` instead (see :func:`_arrow`)."""
+    return sa.func.coalesce(value, "")
+
+
+def _keyed(
+    fetch: Fetch,
+    query: Callable[[Any], sa.Select[Any]],
+    column: Any,
+    keys: Sequence[int] | None,
+    schema: dict[str, Any],
+) -> pl.DataFrame:
+    """``query(condition)`` where ``column`` is one of ``keys`` (None: no condition), in IN lists of integers."""
+    if keys is None:
+        return fetch(query(sa.true()), schema)
+    frames = [fetch(query(column.in_(list(chunk))), schema) for chunk in in_lists(keys, _KEYS_IN_ONE_QUERY)]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+
+
+def _rows_of(fetch: Fetch, year: int, keys: Sequence[int] | None, heads: list[tuple[Any, ...]]) -> pl.DataFrame:
+    """The chosen projects' current indicators, by project (in ``heads`` order) then position."""
+    i, p = s.indicators, s.projects
+
+    def query(condition: Any) -> sa.Select[Any]:
+        return sa.select(i.c.project_id, i.c.position, i.c.id, i.c.code, i.c.shape_id).where(
+            i.c.project_id.in_(sa.select(p.c.id).where(p.c.year == year)), i.c.retired_on.is_(None), condition
+        )
+
+    schema = {"project_id": pl.Int64, "position": pl.Int64, "id": pl.Int64, "code": pl.String, "shape": pl.Int64}
+    rows = _keyed(fetch, query, i.c.project_id, keys, schema)
+    order = pl.DataFrame(
+        {"project_id": [head[0] for head in heads], "project_code": [head[1] for head in heads]},
+        schema={"project_id": pl.Int64, "project_code": pl.String},
+    ).with_row_index("project")
+    rows = rows.join(order, on="project_id").with_columns(pl.col("project").cast(pl.Int64))
+    return rows.sort("project", "position", "code", "id")
+
+
+def _aggregated(dialect: str, a: sa.Table, flow: Any = None) -> list[Any]:
+    """Per indicator: its numbers (where ``flow`` holds, see :func:`_numbers`; ``''`` if none), the latest row.
+
+    Only a measured value (kind ``number``) has a number: the others store NULL there
+    (:func:`kpitrack.store._rows.reading_row`, checked by ``tests/test_bulk_stream.py``),
+    and aggregates skip NULLs, so the numbers need no test of the kind.
+    """
+    return [_blank(_numbers(dialect, a.c.number, flow)), *_latest(dialect, a)]
+
+
+_AGGREGATED = {"numbers": pl.String, "period": pl.Int64, "latest": pl.String}
+
+
+def _with_actuals(
+    connection: sa.Connection, fetch: Fetch, rows: pl.DataFrame, records: _Records, periods: tuple[int, int]
+) -> pl.DataFrame:
+    """``rows`` with each indicator's ``actual`` to date: its current values up to the cut-off, combined."""
+    a = s.actuals
+    dialect = connection.dialect.name
+
+    def query(condition: Any) -> sa.Select[Any]:
+        return (
+            sa.select(a.c.indicator_id, *_aggregated(dialect, a))
+            .where(a.c.current, a.c.period.between(*periods), condition)
+            .group_by(a.c.indicator_id)
+        )
+
+    ids = rows["id"]
+    if ids.is_empty():
+        return rows.with_columns(actual=pl.lit(None, pl.String))
+    low, high = int(ids.min()), int(ids.max())  # type: ignore[arg-type]
+    whole = high - low < 4 * len(ids)  # the keys are close together: a range is read, the rest left out by the join
+    schema = {"id": pl.Int64, **_AGGREGATED}
+    if whole:
+        aggregated = fetch(query(a.c.indicator_id.between(low, high)), schema)
+    else:
+        aggregated = _keyed(fetch, query, a.c.indicator_id, ids.to_list(), schema)
+    rows = rows.join(aggregated, on="id", how="left", maintain_order="left")
+    flows = [key for key, shape in records.shapes.items() if shape[5] == Aggregate.SUM.value]
+    summed = pl.col("shape").is_in(flows) & (pl.col("numbers") != "")
+    return rows.with_columns(actual=_combined(connection, rows, summed, periods)).drop(*_AGGREGATED)
+
+
+def _with_last_year(
+    connection: sa.Connection, fetch: Fetch, rows: pl.DataFrame, year: int, heads: list[tuple[Any, ...]] | None
+) -> pl.DataFrame:
+    """``rows`` with last year's year-end actual of the same project and indicator code (``last_year``)."""
+    p, i, a = s.projects, s.indicators, s.actuals
+    periods = (year * 10 + 1, year * 10 + 4)
+    flow = i.c.aggregate == Aggregate.SUM.value
+    dialect = connection.dialect.name
+
+    def query(condition: Any) -> sa.Select[Any]:
+        return (
+            sa.select(p.c.code, i.c.code, i.c.id, *_aggregated(dialect, a, flow))
+            .select_from(p.join(i, i.c.project_id == p.c.id).join(a, a.c.indicator_id == i.c.id))
+            .where(p.c.year == year, i.c.retired_on.is_(None), a.c.current, a.c.period.between(*periods), condition)
+            .group_by(p.c.code, i.c.code, i.c.id)
+        )
+
+    keys = None
+    if heads is not None:
+        last = sa.select(p.c.id).where(p.c.year == year)
+        keys = [
+            key
+            for chunk in in_lists([head[1] for head in heads])
+            for (key,) in _tuples(connection, last.where(p.c.code.in_(list(chunk))))
+        ]
+    schema = {"project_code": pl.String, "code": pl.String, "id": pl.Int64, **_AGGREGATED}
+    last_year = _keyed(fetch, query, p.c.id, keys, schema)
+    last_year = last_year.with_columns(last_year=_combined(connection, last_year, pl.col("numbers") != "", periods))
+    found = last_year.select("project_code", "code", "last_year")
+    return rows.join(found, on=["project_code", "code"], how="left", maintain_order="left")
+
+
+def _combined(connection: sa.Connection, rows: pl.DataFrame, summed: pl.Expr, periods: tuple[int, int]) -> pl.Expr:
+    """:func:`kpitrack.readings.combine` of aggregated rows (``id, numbers, latest``), as reading texts.
+
+    Where ``summed`` holds (a flow with measured numbers) the sum of its numbers in the
+    unit of its latest number; elsewhere the latest value stands.  Each distinct list
+    of numbers is added once, exactly (:func:`_sum`).
+    """
+    needing = rows.filter(summed)
+    texts = needing["numbers"].unique().to_list()
+    sums = [str(_sum(text)) for text in texts]
+    latest_unit = pl.col("latest").str.splitn(_SEPARATOR, 6).struct.field("field_5")
+    # A flow whose latest value is not a number (不适用 last): the unit of its latest number, asked for apart.
+    odd = needing.filter(~pl.col("latest").str.starts_with(_NUMBER_TEXT))["id"].to_list()
+    units = _latest_number_units(connection, odd, periods)
+    unit = pl.when(pl.col("latest").str.starts_with(_NUMBER_TEXT)).then(latest_unit)
+    unit = unit.otherwise(
+        pl.col("id").replace_strict(list(units), list(units.values()), default=None, return_dtype=pl.String)
+    )
+    total = pl.col("numbers").replace_strict(texts, sums, default=None, return_dtype=pl.String)
+    flow_text = pl.concat_str(pl.lit(_NUMBER_TEXT), total, pl.lit(_SEPARATOR * 4), unit)
+    return pl.when(summed).then(flow_text).otherwise(pl.col("latest"))
+
+
 # -- records built once --------------------------------------------------------------------
 
 
@@ -195,9 +426,8 @@ class _Records:
         self._thresholds: dict[tuple[Any, ...], Threshold] = {}
         self._indicators: dict[tuple[Any, ...], Indicator] = {}
         self._readings: dict[Any, Reading] = {}
-        self._shapes = shapes or {}  # shape id → its stored columns (see :func:`_shapes`)
+        self.shapes = shapes or {}  # shape id → its stored columns (see :func:`_shapes`)
         self._shaped: dict[tuple[int, str], Indicator] = {}
-        self._flows: dict[tuple[str, str], Reading] = {}
 
     def decimal(self, value: Any) -> Decimal:
         """A stored decimal: text on SQLite, already a Decimal on PostgreSQL."""
@@ -220,7 +450,7 @@ class _Records:
         if found is None:
             if len(self._shaped) > _CACHE_LIMIT:
                 self._shaped.clear()
-            found = self._shaped[key] = self.indicator((code, *self._shapes[shape]))
+            found = self._shaped[key] = self.indicator((code, *self.shapes[shape]))
         return found
 
     def indicator(self, row: tuple[Any, ...]) -> Indicator:
@@ -262,7 +492,7 @@ class _Records:
         return found
 
     def latest(self, text: str) -> Reading:
-        """A reading from its ``kind|number|grade|score|done_on|unit`` text (:func:`_latest`).
+        """A reading from its text ``kind|number|grade|score|done_on|unit`` (:func:`_latest`, :func:`_combined`).
 
         The same value recorded in another quarter has the same text, and the same reading.
         """
@@ -279,28 +509,6 @@ class _Records:
                 score=self.decimal(score) if score else None,
                 date=to_date(done_on[:10]) if done_on else None,
             )
-        return found
-
-    def flow(self, numbers: str, unit: str) -> Reading:
-        """The sum of a flow's numbers (their stored texts, see :func:`_numbers`) in ``unit``.
-
-        The same texts give the same sum: a province's recurring actuals are added once.
-        """
-        key = (numbers, unit)
-        found = self._flows.get(key)
-        if found is None:
-            if len(self._flows) > _CACHE_LIMIT:
-                self._flows.clear()
-            found = self._flows[key] = self._total(_sum(numbers), unit)
-        return found
-
-    def _total(self, total: Decimal, unit: str) -> Reading:
-        key = (str(total), unit)  # the text keeps equal sums of other exponents (5, 5.0) apart
-        found = self._readings.get(key)
-        if found is None:
-            if len(self._readings) > _CACHE_LIMIT:
-                self._readings.clear()
-            found = self._readings[key] = Reading(ReadingKind.NUMBER, number=total, unit=unit)
         return found
 
 
@@ -340,33 +548,6 @@ def _plans(connection: sa.Connection, chosen: sa.Select[Any]) -> dict[int, FundP
     for project_id, key, amount in _tuples(connection, query):
         entries.setdefault(project_id, []).append((key, decimals.decimal(amount)))
     return {pk: FundPlan(tuple(items)) for pk, items in entries.items()}
-
-
-def _in_code_order(
-    heads: Sequence[tuple[Any, ...]], stream: Iterable[tuple[int, tuple[Indicator, ...], dict[str, Reading]]]
-) -> Iterator[tuple[tuple[Any, ...], tuple[Indicator, ...], dict[str, Reading]]]:
-    """Join the headers (in code order) with the indicator stream (in key order).
-
-    Projects are normally loaded in code order, so both orders agree and at most one
-    project waits here.  When they differ (a project added later with a smaller
-    code), the projects read ahead wait in ``pending`` until their turn.  A project
-    without current indicators never appears in the stream: once the stream has
-    passed its key, it gets none.
-    """
-    pending: dict[int, tuple[tuple[Indicator, ...], dict[str, Reading]]] = {}
-    rows = iter(stream)
-    passed = -1  # the largest project key read from the stream so far
-    for head in heads:
-        pk = head[0]
-        while pk not in pending and passed < pk:
-            item = next(rows, None)
-            if item is None:
-                passed = pk  # the stream is exhausted: no later project has indicators
-                break
-            passed = item[0]
-            pending[item[0]] = (item[1], item[2])
-        indicators, actuals = pending.pop(pk, ((), {}))
-        yield head, indicators, actuals
 
 
 # -- sums and latest values ---------------------------------------------------------------
@@ -420,45 +601,6 @@ def _latest(dialect: str, a: sa.Table) -> list[Any]:
     return [sa.func.max(a.c.period), sa.func.substr(sa.func.max(period.concat(_SEPARATOR).concat(joined)), 7)]
 
 
-def _aggregated(dialect: str, a: sa.Table, flow: Any = None) -> list[Any]:
-    """Per indicator: its numbers (where ``flow`` holds, see :func:`_numbers`; NULL if none), the latest row.
-
-    Only a measured value (kind ``number``) has a number: the others store NULL there
-    (:func:`kpitrack.store._rows.reading_row`, checked by ``tests/test_bulk_stream.py``),
-    and aggregates skip NULLs, so the numbers need no test of the kind.
-    """
-    return [_numbers(dialect, a.c.number, flow), *_latest(dialect, a)]
-
-
-def _combined(
-    records: _Records,
-    flow: str | None,
-    latest: tuple[Any, ...],  # the period and the text of :func:`_latest`
-    units: dict[int, str],
-    indicator_pk: int,
-) -> Reading | None:
-    """:func:`kpitrack.readings.combine` of one indicator's aggregated row (None: nothing recorded).
-
-    ``units`` holds the unit of the latest number of the flows whose latest value is not
-    a number (see :func:`_needing_units`).
-    """
-    if latest[0] is None:
-        return None
-    reading = records.latest(latest[1])
-    if flow is None:  # a level, or a flow with nothing measured: the latest value stands
-        return reading
-    # A flow: the sum of its numbers, in the unit of the latest number.
-    return records.flow(flow, reading.unit if reading.kind is ReadingKind.NUMBER else units[indicator_pk])
-
-
-def _needing_units(rows: Iterable[tuple[Any, ...]]) -> list[int]:
-    """The keys of aggregated rows (``key, numbers, period, text``) with numbers but a latest value that is not one.
-
-    The latest value's kind is the first field of its text (:func:`_latest`).
-    """
-    return [row[0] for row in rows if row[1] is not None and not row[3].startswith(_NUMBER_TEXT)]
-
-
 _NUMBER_TEXT = _NUMBER + _SEPARATOR
 
 
@@ -480,9 +622,6 @@ def _latest_number_units(connection: sa.Connection, keys: Sequence[int], periods
             if key not in units or units[key][0] < period:
                 units[key] = (period, unit)
     return {key: unit for key, (_, unit) in units.items()}
-
-
-# -- actuals -------------------------------------------------------------------------------
 
 
 def _shapes(connection: sa.Connection) -> dict[int, tuple[Any, ...]]:
@@ -512,151 +651,6 @@ def _shapes(connection: sa.Connection) -> dict[int, tuple[Any, ...]]:
         h.c.explicit,
     )
     return {row[0]: tuple(row[1:]) for row in _tuples(connection, query)}
-
-
-def _indicators(
-    connection: sa.Connection,
-    chosen: sa.Select[Any],
-    low: int,
-    high: int,
-    records: _Records,
-    *,
-    with_values: bool = True,
-) -> Iterator[tuple[int, tuple[Indicator, ...], dict[str, Reading]]]:
-    """Per project key, in key order: its current indicators (by position) and their combined actuals.
-
-    Without ``with_values`` the actuals are not read and every project's are empty.
-
-    Two streams are merged here: the indicators, grouped by project, and their
-    aggregated actuals in indicator-key order (:func:`_aggregates`).  A project's
-    indicator keys are usually consecutive (its goals were written together), so
-    reading the aggregates up to its largest key leaves few rows waiting in
-    ``waiting``; an indicator added later by a revision has a larger key and makes
-    the rows in between wait until their projects come.
-    """
-    first_key, last_key = _key_range(connection, chosen)
-    if first_key is None or last_key is None:
-        return
-    query = _current_indicators(chosen)
-    no_blocks: Iterator[Sequence[tuple[Any, ...]]] = iter(())
-    blocks = _aggregates(connection, low, high, (first_key, last_key)) if with_values else no_blocks
-    waiting: dict[int, tuple[Any, ...]] = {}
-    units: dict[int, str] = {}
-    reached = -1  # the largest indicator key read from the aggregates so far
-
-    def project(rows: list[tuple[Any, ...]]) -> tuple[tuple[Indicator, ...], dict[str, Reading]]:
-        nonlocal reached
-        last = max(row[2] for row in rows)
-        while reached < last:
-            block = next(blocks, None)
-            if block is None:
-                reached = last_key
-                break
-            reached = block[-1][0]
-            waiting.update((row[0], row) for row in block)
-            units.update(_latest_number_units(connection, _needing_units(block), (low, high)))
-        rows.sort(key=_position)
-        shaped, pop = records.shaped, waiting.pop
-        indicators = []
-        actuals: dict[str, Reading] = {}
-        for _, _, pk, code, shape in rows:
-            indicator = shaped(shape, code)
-            indicators.append(indicator)
-            found = pop(pk, None)
-            if found is None:
-                continue
-            flow = found[1] if indicator.aggregate is _SUM else None
-            reading = _combined(records, flow, found[2:], units, pk)
-            if reading is not None:
-                actuals[indicator.id] = reading
-        return tuple(indicators), actuals
-
-    key: int | None = None
-    rows: list[tuple[Any, ...]] = []
-    # The driver's own cursor gives plain tuples: SQLAlchemy's per-row work would cost more
-    # than the query (no column here needs its result processing). Streamed: on PostgreSQL
-    # the rows stay on the server until fetched.
-    cursor = driver_cursor(connection, query, streamed=True)
-    while batch := cursor.fetchmany(BATCH):
-        for row in batch:
-            if row[0] != key:
-                if key is not None:
-                    yield key, *project(rows)
-                key, rows = row[0], []
-            rows.append(row)
-    if key is not None:
-        yield key, *project(rows)
-
-
-_position = operator.itemgetter(1)  # of an indicator row: (project key, position, key, code, shape)
-
-
-def _key_range(connection: sa.Connection, chosen: sa.Select[Any]) -> tuple[int | None, int | None]:
-    """The smallest and largest indicator key of the chosen projects (None, None when they have none).
-
-    Retired indicators may widen the range (their aggregated rows are read and left
-    waiting), but the range is then found in the (project_id, code) index alone.
-    """
-    i = s.indicators
-    low, high = connection.execute(
-        sa.select(sa.func.min(i.c.id), sa.func.max(i.c.id)).where(i.c.project_id.in_(chosen))
-    ).one()
-    return low, high
-
-
-def _current_indicators(chosen: sa.Select[Any]) -> sa.Select[Any]:
-    """The chosen projects' current indicators as (project key, position, key, code, shape), by project and code."""
-    i = s.indicators
-    return (
-        sa.select(i.c.project_id, i.c.position, i.c.id, i.c.code, i.c.shape_id)
-        .where(i.c.project_id.in_(chosen), i.c.retired_on.is_(None))
-        .order_by(i.c.project_id, i.c.code, i.c.id)  # SQLite walks the (project_id, code) index, sorting nothing
-    )
-
-
-def _aggregates(
-    connection: sa.Connection, low: int, high: int, keys: tuple[int, int]
-) -> Iterator[Sequence[tuple[Any, ...]]]:
-    """Per indicator with keys in ``keys``, in key order and in blocks: ``key, all numbers' text, *latest``.
-
-    See :func:`_aggregated`; every number is joined here, flows and levels alike
-    (the query has no indicator to tell them apart), and :func:`_indicators` adds
-    them up for flows only.
-    """
-    a = s.actuals
-    query = (
-        sa.select(a.c.indicator_id, *_aggregated(connection.dialect.name, a))
-        .where(a.c.current, a.c.period.between(low, high), a.c.indicator_id.between(*keys))
-        .group_by(a.c.indicator_id)
-        .order_by(a.c.indicator_id)
-    )
-    cursor = driver_cursor(connection, query, streamed=True)
-    while batch := cursor.fetchmany(BATCH):
-        yield batch
-
-
-def _last_year(connection: sa.Connection, year: int, codes: tuple[str, str]) -> dict[str, dict[str, Reading]]:
-    """Last year's year-end actual per project code (in ``codes``) and indicator code, held: one entry a value."""
-    p, i, a = s.projects, s.indicators, s.actuals
-    periods = (year * 10 + 1, year * 10 + 4)
-    query = (
-        sa.select(
-            p.c.code, i.c.code, i.c.id, *_aggregated(connection.dialect.name, a, i.c.aggregate == Aggregate.SUM.value)
-        )
-        .select_from(p.join(i, i.c.project_id == p.c.id).join(a, a.c.indicator_id == i.c.id))
-        .where(p.c.year == year, p.c.code.between(*codes), i.c.retired_on.is_(None))
-        .where(a.c.current, a.c.period.between(*periods))
-        .group_by(p.c.code, i.c.code, i.c.id)
-    )
-    records = _Records()
-    result: dict[str, dict[str, Reading]] = {}
-    rows = _tuples(connection, query)
-    units = _latest_number_units(connection, _needing_units(row[2:] for row in rows), periods)
-    for project, code, indicator_pk, flow, *latest in rows:
-        reading = _combined(records, flow, tuple(latest), units, indicator_pk)
-        if reading is not None:
-            result.setdefault(project, {})[code] = reading
-    return result
 
 
 def _spent(connection: sa.Connection, chosen: sa.Select[Any], low: int, high: int) -> dict[int, Decimal]:
