@@ -28,7 +28,7 @@ from pathlib import Path
 
 import attrs
 
-from kpitrack import checks, monitoring, scoring
+from kpitrack import checks, evaluation, monitoring, scoring
 from kpitrack.io import intake, load_goals, profilefile
 from kpitrack.io.tables import read_tables
 from kpitrack.model import Project
@@ -45,6 +45,7 @@ from kpitrack.store import (
     Revision,
     SpendingRow,
     Store,
+    bulk,
     open_store,
 )
 
@@ -256,12 +257,7 @@ class Workspace:
         unit is unknown, or when ``year`` has no goals.
         """
         quarter = Quarter(year, 4) if as_of is None else parse_period(as_of, where="--as-of", year=year)
-        chosen = self._chosen(year, projects, units)
-        if chosen is not None and not chosen:
-            return iter(())
-        if chosen is None and not self.store.count(year):
-            raise ProblemsFound([Problem("--year", f"no goals for {year} in the database")])
-        return self.store.progress(year, quarter, chosen)
+        return bulk.progresses(self._columns(quarter, units, projects))
 
     def score(
         self,
@@ -272,8 +268,18 @@ class Workspace:
         profile: Profile | None = None,
     ) -> Iterator[scoring.ProjectScore]:
         """The year-end self-evaluation (单位自评, 自评表) of each chosen project, in id order."""
-        evaluate = scoring.evaluator(self._profile(profile))
-        return map(evaluate, self.progress(year, units=units, projects=projects))
+        return self._score_pass(year, units, projects, profile).scores()
+
+    def score_json(
+        self,
+        year: int,
+        *,
+        units: Sequence[str] | None = None,
+        projects: Sequence[str] | None = None,
+        profile: Profile | None = None,
+    ) -> Iterator[str]:
+        """:meth:`score` as the lines of :func:`kpitrack.report.score_json`, each distinct row written once."""
+        return self._score_pass(year, units, projects, profile).json()
 
     def status(
         self,
@@ -284,9 +290,41 @@ class Workspace:
         profile: Profile | None = None,
     ) -> Iterator[monitoring.ProjectStatus]:
         """Mid-year monitoring (双监控) at ``as_of``: lights for money and indicators, per project in id order."""
+        return self._status_pass(as_of, units, projects, profile).statuses()
+
+    def status_json(
+        self,
+        as_of: str | Quarter,
+        *,
+        units: Sequence[str] | None = None,
+        projects: Sequence[str] | None = None,
+        profile: Profile | None = None,
+    ) -> Iterator[str]:
+        """:meth:`status` as the lines of :func:`kpitrack.report.status_json`, each distinct row written once."""
+        return self._status_pass(as_of, units, projects, profile).json()
+
+    def _score_pass(
+        self, year: int, units: Sequence[str] | None, projects: Sequence[str] | None, profile: Profile | None
+    ) -> evaluation.ScorePass:
+        return evaluation.ScorePass(self._columns(Quarter(year, 4), units, projects), self._profile(profile))
+
+    def _status_pass(
+        self,
+        as_of: str | Quarter,
+        units: Sequence[str] | None,
+        projects: Sequence[str] | None,
+        profile: Profile | None,
+    ) -> evaluation.StatusPass:
         quarter = parse_period(as_of, where="--as-of")
-        assess = monitoring.assessor(self._profile(profile))
-        return map(assess, self.progress(quarter.year, quarter, units=units, projects=projects))
+        return evaluation.StatusPass(self._columns(quarter, units, projects), self._profile(profile))
+
+    def _columns(self, as_of: Quarter, units: Sequence[str] | None, projects: Sequence[str] | None) -> bulk.Columns:
+        """The chosen projects of ``as_of``'s year read as columns; an unknown project, unit or year is a problem."""
+        year = as_of.year
+        chosen = self._chosen(year, projects, units)
+        if chosen is None and not self.store.count(year):
+            raise ProblemsFound([Problem("--year", f"no goals for {year} in the database")])
+        return self.store.columns(year, as_of, chosen)
 
     def underperforming(
         self,

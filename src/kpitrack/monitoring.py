@@ -56,9 +56,12 @@ __all__ = [
     "Reason",
     "Underperformer",
     "assess",
+    "assess_indicator",
     "assessor",
+    "budget_status",
     "elapsed_share",
     "light_for_ratio",
+    "project_status",
     "underperformers_midyear",
     "underperformers_year_end",
 ]
@@ -162,19 +165,29 @@ def assess(progress: Progress, profile: Profile) -> ProjectStatus:
     """The 双监控 lights of one project at ``progress.as_of``: budget, each indicator, the project (worst)."""
     project, as_of = progress.project, progress.as_of
     p, basis = elapsed_share(project, as_of, profile)
-    budget = _budget(project, progress, p, profile)
+    budget = budget_status(project, progress.spent, as_of, p, profile)
     actuals, last_years = progress.actuals, progress.last_year
-    judged_items = [
-        _indicator(indicator, actuals.get(indicator.id), last_years.get(indicator.id), p, as_of, profile)
+    indicators = tuple(
+        assess_indicator(indicator, actuals.get(indicator.id), last_years.get(indicator.id), p, as_of, profile)
         for indicator in project.indicators
-    ]
-    indicators = tuple(judged_items)
+    )
+    return project_status(project, as_of, (p, basis), budget, indicators)
+
+
+def project_status(
+    project: Project,
+    as_of: Quarter,
+    elapsed: tuple[Decimal, ElapsedBasis],
+    budget: BudgetStatus,
+    indicators: tuple[IndicatorStatus, ...],
+) -> ProjectStatus:
+    """A project's lights put together: it takes the worst, unless no indicator has data yet."""
     judged = [s.light for s in indicators if s.light not in (Light.NO_DATA, Light.NOT_APPLICABLE)]
     if indicators and not judged:
         light = Light.NO_DATA if _RANK[budget.light] < _RANK[Light.YELLOW] else budget.light
     else:
         light = max([budget.light, *judged], key=_RANK.__getitem__)
-    return ProjectStatus(project, progress.as_of, p, basis, budget, indicators, light)
+    return ProjectStatus(project, as_of, elapsed[0], elapsed[1], budget, indicators, light)
 
 
 def assessor(profile: Profile) -> Callable[[Progress], ProjectStatus]:
@@ -196,9 +209,10 @@ def _likelihood(done: Decimal, target: Decimal, p: Decimal, profile: Profile) ->
     return Likelihood.IMPOSSIBLE if catch_up > profile.monitoring.impossible_catch_up else Likelihood.POSSIBLE
 
 
-def _budget(project: Project, progress: Progress, p: Decimal, profile: Profile) -> BudgetStatus:
-    budget, spent = project.budget, progress.spent
-    planned = project.plan.released_by(progress.as_of.number) if project.plan.entries else budget * p
+def budget_status(project: Project, spent: Decimal, as_of: Quarter, p: Decimal, profile: Profile) -> BudgetStatus:
+    """预算执行 at ``as_of``: the light of q = execution rate / p, and the rate against the release plan."""
+    budget = project.budget
+    planned = project.plan.released_by(as_of.number) if project.plan.entries else budget * p
     plan_rate = spent / planned if planned > 0 else None
     against_plan = f"; {show(spent)} of {show(planned)} planned = {show(plan_rate * 100)}%" if plan_rate else ""
     if budget <= 0:
@@ -206,7 +220,7 @@ def _budget(project: Project, progress: Progress, p: Decimal, profile: Profile) 
     rate = spent / budget
     if p <= 0:
         light = Light.GREEN if spent == 0 else Light.BLUE
-        explain = f"nothing planned by {progress.as_of}: spent {show(spent)}"
+        explain = f"nothing planned by {as_of}: spent {show(spent)}"
         return BudgetStatus(budget, spent, rate, p, None, planned, plan_rate, light, None, None, explain)
     q = rate / p
     light = light_for_ratio(q, profile)
@@ -216,7 +230,7 @@ def _budget(project: Project, progress: Progress, p: Decimal, profile: Profile) 
     return BudgetStatus(budget, spent, rate, p, q, planned, plan_rate, light, expected, likelihood, explain)
 
 
-def _indicator(
+def assess_indicator(
     indicator: Indicator,
     actual: Reading | None,
     last_year: Reading | None,
@@ -224,6 +238,7 @@ def _indicator(
     as_of: Quarter,
     profile: Profile,
 ) -> IndicatorStatus:
+    """One indicator's light at ``as_of``, with p the share of the year that should be done."""
     target = indicator.target
 
     def status(
@@ -280,7 +295,7 @@ def _indicator(
 
 
 class _Make(Protocol):
-    """The local ``status(...)`` builder of :func:`_indicator`."""
+    """The local ``status(...)`` builder of :func:`assess_indicator`."""
 
     def __call__(
         self,

@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tabulate as _tabulate_module
 import wcwidth
 from tabulate import tabulate
 
-from kpitrack.api import CheckReport, GoalsLoaded, History
 from kpitrack.model import LEVEL1, Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, Underperformer
 from kpitrack.numbers import json_number, rounded, show
@@ -29,15 +28,22 @@ from kpitrack.scoring import IndicatorScore, ProjectScore, Status
 from kpitrack.store import ActualsView, ImportResult, WriteSummary
 from kpitrack.thresholds import format_decimal
 
+if TYPE_CHECKING:  # the API's records, laid out here; the API itself evaluates through this module's rows
+    from kpitrack.api import CheckReport, GoalsLoaded, History
+
 __all__ = [
     "profile_text",
     "render_scores",
     "render_statuses",
     "render_underperformers",
     "score_json",
+    "score_line",
     "score_record",
+    "score_row_json",
     "status_json",
+    "status_line",
     "status_record",
+    "status_row_json",
     "underperformer_record",
 ]
 
@@ -179,18 +185,27 @@ def score_json(scores: Iterable[ProjectScore]) -> Iterator[str]:
     Numbers are rounded to two places.
     """
     for score in scores:
-        project, execution = score.project, score.execution
-        rate = execution.rate
-        yield (
-            f'{{"project": {_string(project.id)}, "name": {_string(project.name)}, "year": {project.year!r}, '
-            f'"total": {_number(score.total)}, "grade": {_string(score.grade.value)}, '
-            f'"execution": {{"budget": {_number(execution.budget)}, "spent": {_number(execution.spent)}, '
-            f'"rate": {_number(rate)}, "rate_percent": {_number(None if rate is None else rate * 100)}, '
-            f'"score": {_number(execution.score)}, "weight": {_number(execution.weight)}, '
-            f'"explain": {_string(execution.explain)}}}, '
-            f'"indicators": [{_joined(map(_score_row, score.indicators))}], '
-            f'"rescaled_from": {_number(score.rescaled_from)}, "explain": {_string(score.explain)}}}'
-        )
+        yield score_line(score, _joined(map(score_row_json, score.indicators)))
+
+
+def score_line(score: ProjectScore, rows: str) -> str:
+    """:func:`score_json`'s line of one project, its indicator rows given as the text of their JSON items.
+
+    A province repeats the same indicator rows: an evaluation pass writes each distinct
+    row's text once (:func:`score_row_json`) and joins the texts of a project's rows.
+    """
+    project, execution = score.project, score.execution
+    rate = execution.rate
+    return (
+        f'{{"project": {_string(project.id)}, "name": {_string(project.name)}, "year": {project.year!r}, '
+        f'"total": {_number(score.total)}, "grade": {_string(score.grade.value)}, '
+        f'"execution": {{"budget": {_number(execution.budget)}, "spent": {_number(execution.spent)}, '
+        f'"rate": {_number(rate)}, "rate_percent": {_number(None if rate is None else rate * 100)}, '
+        f'"score": {_number(execution.score)}, "weight": {_number(execution.weight)}, '
+        f'"explain": {_string(execution.explain)}}}, '
+        f'"indicators": [{rows}], '
+        f'"rescaled_from": {_number(score.rescaled_from)}, "explain": {_string(score.explain)}}}'
+    )
 
 
 def score_record(score: ProjectScore) -> dict[str, Any]:
@@ -206,7 +221,8 @@ def _score_definition(indicator: Indicator) -> str:
     )
 
 
-def _score_row(item: IndicatorScore) -> str:
+def score_row_json(item: IndicatorScore) -> str:
+    """One indicator row of :func:`score_json`, as JSON text."""
     flags = f', "flags": [{", ".join(map(_string, item.flags))}]' if item.flags else ""
     last_year = f', "last_year": {_reading(item.last_year)}' if item.last_year is not None else ""
     return (
@@ -276,19 +292,24 @@ def status_json(statuses: Iterable[ProjectStatus]) -> Iterator[str]:
     ``target``, ``actual``, ``light``, ``ratio``, ``expected``, ``likelihood``, ``explain``).
     """
     for status in statuses:
-        project, budget = status.project, status.budget
-        likelihood = budget.likelihood.value if budget.likelihood else None
-        yield (
-            f'{{"project": {_string(project.id)}, "name": {_string(project.name)}, '
-            f'"as_of": {_string(str(status.as_of))}, "light": {_string(status.light.value)}, '
-            f'"p": {_number(status.p)}, "basis": {_string(status.basis.value)}, '
-            f'"budget": {{"budget": {_number(budget.budget)}, "spent": {_number(budget.spent)}, '
-            f'"rate": {_number(budget.rate)}, "q": {_number(budget.q)}, "planned": {_number(budget.planned)}, '
-            f'"plan_rate": {_number(budget.plan_rate)}, "light": {_string(budget.light.value)}, '
-            f'"expected": {_number(budget.expected)}, "likelihood": {_optional(likelihood)}, '
-            f'"explain": {_string(budget.explain)}}}, '
-            f'"indicators": [{_joined(map(_status_row, status.indicators))}]}}'
-        )
+        yield status_line(status, _joined(map(status_row_json, status.indicators)))
+
+
+def status_line(status: ProjectStatus, rows: str) -> str:
+    """:func:`status_json`'s line of one project, its indicator rows given as the text of their JSON items."""
+    project, budget = status.project, status.budget
+    likelihood = budget.likelihood.value if budget.likelihood else None
+    return (
+        f'{{"project": {_string(project.id)}, "name": {_string(project.name)}, '
+        f'"as_of": {_string(str(status.as_of))}, "light": {_string(status.light.value)}, '
+        f'"p": {_number(status.p)}, "basis": {_string(status.basis.value)}, '
+        f'"budget": {{"budget": {_number(budget.budget)}, "spent": {_number(budget.spent)}, '
+        f'"rate": {_number(budget.rate)}, "q": {_number(budget.q)}, "planned": {_number(budget.planned)}, '
+        f'"plan_rate": {_number(budget.plan_rate)}, "light": {_string(budget.light.value)}, '
+        f'"expected": {_number(budget.expected)}, "likelihood": {_optional(likelihood)}, '
+        f'"explain": {_string(budget.explain)}}}, '
+        f'"indicators": [{rows}]}}'
+    )
 
 
 def status_record(status: ProjectStatus) -> dict[str, Any]:
@@ -303,7 +324,8 @@ def _status_definition(indicator: Indicator) -> str:
     )
 
 
-def _status_row(item: IndicatorStatus) -> str:
+def status_row_json(item: IndicatorStatus) -> str:
+    """One indicator row of :func:`status_json`, as JSON text."""
     likelihood = item.likelihood.value if item.likelihood else None
     return (
         f'{{{_status_definition(item.indicator)}, "actual": {_reading(item.actual)}, '

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 
 import attrs
@@ -34,8 +34,10 @@ __all__ = [
     "evaluate",
     "evaluator",
     "indicator_weights",
+    "project_score",
     "score_execution",
     "score_indicator",
+    "tier_share",
 ]
 
 ZERO, HUNDRED = Decimal(0), Decimal(100)
@@ -161,7 +163,7 @@ def evaluate(progress: Progress, profile: Profile) -> ProjectScore:
         for indicator in project.indicators
     )
     execution = score_execution(project.budget, progress.spent, profile)
-    return _total(project, execution, scores, profile)
+    return project_score(project, execution, scores, profile)
 
 
 def evaluator(profile: Profile) -> Callable[[Progress], ProjectScore]:
@@ -189,16 +191,16 @@ def indicator_weights(project: Project, profile: Profile) -> Mapping[str, Decima
             weights[indicator.id] = ZERO
     for tier, tier_weight in tier_weights.items():
         members = tiers.get(tier, ())
-        given, unweighted = ZERO, 0
-        for indicator in members:
-            if indicator.weight is None:
-                unweighted += 1
-            else:
-                given += indicator.weight
-        share = max(tier_weight - given, ZERO) / unweighted if unweighted else ZERO
+        given = [indicator.weight for indicator in members if indicator.weight is not None]
+        share = tier_share(tier_weight, given, len(members) - len(given))
         for indicator in members:
             weights[indicator.id] = share if indicator.weight is None else indicator.weight
     return weights
+
+
+def tier_share(tier_weight: Decimal, given: Iterable[Decimal], unweighted: int) -> Decimal:
+    """The weight of each of a tier's ``unweighted`` indicators: what the ``given`` weights leave, split equally."""
+    return max(tier_weight - sum(given, ZERO), ZERO) / unweighted if unweighted else ZERO
 
 
 def score_execution(budget: Decimal, spent: Decimal, profile: Profile) -> ExecutionScore:
@@ -213,10 +215,10 @@ def score_execution(budget: Decimal, spent: Decimal, profile: Profile) -> Execut
     return ExecutionScore(budget, spent, rate, score, explain, weight)
 
 
-def _total(
+def project_score(
     project: Project, execution: ExecutionScore, scores: tuple[IndicatorScore, ...], profile: Profile
 ) -> ProjectScore:
-    """Sum of the scores, rescaled to 100 over the weight actually in play.
+    """The total of a project's scored rows: their sum, rescaled to 100 over the weight actually in play.
 
     Not-applicable indicators, tiers without indicators (``check`` flags those) and
     a zero budget take their weight out of play; the total is then the sum × 100 /

@@ -88,22 +88,20 @@ def _decimal(option: str, text: str | None) -> Decimal | None:
 
 def run_score(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        scores = ws.score(args.year, units=args.unit, projects=args.project)
         if args.format == "json":
-            print_json_lines(report.score_json(scores))
+            print_json_lines(ws.score_json(args.year, units=args.unit, projects=args.project))
         else:
-            print_texts(map(report.render_score, scores))
+            print_texts(map(report.render_score, ws.score(args.year, units=args.unit, projects=args.project)))
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         as_of = parse_period(args.as_of, where="--as-of")
-        statuses = ws.status(as_of, units=args.unit, projects=args.project)
         if args.format == "json":
-            print_json_lines(report.status_json(statuses))
+            print_json_lines(ws.status_json(as_of, units=args.unit, projects=args.project))
         else:
-            print_texts(map(report.render_status, statuses))
+            print_texts(map(report.render_status, ws.status(as_of, units=args.unit, projects=args.project)))
     return 0
 
 

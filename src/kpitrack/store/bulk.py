@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-import adbc_driver_postgresql.dbapi
+import adbc_driver_postgresql.dbapi  # type: ignore[import-untyped]
 import adbc_driver_sqlite.dbapi
 import attrs
 import polars as pl
@@ -236,7 +236,8 @@ def _text(column: Any) -> Any:
 
 # -- columns through ADBC ------------------------------------------------------------------
 
-Fetch = Callable[[sa.Select[Any], dict[str, Any]], pl.DataFrame]
+Schema = dict[str, type[pl.DataType]]
+Fetch = Callable[[sa.Select[Any], Schema], pl.DataFrame]
 
 
 @contextlib.contextmanager
@@ -257,7 +258,7 @@ def _arrow(connection: sa.Connection) -> Iterator[Fetch]:
     elif database and database != ":memory:" and not database.startswith("file::memory:"):
         adbc = adbc_driver_sqlite.dbapi.connect(database)
 
-    def fetch(query: sa.Select[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    def fetch(query: sa.Select[Any], schema: Schema) -> pl.DataFrame:
         sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
         if adbc is None:
             rows = connection.exec_driver_sql(sql).cursor.fetchall()
@@ -266,7 +267,7 @@ def _arrow(connection: sa.Connection) -> Iterator[Fetch]:
             cursor.execute(sql)
             found = pl.from_arrow(cursor.fetch_arrow_table())
         assert isinstance(found, pl.DataFrame)
-        return found.rename(dict(zip(found.columns, schema, strict=True))).cast(schema)
+        return found.rename(dict(zip(found.columns, schema, strict=True))).cast(pl.Schema(schema))
 
     try:
         yield fetch
@@ -285,7 +286,7 @@ def _keyed(
     query: Callable[[Any], sa.Select[Any]],
     column: Any,
     keys: Sequence[int] | None,
-    schema: dict[str, Any],
+    schema: Schema,
 ) -> pl.DataFrame:
     """``query(condition)`` where ``column`` is one of ``keys`` (None: no condition), in IN lists of integers."""
     if keys is None:
@@ -402,10 +403,8 @@ def _combined(connection: sa.Connection, rows: pl.DataFrame, summed: pl.Expr, pe
     # A flow whose latest value is not a number (不适用 last): the unit of its latest number, asked for apart.
     odd = needing.filter(~pl.col("latest").str.starts_with(_NUMBER_TEXT))["id"].to_list()
     units = _latest_number_units(connection, odd, periods)
-    unit = pl.when(pl.col("latest").str.starts_with(_NUMBER_TEXT)).then(latest_unit)
-    unit = unit.otherwise(
-        pl.col("id").replace_strict(list(units), list(units.values()), default=None, return_dtype=pl.String)
-    )
+    apart = pl.col("id").replace_strict(list(units), list(units.values()), default=None, return_dtype=pl.String)
+    unit = pl.when(pl.col("latest").str.starts_with(_NUMBER_TEXT)).then(latest_unit).otherwise(apart)
     total = pl.col("numbers").replace_strict(texts, sums, default=None, return_dtype=pl.String)
     flow_text = pl.concat_str(pl.lit(_NUMBER_TEXT), total, pl.lit(_SEPARATOR * 4), unit)
     return pl.when(summed).then(flow_text).otherwise(pl.col("latest"))

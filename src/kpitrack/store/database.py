@@ -229,6 +229,12 @@ class Store:
         """
         return bulk.progress(self.engine, year, as_of, codes=ids, units=units)
 
+    def columns(
+        self, year: int, as_of: Quarter, ids: Sequence[str] | None = None, *, units: Sequence[str] | None = None
+    ) -> bulk.Columns:
+        """What :meth:`progress` reads, as columns: to evaluate many projects at once (:mod:`kpitrack.evaluation`)."""
+        return bulk.read(self.engine, year, as_of, codes=ids, units=units)
+
     def find_project(self, key: str, year: int | None = None) -> Project:
         """A project by id or exact name, in ``year`` or else its latest year; unknown → closest matches."""
         p = s.projects
