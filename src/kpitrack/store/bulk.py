@@ -19,7 +19,7 @@ alone (``tests/test_bulk.py`` checks it).
 aggregated actuals) come through an ADBC driver as Arrow columns into a polars
 frame (:func:`read`), where the indicators and their actuals are joined and the
 quarters combined, as vector operations.  Every combined actual is a *reading
-text* (``kind|number|grade|score|done_on|unit``, as :meth:`_Records.latest` parses
+text* (``kind|number|grade|score|done_on|unit``, as :meth:`Records.latest` parses
 it), so equal actuals are equal texts: the evaluation (:mod:`kpitrack.evaluation`)
 finds a province's distinct indicator cases among the texts, and :func:`progress`
 builds each project's records from the same frame.  polars rather than DuckDB or
@@ -79,7 +79,7 @@ class Columns:
     ``heads`` are the projects in code (id) order (see :func:`_heads`).  ``rows`` holds
     their current indicators, by project then position: ``project`` (the index of its
     project in ``heads``), ``code``, ``shape`` (its stored definition), ``actual`` and
-    ``last_year`` (reading texts, see :meth:`_Records.latest`; null when nothing was
+    ``last_year`` (reading texts, see :meth:`Records.latest`; null when nothing was
     recorded).  ``records`` builds each distinct record once.
     """
 
@@ -89,7 +89,7 @@ class Columns:
     plans: dict[int, FundPlan]
     spent: dict[int, Decimal]
     rows: pl.DataFrame
-    records: _Records
+    records: Records
 
     def spans(self) -> list[int]:
         """Where each project's rows start in ``rows``, and where the last one's end (one more than ``heads``)."""
@@ -120,7 +120,7 @@ def read(
     low, high = year * 10 + 1, s.period_key(as_of)
     with engine.connect() as connection:
         heads = _heads(connection, year, codes, units)
-        records = _Records(_shapes(connection) if heads else {})
+        records = Records(_shapes(connection) if heads else {})
         if not heads:
             return Columns(year, as_of, [], {}, {}, pl.DataFrame(schema=_ROWS), records)
         chosen = _chosen(year, codes, units)
@@ -202,7 +202,7 @@ def _chosen(year: int, codes: Sequence[str] | None, units: Sequence[str] | None)
 
 
 def _project(
-    head: tuple[Any, ...], indicators: tuple[Indicator, ...], plans: dict[int, FundPlan], records: _Records
+    head: tuple[Any, ...], indicators: tuple[Indicator, ...], plans: dict[int, FundPlan], records: Records
 ) -> Project:
     """A project from its header row (:func:`_heads`), its indicators and the slice's fund plans."""
     return Project(
@@ -328,7 +328,7 @@ _AGGREGATED = {"numbers": pl.String, "period": pl.Int64, "latest": pl.String}
 
 
 def _with_actuals(
-    connection: sa.Connection, fetch: Fetch, rows: pl.DataFrame, records: _Records, periods: tuple[int, int]
+    connection: sa.Connection, fetch: Fetch, rows: pl.DataFrame, records: Records, periods: tuple[int, int]
 ) -> pl.DataFrame:
     """``rows`` with each indicator's ``actual`` to date: its current values up to the cut-off, combined."""
     a = s.actuals
@@ -413,7 +413,7 @@ def _combined(connection: sa.Connection, rows: pl.DataFrame, summed: pl.Expr, pe
 # -- records built once --------------------------------------------------------------------
 
 
-class _Records:
+class Records:
     """Equal rows give the same record: thresholds, indicators, readings and decimals are built once.
 
     Sharing is safe because the records are immutable; it saves both the time to
@@ -543,7 +543,7 @@ def _plans(connection: sa.Connection, chosen: sa.Select[Any]) -> dict[int, FundP
         .order_by(f.c.project_id, f.c.position)
     )
     entries: dict[int, list[tuple[str, Decimal]]] = {}
-    decimals = _Records()
+    decimals = Records()
     for project_id, key, amount in _tuples(connection, query):
         entries.setdefault(project_id, []).append((key, decimals.decimal(amount)))
     return {pk: FundPlan(tuple(items)) for pk, items in entries.items()}
@@ -574,7 +574,7 @@ def _sum(text: str) -> Decimal:
 
 
 def _latest(dialect: str, a: sa.Table) -> list[Any]:
-    """The latest row among an indicator's grouped rows: its period and its text for :meth:`_Records.latest`.
+    """The latest row among an indicator's grouped rows: its period and its text for :meth:`Records.latest`.
 
     The text is ``kind|number|grade|score|done_on|unit`` (empty for NULL), one value
     that the caches can key on.  SQLite documents that in an aggregate query with a
