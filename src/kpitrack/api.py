@@ -28,7 +28,8 @@ from pathlib import Path
 
 import attrs
 
-from kpitrack import checks, monitoring, scoring
+from kpitrack import checks, explanations, monitoring, scoring
+from kpitrack.explanations import Explanation
 from kpitrack.io import intake, load_goals, profilefile
 from kpitrack.io.tables import read_tables
 from kpitrack.model import Project
@@ -47,6 +48,7 @@ from kpitrack.store import (
     Store,
     open_store,
 )
+from kpitrack.store.explaining import ExplanationRow
 
 __all__ = ["CheckReport", "GoalsLoaded", "History", "Workspace", "check_goals", "open", "parse_period", "read_profile"]
 
@@ -193,7 +195,8 @@ class Workspace:
             raise ProblemsFound(problems)
         actual_rows = itertools.chain.from_iterable(table.actuals for table in tables)  # streamed, not held
         spending_rows = itertools.chain.from_iterable(table.spending for table in tables)
-        return self._write(actual_rows, spending_rows, by=by, dry_run=dry_run)
+        explained = itertools.chain.from_iterable(table.explanations for table in tables)
+        return self._write(actual_rows, spending_rows, by=by, dry_run=dry_run, explanation_rows=explained)
 
     def record(
         self,
@@ -224,6 +227,51 @@ class Workspace:
         row = SpendingRow("", 0, project.strip(), str(quarter), str(amount), note or "")
         return self._write((), [row], by=by)
 
+    def explain(
+        self,
+        project: str,
+        indicator: str,
+        text: str,
+        *,
+        year: int | None = None,
+        as_of: str | Quarter | None = None,
+        cause: str | None = None,
+        likelihood: str | None = None,
+        measures: str | None = None,
+        by: str | None = None,
+    ) -> ImportResult:
+        """Explain an indicator's deviation: for the year end (``year``: 偏差原因分析及改进措施) or a cut-off
+        (``as_of``: the cause's text, with its category ``cause``, ``likelihood`` and 纠偏 ``measures``).
+
+        A second explanation of the same indicator and period supersedes the first; every
+        version is kept with who wrote it and when.
+        """
+        if (year is None) == (as_of is None):
+            raise ProblemsFound([Problem("period", "give either the year (year end) or as_of (a cut-off)")])
+        period = str(year) if year is not None else str(parse_period(as_of or "", where="as_of"))
+        row = ExplanationRow("", project, indicator, period, text, cause or "", likelihood or "", measures or "")
+        return self._write((), (), by=by, explanation_rows=[row])
+
+    def explanations(
+        self,
+        period: int | str | Quarter,
+        *,
+        units: Sequence[str] | None = None,
+        projects: Sequence[str] | None = None,
+        indicator: str | None = None,
+        every_version: bool = False,
+    ) -> builtins.list[Explanation]:
+        """The explanations of a year end (``2021``) or a cut-off (``2021Q2``), current ones or every version.
+
+        In project-id and indicator order, oldest version first.
+        """
+        try:
+            key = explanations.parse_period(str(period))
+        except explanations.InvalidExplanation as invalid:
+            raise ProblemsFound([Problem("period", str(invalid))]) from None
+        chosen = self._chosen(int(key[:4]), projects, units)
+        return self.store.explanations(key, chosen, indicator=indicator, every_version=every_version)
+
     def _write(
         self,
         actual_rows: Iterable[ActualRow],
@@ -231,9 +279,17 @@ class Workspace:
         *,
         by: str | None,
         dry_run: bool = False,
+        explanation_rows: Iterable[ExplanationRow] = (),
     ) -> ImportResult:
         bands = self.profile.grade_bands
-        result = self.store.record_rows(actual_rows, spending_rows, by=by or _user(), bands=bands, dry_run=dry_run)
+        result = self.store.record_rows(
+            actual_rows,
+            spending_rows,
+            by=by or _user(),
+            bands=bands,
+            dry_run=dry_run,
+            explanation_rows=explanation_rows,
+        )
         if result.problems:
             raise ProblemsFound(result.problems)
         return result

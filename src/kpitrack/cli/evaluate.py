@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 import attrs
 
 from kpitrack import report
+from kpitrack.api import parse_period
 from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, load_profile, workspace
 from kpitrack.cli._output import print_json_lines, print_texts
 from kpitrack.problems import Problem, ProblemsFound
@@ -88,20 +89,23 @@ def _decimal(option: str, text: str | None) -> Decimal | None:
 def run_score(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         scores = ws.score(args.year, units=args.unit, projects=args.project)
+        explained = report.explained_by_project(ws.explanations(args.year, units=args.unit, projects=args.project))
         if args.format == "json":
-            print_json_lines(report.score_json(scores))
+            print_json_lines(report.score_json(scores, explained))
         else:
-            print_texts(map(report.render_score, scores))
+            print_texts(report.render_score(score, explained.get(score.project.id, ())) for score in scores)
     return 0
 
 
 def run_status(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         statuses = ws.status(args.as_of, units=args.unit, projects=args.project)
+        found = ws.explanations(parse_period(args.as_of, where="--as-of"), units=args.unit, projects=args.project)
+        explained = report.explained_by_project(found)
         if args.format == "json":
-            print_json_lines(report.status_json(statuses))
+            print_json_lines(report.status_json(statuses, explained))
         else:
-            print_texts(map(report.render_status, statuses))
+            print_texts(report.render_status(status, explained.get(status.project.id, ())) for status in statuses)
     return 0
 
 

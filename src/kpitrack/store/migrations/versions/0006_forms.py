@@ -33,9 +33,7 @@ def upgrade() -> None:
     op.create_table(
         "explanations",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "indicator_id", sa.Integer, sa.ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False),
         sa.Column("period", sa.String(16), nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("cause", sa.String(16)),
