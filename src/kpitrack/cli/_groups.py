@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from kpitrack.cli import evaluate, explain, goals, record, targets
+from kpitrack.cli import evaluate, explain, forms, goals, record, targets
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -15,4 +15,5 @@ REGISTRARS: tuple[Registrar, ...] = (
     explain.register,
     targets.register,
     evaluate.register,
+    forms.register,
 )

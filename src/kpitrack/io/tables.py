@@ -31,6 +31,7 @@ from typing import Any
 
 import attrs
 
+from kpitrack.io.cells import safe
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound
@@ -242,7 +243,7 @@ class _CsvRows:
                 raise ProblemsFound([problem]) from None
 
 
-def _cell_text(value: Any, number_format: str) -> str:
+def cell_text(value: Any, number_format: str) -> str:
     """A cell as the text a person typed: 85% stays 85%, 0.1 stays 0.1, a date is 2021-11-30."""
     if value is None:
         return ""
@@ -287,7 +288,7 @@ def _read_workbook(path: Path, workbook: Any) -> tuple[list[Table], list[Problem
                     problems.append(_header_problem(f"{source}, row 1", header))
                 continue
             numbered = (
-                (number, [_cell_text(getattr(c, "value", None), getattr(c, "number_format", "")) for c in row])
+                (number, [cell_text(getattr(c, "value", None), getattr(c, "number_format", "")) for c in row])
                 for number, row in enumerate(rows, start=2)
             )
             tables.append(_table(kind, source, header, numbered))
@@ -397,7 +398,8 @@ def _sheets(
         to_fill = [name in editable for name, _ in layout]
         room = SHEET_ROWS - 1
         while row is not None and room:
-            sheet.append([blank if fill else value for value, fill in zip(row, to_fill, strict=True)])
+            # Text such as a target '=4次' or a name '=HYPERLINK(…)' stays text (kpitrack.io.cells).
+            sheet.append([blank if fill else safe(sheet, value) for value, fill in zip(row, to_fill, strict=True)])
             written += 1
             room -= 1
             row = next(rows, None)
