@@ -520,13 +520,15 @@ def read_filled(path: Path, layouts: Sequence[Layout]) -> tuple[list[FilledSheet
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    patterns = [(layout, _title_pattern(layout)) for layout in layouts]
     try:
+        if not _has_form(openpyxl.load_workbook(path, read_only=True, data_only=True), patterns):
+            return [], []  # a table of actuals (perhaps a province's): read by the table reader
         workbook = openpyxl.load_workbook(path, data_only=True)
     except (OSError, ValueError, KeyError, InvalidFileException, zipfile.BadZipFile):
         return [], []  # the table reader says why
     found: list[FilledSheet] = []
     problems: list[Problem] = []
-    patterns = [(layout, _title_pattern(layout)) for layout in layouts]
     try:
         for sheet in workbook.worksheets:
             title = sheet.cell(row=1, column=1).value
@@ -540,6 +542,18 @@ def read_filled(path: Path, layouts: Sequence[Layout]) -> tuple[list[FilledSheet
     finally:
         workbook.close()
     return found, problems
+
+
+def _has_form(workbook: Any, patterns: Sequence[tuple[Layout, re.Pattern[str]]]) -> bool:
+    """Any sheet whose first cell is a form's title; read without loading the sheets."""
+    try:
+        for sheet in workbook.worksheets:
+            first = next(sheet.iter_rows(max_row=1, max_col=1, values_only=True), (None,))[0]
+            if isinstance(first, str) and any(pattern.match(first) for _, pattern in patterns):
+                return True
+        return False
+    finally:
+        workbook.close()
 
 
 def _read_sheet(
