@@ -20,6 +20,7 @@ import pendulum
 
 from kpitrack.model import Indicator, Project
 from kpitrack.numbers import SETTLED, show
+from kpitrack.periods import due_date
 from kpitrack.profile import ExactVariant, Profile, Rating, ReverseVariant
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.thresholds import MONEY_UNITS, Kind, Op, Threshold
@@ -529,9 +530,7 @@ def _score_deadline(case: _Case, actual: Reading, last_year: Reading | None) -> 
     if actual.kind is not ReadingKind.DATE or actual.date is None:
         return _unusable(case, actual, "a deadline takes a completion date or a grade")
     target = case.target
-    year = target.year or case.year or actual.date.year
-    month = target.end_month or 12
-    due = pendulum.date(year, month, target.day) if target.day else pendulum.date(year, month, 1).end_of("month")
+    due = due_date(target, case.year or actual.date.year)
     return _by_date(case, actual, actual.date, due, Method.DEADLINE)
 
 

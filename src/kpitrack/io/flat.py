@@ -79,6 +79,7 @@ import attrs
 from kpitrack import thresholds
 from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
 from kpitrack.model import Aggregate, FundPlan, Indicator, Project, normalise_level1, normalise_level2
+from kpitrack.periods import PLAN_KEYS
 from kpitrack.problems import Problem
 
 __all__ = ["SUFFIXES", "load_paths", "parse_target", "read_paths"]
@@ -106,7 +107,6 @@ PROJECT_FIELDS = (
     "H2",
 )
 INDICATOR_FIELDS = ("level1", "level2", "indicator", "indicator_id", "target", "weight", "aggregate")
-PLAN_KEYS = ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
 
 # Header spellings (after normalisation: NFKC, no spaces, lower case, unit suffix dropped) → field.
 _HEADERS = {

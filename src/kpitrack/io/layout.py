@@ -13,13 +13,14 @@ unknown key or field is a located problem, never a silent blank.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from collections.abc import Collection, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from kpitrack.io import strict_toml
 from kpitrack.problems import Problem, ProblemsFound
 
 __all__ = ["FORMS", "Cell", "Column", "Layout", "Placed", "builtin", "grid", "load"]
@@ -123,11 +124,12 @@ def load(path: Path, fields: Mapping[str, Collection[str]] | None = None) -> Lay
     """
     where = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as failure:
         raise ProblemsFound([Problem(where, f"cannot read the layout: {failure}")]) from None
-    except tomllib.TOMLDecodeError as invalid:
-        raise ProblemsFound([Problem(where, f"not valid TOML: {invalid}")]) from None
+    raw, syntax = strict_toml.parse(text, where)
+    if raw is None:
+        raise ProblemsFound([syntax] if syntax else [])
     reader = _Reader(where)
     layout = reader.layout(raw, fields)
     if reader.problems or layout is None:
@@ -174,7 +176,7 @@ class _Reader:
         if form is not None and form not in FORMS:
             self.error("form", f"{form!r} is not one of {', '.join(FORMS)}")
         widths = tuple(self.get(raw, "widths", list, "", _REQUIRED) or ())
-        if not widths or not all(isinstance(w, int | float) and not isinstance(w, bool) and w > 0 for w in widths):
+        if not widths or not all(isinstance(w, int | Decimal) and not isinstance(w, bool) and w > 0 for w in widths):
             self.error("widths", "expected a list of positive column widths")
         known = fields or {}
         head = self.rows(raw, "head", known.get("head"))
@@ -192,7 +194,7 @@ class _Reader:
             form=form,
             title=self.get(raw, "title", str, "", _REQUIRED),
             font=self.get(raw, "font", str, "", "宋体"),
-            size=self.get(raw, "size", (int, float), "", 10),
+            size=float(self.get(raw, "size", (int, Decimal), "", 10)),
             widths=tuple(float(w) for w in widths),
             head=head,
             columns=columns,
@@ -247,7 +249,7 @@ class _Reader:
                     merge=self.get(item, "merge", bool, path, False),
                     input=self.get(item, "input", bool, path, False),
                     align=self.align(item, path),
-                    width=float(self.get(item, "width", (int, float), path, 12)),
+                    width=float(self.get(item, "width", (int, Decimal), path, 12)),
                 )
             )
         return tuple(built)
@@ -276,6 +278,6 @@ _REQUIRED = object()
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", list: "a list", bool: "true or false"}
+    names = {str: "a string", int: "an integer", Decimal: "a number", list: "a list", bool: "true or false"}
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)

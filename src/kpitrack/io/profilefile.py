@@ -43,7 +43,6 @@ by :func:`kpitrack.profile.validate` (weights make 100, bands ordered).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -51,6 +50,7 @@ from typing import Any
 
 import attrs
 
+from kpitrack.io import strict_toml
 from kpitrack.model import LEVEL1, normalise_level1
 from kpitrack.problems import Problem
 from kpitrack.profile import (
@@ -83,10 +83,9 @@ def load(path: Path, base: Profile = DEFAULT) -> tuple[Profile | None, list[Prob
 
 def loads(text: str, where: str, base: Profile = DEFAULT) -> tuple[Profile | None, list[Problem]]:
     """Read profile text over ``base``; ``where`` names it in problems and in the rules' sources."""
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as invalid:
-        return None, [Problem(where, f"not valid TOML: {invalid}")]
+    raw, syntax = strict_toml.parse(text, where)
+    if raw is None:
+        return None, [syntax] if syntax else []
     reader = _Reader(where)
     profile = reader.profile(raw, base)
     if reader.problems:
