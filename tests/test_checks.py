@@ -218,3 +218,11 @@ def test_a_project_without_a_source_is_named_by_its_id() -> None:
 def test_the_default_tier_weights_are_the_national_ones_and_the_checks_use_the_profile_s() -> None:
     assert dict(DEFAULT.tier_weights) == {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
     assert checks.check_weights.__defaults__ == (DEFAULT.tier_weights,)
+
+
+def test_a_carryover_counts_among_the_funding_sources() -> None:
+    split = "budget = 35\nfiscal = 25\ncarryover = 5\nother = 5"
+    assert found(project(CLEAN.replace("budget = 35", split))) == []
+    assert found(project(CLEAN.replace("budget = 35", split.replace("carryover = 5", "carryover = 2")))) == [
+        "goals/p01.toml: fiscal 25 + carryover 2 + other 5 = 32 万元, but the budget is 35 万元"
+    ]

@@ -10,9 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pendulum
-from tests.conftest import projects_from
+import pytest
+from tests.conftest import projects_from, write_goals
 
+import kpitrack
+from kpitrack.explanations import Cause, Likelihood
 from kpitrack.io import flat, goalfile
+from kpitrack.problems import ProblemsFound
 from kpitrack.store import Revision, Store
 
 D = Decimal
@@ -111,3 +115,41 @@ def test_flat_tables_take_the_form_columns(tmp_path: Path) -> None:
         D(5),
         D(5),
     )
+
+
+def test_explanations_are_versions_on_both_databases(db_url: str, tmp_path: Path) -> None:
+    with kpitrack.open(db_url) as ws:
+        ws.load_goals([write_goals(tmp_path / "goals", GOAL)])
+        first = ws.explain("p01", "qty1", "顾问合同延期", year=2021, by="张三")
+        same = ws.explain("p01", "聘请法律顾问人数", "顾问合同延期", year=2021, by="李四")
+        later = ws.explain("p01", "qty1", "顾问合同已签", year=2021, by="李四")
+        cut_off = ws.explain(
+            "法制宣传工作经费",
+            "qty1",
+            "经费未到",
+            as_of="2021Q2",
+            cause="经费保障",
+            likelihood="有可能",
+            measures="追加",
+        )
+        assert [
+            (r.explanations.added, r.explanations.superseded, r.explanations.unchanged) for r in (first, same, later)
+        ] == [
+            (1, 0, 0),
+            (0, 0, 1),
+            (1, 1, 0),
+        ]
+        assert cut_off.explanations.added == 1
+        versions = ws.explanations(2021, every_version=True)
+        assert [(v.text, v.recorded_by, v.current) for v in versions] == [
+            ("顾问合同延期", "张三", False),
+            ("顾问合同已签", "李四", True),
+        ]
+        (current,) = ws.explanations("2021Q2")
+        assert (current.cause, current.likelihood, current.measures) == (Cause.FUNDING, Likelihood.POSSIBLE, "追加")
+        with pytest.raises(ProblemsFound) as found:
+            ws.explain("p01", "qty1", "x", year=2021, cause="经费保障")
+        assert [str(p) for p in found.value.problems] == [
+            "cause: p01/qty1 2021: a cause, likelihood or 纠偏措施 belongs to a cut-off (a quarter)"
+        ]
+        assert len(ws.explanations(2021, every_version=True)) == 2  # nothing written

@@ -234,8 +234,11 @@ class Workspace:
             found = {item.indicator.id: item for item in view.indicators}
             found.update((item.indicator.name, item) for item in view.indicators)
             period = str(sheet.year) if sheet.form == "selfeval" else str(quarter)
-            for row in sheet.rows:
-                item = found.get(row.indicator)
+            for position, row in enumerate(sheet.rows):
+                # By position first (a project may name two indicators alike), else by id or name.
+                item = view.indicators[position] if position < len(view.indicators) else None
+                if item is None or row.indicator not in (item.indicator.name, item.indicator.id):
+                    item = found.get(row.indicator)
                 if item is None:
                     hint = closest(row.indicator, [i.indicator.name for i in view.indicators])
                     reason = f"project {project.id} has no indicator with this id or name{hint}"
