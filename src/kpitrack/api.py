@@ -277,7 +277,8 @@ class Workspace:
             return None
         indicator = item.indicator
         try:
-            reading = read(indicator, text, self.profile.grade_bands)
+            profile = self.profile
+            reading = read(indicator, text, profile.grade_bands, profile.value_words, year=quarter.year)
             if reading == item.to_date:
                 return None
             before = [item.quarters[q] for q in quarter.quarters_to_date()[:-1] if q in item.quarters]
@@ -369,12 +370,13 @@ class Workspace:
         dry_run: bool = False,
         explanation_rows: Iterable[ExplanationRow] = (),
     ) -> ImportResult:
-        bands = self.profile.grade_bands
+        bands, words = self.profile.grade_bands, self.profile.value_words
         result = self.store.record_rows(
             actual_rows,
             spending_rows,
             by=by or _user(),
             bands=bands,
+            words=words,
             dry_run=dry_run,
             explanation_rows=explanation_rows,
         )

@@ -321,7 +321,8 @@ def _indicator(row: _Table) -> Indicator | None:
     # Without its level 2 a bare target's meaning is unknown: report the missing level 2 only.
     if target_text is not None and level2 is not None:
         try:
-            target = thresholds.parse(target_text, normalise_level2(level2) if level2 else None)
+            category = normalise_level2(level2) if level2 else None
+            target = thresholds.parse(target_text, category, name_unit=unit_from_name(name or ""))
         except thresholds.InvalidThreshold as invalid:
             row.error("target", str(invalid))
     if len(row.errors) > before:

@@ -22,7 +22,7 @@ from kpitrack.explanations import Explanation
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound, closest
-from kpitrack.readings import GradeBands, Progress, Reading
+from kpitrack.readings import DEFAULT_WORDS, GradeBands, Progress, Reading, ValueWords
 from kpitrack.store import bulk, explaining, goals, recording
 from kpitrack.store import schema as s
 from kpitrack.store._rows import reading_from_row
@@ -180,6 +180,7 @@ class Store:
         *,
         by: str,
         bands: GradeBands,
+        words: ValueWords = DEFAULT_WORDS,
         dry_run: bool = False,
         explanation_rows: Iterable[explaining.ExplanationRow] = (),
     ) -> ImportResult:
@@ -204,7 +205,7 @@ class Store:
             # this transaction: the references it writes are known to hold.
             tables = ("actuals", "spending", "explanations")
             with write_transaction(self.engine, *tables, references_known=True) as connection:
-                recorder = recording.Recorder(connection, named, by=by, bands=bands)
+                recorder = recording.Recorder(connection, named, by=by, bands=bands, words=words)
                 recorder.record_actuals(actual_rows)
                 recorder.record_spending(spending_rows)
                 actuals, spending = recorder.finish()
