@@ -8,6 +8,7 @@ settings; a filled-in copy comes back through ``kpitrack import``.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -477,6 +478,12 @@ def test_explain_then_score_and_status_list_what_is_still_missing(capsys: pytest
     assert run(capsys, *argv, "--measures", "申请追加", "--db", db)[0] == 0
     (status,) = _json(capsys, "status", "--as-of", "2021Q2", "--project", "p05", "--db", db)
     assert status["missing_explanations"] == ["qty1"]
+    shown = run(capsys, "history", "p05", "qty1", "--db", db)[1].splitlines()
+    explained = shown[shown.index("explanations (情况说明):") + 3 :]  # after the heading and the table's header
+    assert [line.split()[:4] for line in explained] == [
+        ["qty1", "2021", "检查人员不足", "superseded"],
+        ["qty1", "2021", "检查人员不足，已补充", getpass.getuser()],
+    ]
     with kpitrack.open(db) as ws:
         versions = ws.explanations(2021, projects=["p05"], every_version=True)
     assert [(v.text, v.current) for v in versions] == [("检查人员不足", False), ("检查人员不足，已补充", True)]

@@ -153,3 +153,9 @@ def test_explanations_are_versions_on_both_databases(db_url: str, tmp_path: Path
             "cause: p01/qty1 2021: a cause, likelihood or 纠偏措施 belongs to a cut-off (a quarter)"
         ]
         assert len(ws.explanations(2021, every_version=True)) == 2  # nothing written
+        history = ws.history("p01", "qty1")
+    assert [(x.period, x.text, x.current) for x in history.explanations] == [
+        ("2021", "顾问合同延期", False),
+        ("2021", "顾问合同已签", True),
+        ("2021Q2", "经费未到", True),
+    ]

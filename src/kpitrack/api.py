@@ -97,6 +97,7 @@ class History:
     indicator: str | None
     entries: tuple[HistoryEntry, ...]
     revisions: tuple[Revision, ...]
+    explanations: tuple[Explanation, ...] = ()  # every version, of the year end and of each cut-off
 
 
 def read_profile(path: PathArg | None) -> Profile:
@@ -358,8 +359,9 @@ class Workspace:
             key = explanations.parse_period(str(period))
         except explanations.InvalidExplanation as invalid:
             raise ProblemsFound([Problem("period", str(invalid))]) from None
-        chosen = self._chosen(int(key[:4]), projects, units)
-        return self.store.explanations(key, chosen, indicator=indicator, every_version=every_version)
+        year = int(key[:4])
+        chosen = self._chosen(year, projects, units)
+        return self.store.explanations(year, key, chosen, indicator=indicator, every_version=every_version)
 
     def _write(
         self,
@@ -466,7 +468,8 @@ class Workspace:
             code = chosen.id
         entries = self.store.history(found, code)
         revisions = [r for r in self.store.revisions(found.id, found.year) if code is None or r.indicator == code]
-        return History(found, code, tuple(entries), tuple(revisions))
+        explained = self.store.explanations(found.year, None, [found.id], indicator=code, every_version=True)
+        return History(found, code, tuple(entries), tuple(revisions), tuple(explained))
 
     def actuals(self, project: str, as_of: str | Quarter | None = None) -> ActualsView:
         """A project's quarterly values and year to date beside its targets, and its money spent."""

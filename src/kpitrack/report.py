@@ -591,6 +591,20 @@ def history_record(history: History) -> dict[str, Any]:
             {"indicator": r.indicator, "field": r.field, "old": r.old, "new": r.new, "date": r.revised_on.isoformat()}
             for r in history.revisions
         ],
+        "explanations": [
+            {
+                "indicator": x.indicator,
+                "period": x.period,
+                "text": x.text,
+                "cause": x.cause.value if x.cause else None,
+                "likelihood": x.likelihood.value if x.likelihood else None,
+                "measures": x.measures,
+                "recorded_by": x.recorded_by,
+                "recorded_at": x.recorded_at,
+                "current": x.current,
+            }
+            for x in history.explanations
+        ],
     }
 
 
@@ -617,7 +631,37 @@ def render_history(history: History) -> str:
     if history.revisions:
         lines.append("\ngoal revisions (目标调整):")
         lines.extend(f"  {revision}" for revision in history.revisions)
+    if history.explanations:
+        lines.append("\nexplanations (情况说明):")
+        lines.append(tabulate([_explanation_row(x) for x in history.explanations], headers=_EXPLANATION_HEADERS))
     return "\n".join(lines)
+
+
+_EXPLANATION_HEADERS = [
+    "indicator",
+    "period",
+    "explanation",
+    "cause",
+    "likelihood",
+    "measures",
+    "state",
+    "by",
+    "at (UTC)",
+]
+
+
+def _explanation_row(explanation: Explanation) -> list[str]:
+    return [
+        explanation.indicator,
+        explanation.period,
+        explanation.text,
+        explanation.cause.value if explanation.cause else "",
+        explanation.likelihood.value if explanation.likelihood else "",
+        explanation.measures,
+        "" if explanation.current else "superseded",
+        explanation.recorded_by,
+        explanation.recorded_at[:19].replace("T", " "),
+    ]
 
 
 def _reading_record(reading: Reading | None) -> dict[str, Any] | None:

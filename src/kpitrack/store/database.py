@@ -238,15 +238,18 @@ class Store:
 
     def explanations(
         self,
-        period: str,
+        year: int,
+        period: str | None = None,
         ids: Sequence[str] | None = None,
         *,
         indicator: str | None = None,
         every_version: bool = False,
     ) -> list[Explanation]:
-        """The explanations of ``period`` (``2021``: year end, ``2021Q2``: a cut-off), current or every version."""
+        """The explanations of ``year``, or of one period (``2021``: year end, ``2021Q2``: a cut-off)."""
         with self.engine.connect() as connection:
-            return explaining.read(connection, period, codes=ids, indicator=indicator, every_version=every_version)
+            return explaining.read(
+                connection, year, period, codes=ids, indicator=indicator, every_version=every_version
+            )
 
     def find_project(self, key: str, year: int | None = None) -> Project:
         """A project by id or exact name, in ``year`` or else its latest year; unknown → closest matches."""

@@ -219,28 +219,33 @@ def _explanation(row: Any, project: str, indicator: str) -> Explanation:
 
 def read(
     connection: sa.Connection,
-    period: str,
+    year: int,
+    period: str | None = None,
     *,
     codes: Sequence[str] | None = None,
     indicator: str | None = None,
     every_version: bool = False,
 ) -> list[Explanation]:
-    """The explanations of ``period`` (current ones, or every version), by project, indicator and age.
+    """The explanations of ``year`` (or of one ``period`` of it): current ones or every version.
 
-    ``codes`` narrows to those projects, ``indicator`` to one indicator id.
+    In project, indicator, period and age order; ``codes`` narrows to those projects
+    (in Python: explanations are few, a unit's project ids may be thousands),
+    ``indicator`` to one indicator id.
     """
     e, i, p = s.explanations, s.indicators, s.projects
     query = (
         sa.select(e, p.c.code.label("project_code"), i.c.code.label("indicator_code"), i.c.position)
         .join(i, i.c.id == e.c.indicator_id)
         .join(p, p.c.id == i.c.project_id)
-        .where(e.c.period == period, p.c.year == int(period[:4]))
+        .where(p.c.year == year)
     )
-    if codes is not None:
-        query = query.where(p.c.code.in_(sorted(set(codes))))
+    if period is not None:
+        query = query.where(e.c.period == period)
     if indicator is not None:
         query = query.where(i.c.code == indicator)
     if not every_version:
         query = query.where(e.c.current)
-    rows = sorted(connection.execute(query), key=lambda r: (r.project_code, r.position, r.id))
+    chosen = None if codes is None else set(codes)
+    rows = [row for row in connection.execute(query) if chosen is None or row.project_code in chosen]
+    rows.sort(key=lambda r: (r.project_code, r.position, len(r.period), r.period, r.id))
     return [_explanation(row, row.project_code, row.indicator_code) for row in rows]
