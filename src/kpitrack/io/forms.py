@@ -42,7 +42,9 @@ from kpitrack.thresholds import format_decimal
 
 __all__ = [
     "FIELDS",
+    "INDICATOR_FIELDS",
     "LIGHT_WORDS",
+    "PROJECT_FIELDS",
     "FilledRow",
     "FilledSheet",
     "FormSheet",
@@ -203,16 +205,59 @@ def _rows(form: str, sheet: FormSheet) -> list[_Row]:
     return [_Row(i, _indicator_fields(i)) for i in sheet.project.indicators]
 
 
-_HEAD = (
-    "project name unit department agency budget initial_budget fiscal carryover other goal outcome plan indicators "
-    "missing spent execution_weight execution_rate execution_score weight_total total grade light budget_light "
-    "schedule expected_spent budget_likelihood"
-).split()
-_INDICATOR = "level1 level2 indicator target unit weight actual score explanation to_date expected light cause "
+# The fields a layout may name, with what each shows.  A field a form has no record for
+# (a score on the monitoring form) is an empty cell.
+PROJECT_FIELDS = {
+    "project": "the project id",
+    "name": "项目名称",
+    "unit": "预算单位",
+    "department": "主管部门 (default: the budget unit)",
+    "agency": "实施单位 (default: the budget unit)",
+    "budget": "全年预算数 (万元)",
+    "initial_budget": "年初预算数 (default: the budget)",
+    "fiscal": "本年财政拨款",
+    "carryover": "上年结转资金",
+    "other": "其他资金",
+    "goal": "年度总体目标",
+    "outcome": "its 实际完成情况",
+    "plan": "the fund-release plan, e.g. 'Q2 10 Q3 15'",
+    "indicators": "how many indicators",
+    "missing": "the indicators still missing an explanation",
+    "spent": "全年执行数 (自评表) or 1-N月执行数 (监控表)",
+    "execution_weight": "预算执行率's 分值",
+    "execution_rate": "执行率",
+    "execution_score": "预算执行率's 得分",
+    "weight_total": "the 分值 of all rows (100)",
+    "total": "总分",
+    "grade": "等级",
+    "light": "the project's light (预警)",
+    "budget_light": "the budget's light",
+    "schedule": "序时进度 (share of the year elapsed, or planned)",
+    "expected_spent": "全年预计执行数",
+    "budget_likelihood": "the budget's 完成目标可能性",
+}
+INDICATOR_FIELDS = {
+    "level1": "一级指标",
+    "level2": "二级指标",
+    "indicator": "三级指标 (what import matches the row by)",
+    "target": "年度指标值",
+    "unit": "度量单位",
+    "weight": "分值",
+    "actual": "实际完成值 (the year to date; import reads it)",
+    "score": "得分",
+    "explanation": "偏差原因分析及改进措施, or a cut-off's 偏差原因 text (import reads it)",
+    "to_date": "1-N月执行情况 (import reads it)",
+    "expected": "全年预计完成情况",
+    "light": "预警",
+    "cause": "原因类别 (import reads it)",
+    "likelihood": "完成目标可能性 (import reads it)",
+    "measures": "纠偏措施 (import reads it)",
+    "note": "备注 (left empty)",
+}
 FIELDS: Mapping[str, tuple[str, ...]] = {
-    "head": tuple(_HEAD),
-    "columns": tuple((_INDICATOR + "likelihood measures note").split()),
-    "summary": tuple(_HEAD),
+    "head": tuple(PROJECT_FIELDS),
+    "columns": tuple(INDICATOR_FIELDS),
+    "summary": tuple(PROJECT_FIELDS),
 }
 
 
