@@ -429,7 +429,21 @@ def test_a_province_layout_is_a_file(capsys: pytest.CaptureFixture[str], db: str
     out = tmp_path / "省.xlsx"
     argv = ("form", "selfeval", "--year", "2021", "--project", "p01", "--layout", str(variant), "--out", str(out))
     assert run(capsys, *argv, "--db", db)[0] == 0
-    assert openpyxl.load_workbook(out)["p01"]["A1"].value == "2021年度项目支出绩效自评表（省级）"
+    workbook = openpyxl.load_workbook(out)
+    assert workbook["p01"]["A1"].value == "2021年度项目支出绩效自评表（省级）"
+    # The province's form comes back when import is told its layout; unknown to import, it is no form.
+    workbook["p01"]["H14"] = "超额完成"
+    workbook.save(out)
+    code, _, err = run(capsys, "import", str(out), "--db", db)
+    assert (code, err.splitlines()[0]) == (1, f"{out}: sheet 汇总, row 1: header '2021年度项目支出绩效自评表（省级）汇总' "
+                                              "is neither actuals (project, indicator, period, value, note) "
+                                              "nor spending (project, period, amount, note)")  # fmt: skip
+    code, printed, err = run(capsys, "import", str(out), "--layout", str(variant), "--db", db)
+    assert (code, printed.splitlines()[-1], err) == (
+        0,
+        "explanations: 1 recorded (0 superseding earlier values), 0 unchanged",
+        "",
+    )
     broken = write(
         tmp_path, "broken.toml", shipped.replace('field = "score"', 'field = "scor"').replace("span = 7", "span = 6")
     )

@@ -183,18 +183,26 @@ class Workspace:
 
     # -- recording ---------------------------------------------------------------------
 
-    def import_values(self, paths: Iterable[PathArg], *, dry_run: bool = False, by: str | None = None) -> ImportResult:
+    def import_values(
+        self,
+        paths: Iterable[PathArg],
+        *,
+        dry_run: bool = False,
+        by: str | None = None,
+        layouts: Sequence[layout.Layout] = (),
+    ) -> ImportResult:
         """Import actuals and spending tables (CSV/XLSX) and filled-in forms, in one transaction, all or nothing.
 
         A workbook whose sheets carry a form's title (自评表, 绩效运行监控表: ``kpitrack
         form``) is read as that form: what the unit filled in (实际完成值 or 1-N月执行情况,
-        and the explanations) becomes values and explanations.  Raises
+        and the explanations) becomes values and explanations; ``layouts`` are a province's
+        form layouts, recognised before kpitrack's own.  Raises
         :class:`ProblemsFound` with every bad row or cell located (nothing written).
         """
         tables, problems, filled = [], [], []
-        layouts = [layout.builtin(form) for form in ("selfeval", "monitor")]
+        known = [*layouts, *(layout.builtin(form) for form in ("selfeval", "monitor"))]
         for path in _paths(paths):
-            sheets, trouble = forms.read_filled(path, layouts)
+            sheets, trouble = forms.read_filled(path, known)
             if sheets or trouble:
                 filled.extend(sheets)
                 problems.extend(trouble)

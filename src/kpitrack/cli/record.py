@@ -15,6 +15,7 @@ from kpitrack import report
 from kpitrack.api import parse_period
 from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, workspace
 from kpitrack.cli._output import dump_json
+from kpitrack.io import forms, layout
 from kpitrack.io.tables import ACTUALS_COLUMNS, EXPLANATION_COLUMNS, SPENDING_COLUMNS, write_template
 from kpitrack.problems import Problem, ProblemsFound
 
@@ -66,6 +67,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     importer.add_argument("file", type=Path, metavar="FILE")
     importer.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     importer.add_argument("--by", default=None, help="who reports (default: the OS user)")
+    importer.add_argument(
+        "--layout",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="a province's form layout (repeatable)",
+    )
     add_profile(importer)
     add_db(importer)
     importer.set_defaults(handler=run_import)
@@ -142,7 +150,8 @@ def run_spend(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        result = ws.import_values([args.file], dry_run=args.dry_run, by=args.by)
+        layouts = [layout.load(path, forms.FIELDS) for path in args.layout or ()]
+        result = ws.import_values([args.file], dry_run=args.dry_run, by=args.by, layouts=layouts)
     print(report.render_import(result))
     return 0
 

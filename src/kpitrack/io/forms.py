@@ -54,6 +54,7 @@ __all__ = [
 ]
 
 SUMMARY_SHEET = "汇总"
+SHEET_NAME = 31  # the most characters a worksheet's name may have
 
 LIGHT_WORDS = {
     Light.BLUE: "蓝灯",
@@ -286,6 +287,10 @@ def write(
         raise ProblemsFound([Problem(str(path), "exists already; give --force to replace it")])
     if not path.parent.is_dir():
         raise ProblemsFound([Problem(str(path), f"no folder {str(path.parent)!r} to write into")])
+    long = [sheet.project.id for sheet in sheets if len(sheet.project.id) > SHEET_NAME]
+    if long:
+        reason = f"longer than a sheet's name may be ({SHEET_NAME} characters); the sheets are named by project id"
+        raise ProblemsFound([Problem(key, reason) for key in long])
     import openpyxl
 
     workbook = openpyxl.Workbook()
