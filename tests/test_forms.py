@@ -435,9 +435,10 @@ def test_a_province_layout_is_a_file(capsys: pytest.CaptureFixture[str], db: str
     workbook["p01"]["H14"] = "超额完成"
     workbook.save(out)
     code, _, err = run(capsys, "import", str(out), "--db", db)
-    assert (code, err.splitlines()[0]) == (1, f"{out}: sheet 汇总, row 1: header '2021年度项目支出绩效自评表（省级）汇总' "
-                                              "is neither actuals (project, indicator, period, value, note) "
-                                              "nor spending (project, period, amount, note)")  # fmt: skip
+    header = "'2021年度项目支出绩效自评表（省级）汇总'"
+    neither = "is neither actuals (project, indicator, period, value, note) nor spending (project, period, amount, "
+    neither += "note)"
+    assert (code, err.splitlines()[0]) == (1, f"{out}: sheet 汇总, row 1: header {header} {neither}")
     code, printed, err = run(capsys, "import", str(out), "--layout", str(variant), "--db", db)
     assert (code, printed.splitlines()[-1], err) == (
         0,
