@@ -67,8 +67,10 @@ def columns_of(progresses: list[Progress], as_of: Quarter) -> bulk.Columns:
     for index, progress in enumerate(progresses):
         project = progress.project
         start = None if project.start is None else project.start.to_date_string()
-        heads.append((index, project.id, project.name, project.unit, project.year, _text(project.budget)))
-        heads[-1] += (None, None, "", start, None)
+        heads.append(
+            (index, project.id, project.name, project.unit, project.year, _text(project.budget), None, None, "")
+            + (start, None, "", "", None, None, "")  # dates, 主管部门, 实施单位, 年初预算数, 上年结转, 实际完成情况
+        )
         spent[index] = progress.spent
         for indicator in project.indicators:
             rows["project"].append(index)

@@ -71,11 +71,13 @@ class ScorePass:
         for score, _ in self._projects():
             yield score
 
-    def json(self) -> Iterator[str]:
+    def json(self, explained: report.Explained | None = None) -> Iterator[str]:
         """Each project's line of :func:`kpitrack.report.score_json`, each distinct row's text written once."""
         texts = [report.score_row_json(result) for result in self.results]
+        explained = explained or {}
         for score, cases in self._projects():
-            yield report.score_line(score, ", ".join([texts[case] for case in cases]))
+            rows = ", ".join([texts[case] for case in cases])
+            yield report.score_line(score, rows, explained.get(score.project.id, ()))
 
     def _projects(self) -> Iterator[tuple[ProjectScore, list[int]]]:
         columns, profile, results = self.columns, self.profile, self.results
@@ -115,11 +117,13 @@ class StatusPass:
         for status, _ in self._projects():
             yield status
 
-    def json(self) -> Iterator[str]:
+    def json(self, explained: report.Explained | None = None) -> Iterator[str]:
         """Each project's line of :func:`kpitrack.report.status_json`, each distinct row's text written once."""
         texts = [report.status_row_json(result) for result in self.results]
+        explained = explained or {}
         for status, cases in self._projects():
-            yield report.status_line(status, ", ".join([texts[case] for case in cases]))
+            rows = ", ".join([texts[case] for case in cases])
+            yield report.status_line(status, rows, explained.get(status.project.id, ()))
 
     def _projects(self) -> Iterator[tuple[ProjectStatus, list[int]]]:
         columns, profile, results, as_of = self.columns, self.profile, self.results, self.columns.as_of

@@ -91,7 +91,9 @@ def run_score(args: argparse.Namespace) -> int:
         if args.format == "json":
             print_json_lines(ws.score_json(args.year, units=args.unit, projects=args.project))
         else:
-            print_texts(map(report.render_score, ws.score(args.year, units=args.unit, projects=args.project)))
+            scores = ws.score(args.year, units=args.unit, projects=args.project)
+            explained = report.explained_by_project(ws.explanations(args.year, units=args.unit, projects=args.project))
+            print_texts(report.render_score(score, explained.get(score.project.id, ())) for score in scores)
     return 0
 
 
@@ -101,7 +103,9 @@ def run_status(args: argparse.Namespace) -> int:
         if args.format == "json":
             print_json_lines(ws.status_json(as_of, units=args.unit, projects=args.project))
         else:
-            print_texts(map(report.render_status, ws.status(as_of, units=args.unit, projects=args.project)))
+            statuses = ws.status(as_of, units=args.unit, projects=args.project)
+            explained = report.explained_by_project(ws.explanations(as_of, units=args.unit, projects=args.project))
+            print_texts(report.render_status(status, explained.get(status.project.id, ())) for status in statuses)
     return 0
 
 
