@@ -67,10 +67,10 @@ def columns_of(progresses: list[Progress], as_of: Quarter) -> bulk.Columns:
     for index, progress in enumerate(progresses):
         project = progress.project
         start = None if project.start is None else project.start.to_date_string()
-        heads.append(
-            (index, project.id, project.name, project.unit, project.year, _text(project.budget), None, None, "")
-            + (start, None, "", "", None, None, "")  # dates, 主管部门, 实施单位, 年初预算数, 上年结转, 实际完成情况
-        )
+        money = (_text(project.budget), None, None)  # 全年预算数, 财政拨款, 其他资金
+        # key, code, name, unit, year, money, goal, dates, 主管部门, 实施单位, 年初预算数, 上年结转, 实际完成情况
+        heads.append((index, project.id, project.name, project.unit, project.year, *money, "", start, None))
+        heads[-1] += ("", "", None, None, "")
         spent[index] = progress.spent
         for indicator in project.indicators:
             rows["project"].append(index)
@@ -243,3 +243,18 @@ def test_a_unit_or_one_project_is_what_the_province_gives_of_it(province: str) -
                 map(monitoring.assessor(ws.profile), ws.progress(2021, "2021Q3", projects=["P000017", "P000018"]))
             )
         )
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_an_in_memory_database_is_read_through_its_own_connection(tmp_path: Path) -> None:
+    # A second (ADBC) connection would see an empty in-memory database: the reader uses the store's own.
+    printed = []
+    for url in ("sqlite://", f"sqlite:///{tmp_path / 'year.db'}"):
+        with kpitrack.open(url) as ws:
+            ws.load_goals([ROOT / "goals"])
+            ws.import_values([ROOT / "examples" / "actuals-2021.csv", ROOT / "examples" / "spending-2021.csv"])
+            printed.append(list(ws.score_json(2021)))
+    assert printed[0] == printed[1]
+    assert len(printed[0]) == 10
