@@ -229,9 +229,16 @@ def test_every_project_of_a_province_prints_as_scoring_each_alone(province: str)
         assert len({s.total for s in scores}) > 1000
 
 
-def test_a_unit_or_one_project_is_what_the_province_gives_of_it(province: str) -> None:
+def test_a_unit_one_project_or_a_part_is_what_the_province_gives_of_it(
+    province: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with kpitrack.open(province) as ws:
         whole = dict(zip((s.project_id for s in ws.score(2021)), ws.score_json(2021), strict=True))
+        statuses = list(ws.status_json("2021Q2"))
+        monkeypatch.setattr(bulk, "CHUNK", 3_000)  # the province read and evaluated in four parts
+        assert list(ws.score_json(2021)) == list(whole.values())
+        assert list(ws.status_json("2021Q2")) == statuses
+        assert [p.project.id for p in ws.progress(2021)] == list(whole)
         unit = ws.units(2021)[3]
         of_unit = list(ws.score_json(2021, units=[unit]))
         members = {project.id for project in ws.projects(2021, units=[unit])}

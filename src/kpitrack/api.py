@@ -411,7 +411,7 @@ class Workspace:
         unit is unknown, or when ``year`` has no goals.
         """
         quarter = Quarter(year, 4) if as_of is None else parse_period(as_of, where="--as-of", year=year)
-        return bulk.progresses(self._columns(quarter, units, projects))
+        return itertools.chain.from_iterable(map(bulk.progresses, self._parts(quarter, units, projects)))
 
     def score(
         self,
@@ -422,7 +422,7 @@ class Workspace:
         profile: Profile | None = None,
     ) -> Iterator[scoring.ProjectScore]:
         """The year-end self-evaluation (单位自评, 自评表) of each chosen project, in id order."""
-        return self._score_pass(year, units, projects, profile).scores()
+        return evaluation.scores(self._parts(Quarter(year, 4), units, projects), self._profile(profile))
 
     def score_json(
         self,
@@ -436,9 +436,9 @@ class Workspace:
 
         Each line lists the indicators still missing their explanation for the year end.
         """
-        scored = self._score_pass(year, units, projects, profile)
+        parts = self._parts(Quarter(year, 4), units, projects)
         explained = report.explained_by_project(self.explanations(year, units=units, projects=projects))
-        return scored.json(explained)
+        return evaluation.score_json(parts, self._profile(profile), explained)
 
     def status(
         self,
@@ -449,7 +449,8 @@ class Workspace:
         profile: Profile | None = None,
     ) -> Iterator[monitoring.ProjectStatus]:
         """Mid-year monitoring (双监控) at ``as_of``: lights for money and indicators, per project in id order."""
-        return self._status_pass(as_of, units, projects, profile).statuses()
+        parts = self._parts(parse_period(as_of, where="--as-of"), units, projects)
+        return evaluation.statuses(parts, self._profile(profile))
 
     def status_json(
         self,
@@ -463,34 +464,21 @@ class Workspace:
 
         Each line lists the red and yellow indicators still missing their explanation for the cut-off.
         """
-        assessed = self._status_pass(as_of, units, projects, profile)
-        explained = report.explained_by_project(
-            self.explanations(assessed.columns.as_of, units=units, projects=projects)
-        )
-        return assessed.json(explained)
-
-    def _score_pass(
-        self, year: int, units: Sequence[str] | None, projects: Sequence[str] | None, profile: Profile | None
-    ) -> evaluation.ScorePass:
-        return evaluation.ScorePass(self._columns(Quarter(year, 4), units, projects), self._profile(profile))
-
-    def _status_pass(
-        self,
-        as_of: str | Quarter,
-        units: Sequence[str] | None,
-        projects: Sequence[str] | None,
-        profile: Profile | None,
-    ) -> evaluation.StatusPass:
         quarter = parse_period(as_of, where="--as-of")
-        return evaluation.StatusPass(self._columns(quarter, units, projects), self._profile(profile))
+        parts = self._parts(quarter, units, projects)
+        explained = report.explained_by_project(self.explanations(quarter, units=units, projects=projects))
+        return evaluation.status_json(parts, self._profile(profile), explained)
 
-    def _columns(self, as_of: Quarter, units: Sequence[str] | None, projects: Sequence[str] | None) -> bulk.Columns:
-        """The chosen projects of ``as_of``'s year read as columns; an unknown project, unit or year is a problem."""
+    def _parts(
+        self, as_of: Quarter, units: Sequence[str] | None, projects: Sequence[str] | None
+    ) -> Iterator[bulk.Columns]:
+        """The chosen projects of ``as_of``'s year as columns, a part at a time; an unknown project, unit or year
+        is a problem, raised here (before anything is read)."""
         year = as_of.year
         chosen = self._chosen(year, projects, units)
         if chosen is None and not self.store.count(year):
             raise ProblemsFound([Problem("--year", f"no goals for {year} in the database")])
-        return self.store.columns(year, as_of, chosen)
+        return self.store.chunks(year, as_of, chosen)
 
     def underperforming(
         self,

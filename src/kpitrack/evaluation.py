@@ -21,7 +21,7 @@ passes, and equal cases are found by their values, not by object identity.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -31,14 +31,39 @@ from kpitrack import monitoring, report, scoring
 from kpitrack.model import Project
 from kpitrack.monitoring import IndicatorStatus, ProjectStatus
 from kpitrack.profile import Profile
+from kpitrack.readings import Reading
 from kpitrack.scoring import IndicatorScore, ProjectScore
 from kpitrack.store._rows import to_date
 from kpitrack.store.bulk import Columns
 from kpitrack.thresholds import Kind
 
-__all__ = ["ScorePass", "StatusPass"]
+__all__ = ["ScorePass", "StatusPass", "score_json", "scores", "status_json", "statuses"]
 
 _CASE = ["shape", "code", "actual", "last_year"]  # what every case holds; each pass adds what its rules read
+
+
+def scores(parts: Iterable[Columns], profile: Profile) -> Iterator[ProjectScore]:
+    """Each project's self-evaluation, part by part (one :class:`ScorePass` a part)."""
+    for columns in parts:
+        yield from ScorePass(columns, profile).scores()
+
+
+def score_json(parts: Iterable[Columns], profile: Profile, explained: report.Explained) -> Iterator[str]:
+    """Each project's line of :func:`kpitrack.report.score_json`, part by part."""
+    for columns in parts:
+        yield from ScorePass(columns, profile).json(explained)
+
+
+def statuses(parts: Iterable[Columns], profile: Profile) -> Iterator[ProjectStatus]:
+    """Each project's monitoring lights, part by part (one :class:`StatusPass` a part)."""
+    for columns in parts:
+        yield from StatusPass(columns, profile).statuses()
+
+
+def status_json(parts: Iterable[Columns], profile: Profile, explained: report.Explained) -> Iterator[str]:
+    """Each project's line of :func:`kpitrack.report.status_json`, part by part."""
+    for columns in parts:
+        yield from StatusPass(columns, profile).json(explained)
 
 
 class ScorePass:
@@ -48,8 +73,8 @@ class ScorePass:
         self.columns, self.profile = columns, profile
         rows = _weighted(columns, profile)
         # A duration counts from the project's start: only its cases differ by start date.
-        starts = [None if head[9] is None else str(head[9]) for head in columns.heads]
-        start = pl.col("project").replace_strict(range(len(starts)), starts, return_dtype=pl.String)
+        starts = columns.starts()
+        start = pl.col("project").replace_strict(list(range(len(starts))), starts, return_dtype=pl.String)
         rows = rows.with_columns(start=pl.when(pl.col("kind") == Kind.DURATION.value).then(start))
         self._cases, keys = _distinct(rows, [*_CASE, "weight", "start"])
         records, year = columns.records, columns.year
@@ -98,7 +123,7 @@ class StatusPass:
         self.elapsed = [monitoring.elapsed_share(project, as_of, profile) for project in self.projects]
         # p is the time share, or in the plan basis each project's own: a case holds it.
         shares = [str(p) for p, _ in self.elapsed]
-        share = pl.col("project").replace_strict(range(len(shares)), shares, return_dtype=pl.String)
+        share = pl.col("project").replace_strict(list(range(len(shares))), shares, return_dtype=pl.String)
         self._cases, keys = _distinct(columns.rows.with_columns(p=share), [*_CASE, "p"])
         self.results: list[IndicatorStatus] = [
             monitoring.assess_indicator(
@@ -134,7 +159,8 @@ class StatusPass:
             yield monitoring.project_status(project, as_of, elapsed, budget, indicators), cases
 
 
-def _reading(columns: Columns, text: str | None) -> Any:
+def _reading(columns: Columns, text: str | None) -> Reading | None:
+    """The reading of a reading text (see :meth:`kpitrack.store.bulk.Records.latest`), built once per text."""
     return None if text is None else columns.records.latest(text)
 
 

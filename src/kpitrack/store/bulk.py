@@ -53,7 +53,7 @@ from kpitrack.store import schema as s
 from kpitrack.store._rows import in_lists, to_date
 from kpitrack.thresholds import Kind, Op, Threshold
 
-__all__ = ["Columns", "count", "progress", "projects", "read"]
+__all__ = ["CHUNK", "Columns", "chunks", "count", "progress", "progresses", "projects", "read"]
 
 _CACHE_LIMIT = 200_000  # distinct records kept for reuse; past it the caches start afresh
 _NUMBER = "number"
@@ -100,6 +100,10 @@ class Columns:
         """The project of ``heads[index]`` with its indicators (by position)."""
         return _project(self.heads[index], indicators, self.plans, self.records)
 
+    def starts(self) -> list[str | None]:
+        """Each project's start date as ISO text (None: none given), in ``heads`` order."""
+        return [None if head[9] is None else str(head[9]) for head in self.heads]
+
     def spent_by(self, index: int) -> Decimal:
         return self.spent.get(self.heads[index][0], _ZERO)
 
@@ -113,28 +117,56 @@ def read(
     units: Sequence[str] | None = None,
     with_values: bool = True,
 ) -> Columns:
-    """The projects of ``year`` (or those with ids ``codes``, or of the budget units ``units``) at ``as_of``.
+    """The projects of ``year`` (or those with ids ``codes``, or of the budget units ``units``) at ``as_of``, at once.
 
     Without ``with_values`` only the goals are read: every actual is null and nothing is spent.
+    """
+    parts = list(chunks(engine, year, as_of, codes=codes, units=units, with_values=with_values))
+    if not parts:
+        return Columns(year, as_of, [], {}, {}, pl.DataFrame(schema=_ROWS), Records())
+    return parts[0]
+
+
+CHUNK = 20_000  # projects read and evaluated together: a province's memory stays that of a fifth of it
+
+
+def chunks(
+    engine: sa.Engine,
+    year: int,
+    as_of: Quarter,
+    *,
+    codes: Sequence[str] | None = None,
+    units: Sequence[str] | None = None,
+    with_values: bool = True,
+    size: int = 0,
+) -> Iterator[Columns]:
+    """:func:`read` in consecutive parts of at most ``size`` projects (0: one part), in id order.
+
+    The projects' headers, fund plans and spending are read once; each part's indicators
+    and actuals when it is reached, so a province is held a part at a time.
     """
     low, high = year * 10 + 1, s.period_key(as_of)
     with engine.connect() as connection:
         heads = _heads(connection, year, codes, units)
-        records = Records(_shapes(connection) if heads else {})
         if not heads:
-            return Columns(year, as_of, [], {}, {}, pl.DataFrame(schema=_ROWS), records)
+            return
+        records = Records(_shapes(connection))
         chosen = _chosen(year, codes, units)
         plans = _plans(connection, chosen)
         spent = _spent(connection, chosen, low, high) if with_values else {}
-        keys = None if codes is None and units is None else [head[0] for head in heads]
+        step = size or len(heads)
         with _arrow(connection) as fetch:
-            rows = _rows_of(fetch, year, keys, heads)
-            if with_values:
-                rows = _with_actuals(connection, fetch, rows, records, (low, high))
-                rows = _with_last_year(connection, fetch, rows, year - 1, None if keys is None else heads)
-            else:
-                rows = rows.with_columns(actual=pl.lit(None, pl.String), last_year=pl.lit(None, pl.String))
-    return Columns(year, as_of, heads, plans, spent, rows.select(list(_ROWS)), records)
+            for start in range(0, len(heads), step):
+                part = heads[start : start + step]
+                every = codes is None and units is None and len(part) == len(heads)  # the whole year: no key lists
+                keys = None if every else [head[0] for head in part]
+                rows = _rows_of(fetch, year, keys, part)
+                if with_values:
+                    rows = _with_actuals(connection, fetch, rows, records, (low, high))
+                    rows = _with_last_year(connection, fetch, rows, year - 1, None if every else part)
+                else:
+                    rows = rows.with_columns(actual=pl.lit(None, pl.String), last_year=pl.lit(None, pl.String))
+                yield Columns(year, as_of, part, plans, spent, rows.select(list(_ROWS)), records)
 
 
 _ROWS = {"project": pl.Int64, "code": pl.String, "shape": pl.Int64, "actual": pl.String, "last_year": pl.String}
@@ -153,7 +185,8 @@ def progress(
     ``codes`` and ``units`` are filters (the projects with those ids, or of those
     budget units); without them, every project of the year.
     """
-    return progresses(read(engine, year, as_of, codes=codes, units=units))
+    for columns in chunks(engine, year, as_of, codes=codes, units=units, size=CHUNK):
+        yield from progresses(columns)
 
 
 def progresses(columns: Columns) -> Iterator[Progress]:
@@ -181,8 +214,9 @@ def projects(engine: sa.Engine, year: int, *, codes: Sequence[str] | None = None
     :func:`progress` without the values: a province's 100,000 projects in seconds,
     with one record per distinct indicator.
     """
-    for one in progresses(read(engine, year, Quarter(year, 4), codes=codes, with_values=False)):
-        yield one.project
+    for columns in chunks(engine, year, Quarter(year, 4), codes=codes, with_values=False, size=CHUNK):
+        for one in progresses(columns):
+            yield one.project
 
 
 def _filtered(query: sa.Select[Any], codes: Sequence[str] | None, units: Sequence[str] | None) -> sa.Select[Any]:
@@ -241,8 +275,8 @@ def _text(column: Any) -> Any:
 
 # -- columns through ADBC ------------------------------------------------------------------
 
-Schema = dict[str, type[pl.DataType]]
-Fetch = Callable[[sa.Select[Any], Schema], pl.DataFrame]
+Schema = dict[str, type[pl.DataType]]  # a result's column names and types
+Fetch = Callable[[sa.Select[Any], Schema], pl.DataFrame]  # a query's result as a frame (see :func:`_arrow`)
 
 
 @contextlib.contextmanager

@@ -242,6 +242,12 @@ class Store:
         """What :meth:`progress` reads, as columns: to evaluate many projects at once (:mod:`kpitrack.evaluation`)."""
         return bulk.read(self.engine, year, as_of, codes=ids, units=units)
 
+    def chunks(
+        self, year: int, as_of: Quarter, ids: Sequence[str] | None = None, *, units: Sequence[str] | None = None
+    ) -> Iterator[bulk.Columns]:
+        """:meth:`columns` in parts of :data:`kpitrack.store.bulk.CHUNK` projects: a province a part at a time."""
+        return bulk.chunks(self.engine, year, as_of, codes=ids, units=units, size=bulk.CHUNK)
+
     def explanations(
         self,
         year: int,
