@@ -109,10 +109,11 @@ def read_profile(path: PathArg | None) -> Profile:
 def check_goals(paths: Iterable[PathArg], profile: Profile = DEFAULT) -> CheckReport:
     """Read goal files (TOML, flat CSV/XLSX tables, folders) → every problem a finance officer would catch.
 
-    Needs no database: the checks judge the files alone, against ``profile``'s tiers.
+    Needs no database: the checks judge the files alone, against ``profile``'s tiers (with each
+    project's own scoring section over them), as :meth:`Workspace.load_goals` does.
     """
     projects, problems = load_goals(_paths(paths))
-    problems += checks.validate(projects, profile.tier_weights)
+    problems += checks.validate(projects, profile)
     return CheckReport(tuple(projects), tuple(problems))
 
 
@@ -172,8 +173,7 @@ class Workspace:
 
         Raises :class:`ProblemsFound` (nothing written) when any check finds an error.
         """
-        tier_weights = self._profile(profile).tier_weights
-        with intake.checked_goals(_paths(paths), tier_weights) as goals:
+        with intake.checked_goals(_paths(paths), self._profile(profile)) as goals:
             report = self.store.load_goals(goals.projects)
         return GoalsLoaded(report, tuple(goals.problems))
 

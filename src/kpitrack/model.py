@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from types import MappingProxyType
+from typing import TypeVar
 
 import attrs
 import pendulum
@@ -27,6 +29,7 @@ __all__ = [
     "FundPlan",
     "Indicator",
     "Project",
+    "ProjectScoring",
     "default_aggregate",
     "level1_of",
     "normalise_level2",
@@ -34,6 +37,10 @@ __all__ = [
 ]
 
 OUTPUT, BENEFIT, SATISFACTION = "产出指标", "效益指标", "满意度指标"
+# The national indicator tree (财预〔2020〕10号): the default profile's tiers and their level 2s.
+# A profile may define other tiers (项目决策 / 项目管理 …): scoring and the checks take the
+# tree from the profile (``Profile.tier_of``); these constants only name the default one and
+# let readers infer a level 1 the table left blank.
 LEVEL1 = (OUTPUT, BENEFIT, SATISFACTION)
 
 # Level-2 categories (二级指标) by their canonical name, with the level 1 they belong to.
@@ -49,6 +56,8 @@ LEVEL2 = {
     "服务对象满意度指标": SATISFACTION,
     "满意度指标": SATISFACTION,
 }
+V = TypeVar("V")
+
 _LEVEL1_ALIASES = {"产出": OUTPUT, "效益": BENEFIT, "满意度": SATISFACTION}
 
 
@@ -180,9 +189,38 @@ class FundPlan:
         return iter(self.entries)
 
 
+def _frozen_mapping(value: Mapping[str, V]) -> Mapping[str, V]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class ProjectScoring:
+    """A goal table's own scoring section (``[scoring]``): the weights it prints, over the profile's.
+
+    ``execution`` is the 预算执行率 weight; ``tiers`` the weights of the level-1 tiers
+    (一级指标分值) it names, in its order; ``level2`` the level-2 categories of tiers the
+    table defines itself (项目决策 → 项目立项 …).  Empty: the profile's rules alone.
+    :meth:`kpitrack.profile.Profile.for_project` lays it over a profile.
+    """
+
+    execution: Decimal | None = None
+    tiers: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_frozen_mapping)
+    level2: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_mapping)
+
+    def __bool__(self) -> bool:
+        return self.execution is not None or bool(self.tiers) or bool(self.level2)
+
+    def __hash__(self) -> int:  # its mappings are read-only views, which do not hash
+        return hash((self.execution, tuple(sorted(self.tiers.items())), tuple(sorted(self.level2.items()))))
+
+
 @attrs.frozen
 class Project:
-    """A budget project (项目) with its goal table and money, all in 万元."""
+    """A budget project (项目) with its goal table and money, all in 万元.
+
+    ``scoring`` is the table's own scoring section, when it prints its weights
+    (产出 40 / 效益 30 / 满意度 20 …); scoring lays it over the profile in force.
+    """
 
     id: str
     name: str
@@ -196,6 +234,7 @@ class Project:
     plan: FundPlan = FundPlan()
     start: pendulum.Date | None = None
     end: pendulum.Date | None = None
+    scoring: ProjectScoring = ProjectScoring()
     # Where the project was read from (a goal file, a table row), for locating problems;
     # like beancount's entry meta, it takes no part in equality.
     source: str = attrs.field(default="", eq=False)
