@@ -38,7 +38,7 @@ from kpitrack.profile import DEFAULT, Profile
 from kpitrack.profile import validate as validate_profile
 from kpitrack.thresholds import MONEY_UNITS, Kind, Op, UnitFamily, format_decimal, unit_family
 
-__all__ = ["CHECKS", "PROFILE_CHECKS", "REVERSE_NAME_WORDS", "Check", "Validation", "validate"]
+__all__ = ["CHECKS", "REVERSE_NAME_WORDS", "Check", "Validation", "validate"]
 
 # Words in an indicator's name that make smaller counts better (complaints, accidents,
 # failures …): a ≤ on such a count is meant, not a typo.
@@ -75,8 +75,12 @@ def validate(projects: Sequence[Project], profile: Profile = DEFAULT) -> list[Pr
 
 def _checks(profile: Profile) -> list[Check]:
     """:data:`CHECKS`, with the profile given to those that judge by it, then the weights and scoring sections."""
+    by_tree: dict[Check, Check] = {
+        check_level1_present: functools.partial(check_level1_present, profile=profile),
+        check_levels: functools.partial(check_levels, profile=profile),
+    }
     return [
-        *(functools.partial(check, profile=profile) if check in PROFILE_CHECKS else check for check in CHECKS),
+        *(by_tree.get(check, check) for check in CHECKS),
         functools.partial(check_weights, profile=profile),
         functools.partial(check_project_scoring, profile=profile),
     ]
@@ -385,5 +389,3 @@ CHECKS: tuple[Check, ...] = (
     check_deadline_year,
     check_inferred_readings,
 )
-# The checks of CHECKS that judge by the profile's indicator tree.
-PROFILE_CHECKS: tuple[Check, ...] = (check_level1_present, check_levels)

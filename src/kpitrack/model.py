@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TypeVar
 
 import attrs
 import pendulum
@@ -56,8 +55,6 @@ LEVEL2 = {
     "服务对象满意度指标": SATISFACTION,
     "满意度指标": SATISFACTION,
 }
-V = TypeVar("V")
-
 _LEVEL1_ALIASES = {"产出": OUTPUT, "效益": BENEFIT, "满意度": SATISFACTION}
 
 
@@ -189,7 +186,11 @@ class FundPlan:
         return iter(self.entries)
 
 
-def _frozen_mapping(value: Mapping[str, V]) -> Mapping[str, V]:
+def _weights(value: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
+    return MappingProxyType(dict(value))
+
+
+def _names(value: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(value))
 
 
@@ -204,8 +205,8 @@ class ProjectScoring:
     """
 
     execution: Decimal | None = None
-    tiers: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_frozen_mapping)
-    level2: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_mapping)
+    tiers: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_weights)
+    level2: Mapping[str, str] = attrs.field(factory=dict, converter=_names)
 
     def __bool__(self) -> bool:
         return self.execution is not None or bool(self.tiers) or bool(self.level2)

@@ -18,7 +18,7 @@ import enum
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -30,9 +30,9 @@ __all__ = [
     "DEFAULT",
     "ElapsedBasis",
     "ExactVariant",
+    "Halves",
     "MonitoringBands",
     "Profile",
-    "Halves",
     "Rating",
     "ReverseVariant",
     "RowRounding",
@@ -258,7 +258,8 @@ class Profile:
             tiers = dict(weights)
             members = {name: tier for name, tier in self.level2_tiers.items() if tier in tiers}
             members.update(level2 or {})
-        return attrs.evolve(self, tier_weights=tiers, level2_tiers=members)
+        tree: dict[str, Any] = {"tier_weights": tiers, "level2_tiers": members}
+        return attrs.evolve(self, **tree)
 
     def for_project(self, scoring: ProjectScoring) -> Profile:
         """This profile under a goal table's own scoring section (its printed weights); itself when it has none."""

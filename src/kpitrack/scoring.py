@@ -15,8 +15,8 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable, Mapping
-from typing import TypeVar
 from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 import attrs
 import pendulum
@@ -210,7 +210,8 @@ def indicator_weights(project: Project, profile: Profile) -> Mapping[str, Decima
     """Each indicator's weight (分值): its own when given, else its tier's remainder split equally.
 
     An indicator counts in its level 2's tier (``Profile.tier_of``); one whose tier is
-    not a tier of the profile weighs nothing (``check`` reports it).  Exact division: 50 / 6 stays 8.333…; only display rounds.
+    not a tier of the profile weighs nothing (``check`` reports it).  Exact division:
+    50 / 6 stays 8.333…; only display (or the profile's row rounding) rounds.
     """
     tier_weights = profile.tier_weights
     tiers: dict[str, list[Indicator]] = {}  # the members of each tier, in one pass

@@ -142,7 +142,7 @@ class _Reader:
         self.sources: dict[str, str] = {}
 
     def error(self, path: str, message: str) -> None:
-        self.problems.append(Problem(f"{self.where}: {path}", message))
+        self.problems.append(Problem(f"{self.where}: {path}" if self.where else path, message))
 
     def table(self, raw: object, path: str, known: tuple[str, ...], hint: str = "") -> Mapping[str, Any]:
         if not isinstance(raw, dict):
@@ -278,7 +278,7 @@ class _Reader:
         return self.number(table["weight"], f"{where}.weight"), [normalise_level2(n) for n in level2]
 
     def row_rounding(self, raw: object) -> RowRounding | None:
-        """``"none"``, or ``{ places = 2 | 1 | 0, mode = "half_up" | "half_down" }``: how each row's score is rounded."""
+        """``"none"`` or ``{ places = 2 | 1 | 0, mode = "half_up" | "half_down" }``: how each row is rounded."""
         path = "scoring.row_rounding"
         if raw == "none":
             return RowRounding()

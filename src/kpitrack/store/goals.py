@@ -32,6 +32,8 @@ from kpitrack.store._rows import (
     indicator_from_row,
     indicator_row,
     project_fields,
+    scoring_from_text,
+    scoring_text,
     to_date,
 )
 from kpitrack.store.schema import SHAPE_COLUMNS, decimal_text, shape_digest
@@ -85,10 +87,23 @@ def _project_values(project: Project) -> dict[str, Any]:
         "goal": project.goal,
         "start_date": project.start,
         "end_date": project.end,
+        "scoring": scoring_text(project.scoring),
     }
 
 
-_PROJECT_COLUMNS = ("code", "year", "name", "unit", "budget", "fiscal", "other", "goal", "start_date", "end_date")
+_PROJECT_COLUMNS = (
+    "code",
+    "year",
+    "name",
+    "unit",
+    "budget",
+    "fiscal",
+    "other",
+    "goal",
+    "start_date",
+    "end_date",
+    "scoring",
+)
 _PLAN_COLUMNS = ("project_id", "position", "key", "amount")
 _INDICATOR_INSERT = ("project_id", "position", *INDICATOR_COLUMNS)
 
@@ -156,7 +171,8 @@ class _DriverRows:
         number, date = self._number, self._date
         money = (number(project.budget), number(project.fiscal), number(project.other))
         dates = (date(project.start), date(project.end))
-        return (pk, project.id, project.year, project.name, project.unit, *money, project.goal, *dates)
+        scoring = scoring_text(project.scoring)
+        return (pk, project.id, project.year, project.name, project.unit, *money, project.goal, *dates, scoring)
 
     def plan(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
         return [(pk, position, key, self._number(amount)) for position, (key, amount) in enumerate(project.plan)]
@@ -265,6 +281,8 @@ def _insert(connection: sa.Connection, new: Sequence[Project], rows: _DriverRows
     bulk_insert(connection, s.fund_plans, _PLAN_COLUMNS, plan_rows, ready=True)
     rows.number()
     keys = [(pk, at, shape.columns[0], shape.number) for pk, shapes in shaped for at, shape in enumerate(shapes)]
+    if not keys:  # projects with a budget and no indicators: an empty insert is no statement at all
+        return
     # A statement per row runs at half the speed of one statement joining the rows (their
     # keys bound into a temporary table) with their shapes: on SQLite 1.5 M rows 9-11 s → 5 s.
     # On PostgreSQL the keys go in by COPY (a province's goals 86 → 76 s, the client's CPU
@@ -436,6 +454,7 @@ def _read(connection: sa.Connection, pks: Sequence[int], *, include_retired: boo
             plan=FundPlan(tuple(plans[row.id])),
             start=to_date(row.start_date),
             end=to_date(row.end_date),
+            scoring=scoring_from_text(row.scoring),
         )
         result[row.id] = _Stored(project, rows[row.id])
     return result

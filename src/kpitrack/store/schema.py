@@ -97,6 +97,10 @@ projects = sa.Table(
     sa.Column("goal", sa.Text, nullable=False, server_default=""),
     sa.Column("start_date", sa.Date),
     sa.Column("end_date", sa.Date),
+    # The goal table's own scoring section (its printed weights) as canonical JSON; NULL: none
+    # (migration 0005).  One text, not columns: its tiers are an open set (a department's
+    # 项目决策 / 项目管理 …), and as one canonical text it compares, and is revised, as a whole.
+    sa.Column("scoring", sa.Text),
     sa.UniqueConstraint("code", "year", name="uq_projects_code_year"),
 )
 sa.Index("ix_projects_year_name", projects.c.year, projects.c.name)
