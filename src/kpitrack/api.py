@@ -182,6 +182,8 @@ class Workspace:
     def import_values(self, paths: Iterable[PathArg], *, dry_run: bool = False, by: str | None = None) -> ImportResult:
         """Import actuals and spending tables (CSV/XLSX), all files in one transaction, all or nothing.
 
+        Rows with a blank value are not reported and skipped; the result says how many (``blank``).
+
         Raises :class:`ProblemsFound` with every bad row located (nothing written).
         """
         tables, problems = [], []
@@ -193,7 +195,8 @@ class Workspace:
             raise ProblemsFound(problems)
         actual_rows = itertools.chain.from_iterable(table.actuals for table in tables)  # streamed, not held
         spending_rows = itertools.chain.from_iterable(table.spending for table in tables)
-        return self._write(actual_rows, spending_rows, by=by, dry_run=dry_run)
+        result = self._write(actual_rows, spending_rows, by=by, dry_run=dry_run)
+        return attrs.evolve(result, blank=sum(table.blank for table in tables))  # counted as the rows were read
 
     def record(
         self,

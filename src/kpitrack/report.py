@@ -536,6 +536,8 @@ def _summary_line(name: str, summary: WriteSummary) -> str:
 def render_import(result: ImportResult) -> str:
     """What an import did (or would do, in a dry run) to actuals and to spending."""
     lines = [_summary_line("actuals", result.actuals), _summary_line("spending", result.spending)]
+    if result.blank:
+        lines.append(f"{result.blank} row{'s' if result.blank > 1 else ''} left blank: not reported, not recorded")
     if result.dry_run:
         lines.append("dry run: nothing written")
     return "\n".join(lines)
