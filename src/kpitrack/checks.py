@@ -190,7 +190,12 @@ def check_weights(projects: Sequence[Project], profile: Profile = DEFAULT) -> It
 
 
 def check_project_scoring(projects: Sequence[Project], profile: Profile = DEFAULT) -> Iterator[Problem]:
-    """A goal table's own scoring section: tiers the profile has (or the table declares), weights making 100."""
+    """A goal table's own scoring section: tiers the profile has (or the table declares), no negative weight.
+
+    Weights that do not make 100 (a table printed with 产出 70 / 效益 20 / 满意度 10
+    plus 10 for execution) are a warning: the rows score as printed and the total is
+    rescaled to 100, as when weights are out of play.
+    """
     for project in projects:
         scoring = project.scoring
         if not scoring:
@@ -203,10 +208,19 @@ def check_project_scoring(projects: Sequence[Project], profile: Profile = DEFAUL
                 f"unknown tier; the profile's are {', '.join(profile.tier_weights)} "
                 '(a tier of the table\'s own is a table: { weight = 20, level2 = ["…"] })',
             )
-        if not unknown:
-            for problem in validate_profile(profile.for_project(scoring)):
-                if problem.where.startswith(("scoring.tiers", "scoring.execution")):
-                    yield problem.at(_where(project))
+        if unknown:
+            continue
+        tree = profile.for_project(scoring)
+        for problem in validate_profile(tree):
+            if problem.where == "scoring.tiers":  # the sum: printed tables may make 110 (70/20/10 + 10)
+                yield Problem(
+                    f"{_where(project)}: scoring",
+                    f"the table's weights make {format_decimal(tree.total_weight)}, not 100: its total is rescaled "
+                    f"to 100 (× 100 / {format_decimal(tree.total_weight)})",
+                    Severity.WARNING,
+                )
+            elif problem.where.startswith(("scoring.tiers.", "scoring.execution")):
+                yield problem.at(_where(project))
 
 
 def check_plan_total(projects: Sequence[Project]) -> Iterator[Problem]:

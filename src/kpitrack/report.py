@@ -19,11 +19,11 @@ import wcwidth
 from tabulate import tabulate
 
 from kpitrack.api import CheckReport, GoalsLoaded, History
-from kpitrack.model import LEVEL1, Indicator, Project
+from kpitrack.model import LEVEL1, LEVEL2, Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, Underperformer
 from kpitrack.numbers import json_number, rounded, show
 from kpitrack.problems import Problem, Severity
-from kpitrack.profile import Profile, Rating
+from kpitrack.profile import Profile, Rating, RowRounding
 from kpitrack.readings import Grade, GradeWord, Reading, ValueWords
 from kpitrack.scoring import IndicatorScore, ProjectScore, Status
 from kpitrack.store import ActualsView, ImportResult, WriteSummary
@@ -457,6 +457,25 @@ def _words_inline(words: ValueWords) -> str:
     return "{ " + ", ".join(f'"{w}" = {meaning(m)}' for w, m in words.words.items()) + " }"
 
 
+def _tiers_inline(profile: Profile) -> str:
+    """The tiers as a profile file writes them: a weight, or for a tier not of the national tree its level 2s too."""
+
+    def tier(name: str, weight: Decimal) -> str:
+        members = [level2 for level2, owner in profile.level2_tiers.items() if owner == name]
+        if members == [level2 for level2, owner in LEVEL2.items() if owner == name]:
+            return _toml_value(weight)
+        listed = ", ".join(_toml_value(level2) for level2 in members)
+        return f"{{ weight = {_toml_value(weight)}, level2 = [{listed}] }}"
+
+    return "{ " + ", ".join(f'"{name}" = {tier(name, w)}' for name, w in profile.tier_weights.items()) + " }"
+
+
+def _rounding_inline(rule: RowRounding) -> str:
+    if rule.places is None:
+        return '"none"'
+    return f"{{ places = {rule.places}, mode = {_toml_value(rule.halves.value)} }}"
+
+
 def profile_text(profile: Profile) -> str:
     """The profile in force, in the profile-file format, each rule with its source as a comment."""
     src = profile.sources
@@ -466,7 +485,8 @@ def profile_text(profile: Profile) -> str:
             "scoring",
             [
                 ("execution", _toml_value(profile.execution_weight), "scoring.execution"),
-                ("tiers", _inline(profile.tier_weights), "scoring.tiers"),
+                ("tiers", _tiers_inline(profile), "scoring.tiers"),
+                ("row_rounding", _rounding_inline(profile.row_rounding), "scoring.row_rounding"),
                 ("reverse", _toml_value(profile.reverse.value), "scoring.reverse"),
                 ("exact", _toml_value(profile.exact.value), "scoring.exact"),
                 ("over_achievement", _toml_value(profile.over_achievement), "scoring.over_achievement"),

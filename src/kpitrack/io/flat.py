@@ -506,7 +506,8 @@ class _Book:
             where = sheet.where(number, field)
             self.problems.append(Problem(where, f"cannot read amount {text!r}: expected 万元 such as 35 or 12.5"))
             return None
-        return amount
+        # Converted from 元 (125000元 → 12.5000 万元): as if written 12.5; plain 万元 stays as written.
+        return Decimal(thresholds.format_decimal(amount)) if "元" in text else amount
 
     def _indicators(self, rows: list[_Cells]) -> tuple[Indicator, ...]:
         indicators: list[Indicator] = []

@@ -119,7 +119,12 @@ class _Table:
     """One TOML table read strictly: typed getters that record ``path: message`` problems."""
 
     def __init__(
-        self, raw: Mapping[str, Any], path: str, known: Sequence[str], errors: list[str], warnings: list[str]
+        self,
+        raw: Mapping[str, Any],
+        path: str,
+        known: Sequence[str],
+        errors: list[str],
+        warnings: list[tuple[str, str]],
     ) -> None:
         self.raw = raw
         self.path = path
@@ -138,7 +143,7 @@ class _Table:
         self.errors.append(f"{self.at(key)}: {message}")
 
     def warn(self, key: str, message: str) -> None:
-        self.warnings.append(f"{self.at(key)}: {message}")
+        self.warnings.append((self.at(key), message))
 
     def get(self, key: str, required: bool, convert: Callable[[Any], T | None], expected: str) -> T | None:
         if key not in self.raw:
@@ -190,7 +195,9 @@ def _money_text(text: str) -> Decimal | str:
     if not re.search(r"元\s*$", text):
         return f"expected a number (万元), or an amount with its unit such as '125000元', got {_describe(text)}"
     amount = read_money(text)
-    return amount if isinstance(amount, Decimal) else f"cannot read amount {text!r}: {amount}"
+    if isinstance(amount, str):
+        return f"cannot read amount {text!r}: {amount}"
+    return Decimal(thresholds.format_decimal(amount))  # 12.5, as if written 12.5 (not 12.5000)
 
 
 def _exact_number(value: object) -> Decimal | None:
@@ -212,14 +219,14 @@ def loads(text: str, where: str) -> tuple[Project | None, list[Problem]]:
     if raw is None:
         return None, [syntax] if syntax else []
     errors: list[str] = []
-    warnings: list[str] = []
+    warnings: list[tuple[str, str]] = []  # (path, message): a warning is located as the checks' are
     project = _project(raw, where, errors, warnings)
     problems = [Problem(where, message) for message in errors]
-    problems += [Problem(where, message, Severity.WARNING) for message in warnings]
+    problems += [Problem(f"{where}: {path}", message, Severity.WARNING) for path, message in warnings]
     return (None if errors else project), problems
 
 
-def _project(raw: Mapping[str, Any], where: str, errors: list[str], warnings: list[str]) -> Project | None:
+def _project(raw: Mapping[str, Any], where: str, errors: list[str], warnings: list[tuple[str, str]]) -> Project | None:
     table = _Table(raw, "", _PROJECT_KEYS, errors, warnings)
     project_id = table.text("id")
     if project_id is not None and not PROJECT_ID.match(project_id):
