@@ -27,7 +27,7 @@ from kpitrack.problems import ProblemsFound, Severity
 from kpitrack.profile import DEFAULT, Halves, Profile, RowRounding
 from kpitrack.readings import Progress, read
 from kpitrack.scoring import ExecutionScore, Method, Status
-from kpitrack.store import open_store
+from kpitrack.store import bulk, open_store
 from kpitrack.store.engine import migrate, resolve_url
 from kpitrack.thresholds import Kind
 
@@ -195,6 +195,8 @@ def test_the_section_persists_and_scores_through_the_store(db_url: str, tmp_path
     assert scored.total == 94  # as computed above
     with open_store(db_url) as store:
         (stored,) = store.projects(2021)
+        # The bulk reader of many projects reads the section too.
+        assert [p.project for p in bulk.progress(store.engine, 2021, Quarter(2021, 4))] == [stored]
     assert stored.scoring == ProjectScoring(D(10), {"产出指标": D(40), "效益指标": D(30), "满意度指标": D(20)})
     assert list(stored.scoring.tiers) == ["产出指标", "效益指标", "满意度指标"]  # the printed order
 
@@ -643,3 +645,36 @@ def test_a_database_at_0004_opens_with_the_new_code_and_takes_scoring_sections(d
         assert (old.id, old.scoring) == ("old", ProjectScoring())
     scored = year_scored(tmp_path, db_url, HEAD + SCORING_40_30_20 + ONE_PER_TIER)
     assert scored.total == 94
+
+
+# --- flat tables: the scoring section as columns -------------------------------------------------
+
+PRINTED_CSV = """\
+项目编码,项目名称,单位,年度,年度资金总额,预算执行率分值,一级指标,一级指标分值,二级指标,三级指标,指标值
+t01,市场监管执法经费,某局,2021,100,10,产出指标,40,数量指标,抽检批次,≥100批次
+t01,,,,,,效益指标,30,社会效益指标,食品安全形势,持续向好
+t01,,,,,,满意度指标,20,服务对象满意度指标,群众满意度,≥90%
+t01,,,,,,项目决策,0,项目立项,立项依据充分性,充分
+"""
+
+
+def test_a_flat_table_s_execution_and_level1_weight_columns_are_its_scoring_section(tmp_path: Path) -> None:
+    projects, problems = flat.load_paths([write(tmp_path, "g.csv", PRINTED_CSV)])
+    assert problems == []
+    # A level 2 the national tree does not know belongs to the level 1 it is printed under.
+    assert projects[0].scoring == ProjectScoring(
+        D(10), {"产出指标": D(40), "效益指标": D(30), "满意度指标": D(20), "项目决策": D(0)}, {"项目立项": "项目决策"}
+    )
+    # The same table as the goal file above: 8 + 36 + 30 + 20 = 94 (项目决策 weighs 0 here).
+    values = {"I01": "90", "I02": "达成", "I03": "90%", "I04": "达成"}
+    assert scoring.evaluate(progress(projects[0], values, "80"), DEFAULT).total == 94
+
+
+def test_a_level1_weight_that_disagrees_with_itself_is_a_located_error(tmp_path: Path) -> None:
+    table = PRINTED_CSV.replace("t01,,,,,,项目决策,0,项目立项", "t01,,,,,,产出指标,45,质量指标")
+    path = write(tmp_path, "g.csv", table)
+    _, problems = flat.load_paths([path])  # an error: check and goals load refuse the files
+    first = f"{path}: row 2, column 一级指标分值"
+    assert [str(p) for p in problems] == [
+        f"{path}: row 5, column 一级指标分值: 产出指标: '45' differs from '40' given at {first}"
+    ]

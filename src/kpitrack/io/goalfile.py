@@ -6,19 +6,23 @@ One file per project, meant to be edited by hand::
     name = "法制宣传工作经费"
     unit = "昌吉州市场监督管理局"       # budget unit (预算单位)
     year = 2021
-    budget = 35                      # 万元; a whole number or a decimal (12.5), never a string
+    budget = 35                      # 万元; a whole number or a decimal (12.5), or text with its unit ("125000元")
     fiscal = 35                      # optional: 财政拨款 (万元)
     other = 0                        # optional: 其他资金 (万元)
     plan = { Q2 = 10, Q3 = 15, Q4 = 10 }   # fund-release plan (资金分配情况): Q1..Q4, or H1/H2 by half-year
     window = ["2021-01", "2021-12"]  # optional: 资金执行时间, first and last month
     goal = "…"                       # optional: 项目总体目标
 
+    [scoring]                        # optional: the table's printed weights (a profile file's keys)
+    execution = 10
+    tiers = { "产出指标" = 40, "效益指标" = 30, "满意度指标" = 20 }
+
     [[indicators]]
     id = "qty1"                      # a letter, then letters, digits, _ . -; unique in the project
     level1 = "产出指标"                # optional: inferred from level2
     level2 = "数量指标"
     name = "聘请法律顾问人数"
-    target = "1人"                    # 指标值, read by kpitrack.thresholds.parse
+    target = "1人"                    # 指标值, read by kpitrack.thresholds.parse; "" (blank): judged by the name
     weight = 5                       # optional: 分值
     aggregate = "sum"                # optional: sum | latest (default from the unit)
     unit = "人"                       # optional: default from the target, else the name's （单位）
