@@ -54,7 +54,23 @@ REVISED_FIELDS = {
     "level2": "level2",
     "aggregate": "aggregate",
 }
-PROJECT_FIELDS = ("name", "unit", "budget", "fiscal", "other", "goal", "plan", "start", "end", "scoring")
+PROJECT_FIELDS = (
+    "name",
+    "unit",
+    "budget",
+    "fiscal",
+    "other",
+    "goal",
+    "plan",
+    "start",
+    "end",
+    "department",
+    "agency",
+    "initial_budget",
+    "carryover",
+    "outcome",
+    "scoring",
+)
 
 
 def indicator_row(indicator: Indicator) -> dict[str, Any]:
