@@ -7,6 +7,7 @@ out by hand in the comments.  Store tests run on SQLite and PostgreSQL (``db_url
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from decimal import Decimal as D
@@ -350,6 +351,15 @@ def test_a_profile_may_define_its_own_tiers_项目决策_项目管理_产出_效
     found = [str(p) for p in checks.validate([project]) if p.severity is Severity.WARNING]
     unknown = "unknown level-1 category '项目决策'; known: 产出指标, 效益指标, 满意度指标"
     assert f"goals/t01.toml: indicators[0]: warning: {unknown}" in found
+
+
+def test_check_summarises_by_the_profile_s_tiers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    goals, chosen = write(tmp_path, "t01.toml", DEPARTMENT_GOALS), write(tmp_path, "dept.toml", DEPARTMENT_PROFILE)
+    code, out, _ = run(capsys, "check", str(goals), "--profile", str(chosen), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["totals"]["by_level1"] == {"项目决策": 2, "项目管理": 1, "产出指标": 1, "效益指标": 1}
+    code, out, _ = run(capsys, "check", str(goals), "--profile", str(chosen))
+    assert out.splitlines()[0].split()[-5:] == ["项目决策", "项目管理", "产出", "效益", "all"]
 
 
 def test_the_default_profile_keeps_the_national_tree() -> None:

@@ -58,10 +58,14 @@ PathArg = str | PathLike[str]
 
 @attrs.frozen
 class CheckReport:
-    """What checking goal files found: the projects read and every problem (errors and warnings)."""
+    """What checking goal files found: the projects read and every problem (errors and warnings).
+
+    ``profile`` is the one they were checked under: its tiers are the summary's columns.
+    """
 
     projects: tuple[Project, ...]
     problems: tuple[Problem, ...]
+    profile: Profile = DEFAULT
 
     @property
     def ok(self) -> bool:
@@ -118,7 +122,7 @@ def check_goals(paths: Iterable[PathArg], profile: Profile = DEFAULT) -> CheckRe
     """
     projects, problems = load_goals(_paths(paths))
     problems += checks.validate(projects, profile)
-    return CheckReport(tuple(projects), tuple(problems))
+    return CheckReport(tuple(projects), tuple(problems), profile)
 
 
 def open(url: str | None = None, *, profile: Profile | PathArg | None = None) -> Workspace:
