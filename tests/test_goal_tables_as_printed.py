@@ -127,6 +127,16 @@ def test_a_goal_file_s_scoring_section_reads_as_a_profile_file_s(section: str, e
 
 
 @pytest.mark.parametrize(
+    "section",
+    [SCORING_70_20_10, '[scoring.tiers]\n"项目决策" = { weight = 20, level2 = ["项目立项"] }\n"产出指标" = 50\n'],
+)
+def test_a_scoring_section_is_written_back_as_read(section: str) -> None:
+    project = goal(HEAD + section + ONE_PER_TIER)
+    again, problems = goalfile.loads(goalfile.dumps(project), "again.toml")
+    assert problems == [] and again == project and again.scoring == project.scoring
+
+
+@pytest.mark.parametrize(
     ("section", "message"),
     [
         (
