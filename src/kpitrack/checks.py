@@ -21,7 +21,8 @@ The checks:
   printed under another level 1 than its level 2's (warning: it is scored under its
   level 2's tier), a deadline in another year than the project's (warning);
 - a goal table's own scoring section (``[scoring]``): tiers the profile knows (or
-  that the table declares) and weights that make 100 with it;
+  that the table declares), no negative weight; weights that do not make 100 with it
+  (70/20/10 + 10) warn that the total is rescaled;
 - every target reading that was inferred rather than written (a direction from the
   category, a unit from the name, a number from a sentence): a note to confirm.
 """
