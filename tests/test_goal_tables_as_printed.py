@@ -644,6 +644,19 @@ def test_the_import_counts_rows_left_blank(db_url: str, tmp_path: Path) -> None:
         assert again.blank == 2  # counted per import, not added up across readings
 
 
+def test_a_filled_form_s_blank_rows_are_counted_too(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with kpitrack.open(db_url) as ws:
+        ws.load_goals([write(tmp_path, "t01.toml", HEAD + ONE_PER_TIER)])
+        ws.import_values([write(tmp_path, "a.csv", "project,indicator,period,value\nt01,qty1,2021Q4,90\n")])
+    form = tmp_path / "自评表.xlsx"
+    assert run(capsys, "form", "selfeval", "--year", "2021", "--out", str(form), "--db", db_url)[0] == 0
+    code, out, _ = run(capsys, "import", str(form), "--db", db_url)
+    # qty1 shows its 90; soc1 and sat1 were left blank.
+    assert (code, out.splitlines()[-1]) == (0, "2 rows left blank: not reported, not recorded")
+
+
 # --- the migration ------------------------------------------------------------------------------------
 
 

@@ -222,7 +222,8 @@ class Workspace:
         spending_rows = itertools.chain.from_iterable(table.spending for table in tables)
         explained = itertools.chain(form_explained, *(table.explanations for table in tables))
         result = self._write(actual_rows, spending_rows, by=by, dry_run=dry_run, explanation_rows=explained)
-        return attrs.evolve(result, blank=sum(table.blank for table in tables))  # counted as the rows were read
+        blank = sum(table.blank for table in tables) + _blank_form_rows(filled)  # tables' counted as they were read
+        return attrs.evolve(result, blank=blank)
 
     def _from_forms(
         self, filled: Sequence[forms.FilledSheet], problems: builtins.list[Problem]
@@ -535,6 +536,11 @@ def _form_explanation(
         texts["measures"],
         places=places,
     )
+
+
+def _blank_form_rows(filled: Iterable[forms.FilledSheet]) -> int:
+    """The indicator rows of filled forms where the unit filled in nothing: not reported."""
+    return sum(1 for sheet in filled for row in sheet.rows if not any(text for text, _ in row.cells.values()))
 
 
 def _paths(paths: Iterable[PathArg]) -> list[Path]:
