@@ -584,6 +584,16 @@ def test_profile_show_prints_the_row_rounding_and_the_tree(tmp_path: Path, capsy
     assert 'row_rounding = { places = 1, mode = "half_down" }' in out
     assert '"项目决策" = { weight = 20, level2 = ["项目立项", "绩效目标"] }' in out
     assert '"产出指标" = 40' in out
+    # What it prints reads back as the same rules.
+    shown, problems = profilefile.loads(out, "shown.toml")
+    assert problems == [] and shown is not None
+    expected, _ = profilefile.loads(DEPARTMENT_PROFILE.replace("execution = 0", rounded), "dept.toml")
+    assert expected is not None
+    assert (shown.tier_weights, shown.level2_tiers, shown.row_rounding) == (
+        expected.tier_weights,
+        expected.level2_tiers,
+        expected.row_rounding,
+    )
 
 
 # --- money in 元, =0 -------------------------------------------------------------------------------
