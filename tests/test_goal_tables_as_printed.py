@@ -283,6 +283,14 @@ def test_a_tier_the_profile_does_not_know_is_refused_by_check_and_load_alike(db_
     assert message in [str(p) for p in refused.value.problems]
 
 
+def test_a_negative_weight_in_a_scoring_section_is_an_error(tmp_path: Path) -> None:
+    goals = write(
+        tmp_path, "t01.toml", HEAD + '[scoring]\nexecution = -10\ntiers = { "产出指标" = 70 }\n' + ONE_PER_TIER
+    )
+    errors = [str(p) for p in check_goals([goals]).problems if p.severity is Severity.ERROR]
+    assert errors == [f"{goals}: scoring.execution: a weight cannot be negative (-10)"]
+
+
 # --- level-1 tiers are profile data ---------------------------------------------------------
 
 DEPARTMENT_PROFILE = """\
