@@ -26,12 +26,12 @@ from conftest import load_generator
 from kpitrack import monitoring, report, scoring
 from kpitrack.evaluation import ScorePass, StatusPass
 from kpitrack.io import flat
-from kpitrack.model import FundPlan, Indicator, Project
+from kpitrack.model import FundPlan, Indicator, Project, ProjectScoring
 from kpitrack.periods import Quarter
 from kpitrack.profile import DEFAULT, ElapsedBasis, Profile
 from kpitrack.readings import Progress, Reading, ReadingKind
 from kpitrack.store import ActualRow, SpendingRow, bulk, open_store
-from kpitrack.store._rows import indicator_row
+from kpitrack.store._rows import indicator_row, scoring_text
 from kpitrack.store.schema import decimal_text
 from test_properties import TARGETS, make, numbers, profiles, readings, weights
 
@@ -68,9 +68,9 @@ def columns_of(progresses: list[Progress], as_of: Quarter) -> bulk.Columns:
         project = progress.project
         start = None if project.start is None else project.start.to_date_string()
         money = (_text(project.budget), None, None)  # 全年预算数, 财政拨款, 其他资金
-        # key, code, name, unit, year, money, goal, dates, 主管部门, 实施单位, 年初预算数, 上年结转, 实际完成情况
+        # key, code, name, unit, year, money, goal, dates, 主管部门, 实施单位, 年初预算数, 上年结转, 实际完成情况, 评分
         heads.append((index, project.id, project.name, project.unit, project.year, *money, "", start, None))
-        heads[-1] += ("", "", None, None, "")
+        heads[-1] += ("", "", None, None, "", scoring_text(project.scoring))
         spent[index] = progress.spent
         for indicator in project.indicators:
             rows["project"].append(index)
@@ -93,22 +93,34 @@ plans = st.one_of(
         lambda a: FundPlan(tuple(zip(("Q1", "Q2", "Q3", "Q4"), a, strict=True)))
     ),
 )
+# A goal table's own weights: the profile's tiers re-weighted, or a tree of its own (项目决策 …).
+sections = st.sampled_from(
+    [
+        ProjectScoring(),
+        ProjectScoring(Decimal(20), {"产出指标": Decimal(40), "效益指标": Decimal(30), "满意度指标": Decimal(10)}),
+        ProjectScoring(None, {"产出指标": Decimal(60), "效益指标": Decimal(30)}),
+        ProjectScoring(Decimal(0), {"项目产出": Decimal(70), "项目效益": Decimal(30)}, {"数量指标": "项目产出"}),
+    ]
+)
 projects = st.tuples(
     st.lists(st.integers(min_value=0, max_value=7), max_size=10),  # picks from the shared rows: repeated cases
     st.decimals(min_value=0, max_value=1000, places=2),
     numbers,
     plans,
     st.one_of(st.none(), st.dates(min_value=pendulum.date(2020, 6, 1), max_value=pendulum.date(2021, 6, 1))),
+    sections,
 )
 
 
 def _progresses(pool: list[Any], drawn: list[Any], as_of: Quarter) -> list[Progress]:
     made = []
-    for number, (picks, budget, spent, plan, start) in enumerate(drawn):
+    for number, (picks, budget, spent, plan, start, section) in enumerate(drawn):
         chosen = [pool[pick % len(pool)] for pick in picks]
         indicators = tuple(make(i, *target, weight=w) for i, (target, _, _, w) in enumerate(chosen))
         begins = None if start is None else pendulum.date(start.year, start.month, start.day)
-        project = Project(f"P{number:03d}", "项目", "单位", 2021, budget, indicators, plan=plan, start=begins)
+        project = Project(
+            f"P{number:03d}", "项目", "单位", 2021, budget, indicators, plan=plan, start=begins, scoring=section
+        )
         actuals = {f"i{i}": row[1] for i, row in enumerate(chosen) if row[1] is not None}
         last_year = {f"i{i}": row[2] for i, row in enumerate(chosen) if row[2] is not None}
         made.append(Progress(project=project, as_of=as_of, actuals=actuals, spent=spent, last_year=last_year))

@@ -67,28 +67,37 @@ def status_json(parts: Iterable[Columns], profile: Profile, explained: report.Ex
 
 
 class ScorePass:
-    """The year-end self-evaluation (单位自评) of every project of ``columns`` under ``profile``."""
+    """The year-end self-evaluation (单位自评) of every project of ``columns`` under ``profile``.
+
+    A project with a scoring section of its own (its printed weights) is scored under
+    ``profile`` with that section laid over it (:meth:`kpitrack.profile.Profile.for_project`),
+    made once per distinct section; its cases are its own.
+    """
 
     def __init__(self, columns: Columns, profile: Profile) -> None:
-        self.columns, self.profile = columns, profile
-        rows = _weighted(columns, profile)
+        self.columns = columns
+        self.sections = columns.sections()
+        self.profiles = {section: profile for section in self.sections}
+        for index, section in enumerate(self.sections):
+            if section is not None and self.profiles[section] is profile:
+                self.profiles[section] = profile.for_project(columns.project(index, ()).scoring)
+        rows = _weighted(columns, self.sections, self.profiles)
         # A duration counts from the project's start: only its cases differ by start date.
-        starts = columns.starts()
-        start = pl.col("project").replace_strict(list(range(len(starts))), starts, return_dtype=pl.String)
-        rows = rows.with_columns(start=pl.when(pl.col("kind") == Kind.DURATION.value).then(start))
-        self._cases, keys = _distinct(rows, [*_CASE, "weight", "start"])
+        starts = _by_row(columns.starts())
+        rows = rows.with_columns(start=pl.when(pl.col("kind") == Kind.DURATION.value).then(starts))
+        self._cases, keys = _distinct(rows, [*_CASE, "weight", "start", "section"])
         records, year = columns.records, columns.year
         self.results: list[IndicatorScore] = [
-            scoring.score_indicator(
+            scoring.score_row(
                 records.shaped(shape, code),
                 _reading(columns, actual),
                 _reading(columns, last_year),
                 Decimal(weight),
-                profile,
+                self.profiles[section],
                 year=year,
                 start=to_date(start),
             )
-            for shape, code, actual, last_year, weight, start in keys
+            for shape, code, actual, last_year, weight, start, section in keys
         ]
 
     def scores(self) -> Iterator[ProjectScore]:
@@ -105,11 +114,12 @@ class ScorePass:
             yield report.score_line(score, rows, explained.get(score.project.id, ()))
 
     def _projects(self) -> Iterator[tuple[ProjectScore, list[int]]]:
-        columns, profile, results = self.columns, self.profile, self.results
+        columns, results = self.columns, self.results
         for index, cases in enumerate(_by_project(columns, self._cases)):
+            profile = self.profiles[self.sections[index]]
             scores = tuple([results[case] for case in cases])
             project = columns.project(index, tuple([score.indicator for score in scores]))
-            execution = scoring.score_execution(project.budget, columns.spent_by(index), profile)
+            execution = scoring.execution_row(project.budget, columns.spent_by(index), profile)
             yield scoring.project_score(project, execution, scores, profile), cases
 
 
@@ -122,8 +132,7 @@ class StatusPass:
         self.projects = _projects(columns)
         self.elapsed = [monitoring.elapsed_share(project, as_of, profile) for project in self.projects]
         # p is the time share, or in the plan basis each project's own: a case holds it.
-        shares = [str(p) for p, _ in self.elapsed]
-        share = pl.col("project").replace_strict(list(range(len(shares))), shares, return_dtype=pl.String)
+        share = _by_row([str(p) for p, _ in self.elapsed])
         self._cases, keys = _distinct(columns.rows.with_columns(p=share), [*_CASE, "p"])
         self.results: list[IndicatorStatus] = [
             monitoring.assess_indicator(
@@ -188,38 +197,52 @@ def _distinct(rows: pl.DataFrame, key: list[str]) -> tuple[list[int], list[tuple
     return numbered["case"].cast(pl.Int64).to_list(), list(cases.select(key).iter_rows())
 
 
-def _weighted(columns: Columns, profile: Profile) -> pl.DataFrame:
-    """``columns.rows`` with each indicator's tier (``level1``), target ``kind`` and ``weight`` (分值) as text.
+def _by_row(values: list[str | None]) -> pl.Expr:
+    """A value given per project (in ``heads`` order) as a column of the rows."""
+    return pl.col("project").replace_strict(list(range(len(values))), values, return_dtype=pl.String)
+
+
+def _weighted(columns: Columns, sections: list[str | None], profiles: dict[str | None, Profile]) -> pl.DataFrame:
+    """``columns.rows`` with each project's scoring ``section``, each indicator's target ``kind`` and ``weight`` (分值).
 
     The weight is :func:`kpitrack.scoring.indicator_weights`' in columns: its own when
     given, else its tier's remainder split equally (:func:`kpitrack.scoring.tier_share`,
-    computed once per distinct tier of given weights), and nothing outside the tiers.
+    once per distinct tier of given weights), and nothing outside the profile's tiers.
+    An indicator's tier (:meth:`kpitrack.profile.Profile.tier_of`) is found once per
+    definition and section.
     """
-    tiers = profile.tier_weights
     shapes = columns.records.shapes
     definitions = pl.DataFrame(
         {
             "shape": list(shapes),
-            "level1": [shape[1] for shape in shapes.values()],
             "given": [None if shape[4] is None else str(shape[4]) for shape in shapes.values()],
             "kind": [shape[6] for shape in shapes.values()],
         },
-        schema={"shape": pl.Int64, "level1": pl.String, "given": pl.String, "kind": pl.String},
+        schema={"shape": pl.Int64, "given": pl.String, "kind": pl.String},
     )
-    rows = columns.rows.join(definitions, on="shape", how="left", maintain_order="left")
-    in_tier = pl.col("level1").is_in(list(tiers))
+    rows = columns.rows.with_columns(section=_by_row(sections))
+    rows = rows.join(definitions, on="shape", how="left", maintain_order="left")
+    kinds = rows.group_by("shape", "section").agg(pl.col("code").first())
+    tiers = []
+    for shape, section, code in kinds.iter_rows():
+        profile = profiles[section]
+        tier = profile.tier_of(columns.records.shaped(shape, code))
+        tiers.append(tier if tier in profile.tier_weights else None)
+    kinds = kinds.select("shape", "section").with_columns(tier=pl.Series(tiers, dtype=pl.String))
+    rows = rows.join(kinds, on=["shape", "section"], how="left", nulls_equal=True, maintain_order="left")
     groups = (
-        rows.filter(in_tier)
-        .group_by("project", "level1")
+        rows.filter(pl.col("tier").is_not_null())
+        .group_by("project", "section", "tier")
         .agg(weights=pl.col("given").drop_nulls().str.join(" "), unweighted=pl.col("given").is_null().sum())
     )
-    distinct = groups.select("level1", "weights", "unweighted").unique()
+    distinct = groups.select("section", "tier", "weights", "unweighted").unique()
     shares = [
-        str(scoring.tier_share(tiers[level1], map(Decimal, weights.split()), unweighted))
-        for level1, weights, unweighted in distinct.iter_rows()
+        str(scoring.tier_share(profiles[section].tier_weights[tier], map(Decimal, weights.split()), unweighted))
+        for section, tier, weights, unweighted in distinct.iter_rows()
     ]
     distinct = distinct.with_columns(share=pl.Series(shares, dtype=pl.String))
-    groups = groups.join(distinct, on=["level1", "weights", "unweighted"]).select("project", "level1", "share")
-    rows = rows.join(groups, on=["project", "level1"], how="left", maintain_order="left")
-    weight = pl.when(~in_tier).then(pl.lit("0")).otherwise(pl.coalesce("given", "share"))
+    key = ["section", "tier", "weights", "unweighted"]
+    groups = groups.join(distinct, on=key, nulls_equal=True).select("project", "tier", "share")
+    rows = rows.join(groups, on=["project", "tier"], how="left", maintain_order="left")
+    weight = pl.when(pl.col("tier").is_null()).then(pl.lit("0")).otherwise(pl.coalesce("given", "share"))
     return rows.with_columns(weight=weight)

@@ -50,7 +50,7 @@ from kpitrack.model import Aggregate, FundPlan, Indicator, Project
 from kpitrack.periods import Quarter
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.store import schema as s
-from kpitrack.store._rows import in_lists, to_date
+from kpitrack.store._rows import in_lists, scoring_from_text, to_date
 from kpitrack.thresholds import Kind, Op, Threshold
 
 __all__ = ["CHUNK", "Columns", "chunks", "count", "progress", "progresses", "projects", "read"]
@@ -103,6 +103,13 @@ class Columns:
     def starts(self) -> list[str | None]:
         """Each project's start date as ISO text (None: none given), in ``heads`` order."""
         return [None if head[9] is None else str(head[9]) for head in self.heads]
+
+    def sections(self) -> list[str | None]:
+        """Each project's own scoring section as its stored text (None: none), in ``heads`` order.
+
+        Equal sections are equal texts: a pass lays each distinct one over its profile once.
+        """
+        return [head[16] or None for head in self.heads]
 
     def spent_by(self, index: int) -> Decimal:
         return self.spent.get(self.heads[index][0], _ZERO)
@@ -257,6 +264,7 @@ def _project(
         initial_budget=records.optional_decimal(head[13]),
         carryover=records.optional_decimal(head[14]),
         outcome=head[15],
+        scoring=scoring_from_text(head[16]),
     )
 
 
@@ -556,7 +564,7 @@ class Records:
 def _heads(
     connection: sa.Connection, year: int, codes: Sequence[str] | None, units: Sequence[str] | None
 ) -> list[tuple[Any, ...]]:
-    """The chosen projects of ``year`` in code order: key, code, name, unit, year, money, goal, dates."""
+    """The chosen projects of ``year`` in code order: key, code, name, unit, year, money, goal, dates, scoring."""
     p = s.projects
     query = sa.select(
         p.c.id,
@@ -575,6 +583,7 @@ def _heads(
         _text(p.c.initial_budget),
         _text(p.c.carryover),
         p.c.outcome,
+        p.c.scoring,
     ).where(p.c.year == year)
     return _tuples(connection, _filtered(query, codes, units).order_by(p.c.code))
 
