@@ -267,8 +267,9 @@ def test_a_unit_one_project_or_a_part_is_what_the_province_gives_of_it(
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_an_in_memory_database_is_read_through_its_own_connection(tmp_path: Path) -> None:
-    # A second (ADBC) connection would see an empty in-memory database: the reader uses the store's own.
+def test_sqlite_is_read_through_the_store_s_own_connection(tmp_path: Path) -> None:
+    # A second connection would see an empty in-memory database, and a second SQLite library in
+    # the process would drop the store's file locks: the reader uses the store's own connection.
     printed = []
     for url in ("sqlite://", f"sqlite:///{tmp_path / 'year.db'}"):
         with kpitrack.open(url) as ws:

@@ -16,8 +16,9 @@ the :class:`~kpitrack.readings.Progress` records are those of reading each proje
 alone (``tests/test_bulk.py`` checks it).
 
 **Columns, not objects.**  The two large results (the current indicators, and their
-aggregated actuals) come through an ADBC driver as Arrow columns into a polars
-frame (:func:`read`), where the indicators and their actuals are joined and the
+aggregated actuals) come as columns into a polars frame (:func:`read`; on PostgreSQL
+through an ADBC driver as Arrow, on SQLite through the store's own connection, see
+:func:`_arrow`), where the indicators and their actuals are joined and the
 quarters combined, as vector operations.  Every combined actual is a *reading
 text* (``kind|number|grade|score|done_on|unit``, as :meth:`Records.latest` parses
 it), so equal actuals are equal texts: the evaluation (:mod:`kpitrack.evaluation`)
@@ -41,7 +42,6 @@ from decimal import Decimal
 from typing import Any
 
 import adbc_driver_postgresql.dbapi  # type: ignore[import-untyped]
-import adbc_driver_sqlite.dbapi
 import attrs
 import polars as pl
 import sqlalchemy as sa
@@ -289,21 +289,22 @@ Fetch = Callable[[sa.Select[Any], Schema], pl.DataFrame]  # a query's result as 
 
 @contextlib.contextmanager
 def _arrow(connection: sa.Connection) -> Iterator[Fetch]:
-    """A function giving a query's result as a polars frame of the given schema, read by an ADBC driver.
+    """A function giving a query's result as a polars frame of the given schema.
 
-    The driver hands Arrow columns over without a Python object per value.  Its SQLite
-    driver infers a column's type from the first rows, so every text column that may be
-    empty is read as ``''`` rather than NULL (:func:`_blank`).  The queries carry their
-    values written in (keys and periods: integers only).  An in-memory SQLite database
-    is not visible to a second connection: it is read through the store's own.
+    On PostgreSQL an ADBC driver reads it: Arrow columns, without a Python object per
+    value.  On SQLite the store's own connection reads it: an ADBC driver carries its
+    own copy of the SQLite library, and two copies in one process break each other's
+    POSIX file locks (closing one's file drops the other's locks: "database disk image
+    is malformed", https://sqlite.org/howtocorrupt.html, section 2.2.1); an in-memory
+    database is not visible to a second connection either.  The queries carry their
+    values written in (keys and periods: integers only).  Every text column that may be
+    empty is read as ``''`` rather than NULL (:func:`_blank`), since the ADBC driver
+    infers a column's type from its first rows.
     """
-    dialect, url = connection.dialect.name, connection.engine.url
-    database = url.database or ""
     adbc: Any = None
-    if dialect == "postgresql":
-        adbc = adbc_driver_postgresql.dbapi.connect(url.set(drivername="postgresql").render_as_string(False))
-    elif database and database != ":memory:" and not database.startswith("file::memory:"):
-        adbc = adbc_driver_sqlite.dbapi.connect(database)
+    if connection.dialect.name == "postgresql":
+        url = connection.engine.url.set(drivername="postgresql")
+        adbc = adbc_driver_postgresql.dbapi.connect(url.render_as_string(False))
 
     def fetch(query: sa.Select[Any], schema: Schema) -> pl.DataFrame:
         sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
