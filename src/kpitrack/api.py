@@ -147,6 +147,10 @@ class Workspace:
     def years(self) -> list[int]:
         return self.store.years()
 
+    def version(self) -> tuple[int, ...]:
+        """A token that changes whenever anything is written (by any process): what a cache of results keys on."""
+        return self.store.version()
+
     def units(self, year: int) -> list[str]:
         """The budget units (预算单位) with projects in ``year``, sorted."""
         return self.store.units(year)
@@ -223,6 +227,22 @@ class Workspace:
         quarter = parse_period(period, where="period")
         row = SpendingRow("", 0, project.strip(), str(quarter), str(amount), note or "")
         return self._write((), [row], by=by)
+
+    def record_rows(
+        self,
+        actual_rows: Iterable[ActualRow] = (),
+        spending_rows: Iterable[SpendingRow] = (),
+        *,
+        dry_run: bool = False,
+        by: str | None = None,
+    ) -> ImportResult:
+        """Record many values and amounts at once, all or nothing, checked exactly as :meth:`import_values` checks.
+
+        For a form of many fields (the web's 填报 page): each row's ``source`` and
+        ``number`` say where it came from, and every problem is located there.
+        Raises :class:`ProblemsFound` (nothing written) when any row is bad.
+        """
+        return self._write(actual_rows, spending_rows, by=by, dry_run=dry_run)
 
     def _write(
         self,

@@ -146,6 +146,19 @@ class Store:
             query = sa.select(p.c.code).where(p.c.year == year, p.c.unit.in_(sorted(set(units)))).order_by(p.c.code)
             return [row[0] for row in connection.execute(query)]
 
+    def version(self) -> tuple[int, ...]:
+        """A token that changes whenever goals, revisions, values or spending are written.
+
+        The largest key of each table that a write adds rows to (a correction is a new
+        row, a revised goal a new revision): five index look-ups, so a reader that keeps
+        results (the web's cache) can ask on every request whether they still hold.
+        """
+        tables = (s.projects, s.indicators, s.revisions, s.actuals, s.spending)
+        query = sa.select(*(sa.func.coalesce(sa.select(sa.func.max(t.c.id)).scalar_subquery(), 0) for t in tables))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one()
+        return tuple(int(value) for value in row)
+
     def years(self) -> list[int]:
         with self.engine.connect() as connection:
             return [
