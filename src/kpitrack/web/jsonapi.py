@@ -9,6 +9,7 @@ describes the routes at ``/api/openapi.json`` (and ``/api/docs``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -35,7 +36,10 @@ def _array(texts: Iterable[str]) -> Iterator[str]:
 
 
 def _json(texts: Iterable[str]) -> StreamingResponse:
-    return StreamingResponse(_array(texts), media_type="application/json")
+    """Stream the records; the first is read before the reply starts, so a failure to read is an error reply."""
+    records = iter(texts)
+    first = next(records, None)
+    return StreamingResponse(_array(records if first is None else chain([first], records)), media_type="application/json")
 
 
 @router.get("/score", summary="The year-end self-evaluation (自评表) of each project, as `kpitrack score --format json`")

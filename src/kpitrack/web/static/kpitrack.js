@@ -6,8 +6,8 @@
     return {
       title: { text: title, textStyle: { fontSize: 13 } },
       tooltip: { trigger: "axis" },
-      legend: { top: 24 },
-      grid: { top: 64, left: 56, right: 20, bottom: 30 },
+      legend: { bottom: 0 },
+      grid: { top: 40, left: 56, right: 20, bottom: 56 },
       xAxis: { type: "category", data: data.quarters },
       yAxis: { type: "value", name: data.unit },
       series: data.series.map(function (s, i) {
@@ -19,8 +19,8 @@
     return {
       title: { text: title, textStyle: { fontSize: 13 } },
       tooltip: { trigger: "axis" },
-      legend: { top: 24 },
-      grid: { top: 64, left: 40, right: 20, bottom: 30 },
+      legend: { bottom: 0 },
+      grid: { top: 40, left: 40, right: 20, bottom: 56 },
       xAxis: { type: "category", data: data.tiers },
       yAxis: { type: "value" },
       series: data.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; }),
