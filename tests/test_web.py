@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from web_support import OTHER_UNIT, ROOT, build_year, copy_of, free_port
 
 import kpitrack
 from kpitrack.cli import main
 from kpitrack.web import create_app
+from web_support import OTHER_UNIT, ROOT, build_year, copy_of, free_port
 
 P04_TOTAL = "72.9"
 
@@ -277,7 +277,9 @@ def test_a_failure_is_a_message_page_and_changes_nothing(url: str) -> None:
         assert "服务器内部错误，未做任何更改。" in page.text
         assert "Traceback" not in page.text and "spending" not in page.text
         api = client.get("/api/score?year=2021")
-        assert api.status_code == 500 and api.json() == {"problems": [{"where": "/api/score", "message": "internal error"}]}
+        assert api.status_code == 500 and api.json() == {
+            "problems": [{"where": "/api/score", "message": "internal error"}]
+        }
 
 
 # --- 导入 ----------------------------------------------------------------------------------------
@@ -313,7 +315,10 @@ def test_import_writes_only_when_confirmed(client: TestClient, url: str) -> None
     assert done.status_code == 200 and "已导入：实际值 2 条" in done.text
     with kpitrack.open(url) as ws:
         entries = ws.history("p11").entries
-    assert [(e.indicator, e.text, e.recorded_by) for e in entries] == [("qty1", "18个", "李会计"), ("eco1", "6%", "李会计")]
+    assert [(e.indicator, e.text, e.recorded_by) for e in entries] == [
+        ("qty1", "18个", "李会计"),
+        ("eco1", "6%", "李会计"),
+    ]
     again = client.post("/import/confirm", data={"csrf": csrf(client), "token": token[1]})
     assert again.status_code == 400 and "上传的文件已过期或不存在" in again.text
 

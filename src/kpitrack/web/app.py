@@ -104,7 +104,9 @@ def web_of(request: Request) -> Web:
     return web
 
 
-def create_app(url: str | None, profile: Profile | str | Path | None = None, *, upload_limit: int = UPLOAD_LIMIT) -> FastAPI:
+def create_app(
+    url: str | None, profile: Profile | str | Path | None = None, *, upload_limit: int = UPLOAD_LIMIT
+) -> FastAPI:
     """The application over the database at ``url`` (see :func:`kpitrack.open`) and the scoring ``profile``.
 
     Raises :class:`~kpitrack.problems.ProblemsFound` when the database cannot be opened.

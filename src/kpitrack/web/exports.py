@@ -70,8 +70,16 @@ def underperformers_xlsx(
             standing = item.standing if item.light is None else light_word(item.light)
             for reason in item.reasons or ():
                 what = reason.what if reason.what == reason.name else f"{reason.what} {reason.name}"
-                yield [item.id, item.name, item.unit, standing, what, _number(reason.points_lost),
-                       _number(reason.shortfall), reason.detail]
+                yield [
+                    item.id,
+                    item.name,
+                    item.unit,
+                    standing,
+                    what,
+                    _number(reason.points_lost),
+                    _number(reason.shortfall),
+                    reason.detail,
+                ]
             if not item.reasons:
                 yield [item.id, item.name, item.unit, standing, None, None, None, None]
 

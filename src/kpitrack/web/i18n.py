@@ -134,10 +134,9 @@ ZH: Mapping[str, str] = {
     "to_project": "查看项目",
     "unit_summary_note": "（全部项目，不随筛选变化）",
     "api_docs": "接口文档 (OpenAPI)",
-    "year_end_list": "年终",
-    "midyear_list": "年中",
     "entry_hint": "空白表示不填；更改已填报的值即为更正，须填写说明。",
-    "import_hint": "表头 project, indicator, period, value[, note] 为实际值；project, period, amount[, note] 为支出（万元）。",
+    "import_hint": "表头 project, indicator, period, value[, note] 为实际值；"
+    "project, period, amount[, note] 为支出（万元）。",
 }
 
 EN: Mapping[str, str] = {
@@ -261,8 +260,6 @@ EN: Mapping[str, str] = {
     "to_project": "Open the project",
     "unit_summary_note": "(every project, whatever the filter)",
     "api_docs": "API documentation (OpenAPI)",
-    "year_end_list": "Year end",
-    "midyear_list": "Mid-year",
     "entry_hint": "Blank records nothing; changing a recorded value is a correction and needs a note.",
     "import_hint": "Header project, indicator, period, value[, note] is actuals; project, period, amount[, note] is "
     "spending (10k yuan).",
@@ -275,7 +272,7 @@ LANGUAGES = tuple(CATALOGUES)
 def chosen_language(query: str | None, cookie: str | None) -> str:
     """The language asked for in the query, else remembered in the cookie, else Chinese."""
     for asked in (query, cookie):
-        if asked in CATALOGUES:
+        if asked is not None and asked in CATALOGUES:
             return asked
     return DEFAULT_LANGUAGE
 

@@ -39,10 +39,14 @@ def _json(texts: Iterable[str]) -> StreamingResponse:
     """Stream the records; the first is read before the reply starts, so a failure to read is an error reply."""
     records = iter(texts)
     first = next(records, None)
-    return StreamingResponse(_array(records if first is None else chain([first], records)), media_type="application/json")
+    return StreamingResponse(
+        _array(records if first is None else chain([first], records)), media_type="application/json"
+    )
 
 
-@router.get("/score", summary="The year-end self-evaluation (自评表) of each project, as `kpitrack score --format json`")
+@router.get(
+    "/score", summary="The year-end self-evaluation (自评表) of each project, as `kpitrack score --format json`"
+)
 def score(web: WebDep, year: int, unit: Units = None, project: Projects = None) -> StreamingResponse:
     return _json(report.score_json(web.ws.score(year, units=unit, projects=project)))
 

@@ -43,14 +43,14 @@ def _year_and_cutoff(web: Web, year: int | None, as_of: str | None) -> tuple[int
         raise ProblemsFound([Problem("database", "no goals loaded yet: run kpitrack goals load first")])
     chosen = years[-1] if year is None else year
     if chosen not in years:
-        raise ProblemsFound([Problem("year", f"{chosen}: no goals for this year (years: {', '.join(map(str, years))})")])
+        raise ProblemsFound(
+            [Problem("year", f"{chosen}: no goals for this year (years: {', '.join(map(str, years))})")]
+        )
     quarter = Quarter(chosen, 2) if not as_of else parse_period(as_of, where="as_of", year=chosen)
     return chosen, quarter
 
 
-def _selection(
-    units: list[str] | None, light: str, grade: str, q: str, sort: str, desc: bool, page: int
-) -> Selection:
+def _selection(units: list[str] | None, light: str, grade: str, q: str, sort: str, desc: bool, page: int) -> Selection:
     return Selection(
         tuple(u for u in units or () if u),
         light,
@@ -388,4 +388,3 @@ def underperformers_xlsx(
         [(str(quarter), midyear), (str(chosen_year), year_end)], t, lambda light: light_word(t, light)
     )
     return _download(body, f"underperformers-{chosen_year}-{quarter}.xlsx")
-

@@ -30,7 +30,6 @@ from kpitrack.monitoring import (
     underperformers_year_end,
 )
 from kpitrack.periods import Quarter
-from kpitrack.profile import Profile
 from kpitrack.scoring import ProjectScore
 
 __all__ = ["LIGHT_ORDER", "Listed", "OverviewRow", "Selection", "UnitSummary", "ViewCache", "YearView", "select"]
@@ -89,7 +88,9 @@ class Listed:
     @classmethod
     def of(cls, item: Underperformer) -> Listed:
         project = item.project
-        return cls(project.id, project.name, project.unit, item.standing, item.reasons, item.total, item.light, item.rank)
+        return cls(
+            project.id, project.name, project.unit, item.standing, item.reasons, item.total, item.light, item.rank
+        )
 
 
 @attrs.frozen
