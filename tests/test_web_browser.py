@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from web_support import OTHER_UNIT, ROOT, build_year, copy_of, live_server
 
 REQUIRE = bool(os.environ.get("KPITRACK_REQUIRE_BROWSER"))
