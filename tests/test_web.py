@@ -398,7 +398,7 @@ def test_api_problems_are_json(client: TestClient) -> None:
     (problem,) = client.get("/api/score?year=1999").json()["problems"]
     assert problem["message"] == "no goals for 1999 in the database" and problem["where"].endswith("year")
     bad = client.get("/api/status?as_of=2021Q9")
-    assert bad.status_code == 400 and bad.json()["problems"][0]["where"] == "as_of"
+    assert bad.status_code == 400 and "2021Q9" in bad.json()["problems"][0]["message"]
     missing = client.get("/api/score")
     assert missing.status_code == 400 and missing.json()["problems"][0]["where"] == "year"
 
