@@ -10,6 +10,7 @@ token; every page carries headers that allow only the package's own scripts.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -29,6 +30,7 @@ import kpitrack
 from kpitrack.api import Workspace
 from kpitrack.monitoring import Light
 from kpitrack.numbers import show
+from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.profile import Profile
 from kpitrack.web import security
@@ -59,6 +61,19 @@ class Web:
             lstrip_blocks=True,
         )
         self.templates.globals.update(num=_num, percent=_percent)
+
+    def warm(self) -> None:
+        """Compute the view the overview opens on (the latest year at its Q2), before anyone asks for it.
+
+        At a province's scale the first view takes as long as ``kpitrack score`` and
+        ``status`` together; started with the server, it is ready by the first visit.
+        """
+        try:
+            years = self.ws.years()
+            if years:
+                self.cache.view(years[-1], Quarter(years[-1], 2))
+        except Exception:  # the request that needs the view will show what is wrong
+            log.exception("computing the overview in advance failed")
 
     def close(self) -> None:
         self.uploads.close()
@@ -105,11 +120,17 @@ def web_of(request: Request) -> Web:
 
 
 def create_app(
-    url: str | None, profile: Profile | str | Path | None = None, *, upload_limit: int = UPLOAD_LIMIT
+    url: str | None,
+    profile: Profile | str | Path | None = None,
+    *,
+    upload_limit: int = UPLOAD_LIMIT,
+    warm: bool = True,
 ) -> FastAPI:
     """The application over the database at ``url`` (see :func:`kpitrack.open`) and the scoring ``profile``.
 
-    Raises :class:`~kpitrack.problems.ProblemsFound` when the database cannot be opened.
+    With ``warm``, the overview's first view is computed in a thread as the server
+    starts.  Raises :class:`~kpitrack.problems.ProblemsFound` when the database cannot
+    be opened.
     """
     from kpitrack.web import jsonapi, pages  # the routes need Web, defined above
 
@@ -117,7 +138,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warming = threading.Thread(target=web.warm, name="kpitrack-warm", daemon=True) if warm else None
+        if warming is not None:
+            warming.start()
         yield
+        if warming is not None:
+            warming.join()
         web.close()
 
     app = FastAPI(
