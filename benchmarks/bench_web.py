@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             "overview, page 1": "/?year=2021&as_of=2021Q2",
             "overview, sorted by score, worst first": "/?year=2021&as_of=2021Q2&sort=total",
             "overview, one unit": f"/?year=2021&as_of=2021Q2&unit={quoted}",
-            "overview, red lights, grade 差": "/?year=2021&as_of=2021Q2&light=red&grade=差",
+            "overview, red lights, grade 差": "/?year=2021&as_of=2021Q2&light=red&grade=" + urllib.parse.quote("差"),
             "overview, search": "/?year=2021&as_of=2021Q2&q=" + urllib.parse.quote("经费"),
             "overview, page 100": "/?year=2021&as_of=2021Q2&page=100",
             "underperformers (预警)": "/underperformers?year=2021&as_of=2021Q2",

@@ -26,7 +26,9 @@ from openpyxl import load_workbook
 
 import kpitrack
 from kpitrack.cli import main
+from kpitrack.periods import Quarter
 from kpitrack.web import create_app
+from kpitrack.web.views import build
 from web_support import OTHER_UNIT, ROOT, build_year, copy_of, free_port
 
 P04_TOTAL = "72.9"
@@ -207,6 +209,7 @@ def test_entry_with_a_bad_field_writes_nothing_and_says_why_at_the_field(client:
 
 def test_entry_correction_needs_a_note_then_changes_the_score(client: TestClient, url: str) -> None:
     before = total(url, "p04")
+    client.get("/")  # the year's view, computed once
     page = client.post("/entry", data=entry_form(client, v__p04__qty2="6500份"))
     assert page.status_code == 400
     assert "更正已填报的值须填写说明" in page.text.split('for="v|p04|qty2"', 1)[1].split("</tr>", 1)[0]
@@ -220,6 +223,13 @@ def test_entry_correction_needs_a_note_then_changes_the_score(client: TestClient
     assert shown is not None and shown[1] == "74.29"  # 72.8993 + 1.3889, rounded half up
     history = client.get("/project/p04").text.split('id="history"', 1)[1]
     assert "补报漏记" in history and "王会计" in history and "已更正" in history
+    # the overview reads again only the project the form named, and equals a view read afresh
+    overview = client.get("/").text.split('href="/project/p04?', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="n">74.29</td>' in overview
+    web = client.app.state.web  # type: ignore[attr-defined]
+    assert web.cache.builds == 1
+    with kpitrack.open(url) as ws:
+        assert web.cache.view(2021, Quarter(2021, 2)) == build(ws, 2021, Quarter(2021, 2))
 
 
 def test_entry_for_all_projects_of_a_unit(client: TestClient) -> None:

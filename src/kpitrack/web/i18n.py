@@ -132,7 +132,7 @@ ZH: Mapping[str, str] = {
     "saved_title": "已保存",
     "imported_title": "已导入",
     "to_project": "查看项目",
-    "unit_summary_note": "（全部项目，不随筛选变化）",
+    "unit_summary_note": "{shown} / {count} 个单位，红灯、黄灯最多者在前；全部项目，不随其他筛选变化",
     "api_docs": "接口文档 (OpenAPI)",
     "entry_hint": "空白表示不填；更改已填报的值即为更正，须填写说明。",
     "import_hint": "表头 project, indicator, period, value[, note] 为实际值；"
@@ -258,7 +258,8 @@ EN: Mapping[str, str] = {
     "saved_title": "Saved",
     "imported_title": "Imported",
     "to_project": "Open the project",
-    "unit_summary_note": "(every project, whatever the filter)",
+    "unit_summary_note": "{shown} of {count} units, most red and yellow lights first; every project, whatever "
+    "the other filters",
     "api_docs": "API documentation (OpenAPI)",
     "entry_hint": "Blank records nothing; changing a recorded value is a correction and needs a note.",
     "import_hint": "Header project, indicator, period, value[, note] is actuals; project, period, amount[, note] is "

@@ -25,7 +25,7 @@ from kpitrack.store import ImportResult
 from kpitrack.web import entry as entry_form
 from kpitrack.web import exports
 from kpitrack.web.app import Web, light_word, translator, web_of
-from kpitrack.web.views import SORTABLE, Selection, YearView, pages, select
+from kpitrack.web.views import SORTABLE, Listed, Selection, YearView, pages, select, worst_units
 
 __all__ = ["router"]
 
@@ -33,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 WebDep = Annotated[Web, Depends(web_of)]
 Units = Annotated[list[str] | None, Query()]
 PER_PAGE = 50
+UNITS = 20  # units in the overview's summary, worst first, unless the filter names them
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -100,6 +101,7 @@ def overview(
         chosen=chosen,
         years=web.ws.years(),
         all_units=[u.unit for u in view.units],
+        summary=[u for u in view.units if u.unit in chosen.units] if chosen.units else worst_units(view.units, UNITS),
         lights=[light for light in Light],
         grades=["优", "良", "中", "差"],
         link=lambda **changes: _link(request, changes),
@@ -282,10 +284,11 @@ async def entry_save(request: Request, web: WebDep) -> HTMLResponse:
     by = posted.get("by", "").strip() or "web"
     t = translator(request)
     projects, period = _entry_scope(web, project, unit, quarter)
+    before = web.cache.version()
     form, result = entry_form.submit(web.ws, projects, period, posted, by=by, note_required=t("needs_note"))
     if result is None:
         return _entry(request, web, form, project, unit, status_code=400)
-    web.cache.invalidate()
+    web.cache.recorded([p.id for p in projects], before, result)
     return _entry(request, web, form, project, unit, result=result)
 
 
@@ -370,7 +373,7 @@ def underperformers(
     )
 
 
-def _lists(view: YearView, units: set[str]) -> tuple[list[Any], list[Any]]:
+def _lists(view: YearView, units: set[str]) -> tuple[list[Listed], list[Listed]]:
     midyear = [item for item in view.midyear if not units or item.unit in units]
     year_end = [item for item in view.year_end if not units or item.unit in units]
     return midyear, year_end

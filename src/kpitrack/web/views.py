@@ -6,8 +6,8 @@ the 预警 page must not score per request.  :class:`ViewCache` computes a
 (:meth:`kpitrack.api.Workspace.status` and :meth:`~kpitrack.api.Workspace.score`)
 and keeps only what the pages show; filtering, sorting and paging then run in
 memory (:func:`select`).  The data version (:meth:`~kpitrack.api.Workspace.version`)
-changes with every write, by the web or by anyone else, and the web clears the
-cache itself after its own writes.
+changes with every write, by the web or by anyone else; after its own form's
+writes the web reads again only the projects the form named.
 """
 
 from __future__ import annotations
@@ -30,9 +30,22 @@ from kpitrack.monitoring import (
     underperformers_year_end,
 )
 from kpitrack.periods import Quarter
+from kpitrack.profile import Profile
 from kpitrack.scoring import ProjectScore
+from kpitrack.store import ImportResult
 
-__all__ = ["LIGHT_ORDER", "Listed", "OverviewRow", "Selection", "UnitSummary", "ViewCache", "YearView", "select"]
+__all__ = [
+    "LIGHT_ORDER",
+    "Listed",
+    "OverviewRow",
+    "Selection",
+    "UnitSummary",
+    "ViewCache",
+    "YearView",
+    "build",
+    "select",
+    "worst_units",
+]
 
 LIGHT_ORDER = {
     Light.RED: 0,
@@ -106,23 +119,50 @@ class YearView:
 
 
 def build(ws: Workspace, year: int, as_of: Quarter) -> YearView:
-    """Read the year once at the cut-off and once at year end, through the API, keeping the pages' rows.
+    """Read the year once at the cut-off and once at year end, through the API, keeping the pages' rows."""
+    rows, midyear, year_end = _rows(ws.status(as_of), ws.score(year), ws.profile)
+    return YearView(year, as_of, tuple(rows), tuple(_units(rows)), tuple(midyear), tuple(year_end))
+
+
+def refreshed(ws: Workspace, view: YearView, projects: Sequence[str]) -> YearView:
+    """``view`` with the rows of ``projects`` read again (after the web recorded their values): the others kept."""
+    chosen = set(projects)
+    statuses = ws.status(view.as_of, projects=sorted(chosen))
+    rows, midyear, year_end = _rows(statuses, ws.score(view.year, projects=sorted(chosen)), ws.profile)
+    fresh = {row.id: row for row in rows}
+    every = [fresh.get(row.id, row) for row in view.rows]
+    return YearView(
+        view.year,
+        view.as_of,
+        tuple(every),
+        tuple(_units(every)),
+        tuple(_ranked([item for item in view.midyear if item.id not in chosen] + midyear)),
+        tuple(_ranked([item for item in view.year_end if item.id not in chosen] + year_end)),
+    )
+
+
+def _rows(
+    statuses: Iterable[ProjectStatus], scores: Iterable[ProjectScore], profile: Profile
+) -> tuple[list[OverviewRow], list[Listed], list[Listed]]:
+    """The overview's rows and the two underperformer lists, worst first, of the same projects in id order.
 
     The underperformers are chosen project by project by the same core functions the
     API's :meth:`~kpitrack.api.Workspace.underperforming` uses, then ordered by their
-    rank, worst first, so the full statuses and scores need not be held.
+    rank, so the full statuses and scores (a province's goal trees) need not be held.
     """
-    profile = ws.profile
     rows: list[OverviewRow] = []
     midyear: list[Listed] = []
     year_end: list[Listed] = []
-    for status, score in zip(ws.status(as_of), ws.score(year), strict=True):
+    for status, score in zip(statuses, scores, strict=True):
         rows.append(_row(status, score))
         midyear.extend(map(Listed.of, underperformers_midyear([status])))
         year_end.extend(map(Listed.of, underperformers_year_end([score], profile)))
-    midyear.sort(key=_rank)
-    year_end.sort(key=_rank)
-    return YearView(year, as_of, tuple(rows), tuple(_units(rows)), tuple(midyear), tuple(year_end))
+    return rows, _ranked(midyear), _ranked(year_end)
+
+
+def _ranked(items: list[Listed]) -> list[Listed]:
+    """Worst first, as the core orders its lists (ties keep id order: the sort is stable)."""
+    return sorted(items, key=_rank)
 
 
 def _rank(item: Listed) -> tuple[Any, ...]:
@@ -163,20 +203,43 @@ def _units(rows: Iterable[OverviewRow]) -> list[UnitSummary]:
     ]
 
 
+def worst_units(units: Sequence[UnitSummary], count: int) -> list[UnitSummary]:
+    """The ``count`` units with the most red lights, then yellow, then the lowest average: a province has thousands."""
+    return sorted(units, key=lambda u: (-u.red, -u.yellow, u.average, u.unit))[:count]
+
+
+Version = tuple[int, ...]
+
+
+def written(before: Version, result: ImportResult) -> Version:
+    """The data version after a write of ``result`` onto ``before``, if nobody else wrote in between.
+
+    Every value and amount recorded (a correction too) is one new row, and nothing
+    else changes: the version's actuals and spending keys grow by exactly those counts.
+    """
+    projects, indicators, revisions, actuals, spending = before
+    return (projects, indicators, revisions, actuals + result.actuals.added, spending + result.spending.added)
+
+
 class ViewCache:
-    """The year views computed so far, keyed by (year, cut-off, data version); cleared on every web write.
+    """The year views computed so far, keyed by (year, cut-off, data version).
 
     One view is built at a time (a lock): a second request for the same view waits
-    for the first instead of scoring the province again.
+    for the first instead of scoring the province again.  After the web records a
+    form's values, :meth:`recorded` reads again only the rows of the projects the form
+    named, when the data version shows that nobody else wrote meanwhile; any other
+    write makes the next request build the view afresh.
     """
 
-    def __init__(self, ws: Workspace, *, size: int = 4, builder: Callable[[Workspace, int, Quarter], YearView] = build):
+    def __init__(self, ws: Workspace, *, size: int = 4):
         self._ws = ws
         self._size = size
-        self._builder = builder
-        self._views: OrderedDict[tuple[int, Quarter, tuple[int, ...]], YearView] = OrderedDict()
+        self._views: OrderedDict[tuple[int, Quarter, Version], YearView] = OrderedDict()
         self._lock = threading.Lock()
-        self.builds = 0  # how many views were computed: the tests and the benchmark read it
+        self.builds = 0  # how many views were computed whole: the tests and the benchmark read it
+
+    def version(self) -> Version:
+        return self._ws.version()
 
     def view(self, year: int, as_of: Quarter) -> YearView:
         with self._lock:
@@ -187,14 +250,26 @@ class ViewCache:
                 return found
             for stale in [k for k in self._views if k[2] != key[2]]:
                 del self._views[stale]
-            built = self._views[key] = self._builder(self._ws, year, as_of)
+            built = self._views[key] = build(self._ws, year, as_of)
             self.builds += 1
             while len(self._views) > self._size:
                 self._views.popitem(last=False)
             return built
 
+    def recorded(self, projects: Sequence[str], before: Version, result: ImportResult) -> None:
+        """After the web recorded ``result`` for ``projects`` onto data version ``before``: update the views."""
+        with self._lock:
+            now = self._ws.version()
+            if now != written(before, result):
+                self._views.clear()  # someone else wrote too: the next request reads the year again
+                return
+            for key, view in list(self._views.items()):
+                del self._views[key]
+                if key[2] == before:
+                    self._views[(key[0], key[1], now)] = refreshed(self._ws, view, projects)
+
     def invalidate(self) -> None:
-        """Forget every view: called after the web writes anything."""
+        """Forget every view (after an import, which may touch any project)."""
         with self._lock:
             self._views.clear()
 
