@@ -100,7 +100,7 @@ def overview(
         pages=last,
         chosen=chosen,
         years=web.ws.years(),
-        all_units=[u.unit for u in view.units],
+        all_units=[(u.unit, u.unit) for u in view.units],
         summary=[u for u in view.units if u.unit in chosen.units] if chosen.units else worst_units(view.units, UNITS),
         lights=[light for light in Light],
         grades=["优", "良", "中", "差"],
@@ -268,8 +268,8 @@ def _entry(
         chosen_unit=unit,
         scores=scores,
         result=result,
-        all_projects=ws.projects(year),
-        all_units=ws.units(year),
+        all_projects=[(row.id, f"{row.id} {row.name}") for row in web.cache.view(year, Quarter(year, 2)).rows],
+        all_units=[(unit, unit) for unit in ws.units(year)],
         quarters=Quarter(year, 4).quarters_to_date(),
         grades=entry_form.GRADES,
     )
@@ -368,7 +368,7 @@ def underperformers(
         pages=last,
         first=(number - 1) * PER_PAGE,
         years=web.ws.years(),
-        all_units=[u.unit for u in view.units],
+        all_units=[(u.unit, u.unit) for u in view.units],
         chosen_units=sorted(units),
     )
 
