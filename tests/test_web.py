@@ -450,3 +450,29 @@ def test_serve_reports_an_unreachable_database(capsys: pytest.CaptureFixture[str
 def test_package_data_ships_templates_and_static_files() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"web/templates/*.html"' in pyproject and '"web/static/*"' in pyproject
+
+
+# --- on each database ------------------------------------------------------------------------------
+
+
+def test_the_web_on_each_database(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """SQLite and PostgreSQL: the API's records equal the command line's, and a saved form updates the view."""
+    with kpitrack.open(db_url) as ws:
+        ws.load_goals([ROOT / "goals"])
+        ws.import_values([ROOT / "examples" / "actuals-2021.csv", ROOT / "examples" / "spending-2021.csv"])
+    with TestClient(create_app(db_url, warm=False)) as client:
+        assert client.get("/api/score?year=2021").json() == cli_json(capsys, db_url, "score", "--year", "2021")
+        assert client.get("/api/status?as_of=2021Q2").json() == cli_json(capsys, db_url, "status", "--as-of", "2021Q2")
+        assert rows_of(client.get("/").text, "overview") == [f"p{n:02d}" for n in range(1, 11)]
+        posted = {
+            "csrf": csrf(client),
+            "project": "p04",
+            "quarter": "2021Q4",
+            "v|p04|qty2": "6500份",
+            "n|v|p04|qty2": "补报",
+        }
+        assert client.post("/entry", data=posted).status_code == 200
+        web = client.app.state.web  # type: ignore[attr-defined]
+        assert web.cache.builds == 1  # the form's project read again, not the year
+        with kpitrack.open(db_url) as ws:
+            assert web.cache.view(2021, Quarter(2021, 2)) == build(ws, 2021, Quarter(2021, 2))
