@@ -8,7 +8,7 @@ describes the routes at ``/api/openapi.json`` (and ``/api/docs``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from itertools import chain
 from typing import Annotated
 
@@ -26,21 +26,12 @@ Units = Annotated[list[str] | None, Query(description="only the projects of this
 Projects = Annotated[list[str] | None, Query(description="only this project (id or name), repeatable")]
 
 
-def _array(texts: Iterable[str]) -> Iterator[str]:
-    """A JSON array of the objects' texts, one per line: the command line's ``--format json`` output."""
-    before = "[\n"
-    for text in texts:
-        yield before + text
-        before = ",\n"
-    yield "\n]\n" if before == ",\n" else "[\n]\n"
-
-
 def _json(texts: Iterable[str]) -> StreamingResponse:
     """Stream the records; the first is read before the reply starts, so a failure to read is an error reply."""
     records = iter(texts)
     first = next(records, None)
     return StreamingResponse(
-        _array(records if first is None else chain([first], records)), media_type="application/json"
+        report.json_array(records if first is None else chain([first], records)), media_type="application/json"
     )
 
 
