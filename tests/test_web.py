@@ -195,6 +195,17 @@ def test_entry_shows_the_quarter_and_the_year_to_date(client: TestClient) -> Non
     assert '<select name="v|p04|sus1"' in sus1 and '<option value="部分达成"' in sus1  # qualitative: a grade
 
 
+def test_entry_of_an_unknown_quarter_or_project_is_a_message_page(client: TestClient) -> None:
+    for params, said in [
+        ({"project": "p04", "quarter": "2021Q9"}, "2021Q9"),
+        ({"project": "p04", "quarter": "2020Q4"}, "p04"),  # no goals of p04 for 2020
+        ({"project": "p99"}, "p99"),
+    ]:
+        page = client.get("/entry", params=params)
+        assert page.status_code == 400 and said in page.text.split('id="message"', 1)[1]
+    assert 'id="entry-form"' not in client.get("/entry").text  # no project chosen yet: the chooser only
+
+
 def test_entry_with_a_bad_field_writes_nothing_and_says_why_at_the_field(client: TestClient, url: str) -> None:
     before = version(url)
     posted = entry_form(client, v__p04__qty2="6500份", n__v__p04__qty2="补报", v__p04__qty3="三次")

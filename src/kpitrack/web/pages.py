@@ -37,11 +37,17 @@ UNITS = 20  # units in the overview's summary, worst first, unless the filter na
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _year_and_cutoff(web: Web, year: int | None, as_of: str | None) -> tuple[int, Quarter]:
-    """The year asked for (else the latest with goals) and its cut-off (else mid-year, Q2: 双监控)."""
+def _years(web: Web) -> list[int]:
+    """The years with goals; none is a problem the page shows (a fresh database)."""
     years = web.ws.years()
     if not years:
         raise ProblemsFound([Problem("database", "no goals loaded yet: run kpitrack goals load first")])
+    return years
+
+
+def _year_and_cutoff(web: Web, year: int | None, as_of: str | None) -> tuple[int, Quarter]:
+    """The year asked for (else the latest with goals) and its cut-off (else mid-year, Q2: 双监控)."""
+    years = _years(web)
     chosen = years[-1] if year is None else year
     if chosen not in years:
         raise ProblemsFound(
@@ -225,15 +231,14 @@ def _tier_chart(score: ProjectScore, t: Any) -> dict[str, Any]:
 
 
 def _entry_scope(web: Web, project: str, unit: str, quarter: str) -> tuple[list[Project], Quarter]:
+    """The projects a 填报 form covers (one, a unit's, or none yet) and its quarter (default: Q2 of the latest year)."""
     ws = web.ws
+    if quarter:
+        period = parse_period(quarter, where="quarter")
+    else:
+        period = Quarter(ws.find_project(project).year if project else _years(web)[-1], 2)
     if project:
-        found = ws.find_project(project)
-        period = parse_period(quarter or f"{found.year}Q2", where="quarter", year=found.year)
         return [ws.find_project(project, period.year)], period
-    years = ws.years()
-    if not years:
-        raise ProblemsFound([Problem("database", "no goals loaded yet: run kpitrack goals load first")])
-    period = parse_period(quarter or f"{years[-1]}Q2", where="quarter")
     return (ws.projects(period.year, units=[unit]) if unit else []), period
 
 
