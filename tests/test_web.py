@@ -428,6 +428,9 @@ def test_openapi_describes_the_routes(client: TestClient) -> None:
     paths = client.get("/api/openapi.json").json()["paths"]
     assert {"/api/score", "/api/status", "/api/underperforming"} <= set(paths)
     assert not any(path.startswith("/entry") for path in paths)  # the pages are not the API
+    docs = client.get("/api/docs").text.split('id="routes"', 1)[1]
+    assert "<code>/api/underperforming</code>" in docs and "<code>as_of</code> *: the cut-off quarter" in docs
+    assert "cdn" not in client.get("/api/docs").text.lower()  # the package's own page, not Swagger's from a CDN
 
 
 # --- the command -----------------------------------------------------------------------------------

@@ -152,7 +152,7 @@ def create_app(
         description="预算绩效目标: the self-evaluation (自评), mid-year monitoring (双监控) and the underperformers, "
         "as the command line's `--format json` gives them.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's Swagger page loads its scripts from a CDN: /api/docs is the package's own page
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )

@@ -21,6 +21,8 @@ ZH: Mapping[str, str] = {
     "import": "导入",
     "underperformers": "预警",
     "api": "接口",
+    "api_hint": "与命令行 --format json 相同的记录（JSON 数组，每行一条）。OpenAPI 描述：",
+    "parameters": "参数",
     "year": "年度",
     "as_of": "截至",
     "unit": "预算单位",
@@ -136,6 +138,9 @@ EN: Mapping[str, str] = {
     "import": "Import",
     "underperformers": "Underperformers",
     "api": "API",
+    "api_hint": "The same records as the command line's --format json (a JSON array, one record a line). "
+    "OpenAPI description:",
+    "parameters": "Parameters",
     "year": "Year",
     "as_of": "Cut-off",
     "unit": "Budget unit",

@@ -396,3 +396,14 @@ def underperformers_xlsx(
         [(str(quarter), midyear), (str(chosen_year), year_end)], t, lambda light: light_word(t, light)
     )
     return _download(body, f"underperformers-{chosen_year}-{quarter}.xlsx")
+
+
+# --- the API's description ---------------------------------------------------------------------------
+
+
+@router.get("/api/docs", response_class=HTMLResponse)
+def api_docs(request: Request, web: WebDep) -> HTMLResponse:
+    """The JSON API's routes and parameters, read from its OpenAPI description (``/api/openapi.json``)."""
+    paths = request.app.openapi()["paths"]
+    routes = [(path, item["get"]) for path, item in sorted(paths.items()) if "get" in item]
+    return web.page(request, "api.html", routes=routes)
