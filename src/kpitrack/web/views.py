@@ -217,8 +217,15 @@ def written(before: Version, result: ImportResult) -> Version:
     Every value and amount recorded (a correction too) is one new row, and nothing
     else changes: the version's actuals and spending keys grow by exactly those counts.
     """
-    projects, indicators, revisions, actuals, spending = before
-    return (projects, indicators, revisions, actuals + result.actuals.added, spending + result.spending.added)
+    projects, indicators, revisions, actuals, spending, explanations = before
+    return (
+        projects,
+        indicators,
+        revisions,
+        actuals + result.actuals.added,
+        spending + result.spending.added,
+        explanations + result.explanations.added,
+    )
 
 
 class ViewCache:
