@@ -167,6 +167,20 @@ def test_project_page_shows_tree_quarters_score_history_and_charts(client: TestC
     assert tiers["tiers"][0] == "预算执行" and tiers["series"][1]["data"][0] == 5
 
 
+def test_project_page_shows_the_explanations_of_the_cut_off_and_the_year_end(client: TestClient, url: str) -> None:
+    with kpitrack.open(url) as ws:
+        ws.explain(
+            "p04", "qty2", "印刷厂停工<b>两月</b>", as_of="2021Q2", cause="经费保障", likelihood="有可能", by="张科长"
+        )
+        ws.explain("p04", "qty2", "下半年补印", year=2021, by="张科长")
+    table = client.get("/project/p04?as_of=2021Q2").text.split('id="explanations"', 1)[1].split("</table>", 1)[0]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row)[:7] for row in table.split("<tr>")[2:]]
+    assert rows == [
+        ["qty2", "2021Q2", "印刷厂停工&lt;b&gt;两月&lt;/b&gt;", "经费保障", "有可能", "", "张科长"],
+        ["qty2", "2021", "下半年补印", "", "", "", "张科长"],
+    ]
+
+
 def test_an_unknown_project_is_a_message_page_with_the_closest(client: TestClient) -> None:
     page = client.get("/project/p4")
     assert page.status_code == 400

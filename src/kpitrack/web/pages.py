@@ -162,6 +162,10 @@ def project_page(
     (status,) = ws.status(quarter, projects=[project.id])
     (score,) = ws.score(project.year, projects=[project.id])
     history = ws.history(project.id, year=project.year)
+    explained = [
+        *ws.explanations(quarter, projects=[project.id]),
+        *ws.explanations(project.year, projects=[project.id]),
+    ]
     lights = {item.indicator.id: item for item in status.indicators}
     scores = {item.indicator.id: item for item in score.indicators}
     return web.page(
@@ -176,6 +180,7 @@ def project_page(
         lights=lights,
         scores=scores,
         history=history,
+        explained=explained,
         spending_chart=_spending_chart(project, actuals.spending, translator(request)),
         tier_chart=_tier_chart(score, translator(request)),
     )
