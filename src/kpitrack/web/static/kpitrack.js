@@ -5,6 +5,7 @@
   function spending(data, title) {
     return {
       title: { text: title, textStyle: { fontSize: 13 } },
+      animation: false,  // drawn at once: what a screenshot or a printout shows is the final chart
       tooltip: { trigger: "axis" },
       legend: { bottom: 0 },
       grid: { top: 40, left: 56, right: 20, bottom: 56 },
@@ -18,6 +19,7 @@
   function tiers(data, title) {
     return {
       title: { text: title, textStyle: { fontSize: 13 } },
+      animation: false,  // drawn at once: what a screenshot or a printout shows is the final chart
       tooltip: { trigger: "axis" },
       legend: { bottom: 0 },
       grid: { top: 40, left: 40, right: 20, bottom: 56 },
