@@ -29,7 +29,7 @@ from kpitrack.cli import main
 from kpitrack.periods import Quarter
 from kpitrack.web import create_app
 from kpitrack.web.views import build
-from web_support import OTHER_UNIT, ROOT, build_year, copy_of, free_port
+from web_support import OTHER_UNIT, P11, ROOT, build_year, copy_of, free_port
 
 P04_TOTAL = "72.9"
 
@@ -255,6 +255,24 @@ def test_entry_correction_needs_a_note_then_changes_the_score(client: TestClient
     assert web.cache.builds == 1
     with kpitrack.open(url) as ws:
         assert web.cache.view(2021, Quarter(2021, 2)) == build(ws, 2021, Quarter(2021, 2))
+
+
+def test_a_saved_form_updates_the_views_of_its_year_and_drops_the_others(
+    client: TestClient, url: str, tmp_path: Path
+) -> None:
+    last_year = tmp_path / "p11-2020.toml"
+    last_year.write_text(P11.replace("year = 2021", "year = 2020"), encoding="utf-8")
+    with kpitrack.open(url) as ws:
+        ws.load_goals([last_year])
+    web = client.app.state.web  # type: ignore[attr-defined]
+    assert client.get("/?year=2020").status_code == 200 and client.get("/?year=2021").status_code == 200
+    builds = web.cache.builds
+    posted = {"csrf": csrf(client), "project": "p04", "quarter": "2021Q2", "v|p04|qty1": "3次", "n|v|p04|qty1": "补"}
+    assert client.post("/entry", data=posted).status_code == 200
+    assert rows_of(client.get("/?year=2021").text, "overview")[3] == "p04"
+    assert web.cache.builds == builds  # 2021's view updated in place
+    assert rows_of(client.get("/?year=2020").text, "overview") == ["p11"]
+    assert web.cache.builds == builds + 1  # 2020's was dropped (a trend of 2021 compares with 2020) and built again
 
 
 def test_entry_for_all_projects_of_a_unit(client: TestClient) -> None:

@@ -298,7 +298,7 @@ async def entry_save(request: Request, web: WebDep) -> HTMLResponse:
     form, result = entry_form.submit(web.ws, projects, period, posted, by=by, note_required=t("needs_note"))
     if result is None:
         return _entry(request, web, form, project, unit, status_code=400)
-    web.cache.recorded([p.id for p in projects], before, result)
+    web.cache.recorded(period.year, [p.id for p in projects], before, result)
     return _entry(request, web, form, project, unit, result=result)
 
 

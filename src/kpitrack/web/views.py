@@ -263,8 +263,14 @@ class ViewCache:
                 self._views.popitem(last=False)
             return built
 
-    def recorded(self, projects: Sequence[str], before: Version, result: ImportResult) -> None:
-        """After the web recorded ``result`` for ``projects`` onto data version ``before``: update the views."""
+    def recorded(self, year: int, projects: Sequence[str], before: Version, result: ImportResult) -> None:
+        """After the web recorded ``result`` for ``projects`` of ``year`` onto version ``before``: update the views.
+
+        Only the views of ``year`` holding every one of ``projects`` are updated in place;
+        the others are dropped and built again when asked for (a 逐年提高 target of the
+        next year compares with this year's values).
+        """
+        chosen = set(projects)
         with self._lock:
             now = self._ws.version()
             if now != written(before, result):
@@ -272,8 +278,8 @@ class ViewCache:
                 return
             for key, view in list(self._views.items()):
                 del self._views[key]
-                if key[2] == before:
-                    self._views[(key[0], key[1], now)] = refreshed(self._ws, view, projects)
+                if key[2] == before and key[0] == year and chosen <= {row.id for row in view.rows}:
+                    self._views[(key[0], key[1], now)] = refreshed(self._ws, view, sorted(chosen))
 
     def invalidate(self) -> None:
         """Forget every view (after an import, which may touch any project)."""
