@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 import kpitrack
 from kpitrack.cli import main
@@ -207,6 +207,8 @@ def test_entry_shows_the_quarter_and_the_year_to_date(client: TestClient) -> Non
     assert 'value="1500份"' in row and ">3500份<" in row  # Q3's value; 500 + 1500 + 1500 to date
     sus1 = page.text.split('for="v|p04|sus1"', 1)[1].split("</tr>", 1)[0]
     assert '<select name="v|p04|sus1"' in sus1 and '<option value="部分达成"' in sus1  # qualitative: a grade
+    soc1 = page.text.split('for="v|p04|soc1"', 1)[1].split("</tr>", 1)[0]
+    assert 'list="grade-words"' in soc1  # 逐年提高: a measured value, or a grade suggested
 
 
 def test_entry_of_an_unknown_quarter_or_project_is_a_message_page(client: TestClient) -> None:
@@ -374,6 +376,28 @@ def test_import_writes_only_when_confirmed(client: TestClient, url: str) -> None
     ]
     again = client.post("/import/confirm", data={"csrf": csrf(client), "token": token[1]})
     assert again.status_code == 400 and "上传的文件已过期或不存在" in again.text
+
+
+def test_import_of_a_workbook(client: TestClient, url: str) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["project", "period", "amount", "note"], ["p11", "2021Q2", 9.5, "评审费"], ["p11", "2021Q4", "十", ""]):
+        sheet.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    files = {
+        "file": ("支出.xlsx", data.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    }
+    page = client.post("/import", files=files, data={"csrf": csrf(client)})
+    assert page.status_code == 400
+    assert re.search(r"<td>支出.xlsx: .*row 3, column amount</td>", page.text)  # the bad cell of the sheet
+    sheet["C3"] = 10
+    data = io.BytesIO()
+    book.save(data)
+    files["file"] = ("支出.xlsx", data.getvalue(), files["file"][2])
+    page = client.post("/import", files=files, data={"csrf": csrf(client)})
+    assert "支出 2 条（更正 0 条，未变 0 条）" in page.text
 
 
 def test_uploads_are_limited_in_type_and_size(url: str) -> None:
