@@ -93,9 +93,9 @@ def overview(
     chosen = _selection(unit, light, grade, q, sort, desc, page)
     kept = select(view.rows, chosen)
     count = len(kept)
-    last = pages(count, PER_PAGE)
+    last = pages(count, chosen.per_page)
     number = min(chosen.page, last)
-    shown = kept[(number - 1) * PER_PAGE : number * PER_PAGE]
+    shown = kept[(number - 1) * chosen.per_page : number * chosen.per_page]
     return web.page(
         request,
         "overview.html",
