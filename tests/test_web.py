@@ -409,6 +409,8 @@ def test_uploads_are_limited_in_type_and_size(url: str) -> None:
         assert refused.status_code == 400 and "文件过大" in refused.text
         huge = upload(client, "huge.csv", GOOD + "x" * (2 << 20))
         assert huge.status_code == 413 and "文件过大" in huge.text
+        chunked = client.post("/import", content=iter([b"x" * 1000] * 3000), headers={"x-csrf-token": csrf(client)})
+        assert chunked.status_code == 411  # refused before its body is read
 
 
 # --- 预警 ----------------------------------------------------------------------------------------

@@ -175,9 +175,13 @@ def _guard(web: Web) -> Callable[[Request, Next], Awaitable[Response]]:
         token = request.cookies.get(security.COOKIE)
         request.state.csrf = token or security.new_token()
         length = request.headers.get("content-length", "")
-        if request.method == "POST" and length.isdigit() and int(length) > web.uploads.limit + (1 << 20):
+        if request.method == "POST" and not length.isdigit():
+            # a body of unknown length would be read whole before its size could be refused; browsers give it
             t = translator(request)
-            response: Response = web.message(request, t("error"), [t("too_large", limit=web.uploads.limit >> 20)], 413)
+            response: Response = web.message(request, t("error"), [t("no_length")], 411)
+        elif request.method == "POST" and int(length) > web.uploads.limit + (1 << 20):
+            t = translator(request)
+            response = web.message(request, t("error"), [t("too_large", limit=web.uploads.limit >> 20)], 413)
         elif request.method == "POST" and not await security.matches(request):
             t = translator(request)
             response = web.message(request, t("error"), [t("csrf")], 403)
