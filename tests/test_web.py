@@ -28,6 +28,7 @@ import kpitrack
 from kpitrack.cli import main
 from kpitrack.periods import Quarter
 from kpitrack.web import create_app
+from kpitrack.web.pages import XLSX
 from kpitrack.web.views import build
 from web_support import OTHER_UNIT, P11, ROOT, build_year, copy_of, free_port
 
@@ -386,9 +387,7 @@ def test_import_of_a_workbook(client: TestClient, url: str) -> None:
         sheet.append(row)
     data = io.BytesIO()
     book.save(data)
-    files = {
-        "file": ("支出.xlsx", data.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    }
+    files = {"file": ("支出.xlsx", data.getvalue(), XLSX)}
     page = client.post("/import", files=files, data={"csrf": csrf(client)})
     assert page.status_code == 400
     assert re.search(r"<td>支出.xlsx: .*row 3, column amount</td>", page.text)  # the bad cell of the sheet
@@ -398,6 +397,14 @@ def test_import_of_a_workbook(client: TestClient, url: str) -> None:
     files["file"] = ("支出.xlsx", data.getvalue(), files["file"][2])
     page = client.post("/import", files=files, data={"csrf": csrf(client)})
     assert "支出 2 条（更正 0 条，未变 0 条）" in page.text
+
+
+def test_import_of_a_filled_in_form(client: TestClient, url: str, tmp_path: Path) -> None:
+    form = tmp_path / "自评表-p04.xlsx"
+    assert main(["form", "selfeval", "--year", "2021", "--project", "p04", "--out", str(form), "--db", url]) == 0
+    files = {"file": (form.name, form.read_bytes(), XLSX)}
+    page = client.post("/import", files=files, data={"csrf": csrf(client)})
+    assert page.status_code == 200 and 'id="would-change"' in page.text  # read as the 自评表 it is
 
 
 def test_uploads_are_limited_in_type_and_size(url: str) -> None:
