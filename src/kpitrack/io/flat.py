@@ -6,7 +6,8 @@ into the same :class:`~kpitrack.model.Project` records as the TOML goal files.
 
 The layout
 ----------
-A *table* is a CSV file (UTF-8, with or without BOM) or one sheet of an XLSX
+A *table* is a CSV file (UTF-8 with or without BOM, GBK/GB18030 or UTF-16, as
+:mod:`kpitrack.io.csvfile` reads them) or one sheet of an XLSX
 workbook.  Its first row holds column headers, in Chinese or English (case and
 spaces do not matter, and a trailing unit such as ``（万元）`` is ignored):
 
@@ -57,13 +58,11 @@ are read as plain lists by column position.
 from __future__ import annotations
 
 import csv
-import datetime
 import functools
 import operator
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NamedTuple
@@ -71,9 +70,11 @@ from typing import NamedTuple
 import attrs
 
 from kpitrack import thresholds
+from kpitrack.io.csvfile import csv_rows
 from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
+from kpitrack.io.workbook import read_sheets
 from kpitrack.model import Aggregate, FundPlan, Indicator, Project, normalise_level1, normalise_level2
-from kpitrack.problems import Problem
+from kpitrack.problems import Problem, ProblemsFound
 
 __all__ = ["SUFFIXES", "load_paths", "parse_target", "read_paths"]
 
@@ -530,51 +531,19 @@ def _files(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Path]:
 
 
 def _csv_tables(path: Path) -> Iterator[_Table]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+    with csv_rows(path) as reader:
         headers = next(reader, None)
         if headers is None:
             return
         yield _Table(str(path), None, tuple(headers), enumerate(reader, start=2))
 
 
-def _cell_text(value: object, number_format: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if "%" in number_format:
-            # A percentage cell holds 0.9 and shows 90%: the target is what people see.
-            return f"{thresholds.format_decimal(number * 100)}%"
-        return thresholds.format_decimal(number)
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
-def _sheet_rows(rows: Iterable[Sequence[object]]) -> Iterator[tuple[int, list[str]]]:
-    for number, cells in enumerate(rows, start=2):
-        yield number, [_cell_text(getattr(c, "value", None), getattr(c, "number_format", "") or "") for c in cells]
-
-
 def _xlsx_tables(path: Path) -> Iterator[_Table]:
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            rows = sheet.iter_rows()
-            header_cells = next(rows, None)
-            if header_cells is None:
-                continue
-            headers = tuple(_cell_text(getattr(c, "value", None), "") for c in header_cells)
-            if not any(h.strip() for h in headers):
-                continue
-            yield _Table(str(path), sheet.title, headers, _sheet_rows(rows))
-    finally:
-        workbook.close()
+    for title, rows in read_sheets(path):
+        first = next(rows, None)
+        if first is None or not any(h.strip() for h in first[1]):
+            continue
+        yield _Table(str(path), title, tuple(first[1]), rows)
 
 
 def _read_file(book: _Book, path: Path) -> None:
@@ -582,9 +551,9 @@ def _read_file(book: _Book, path: Path) -> None:
     try:
         for table in tables:
             book.read(table)
-    except UnicodeDecodeError:
-        book.problems.append(Problem(str(path), "not UTF-8 text: save the CSV as UTF-8"))
-    except (OSError, ValueError, KeyError, csv.Error, zipfile.BadZipFile) as error:  # damaged workbooks raise these
+    except ProblemsFound as found:  # not text kpitrack reads, a damaged workbook, a formula without its value
+        book.problems.extend(found.problems)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         book.problems.append(Problem(str(path), f"cannot read the file: {error}"))
 
 

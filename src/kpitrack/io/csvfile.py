@@ -1,0 +1,97 @@
+"""CSV files as Excel and WPS save them on Chinese Windows (CSV 编码): UTF-8, GBK/GB18030, UTF-16.
+
+"CSV UTF-8" from Excel starts with a byte-order mark; plain "CSV" is in the
+system's code page, GBK on Chinese Windows; "Unicode text" is UTF-16 with a BOM
+(and tab-separated).  :func:`csv_rows` reads any of them: a BOM decides,
+else the whole file is tried as strict UTF-8, then as GB18030 (GBK's superset).
+A file that is neither is a located problem naming the line of the first bad
+byte.  The test reads the file once more in C (about a second per gigabyte) so
+that an import never stops half-way through on an undecodable row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kpitrack.problems import Problem, ProblemsFound
+
+__all__ = ["CsvFormat", "csv_format", "csv_rows"]
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16's: FF FE starts both
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CHUNK = 1 << 20
+
+
+@attrs.frozen
+class CsvFormat:
+    """How a CSV file is written: its encoding and the character between its cells."""
+
+    encoding: str
+    delimiter: str
+
+
+def csv_format(path: Path) -> CsvFormat:
+    """How ``path`` is written; :class:`ProblemsFound` when it is no text kpitrack can read."""
+    encoding = _encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        first = handle.readline()
+    # Excel's "Unicode text" is tab-separated; a header of commas is a CSV whatever its encoding.
+    return CsvFormat(encoding, "\t" if "\t" in first and "," not in first else ",")
+
+
+@contextmanager
+def csv_rows(path: Path, how: CsvFormat | None = None) -> Iterator[Any]:
+    """A :func:`csv.reader` over ``path``, in the format it is written in (or ``how``), closed on leaving."""
+    how = how or csv_format(path)
+    with path.open(encoding=how.encoding, newline="") as handle:
+        yield csv.reader(handle, delimiter=how.delimiter)
+
+
+def _encoding(path: Path) -> str:
+    with path.open("rb") as handle:
+        start = handle.read(4)
+    for bom, encoding in _BOMS:
+        if start.startswith(bom):
+            return encoding
+    bad_at = _first_undecodable(path, "utf-8")
+    if bad_at is None:
+        return "utf-8"
+    if _first_undecodable(path, "gb18030") is None:
+        return "gb18030"
+    line = _line_of(path, bad_at)
+    raise ProblemsFound(
+        [Problem(f"{path}: line {line}", "neither UTF-8 nor GBK/GB18030 text: save the file as CSV UTF-8")]
+    )
+
+
+def _first_undecodable(path: Path, encoding: str) -> int | None:
+    """The offset of the first byte that ``encoding`` cannot decode in ``path``, or None."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    offset = 0
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as error:
+                return offset + error.start
+            if not chunk:
+                return None
+            offset += len(chunk)
+
+
+def _line_of(path: Path, offset: int) -> int:
+    with path.open("rb") as handle:
+        return handle.read(offset).count(b"\n") + 1
