@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 import attrs
 import pendulum
 
+from kpitrack import limits
 from kpitrack.model import Aggregate, Indicator, Project
 from kpitrack.periods import Quarter
 from kpitrack.thresholds import MONEY_UNITS, Kind, UnitFamily, format_decimal, unit_family
@@ -127,7 +128,10 @@ def _read_grade(original: str, cleaned: str, bands: GradeBands) -> Reading | Non
     grade = _GRADE_WORDS[match.group("grade")]
     if match.group("score") is None:
         return Reading(ReadingKind.GRADE, grade=grade)
-    score = Decimal(match.group("score"))
+    try:
+        score = limits.number(Decimal(match.group("score")))
+    except limits.OutOfBounds as beyond:
+        raise InvalidReading(original, f"the score is {beyond.reason}") from None
     low, high = bands[grade]
     # The top band is closed ([80, 100]); the others are half-open ([60, 80)).
     inside = low <= score <= high if high == 100 else low <= score < high
@@ -147,6 +151,10 @@ def _read_date(cleaned: str) -> pendulum.Date | None:
         return None
     year, month = int(match.group("y")), int(match.group("m"))
     try:
+        limits.year(year)
+    except limits.OutOfBounds as beyond:
+        raise InvalidReading(cleaned, beyond.reason) from None
+    try:
         if match.group("d"):
             return pendulum.date(year, month, int(match.group("d")))
         return pendulum.date(year, month, 1).end_of("month")
@@ -159,9 +167,11 @@ def _read_number(indicator: Indicator, original: str, cleaned: str) -> Reading:
     if match is None:
         raise InvalidReading(original, f"expected a number in {indicator.unit or 'the indicator unit'}")
     try:
-        number = Decimal(match.group("num").replace(",", ""))
+        number = limits.number(Decimal(match.group("num").replace(",", "")))
     except InvalidOperation:  # pragma: no cover - the regex admits only numbers
         raise InvalidReading(original, "not a number") from None
+    except limits.OutOfBounds as beyond:
+        raise InvalidReading(original, f"the number is {beyond.reason}") from None
     unit = match.group("unit").strip()
     unit = _UNIT_ALIASES.get(unit, unit)
     expected = indicator.unit

@@ -21,6 +21,7 @@ or a trend when it uses a trend word (逐年提高 …).
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
 import unicodedata
@@ -28,6 +29,8 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import attrs
+
+from kpitrack import limits
 
 __all__ = [
     "COUNT_UNITS",
@@ -390,7 +393,7 @@ def _parse_window(text: str) -> Threshold | None:
             raise InvalidThreshold(text, "a window must lie inside one year")
         return Threshold(
             kind=Kind.DEADLINE,
-            year=int(year) if year else None,
+            year=_year(text, year),
             start_month=start,
             end_month=end,
         )
@@ -405,10 +408,19 @@ def _parse_window(text: str) -> Threshold | None:
     # "12月" alone is a duration (12 months), not December: only 前/底 make it a deadline.
     if not re.search(r"(前|底|末|日)", text):
         return None
-    if not 1 <= end <= 12 or (day is not None and not 1 <= day <= 31):
+    year = _year(text, match.group("year"))
+    if not 1 <= end <= 12 or (day is not None and not _is_day(year, end, day)):
         raise InvalidThreshold(text, "not a valid month or day")
-    year = match.group("year")
-    return Threshold(kind=Kind.DEADLINE, year=int(year) if year else None, end_month=end, day=day)
+    return Threshold(kind=Kind.DEADLINE, year=year, end_month=end, day=day)
+
+
+def _is_day(year: int | None, month: int, day: int) -> bool:
+    """Whether the day exists: 2月30日 never, 2月29日 only in a leap year (any year when none is given)."""
+    try:
+        datetime.date(year or 2000, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _parse_range(original: str, text: str) -> Threshold | None:
@@ -434,9 +446,20 @@ def _split_quantity(original: str, text: str, category: str | None) -> tuple[Dec
 
 def _decimal(original: str, digits: str) -> Decimal:
     try:
-        return Decimal(digits.replace(",", ""))
+        return limits.number(Decimal(digits.replace(",", "")), digits)
     except InvalidOperation:  # pragma: no cover - the regex admits only digits
         raise InvalidThreshold(original, f"{digits!r} is not a number") from None
+    except limits.OutOfBounds as beyond:
+        raise InvalidThreshold(original, f"{digits!r} is {beyond.reason}") from None
+
+
+def _year(original: str, digits: str | None) -> int | None:
+    if digits is None:
+        return None
+    try:
+        return limits.year(int(digits))
+    except limits.OutOfBounds as beyond:
+        raise InvalidThreshold(original, beyond.reason) from None
 
 
 def _canonical_unit(original: str, unit: str, category: str | None) -> str:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from kpitrack import monitoring, report, scoring
+from kpitrack import limits, monitoring, report, scoring
 from kpitrack.cli._memory import no_cycle_collection
 from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, chosen_projects, load_profile
 from kpitrack.periods import InvalidPeriod, Quarter
@@ -111,12 +111,11 @@ def _decimal(option: str, text: str | None) -> Decimal | None:
     if text is None:
         return None
     try:
-        value = Decimal(text)
+        return limits.number(Decimal(text), text)
     except InvalidOperation:
         raise ProblemsFound([Problem(option, f"{text!r} is not a number")]) from None
-    if not value.is_finite():
-        raise ProblemsFound([Problem(option, f"{text!r} is not a number")])
-    return value
+    except limits.OutOfBounds as beyond:
+        raise ProblemsFound([Problem(option, str(beyond))]) from None
 
 
 def _chosen(args: argparse.Namespace, year: int) -> list[str] | None:

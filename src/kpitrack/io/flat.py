@@ -69,7 +69,7 @@ from typing import NamedTuple
 
 import attrs
 
-from kpitrack import thresholds
+from kpitrack import limits, thresholds
 from kpitrack.io.csvfile import csv_rows
 from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
 from kpitrack.io.workbook import read_sheets
@@ -334,7 +334,11 @@ class _Book:
         if match is None:
             self.problems.append(Problem(where, f"cannot read year {text!r}: expected a year such as 2021"))
             return None
-        return int(match.group("year"))
+        try:
+            return limits.year(int(match.group("year")), text)
+        except limits.OutOfBounds as beyond:
+            self.problems.append(Problem(where, str(beyond)))
+            return None
 
     def _project_field(self, draft: _ProjectDraft, field: str, text: str, sheet: _Columns, number: int) -> None:
         known = draft.fields.get(field)
@@ -504,8 +508,10 @@ def _amount(text: str) -> Decimal | None:
     if match is None:
         return None
     try:
-        return Decimal(match.group("num").replace(",", ""))
+        return limits.number(Decimal(match.group("num").replace(",", "")))
     except InvalidOperation:  # pragma: no cover - the regex admits only numbers
+        return None
+    except limits.OutOfBounds:  # reported as an amount that cannot be read, quoted
         return None
 
 

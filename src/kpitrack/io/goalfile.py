@@ -51,7 +51,7 @@ from typing import Any, TypeVar
 import pendulum
 import tomli_w
 
-from kpitrack import thresholds
+from kpitrack import limits, thresholds
 from kpitrack.model import (
     Aggregate,
     FundPlan,
@@ -136,10 +136,16 @@ class _Table:
             return None
         return value
 
-    def integer(self, key: str) -> int | None:
-        return self.get(
+    def year(self, key: str) -> int | None:
+        """An integer that is a plausible year (:data:`kpitrack.limits.YEARS`)."""
+        value = self.get(
             key, True, lambda v: v if isinstance(v, int) and not isinstance(v, bool) else None, "an integer"
         )
+        try:
+            return limits.year(value) if value is not None else None
+        except limits.OutOfBounds as beyond:
+            self.error(key, beyond.reason)
+            return None
 
     def money(self, key: str, *, required: bool = True) -> Decimal | None:
         """A non-negative exact number: an integer or a decimal, never a string or a float."""
@@ -151,13 +157,12 @@ class _Table:
 
 
 def _exact_number(value: object) -> Decimal | None:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
         return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal) and value.is_finite():
-        return value
-    return None
+    try:
+        return limits.number(Decimal(value))
+    except limits.OutOfBounds:  # reported as "expected a number, got 1E+26"
+        return None
 
 
 def loads(text: str, where: str) -> tuple[Project | None, list[Problem]]:
@@ -190,7 +195,7 @@ def _project(raw: Mapping[str, Any], where: str, errors: list[str]) -> Project |
     if project_id is not None and not PROJECT_ID.match(project_id):
         table.error("id", f"{project_id!r} is not a valid project id (a letter or digit, then letters, digits, _ . -)")
     name, unit = table.text("name"), table.text("unit", empty=True)
-    year, budget = table.integer("year"), table.money("budget")
+    year, budget = table.year("year"), table.money("budget")
     fiscal, other = table.money("fiscal", required=False), table.money("other", required=False)
     goal = table.text("goal", required=False, empty=True)
     plan = _plan(table)

@@ -51,6 +51,7 @@ from typing import Any
 
 import attrs
 
+from kpitrack import limits
 from kpitrack.model import LEVEL1, normalise_level1
 from kpitrack.problems import Problem
 from kpitrack.profile import (
@@ -119,7 +120,11 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
             self.error(path, f"expected a number, got {_describe(value)}")
             return None
-        return Decimal(value)
+        try:
+            return limits.number(Decimal(value))
+        except limits.OutOfBounds as beyond:
+            self.error(path, f"{_describe(value)} is {beyond.reason}")
+            return None
 
     def choice(self, value: object, path: str, choices: Mapping[str, Any]) -> Any:
         if not isinstance(value, str) or value not in choices:

@@ -40,6 +40,7 @@ from typing import Any, NamedTuple, Protocol
 import attrs
 import sqlalchemy as sa
 
+from kpitrack import limits
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, ProblemsFound, closest
@@ -459,9 +460,11 @@ def read_amount(text: str) -> Decimal | str:
     if match is None:
         return "expected an amount in 万元, such as 12.5"
     try:
-        amount = Decimal(match.group("num").replace(",", ""))
+        amount = limits.number(Decimal(match.group("num").replace(",", "")))
     except InvalidOperation:  # pragma: no cover - the regex admits only numbers
         return "not a number"
+    except limits.OutOfBounds as beyond:
+        return f"the amount is {beyond.reason}"
     if amount < 0:
         return "money spent cannot be negative"
     return amount
