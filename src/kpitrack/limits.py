@@ -20,6 +20,7 @@ import re
 from decimal import Decimal
 
 __all__ = [
+    "GOAL_LENGTH",
     "ID_LENGTH",
     "LEVEL_LENGTH",
     "MAX_DIGITS",
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 MAX_DIGITS = 15  # digits before the decimal point: up to 999 万亿
-MAX_PLACES = 10  # digits after it
+MAX_PLACES = 20  # digits after it
 YEARS = range(1900, 2200)  # budget years (预算年度) and the years of dates
 
 ID_LENGTH = 64  # project and indicator ids (projects.code, indicators.code)
@@ -43,6 +44,7 @@ LEVEL_LENGTH = 32  # 一级/二级指标 names
 UNIT_LENGTH = 32  # 计量单位
 WHO_LENGTH = 128  # who recorded a value (--by)
 NAME_LENGTH = 1000  # names and notes: longer is a pasted document, not a name
+GOAL_LENGTH = 20_000  # a project's overall goal (项目总体目标): paragraphs
 
 _LIMIT = Decimal(10) ** MAX_DIGITS
 

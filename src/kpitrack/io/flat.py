@@ -342,7 +342,10 @@ class _Book:
 
     def _project_field(self, draft: _ProjectDraft, field: str, text: str, sheet: _Columns, number: int) -> None:
         known = draft.fields.get(field)
-        if known is None:
+        unfit = limits.text_fault(text, limit=limits.GOAL_LENGTH if field == "goal" else limits.NAME_LENGTH)
+        if unfit is not None:
+            self.problems.append(Problem(sheet.where(number, field), f"{text!r} {unfit}"))
+        elif known is None:
             draft.fields[field] = (text, sheet, number)
         elif known[0] != text and not _same_amount(known[0], text):
             first = known[1].where(known[2], field)
@@ -450,7 +453,7 @@ def _indicator(id: str, name: str, level1: str, level2: str, target: str, weight
     of projects; the records are frozen, so equal rows share one.  A bad row raises
     :class:`_BadRow`, and :func:`_row_problems` then says what is wrong with it.
     """
-    if not name or not level2 or (id and not INDICATOR_ID.match(id)):
+    if not name or not level2 or (id and not INDICATOR_ID.match(id)) or _text_faults(name, level1, level2):
         raise _BadRow
     normalised = _level2(level2)
     try:
@@ -478,6 +481,8 @@ def _row_problems(row: _IndicatorRow) -> Iterator[Problem]:
         yield Problem(row.where("indicator"), "no indicator name")
     if not row.level2:
         yield Problem(row.where(), f"indicator {row.name!r} has no level 2 (二级指标)")
+    for field, text, fault in _text_faults(row.name, row.level1, row.level2):
+        yield Problem(row.where(field if field in row.columns.written else None), f"{text!r} {fault}")
     if row.id and not INDICATOR_ID.match(row.id):
         yield Problem(
             row.where("indicator_id"),
@@ -494,6 +499,17 @@ def _row_problems(row: _IndicatorRow) -> Iterator[Problem]:
             row.where("aggregate"),
             f"cannot read aggregate {row.aggregate!r}: expected sum (累计) or latest (最新)",
         )
+
+
+def _text_faults(name: str, level1: str, level2: str) -> list[tuple[str, str, str]]:
+    """What cannot be stored of an indicator's texts: (field, text, why) each."""
+    texts = (
+        ("indicator", name, limits.NAME_LENGTH),
+        ("level1", level1, limits.LEVEL_LENGTH),
+        ("level2", level2, limits.LEVEL_LENGTH),
+    )
+    found = [(field, text, limits.text_fault(text, limit=limit)) for field, text, limit in texts]
+    return [(field, text, fault) for field, text, fault in found if fault is not None]
 
 
 def _cells(positions: list[int]) -> Callable[[list[str]], Sequence[str]]:

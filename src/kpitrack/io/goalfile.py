@@ -66,8 +66,19 @@ from kpitrack.problems import Problem
 
 __all__ = ["INDICATOR_ID", "PROJECT_ID", "dumps", "load_paths", "loads"]
 
-PROJECT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-INDICATOR_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+# \Z, not $: "p01\n" is no id.  Letters, digits and _ . - only, so an id is never a path.
+PROJECT_ID = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{limits.ID_LENGTH - 1}}}\Z")
+INDICATOR_ID = re.compile(rf"^[A-Za-z][A-Za-z0-9_.-]{{0,{limits.ID_LENGTH - 1}}}\Z")
+# How long a text may be and whether it must be one line, by key (an indicator's: "indicator.key");
+# any other text is a name or a target: limits.NAME_LENGTH, line breaks allowed (cells of real tables have them).
+_TEXT_RULES = {
+    "id": (limits.ID_LENGTH, True),
+    "goal": (limits.GOAL_LENGTH, False),
+    "indicator.id": (limits.ID_LENGTH, True),
+    "indicator.unit": (limits.UNIT_LENGTH, True),
+    "indicator.level1": (limits.LEVEL_LENGTH, False),
+    "indicator.level2": (limits.LEVEL_LENGTH, False),
+}
 
 _PROJECT_KEYS = ("id", "name", "unit", "year", "budget", "fiscal", "other", "plan", "window", "goal", "indicators")
 _INDICATOR_KEYS = ("id", "level1", "level2", "name", "target", "weight", "aggregate", "unit")
@@ -134,6 +145,11 @@ class _Table:
         if value is not None and not empty and not value.strip():
             self.error(key, "must not be empty")
             return None
+        limit, one_line = _TEXT_RULES.get(f"indicator.{key}" if self.path else key, (limits.NAME_LENGTH, False))
+        fault = limits.text_fault(value, limit=limit, one_line=one_line) if value is not None else None
+        if fault is not None:
+            self.error(key, f"{value!r} {fault}")
+            return None
         return value
 
     def year(self, key: str) -> int | None:
@@ -149,11 +165,23 @@ class _Table:
 
     def money(self, key: str, *, required: bool = True) -> Decimal | None:
         """A non-negative exact number: an integer or a decimal, never a string or a float."""
-        value = self.get(key, required, _exact_number, "a number")
+        value = self.get(key, required, _finite_number, "a number")
+        if value is not None:
+            try:
+                limits.number(value)
+            except limits.OutOfBounds as beyond:
+                self.error(key, f"{_describe(value)} is {beyond.reason}")
+                return None
         if value is not None and value < 0:
             self.error(key, f"must not be negative, got {value}")
             return None
         return value
+
+
+def _finite_number(value: object) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None
+    return Decimal(value) if Decimal(value).is_finite() else None
 
 
 def _exact_number(value: object) -> Decimal | None:

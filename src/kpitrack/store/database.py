@@ -18,6 +18,7 @@ import attrs
 import pendulum
 import sqlalchemy as sa
 
+from kpitrack import limits
 from kpitrack.model import Aggregate, Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound, closest
@@ -186,6 +187,9 @@ class Store:
         # A short import (fewer rows than _PEEK, all read ahead here) needs only the
         # projects it names; a long one reads the whole catalog as rows name its
         # projects, and a very long one (_TWO_PROCESSES rows) is read in a second process.
+        unfit = limits.text_fault(by, limit=limits.WHO_LENGTH, one_line=True)
+        if unfit is not None:
+            return ImportResult(problems=(Problem("--by", f"{by!r} {unfit}"),))
         actual_rows, spending_rows = iter(actual_rows), iter(spending_rows)
         ahead = max(_PEEK, _TWO_PROCESSES)
         actual_head, spending_head = list(islice(actual_rows, ahead)), list(islice(spending_rows, ahead))
@@ -207,7 +211,7 @@ class Store:
                     recorder.record_spending(spending_rows)
                 actuals, spending = recorder.finish()
                 if recorder.problems:
-                    raise _Rollback(ImportResult(problems=tuple(recorder.problems)))
+                    raise _Rollback(ImportResult(problems=tuple(recorder.reported())))
                 result = ImportResult(actuals=actuals, spending=spending, dry_run=dry_run)
                 if dry_run:
                     raise _Rollback(result)

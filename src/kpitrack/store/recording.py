@@ -41,9 +41,10 @@ import attrs
 import sqlalchemy as sa
 
 from kpitrack import limits
+from kpitrack.limits import text_fault
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound, closest
+from kpitrack.problems import MAX_SHOWN, Problem, ProblemsFound, closest, more_problems
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
 from kpitrack.store._rows import (
@@ -531,6 +532,7 @@ class Recorder:
         self, connection: sa.Connection, named: set[tuple[str, int]] | None, *, by: str, bands: GradeBands
     ) -> None:
         self.problems: list[Problem] = []
+        self.unreported = 0  # problems beyond MAX_SHOWN, counted only
         self._catalog = catalog = load_catalog(connection, named)
         self._bands = bands
         self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys)
@@ -546,15 +548,25 @@ class Recorder:
         self._send_problems_at, self._problems_sent = sys.maxsize, 0
 
     def _reject(self, row: ActualRow | SpendingRow, faults: Sequence[Fault]) -> None:
-        self.problems.extend(Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults)
-        if len(self.problems) - self._problems_sent >= self._send_problems_at:
-            self._send_problems()
+        self._add([Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults])
 
     def _duplicate(self, row: ActualRow | SpendingRow, column: str, quarter: Quarter, first: str) -> None:
         message = f"{getattr(row, column)!r}: {quarter} is already given in {first}"
-        self.problems.append(Problem(_where(row, column), message))
+        self._add([Problem(_where(row, column), message)])
+
+    def _add(self, problems: list[Problem]) -> None:
+        """Keep the first :data:`~kpitrack.problems.MAX_SHOWN` problems and count the rest (memory stays flat)."""
+        room = MAX_SHOWN - len(self.problems)
+        if room < len(problems):
+            self.unreported += len(problems) - max(room, 0)
+            problems = problems[: max(room, 0)]
+        self.problems.extend(problems)
         if len(self.problems) - self._problems_sent >= self._send_problems_at:
             self._send_problems()
+
+    def reported(self) -> list[Problem]:
+        """The problems kept, then the count of those that were not."""
+        return [*self.problems, more_problems(self.unreported)] if self.unreported else list(self.problems)
 
     def _send_problems(self) -> None:  # pragma: no cover - runs in the reading process
         """Send the problems not sent yet to the writing process, keeping only the first (nothing more is written)."""
@@ -590,6 +602,9 @@ class Recorder:
             if isinstance(value, Fault):
                 self._reject(row, [value])
                 continue
+            if note and (unfit := text_fault(note)) is not None:
+                self._reject(row, [Fault("note", note, unfit)])
+                continue
             key = slot.position * 4 + place.offset
             if seen[key]:
                 self._duplicate(row, "indicator", place.quarter, first.where(key))
@@ -618,6 +633,8 @@ class Recorder:
             amount = read_amount(row.amount)
             if isinstance(amount, str):
                 faults.append(Fault("amount", row.amount, amount))
+            if row.note and (unfit := text_fault(row.note)) is not None:
+                faults.append(Fault("note", row.note, unfit))
             quarter = _quarter(row.period)
             if isinstance(quarter, Fault):
                 self._reject(row, [quarter, *faults])
@@ -626,7 +643,7 @@ class Recorder:
             if isinstance(project, Fault):
                 self._reject(row, [project, *faults])
                 continue
-            if isinstance(amount, str):
+            if faults or isinstance(amount, str):
                 self._reject(row, faults)
                 continue
             earlier = first.claim(project.position * 4 + quarter.number - 1, row)
@@ -694,7 +711,7 @@ class Recorder:
                 except ProblemsFound as found:  # the file became unreadable
                     pipe.send((_UNREADABLE, found.problems))
                     return 0
-                pipe.send((_DONE, self.problems[self._problems_sent :]))
+                pipe.send((_DONE, self.reported()[self._problems_sent :]))
                 return 0
         except BrokenPipeError:  # the writing process has gone
             return 1
