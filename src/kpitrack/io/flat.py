@@ -7,7 +7,7 @@ into the same :class:`~kpitrack.model.Project` records as the TOML goal files.
 The layout
 ----------
 A *table* is a CSV file (UTF-8 with or without BOM, GBK/GB18030 or UTF-16, as
-:mod:`kpitrack.io.csvfile` reads them) or one sheet of an XLSX
+:mod:`kpitrack.io.textfile` reads them) or one sheet of an XLSX
 workbook.  Its first row holds column headers, in Chinese or English (case and
 spaces do not matter, and a trailing unit such as ``（万元）`` is ignored):
 
@@ -70,8 +70,8 @@ from typing import NamedTuple
 import attrs
 
 from kpitrack import limits, thresholds
-from kpitrack.io.csvfile import csv_rows
 from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
+from kpitrack.io.textfile import csv_rows
 from kpitrack.io.workbook import read_sheets
 from kpitrack.model import Aggregate, FundPlan, Indicator, Project, normalise_level1, normalise_level2
 from kpitrack.problems import Problem, ProblemsFound

@@ -52,6 +52,7 @@ import pendulum
 import tomli_w
 
 from kpitrack import limits, thresholds
+from kpitrack.io.textfile import read_text
 from kpitrack.model import (
     Aggregate,
     FundPlan,
@@ -62,7 +63,7 @@ from kpitrack.model import (
     normalise_level2,
     unit_from_name,
 )
-from kpitrack.problems import Problem
+from kpitrack.problems import Problem, ProblemsFound
 
 __all__ = ["INDICATOR_ID", "PROJECT_ID", "dumps", "load_paths", "loads"]
 
@@ -359,9 +360,12 @@ def load_paths(paths: Sequence[Path]) -> tuple[list[Project], list[Problem]]:
     problems: list[Problem] = []
     for file in _expand(paths, problems):
         try:
-            text = file.read_text(encoding="utf-8")
+            text = read_text(file)
         except (OSError, UnicodeDecodeError) as failure:
             problems.append(Problem(str(file), f"cannot read the file: {_reason(failure)}"))
+            continue
+        except ProblemsFound as unreadable:
+            problems.extend(unreadable.problems)
             continue
         project, found = loads(text, str(file))
         problems.extend(found)

@@ -52,8 +52,9 @@ from typing import Any
 import attrs
 
 from kpitrack import limits
+from kpitrack.io.textfile import read_text
 from kpitrack.model import LEVEL1, normalise_level1
-from kpitrack.problems import Problem
+from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.profile import (
     DEFAULT,
     ElapsedBasis,
@@ -76,9 +77,11 @@ _NAMED_BANDS = {"80/60": DEFAULT.grade_bands, "80/50": bands_80_50()}
 def load(path: Path, base: Profile = DEFAULT) -> tuple[Profile | None, list[Problem]]:
     """Read a profile file over ``base``; the problems name the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as failure:
         return None, [Problem(str(path), f"cannot read the profile: {failure.strerror or failure}")]
+    except ProblemsFound as found:
+        return None, list(found.problems)
     return loads(text, str(path), base)
 
 
@@ -123,7 +126,7 @@ class _Reader:
         try:
             return limits.number(Decimal(value))
         except limits.OutOfBounds as beyond:
-            self.error(path, f"{_describe(value)} is {beyond.reason}")
+            self.error(path, f"{value} is {beyond.reason}")
             return None
 
     def choice(self, value: object, path: str, choices: Mapping[str, Any]) -> Any:

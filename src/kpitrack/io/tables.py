@@ -23,7 +23,7 @@ from typing import Any
 
 import attrs
 
-from kpitrack.io.csvfile import CsvFormat, csv_format, csv_rows
+from kpitrack.io.textfile import CsvFormat, csv_format, csv_rows
 from kpitrack.io.workbook import read_sheets
 from kpitrack.model import Project
 from kpitrack.periods import Quarter

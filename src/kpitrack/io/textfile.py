@@ -1,12 +1,13 @@
-"""CSV files as Excel and WPS save them on Chinese Windows (CSV 编码): UTF-8, GBK/GB18030, UTF-16.
+"""Text files as Excel, WPS and Notepad save them on Chinese Windows (文本编码): UTF-8, GBK/GB18030, UTF-16.
 
 "CSV UTF-8" from Excel starts with a byte-order mark; plain "CSV" is in the
 system's code page, GBK on Chinese Windows; "Unicode text" is UTF-16 with a BOM
-(and tab-separated).  :func:`csv_rows` reads any of them: a BOM decides,
-else the whole file is tried as strict UTF-8, then as GB18030 (GBK's superset).
-A file that is neither is a located problem naming the line of the first bad
-byte.  The test reads the file once more in C (about a second per gigabyte) so
-that an import never stops half-way through on an undecodable row.
+(and tab-separated).  :func:`csv_rows` reads any of them as CSV, :func:`read_text`
+a goal or profile file (TOML).  A BOM decides the encoding; else the whole file is
+tried as strict UTF-8, then as GB18030 (GBK's superset).  A file that is neither
+is a located problem naming the line of the first bad byte.  The test reads the
+file once more in C (about a second per gigabyte), so that an import never stops
+half-way through on an undecodable row.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import attrs
 
 from kpitrack.problems import Problem, ProblemsFound
 
-__all__ = ["CsvFormat", "csv_format", "csv_rows"]
+__all__ = ["CsvFormat", "csv_format", "csv_rows", "read_text"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -57,6 +58,16 @@ def csv_rows(path: Path, how: CsvFormat | None = None) -> Iterator[Any]:
     how = how or csv_format(path)
     with path.open(encoding=how.encoding, newline="") as handle:
         yield csv.reader(handle, delimiter=how.delimiter)
+
+
+def read_text(path: Path) -> str:
+    """The text of ``path`` in the encoding it is written in, without a byte-order mark.
+
+    Raises :class:`ProblemsFound` when it is no text kpitrack can read, and
+    :class:`OSError` when it cannot be read at all.
+    """
+    encoding = _encoding(path)
+    return path.read_text(encoding="utf-8-sig" if encoding == "utf-8" else encoding).removeprefix("\ufeff")
 
 
 def _encoding(path: Path) -> str:
