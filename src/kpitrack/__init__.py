@@ -5,7 +5,7 @@ Record quarterly actuals and money spent, score the year-end self-evaluation
 :func:`open`, which gives a :class:`Workspace` (see :mod:`kpitrack.api`).
 """
 
-from kpitrack.api import CheckReport, GoalsLoaded, History, Workspace, open, read_profile
+from kpitrack.api import CheckReport, GoalsLoaded, History, Workspace, check_goals, open, read_profile
 from kpitrack.problems import Problem, ProblemsFound
 
 __version__ = "0.1.0"
@@ -18,6 +18,7 @@ __all__ = [
     "ProblemsFound",
     "Workspace",
     "__version__",
+    "check_goals",
     "open",
     "read_profile",
 ]
