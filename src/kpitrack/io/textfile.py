@@ -82,9 +82,7 @@ def _encoding(path: Path) -> str:
     if _first_undecodable(path, "gb18030") is None:
         return "gb18030"
     line = _line_of(path, bad_at)
-    raise ProblemsFound(
-        [Problem(f"{path}: line {line}", "neither UTF-8 nor GBK/GB18030 text: save the file as CSV UTF-8")]
-    )
+    raise ProblemsFound([Problem(f"{path}: line {line}", "neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8")])
 
 
 def _first_undecodable(path: Path, encoding: str) -> int | None:
