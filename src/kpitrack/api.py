@@ -33,7 +33,7 @@ from kpitrack.io import intake, load_goals, profilefile
 from kpitrack.io.tables import read_tables
 from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound, Severity
+from kpitrack.problems import Problem, ProblemsFound, Severity, ambiguous
 from kpitrack.profile import DEFAULT, Profile
 from kpitrack.readings import Progress
 from kpitrack.store import (
@@ -317,6 +317,10 @@ class Workspace:
             chosen = found.indicator(indicator)
             if chosen is None:
                 raise ProblemsFound([Problem(indicator, f"project {found.id} has no indicator with this id or name")])
+            named = [i.id for i in found.indicators if i.name == indicator]
+            if chosen.id != indicator and len(named) > 1:
+                message = ambiguous("indicators", named, f"of project {found.id}")
+                raise ProblemsFound([Problem(indicator, message)])
             code = chosen.id
         entries = self.store.history(found, code)
         revisions = [r for r in self.store.revisions(found.id, found.year) if code is None or r.indicator == code]

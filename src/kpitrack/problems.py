@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-__all__ = ["MAX_SHOWN", "Problem", "ProblemsFound", "Severity", "closest", "has_errors", "more_problems"]
+__all__ = ["MAX_SHOWN", "Problem", "ProblemsFound", "Severity", "ambiguous", "closest", "has_errors", "more_problems"]
 
 # Problems kept and shown at most: a 200 MB file of bad rows has millions, and the first
 # thousand say what is wrong; the rest are counted (more_problems).
@@ -46,6 +46,11 @@ def closest(key: str, candidates: Sequence[str]) -> str:
     """A hint for an unknown name: ``"; closest: a, b"`` with up to three near candidates, or nothing."""
     matches = difflib.get_close_matches(key, candidates, n=3, cutoff=0.4)
     return f"; closest: {', '.join(matches)}" if matches else ""
+
+
+def ambiguous(what: str, ids: Sequence[str], scope: str) -> str:
+    """Why a name cannot be looked up: ``names 2 projects in 2021: p01, p02; give the id``."""
+    return f"names {len(ids)} {what} {scope}: {', '.join(ids)}; give the id"
 
 
 def more_problems(count: int) -> Problem:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from kpitrack import limits
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
-from kpitrack.problems import Problem, ProblemsFound, closest
+from kpitrack.problems import Problem, ProblemsFound, ambiguous, closest
 from kpitrack.readings import GradeBands, Progress, Reading
 from kpitrack.store import bulk, goals, recording
 from kpitrack.store import schema as s
@@ -236,9 +236,14 @@ class Store:
         """A project by id or exact name, in ``year`` or else its latest year; unknown → closest matches."""
         p = s.projects
         with self.engine.connect() as connection:
-            query = sa.select(p.c.id, p.c.year).where(sa.or_(p.c.code == key, p.c.name == key))
-            rows = list(connection.execute(query.order_by(p.c.year.desc())))
-            chosen = [r for r in rows if year is None or r.year == year]
+            query = sa.select(p.c.id, p.c.code, p.c.year).where(sa.or_(p.c.code == key, p.c.name == key))
+            rows = list(connection.execute(query.order_by(p.c.year.desc(), p.c.code)))
+            chosen = [r for r in rows if r.year == (rows[0].year if year is None else year)]
+            by_id = [r for r in chosen if r.code == key]
+            if not by_id and len(chosen) > 1:  # a name two projects share: which one is meant?
+                message = ambiguous("projects", [r.code for r in chosen], f"in {chosen[0].year}")
+                raise ProblemsFound([Problem(key, message)])
+            chosen = by_id or chosen
             if not chosen:
                 if rows:
                     years = ", ".join(sorted({str(r.year) for r in rows}))

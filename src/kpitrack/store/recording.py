@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from itertools import chain, count
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ from kpitrack import limits
 from kpitrack.limits import text_fault
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import MAX_SHOWN, Problem, closest, more_problems
+from kpitrack.problems import MAX_SHOWN, Problem, ambiguous, closest, more_problems
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
 from kpitrack.store._rows import (
@@ -176,12 +176,12 @@ class Catalog:
         # By name, and the years of each id and name: only for a row that names a project
         # by its name or in another year, so made then (a province has 100,000 projects,
         # and the import waits for the catalog before it reads a row).
-        self._by_name: dict[tuple[str, int], ProjectRef] | None = None
+        self._by_name: dict[tuple[str, int], ProjectRef | Fault] | None = None
         self._years: dict[str, set[int]] = {}
         self.projects = len(projects)
         self.size = size  # slots there can be: the positions of the table of rows already seen
         self._slots = slots if slots is not None else {}
-        self._by_indicator_name: dict[int, dict[str, Slot]] = {}
+        self._by_indicator_name: dict[int, dict[str, Slot | Fault]] = {}
         self._found: dict[tuple[str, int], ProjectRef | Fault] = {}
         self._readings = readings if readings is not None else {}  # the slots' tables of values read
         self._shapes: dict[int, tuple[str, str, dict[str, Value]]] | None = None  # see :func:`_shapes`
@@ -248,14 +248,15 @@ class Catalog:
         if found is not None:
             return found
         if self._by_name is None:
-            self._by_name = {}
+            named: dict[tuple[str, int], list[ProjectRef]] = {}
             for ref in self._refs:
-                self._by_name.setdefault((ref.name, ref.year), ref)
+                named.setdefault((ref.name, ref.year), []).append(ref)
                 self._years.setdefault(ref.code, set()).add(ref.year)
                 self._years.setdefault(ref.name, set()).add(ref.year)
-        found = self._by_name.get((key, quarter.year))
-        if found is not None:
-            return found
+            self._by_name = {pair: _one(pair[0], refs, f"in {pair[1]}") for pair, refs in named.items()}
+        by_name = self._by_name.get((key, quarter.year))
+        if by_name is not None:
+            return by_name
         years = sorted(self._years.get(key, ()))
         if years:
             listed = ", ".join(str(y) for y in years)
@@ -269,10 +270,12 @@ class Catalog:
         by_code = self.slots(project)
         by_name = self._by_indicator_name.get(project.pk)
         if by_name is None:
-            by_name = {}
+            named: dict[str, list[Slot]] = {}
             for code, name in self._names(project.pk):
                 if code in by_code:
-                    by_name.setdefault(name, by_code[code])
+                    named.setdefault(name, []).append(by_code[code])
+            scope = f"of project {project.code}"
+            by_name = {name: _one(name, slots, scope) for name, slots in named.items()}
             self._by_indicator_name[project.pk] = by_name
         found = by_name.get(key)
         if found is not None:
@@ -318,6 +321,17 @@ class Catalog:
             slot.readings[text] = value
             self._remembered += 1
         return value
+
+
+_Named = TypeVar("_Named", ProjectRef, Slot)
+
+
+def _one(name: str, found: list[_Named], scope: str) -> _Named | Fault:
+    """What a name names, or, when it names several (projects or indicators ``scope``), a fault listing their ids."""
+    if len(found) == 1:
+        return found[0]
+    column, what = ("project", "projects") if isinstance(found[0], ProjectRef) else ("indicator", "indicators")
+    return Fault(column, name, ambiguous(what, [item.code for item in found], scope))
 
 
 def named_in(actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]) -> set[tuple[str, int]]:
