@@ -426,7 +426,7 @@ class _Book:
         amount = _amount(text)
         if amount is None:
             where = sheet.where(number, field)
-            self.problems.append(Problem(where, f"cannot read amount {text!r}: expected 万元 such as 35 or 12.5"))
+            self.problems.append(Problem(where, f"cannot read amount {text!r}: {_amount_fault(text)}"))
         return amount
 
     def _indicators(self, rows: list[_Cells]) -> tuple[Indicator, ...]:
@@ -529,6 +529,17 @@ def _amount(text: str) -> Decimal | None:
         return None
     except limits.OutOfBounds:  # reported as an amount that cannot be read, quoted
         return None
+
+
+def _amount_fault(text: str) -> str:
+    """Why ``text`` is no amount: not a number at all, or one beyond :mod:`kpitrack.limits`."""
+    match = _MONEY_RE.match(text)
+    if match is not None:
+        try:
+            limits.number(Decimal(match.group("num").replace(",", "")))
+        except limits.OutOfBounds as beyond:
+            return f"it is {beyond.reason}"
+    return "expected 万元 such as 35 or 12.5"
 
 
 def _same_amount(first: str, second: str) -> bool:

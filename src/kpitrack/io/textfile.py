@@ -75,6 +75,11 @@ def _encoding(path: Path) -> str:
         start = handle.read(4)
     for bom, encoding in _BOMS:
         if start.startswith(bom):
+            bad_at = _first_undecodable(path, encoding)
+            if bad_at is not None:  # a byte-order mark that the rest of the file belies
+                shown = encoding.upper().removesuffix("-SIG")
+                reason = f"not {shown} text, though it starts as such: save the file as UTF-8"
+                raise ProblemsFound([Problem(f"{path}: line {_line_of(path, bad_at)}", reason)])
             return encoding
     bad_at = _first_undecodable(path, "utf-8")
     if bad_at is None:

@@ -32,7 +32,7 @@ from xml.etree import ElementTree
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.thresholds import format_decimal
 
-__all__ = ["MAX_PROBLEMS", "cell_text", "read_sheets"]
+__all__ = ["MAX_PROBLEMS", "ErrorCell", "cell_text", "read_sheets"]
 
 MAX_PROBLEMS = 1000  # formula cells reported per sheet
 # What a damaged workbook raises from openpyxl, zipfile and the XML parser while it is read.
@@ -41,20 +41,20 @@ _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-class _NoValue:
-    """A formula cell whose result the file does not hold."""
+class ErrorCell(ValueError):
+    """A cell that shows an error (``#DIV/0!``, ``#REF!``) instead of a value."""
 
 
 def cell_text(cell: Any) -> str:
     """A read cell as the text a person typed or sees: 85% stays 85%, a date is 2021-11-30.
 
-    Raises :class:`ValueError` with the reason for an error cell (``#DIV/0!``).
+    Raises :class:`ErrorCell` for a cell that shows an error (``#DIV/0!``).
     """
     value = getattr(cell, "value", None)
     if value is None:
         return ""
     if getattr(cell, "data_type", None) == "e":
-        raise ValueError(f"the cell shows the error {value}: correct it in the workbook")
+        raise ErrorCell(f"the cell shows the error {value}: correct it in the workbook")
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, datetime.datetime):
@@ -106,16 +106,26 @@ _SAVE_IT = "open and save it in Excel/WPS, or type the value"
 
 
 def _rows(path: Path, where: str, sheet: Any) -> Iterator[tuple[int, list[str]]]:
-    number = 0
     try:
         for number, cells in enumerate(sheet.iter_rows(), start=1):
-            yield number, [cell_text(cell) for cell in cells]
-    except ValueError as error:
-        if "the cell shows" not in str(error):
-            raise _damaged(path, error) from None
-        raise ProblemsFound([Problem(f"{where}, row {number}", str(error))]) from None
+            try:
+                texts = [cell_text(cell) for cell in cells]
+            except ErrorCell:
+                raise ProblemsFound(_error_cells(where, number, cells)) from None
+            yield number, texts
     except _DAMAGED as error:
         raise _damaged(path, error) from None
+
+
+def _error_cells(where: str, number: int, cells: Any) -> Iterator[Problem]:
+    """Every error cell of a row, located by its column letter."""
+    from openpyxl.utils import get_column_letter
+
+    for column, cell in enumerate(cells, start=1):
+        try:
+            cell_text(cell)
+        except ErrorCell as error:
+            yield Problem(f"{where}, cell {get_column_letter(column)}{number}", str(error))
 
 
 def _damaged(path: Path, error: BaseException) -> ProblemsFound:
