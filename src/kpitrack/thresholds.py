@@ -322,6 +322,9 @@ _CANONICAL: dict[Kind, Callable[[Threshold], str]] = {
 
 def parse(text: str, category: str | None = None) -> Threshold:
     """Parse a target string; ``category`` is the indicator's level-2 name (成本指标 …)."""
+    unfit = limits.text_fault(text)
+    if unfit is not None:
+        raise InvalidThreshold(text, unfit)
     cleaned = _normalise(text)
     if not cleaned:
         raise InvalidThreshold(text, "the target is empty")

@@ -75,14 +75,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _decimal(option: str, text: str | None) -> Decimal | None:
+    """The option's number: a cut-off total or rate, never negative."""
     if text is None:
         return None
     try:
-        return limits.number(Decimal(text), text)
+        value = limits.number(Decimal(text), text)
     except InvalidOperation:
         raise ProblemsFound([Problem(option, f"{text!r} is not a number")]) from None
     except limits.OutOfBounds as beyond:
         raise ProblemsFound([Problem(option, str(beyond))]) from None
+    if value < 0:
+        raise ProblemsFound([Problem(option, f"{text!r} is negative")])
+    return value
 
 
 def run_score(args: argparse.Namespace) -> int:
