@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,34 +76,55 @@ def _encoding(path: Path) -> str:
         start = handle.read(4)
     for bom, encoding in _BOMS:
         if start.startswith(bom):
-            bad_at = _first_undecodable(path, encoding)
+            bad_at = _scan(path, encoding).bad_at
             if bad_at is not None:  # a byte-order mark that the rest of the file belies
                 shown = encoding.upper().removesuffix("-SIG")
                 reason = f"not {shown} text, though it starts as such: save the file as UTF-8"
                 raise ProblemsFound([Problem(f"{path}: line {_line_of(path, bad_at)}", reason)])
             return encoding
-    bad_at = _first_undecodable(path, "utf-8")
-    if bad_at is None:
+    as_utf8 = _scan(path, "utf-8")
+    if as_utf8.bad_at is None and not as_utf8.unlikely:
         return "utf-8"
-    if _first_undecodable(path, "gb18030") is None:
+    as_gbk = _scan(path, "gb18030")
+    if as_gbk.bad_at is None and (as_utf8.bad_at is not None or not as_gbk.unlikely):
         return "gb18030"
-    line = _line_of(path, bad_at)
+    if as_utf8.bad_at is None:  # unlikely either way: UTF-8 is the likelier
+        return "utf-8"
+    line = _line_of(path, as_utf8.bad_at)
     raise ProblemsFound([Problem(f"{path}: line {line}", "neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8")])
 
 
-def _first_undecodable(path: Path, encoding: str) -> int | None:
-    """The offset of the first byte that ``encoding`` cannot decode in ``path``, or None."""
+# Characters a goal table or a file of actuals holds: ASCII, Latin-1 signs (×, °), Greek (μ),
+# punctuation, signs and symbols (≥, ℃, ①, ■), CJK punctuation and ideographs, fullwidth forms.
+# GBK bytes read as UTF-8 by mistake (元 is D4 AA, which UTF-8 reads as Ԫ) fall outside it.
+_UNLIKELY = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\xff\u0370-\u03ff\u2000-\u27bf\u3000-\u33ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\ufeff\uff00-\uffef\U00020000-\U0002fa1f]"
+)
+
+
+@attrs.frozen
+class _Scan:
+    """A file read in one encoding: where the first byte it cannot decode is, and whether it reads unlikely."""
+
+    bad_at: int | None
+    unlikely: bool
+
+
+def _scan(path: Path, encoding: str) -> _Scan:
+    """``path`` decoded in ``encoding`` a block at a time (memory stays flat on a 200 MB file)."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
-    offset = 0
+    offset, unlikely = 0, False
     with path.open("rb") as handle:
         while True:
             chunk = handle.read(_CHUNK)
             try:
-                decoder.decode(chunk, final=not chunk)
+                text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as error:
-                return offset + error.start
+                return _Scan(offset + error.start, unlikely)
+            unlikely = unlikely or (not chunk.isascii() and _UNLIKELY.search(text) is not None)
             if not chunk:
-                return None
+                return _Scan(None, unlikely)
             offset += len(chunk)
 
 
