@@ -20,6 +20,9 @@ import csv
 import io
 import json
 import shutil
+import sqlite3
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,10 +30,12 @@ from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 import pytest
+import sqlalchemy as sa
 
 import hostile_files as bad
 from conftest import GOALS_2021, YEAR, run
 from kpitrack.cli import main
+from kpitrack.problems import MAX_SHOWN
 
 # Three projects: p01 (GOALS_2021), and p02 and p03 that share a name; p02 has two
 # indicators sharing a name.  p01 holds a year of values (YEAR), so a wrong write shows.
@@ -1028,3 +1033,361 @@ def test_bad_input_is_refused_located_and_nothing_changes(
     case: Case, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _run_case(case, tmp_path, db, capsys)
+
+
+# -- what real files hold, read right: encodings and a wrong recorded sheet size ------------------
+
+NOTE = "印刷厂回单（元/份）"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "separator"),
+    [("utf-8", ","), ("utf-8-sig", ","), ("gbk", ","), ("gb18030", ","), ("utf-16", "\t"), ("utf-16", ",")],
+)
+def test_a_csv_as_excel_and_wps_save_it_is_read_right(
+    encoding: str, separator: str, db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [ACTUALS_COLUMNS, ["p01", "qty1", "2021Q3", "2500份", NOTE], ["p01", "投稿率", "2021Q4", "88%", "元"]]
+    path = tmp_path / "values.csv"
+    path.write_bytes("".join(separator.join(row) + "\r\n" for row in rows).encode(encoding))
+    url = f"sqlite:///{db}"
+    assert run(capsys, "import", str(path), "--db", url)[0] == 0
+    _, out, _ = run(capsys, "history", "p01", "--format", "json", "--db", url)
+    versions = {(v["indicator"], v["period"]): (v["value"], v["note"]) for v in json.loads(out)["versions"]}
+    assert versions[("qty1", "2021Q3")] == ("2500份", NOTE)
+    assert versions[("qual1", "2021Q4")] == ("88%", "元")
+
+
+def test_a_short_gbk_file_that_is_also_utf8_by_accident_is_read_as_gbk(tmp_path: Path) -> None:
+    from kpitrack.io.textfile import csv_format
+
+    path = tmp_path / "short.csv"
+    path.write_bytes("project,period,amount,note\r\np01,2021Q3,1,元\r\n".encode("gbk"))  # 元 is D4 AA: UTF-8 Ԫ
+    assert csv_format(path).encoding == "gb18030"
+    path.write_bytes("project,period,amount,note\r\np01,2021Q3,1,元\r\n".encode())
+    assert csv_format(path).encoding == "utf-8"
+
+
+def test_a_goal_table_in_gbk_loads_with_its_names(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "goals.csv"
+    path.write_bytes(FLAT.encode("gbk"))
+    url = f"sqlite:///{db}"
+    assert run(capsys, "goals", "load", str(path), "--db", url) == (
+        0,
+        "added      f01 (2021)\n1 added, 0 revised, 0 unchanged\n",
+        "",
+    )
+    _, out, _ = run(capsys, "actuals", "f01", "--format", "json", "--db", url)
+    found = json.loads(out)
+    assert (found["name"], [i["name"] for i in found["indicators"]]) == (
+        "测试项目",
+        ["培训人次", "群众知晓率", "服务对象满意度"],
+    )
+
+
+def test_a_workbook_recording_a_smaller_size_than_it_holds_is_read_whole(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [["p01", "qty1", f"2021Q{q}", str(100 * q), "note"] for q in (1, 2, 3, 4)]
+    path = tmp_path / "values.xlsx"
+    path.write_bytes(bad.with_dimension(_xlsx(rows, ACTUALS_COLUMNS), "A1:B2"))  # two rows, two columns
+    url = f"sqlite:///{db}"
+    code, out, err = run(capsys, "import", str(path), "--db", url)
+    assert (code, err) == (0, "")
+    assert out.startswith("actuals: 4 recorded (2 superseding earlier values), 0 unchanged\n")
+    code, out, _ = run(capsys, "actuals", "p01", "--format", "json", "--db", url)
+    quarters = json.loads(out)["indicators"][0]["quarters"]
+    assert [quarters[f"2021Q{q}"]["value"] for q in (1, 2, 3, 4)] == [100, 200, 300, 400]
+
+
+def test_a_goal_workbook_recording_a_smaller_size_loads_every_indicator(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header, *rows = [line.split(",") for line in FLAT.splitlines()]
+    path = tmp_path / "goals.xlsx"
+    path.write_bytes(bad.with_dimension(bad.workbook({"指标": [header, *rows]}), "A1:C2"))
+    code, out, _ = run(capsys, "check", str(path), "--format", "json")
+    assert code == 0
+    assert json.loads(out)["projects"][0]["indicators"]["total"] == 3
+
+
+# -- database faults: one line, nothing changed ------------------------------------------------
+
+
+def test_a_database_locked_past_the_wait_is_one_line(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = bad.dump(db)
+    url = f"sqlite:///{db}?timeout=0.2"
+    values = tmp_path / "values.csv"
+    values.write_bytes(_csv([["p01", "qty1", "2021Q3", "1", ""]], ACTUALS_COLUMNS))
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, in the middle of its transaction
+    try:
+        for argv in (
+            ("record", "p01", "qty1", "1", "--period", "2021Q3"),
+            ("spend", "p01", "1", "--period", "2021Q3"),
+            ("import", str(values)),
+            ("goals", "load", str(tmp_path)),
+        ):
+            if argv[0] == "goals":
+                (tmp_path / "p09.toml").write_text(GOALS_2021.replace('id = "p01"', 'id = "p09"'), encoding="utf-8")
+            code, out, err = run(capsys, *argv, "--db", url)
+            assert (code, out) == (1, "")
+            assert err == (
+                f"{url}: the database stayed locked by another writer until the wait ran out: try again later "
+                "(database is locked); nothing was changed\n"
+            )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert bad.dump(db) == before
+
+
+def test_a_read_only_database_is_one_line(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = bad.dump(db)
+    url = f"sqlite:///file:{db}?mode=ro&uri=true"
+    code, out, err = run(capsys, "record", "p01", "qty1", "1", "--period", "2021Q3", "--db", url)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"sqlite:///file%3A{db}?mode=ro&uri=true: the database file or its folder is read-only "
+        "(attempt to write a readonly database); nothing was changed\n"
+    )
+    assert run(capsys, "score", "--year", "2021", "--format", "json", "--db", url)[0] == 0  # reading still works
+    assert bad.dump(db) == before
+
+
+def test_a_database_from_a_newer_kpitrack_is_refused_untouched(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    connection.close()
+    before = bad.dump(db)
+    code, out, err = run(capsys, "record", "p01", "qty1", "1", "--period", "2021Q3", "--db", f"sqlite:///{db}")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"sqlite:///{db}: the database was made by a newer kpitrack (schema revision 0099; this one knows up to 0004): "
+        "upgrade kpitrack; nothing was changed\n"
+    )
+    assert bad.dump(db) == before
+
+
+@pytest.mark.parametrize(
+    ("damage", "what"),
+    [
+        (
+            lambda data: b"this is no database " * 100,
+            "the file is not a kpitrack database (or it is damaged) (file is not a database)",
+        ),
+        (lambda data: data[: len(data) // 2], "the database file is damaged (database disk image is malformed)"),
+    ],
+)
+def test_a_file_that_is_no_database_is_one_line(
+    damage: Callable[[bytes], bytes], what: str, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db.write_bytes(damage(db.read_bytes()))
+    before = db.read_bytes()
+    code, out, err = run(capsys, "record", "p01", "qty1", "1", "--period", "2021Q3", "--db", f"sqlite:///{db}")
+    assert (code, out, err) == (1, "", f"sqlite:///{db}: cannot open the database: {what}; nothing was changed\n")
+    assert db.read_bytes() == before
+
+
+def test_a_full_disk_is_one_line(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database may not grow by a page (SQLite's own 'database or disk is full', as on a full disk)."""
+    from kpitrack.store import engine
+
+    create = engine._create_engine
+
+    def no_room(url: str) -> sa.Engine:
+        made = create(url)
+
+        @sa.event.listens_for(made, "connect")
+        def _full(connection: Any, _record: Any) -> None:
+            connection.execute("PRAGMA journal_mode = DELETE")
+            pages = connection.execute("PRAGMA page_count").fetchone()[0]
+            connection.execute(f"PRAGMA max_page_count = {pages}")
+
+        return made
+
+    monkeypatch.setattr(engine, "_create_engine", no_room)
+    rows = [
+        ["p01", indicator, f"2021Q{q}", "达成", "备" * 1000]
+        for q in (1, 2, 3, 4)
+        for indicator in ("time1", "soc1", "sus1")
+    ]
+    values = tmp_path / "values.csv"
+    values.write_bytes(_csv(rows, ACTUALS_COLUMNS))
+    before = bad.dump(db)
+    code, out, err = run(capsys, "import", str(values), "--db", f"sqlite:///{db}")
+    assert (code, out) == (1, "")
+    assert err == f"sqlite:///{db}: the disk is full (database or disk is full); nothing was changed\n"
+    assert bad.dump(db) == before
+
+
+def test_postgresql_faults_are_one_line(pg_url: str) -> None:
+    """A value longer than its column, and a connection the server ends, as PostgreSQL reports them."""
+    import psycopg
+
+    from kpitrack.store.engine import database_fault
+
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        connection.execute("CREATE TEMP TABLE narrow (v varchar(4))")
+        with pytest.raises(psycopg.Error) as too_long:
+            connection.execute("INSERT INTO narrow VALUES (%s)", ["12345"])
+        pid = connection.info.backend_pid
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        with pytest.raises(psycopg.Error) as dropped:
+            connection.execute("SELECT 1")
+    assert database_fault(too_long.value) == (
+        "a value is longer than the database allows (value too long for type character varying(4)); nothing was changed"
+    )
+    found = database_fault(dropped.value)
+    assert found is not None
+    assert found.startswith("the database server ended the connection (") or found.startswith(
+        "the connection to the database failed or was lost ("
+    )
+    assert found.endswith("; nothing was changed") and "\n" not in found
+
+
+# -- Ctrl-C, output files, many problems ---------------------------------------------------
+
+
+def test_ctrl_c_in_an_import_rolls_it_back_in_one_line(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpitrack.store import recording
+
+    def interrupted(self: Any, rows: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(recording.Recorder, "record_spending", interrupted)  # the actuals are written by then
+    values = tmp_path / "values.csv"
+    values.write_bytes(_csv([["p01", "qty1", "2021Q3", "7", ""]], ACTUALS_COLUMNS))
+    before = bad.dump(db)
+    assert run(capsys, "import", str(values), "--db", f"sqlite:///{db}") == (
+        130,
+        "",
+        "kpitrack: interrupted (Ctrl-C); nothing was changed\n",
+    )
+    assert bad.dump(db) == before
+
+
+def test_ctrl_c_while_a_template_is_written_leaves_no_file(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpitrack.cli import record
+
+    def half_written(path: Path, *_: Any) -> None:
+        path.write_bytes(b"PK half a workbook")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(record, "write_template", half_written)
+    out = tmp_path / "t.xlsx"
+    assert run(capsys, "template", "--period", "2021Q3", "--out", str(out), "--db", f"sqlite:///{db}") == (
+        130,
+        "",
+        "kpitrack: interrupted (Ctrl-C); nothing was changed\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.db"]
+
+
+def test_a_template_replaces_a_file_only_with_force(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "t.xlsx"
+    out.write_bytes(b"the units' own work")
+    argv = ("template", "--period", "2021Q3", "--out", str(out), "--db", f"sqlite:///{db}")
+    assert run(capsys, *argv)[0] == 1 and out.read_bytes() == b"the units' own work"
+    assert run(capsys, *argv, "--force") == (0, f"wrote {out}: 21 indicators of 3 projects for 2021Q3\n", "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["k.db", "t.xlsx"]  # no temporary file left
+
+
+def test_an_import_of_many_bad_rows_reports_the_first_thousand_and_a_count(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad_rows = 1500
+    rows = [["p01", "qty1", "2021Q3", f"{n}e9", ""] for n in range(bad_rows)]
+    values = tmp_path / "values.csv"
+    values.write_bytes(_csv(rows, ACTUALS_COLUMNS))
+    before = bad.dump(db)
+    code, out, err = run(capsys, "import", str(values), "--db", f"sqlite:///{db}")
+    lines = err.splitlines()
+    assert (code, out, len(lines)) == (1, "", MAX_SHOWN + 1)
+    assert lines[0] == f"{values}: row 2, column value: '0e9': expected a number in 份"
+    assert (
+        lines[MAX_SHOWN - 1]
+        == f"{values}: row {MAX_SHOWN + 1}, column value: '{MAX_SHOWN - 1}e9': expected a number in 份"
+    )
+    assert lines[-1] == f"… and {bad_rows - MAX_SHOWN} more problems"
+    assert bad.dump(db) == before
+
+
+def test_a_goal_table_of_many_bad_rows_prints_the_first_thousand_and_a_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = FLAT.splitlines()[0]
+    rows = [f"f{n:04d},项目,单位,2021,10,10,数量指标,指标,≥9O%" for n in range(1200)]
+    path = tmp_path / "goals.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    code, out, err = run(capsys, "goals", "load", str(path), "--db", f"sqlite:///{tmp_path / 'k.db'}")
+    lines = err.splitlines()
+    assert (code, out, len(lines)) == (1, "", MAX_SHOWN + 1)
+    assert lines[0] == f"{path}: row 2, column 指标值: cannot read target '≥9O%': unknown unit 'O%'"
+    assert lines[-1] == "… and 200 more problems"
+
+
+# -- the installed command ---------------------------------------------------------------------
+
+KPITRACK = Path(sys.executable).with_name("kpitrack")
+
+
+@pytest.mark.skipif(not KPITRACK.exists(), reason="kpitrack is not installed beside this Python")
+@pytest.mark.parametrize(
+    ("argv", "files", "expected"),
+    [
+        (
+            ("import", "{dir}/values.csv"),
+            {"values.csv": _csv([["p01", "qty1", "2021Q3", "1e26", "备注"]], ACTUALS_COLUMNS, "gbk")},
+            "{dir}/values.csv: row 2, column value: '1e26': expected a number in 份",
+        ),
+        (
+            ("import", "{dir}/values.xlsx"),
+            {"values.xlsx": bad.truncated(_xlsx([["p01", "qty1", "2021Q3", "1", ""]], ACTUALS_COLUMNS))},
+            "{dir}/values.xlsx: not a readable workbook (damaged or not XLSX): File is not a zip file",
+        ),
+        (
+            ("goals", "load", "{dir}/goals.xlsx"),
+            {
+                "goals.xlsx": bad.formula_workbook(
+                    FLAT.splitlines()[0].split(","), FLAT.splitlines()[1].split(","), 4, "=1+1"
+                )
+            },
+            "{dir}/goals.xlsx: sheet actuals, cell E2: formula '=1+1' has no saved value: "
+            "open and save it in Excel/WPS, or type the value",
+        ),
+        (
+            ("template", "--period", "2021Q3", "--out", "{dir}/t.xlsx"),
+            {"t.xlsx": b"taken"},
+            "{dir}/t.xlsx: already exists: give --force to replace it; nothing was written",
+        ),
+        (
+            ("record", "p01", "qty1", "1", "--period", "2021Q3", "--note", "a\x07b"),
+            {},
+            "note: 'a\\x07b': contains a control character (U+0007)",
+        ),
+    ],
+    ids=["gbk csv", "truncated workbook", "formula", "existing output", "control character"],
+)
+def test_the_installed_command_refuses_bad_input_in_one_line(
+    argv: tuple[str, ...], files: dict[str, bytes], expected: str, db: Path, tmp_path: Path
+) -> None:
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    before = bad.dump(db)
+    command = [str(KPITRACK), *(part.format(dir=tmp_path) for part in argv), "--db", f"sqlite:///{db}"]
+    done = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", timeout=120, check=False)
+    assert "Traceback" not in done.stdout + done.stderr
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", expected.format(dir=tmp_path) + "\n")
+    assert bad.dump(db) == before

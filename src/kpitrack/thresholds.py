@@ -473,6 +473,8 @@ def _canonical_unit(original: str, unit: str, category: str | None) -> str:
         if category in _REVERSE_CATEGORIES:
             return "万元"
         raise InvalidThreshold(original, "'万' without a unit is ambiguous outside 成本指标; write 万元 or the count")
+    if len(unit) > limits.UNIT_LENGTH:
+        raise InvalidThreshold(original, f"the unit {unit!r} is longer than {limits.UNIT_LENGTH} characters")
     if not unit or "/" in unit:
         return unit
     if unit in COUNT_UNITS:

@@ -58,10 +58,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _print_problems(problems: Sequence[Problem]) -> None:
-    """Every problem on a line of its own, the first :data:`MAX_SHOWN` of them and then their count."""
-    for problem in problems[:MAX_SHOWN]:
+    """Every problem on a line of its own, the first :data:`MAX_SHOWN` of them and then their count.
+
+    An import has already kept only its first problems and counted the rest
+    (:func:`~kpitrack.problems.more_problems`, one line more): printed as they are.
+    """
+    shown = problems if len(problems) <= MAX_SHOWN + 1 else problems[:MAX_SHOWN]
+    for problem in shown:
         print(problem, file=sys.stderr)
-    if len(problems) > MAX_SHOWN:
+    if len(shown) < len(problems):
         print(more_problems(len(problems) - MAX_SHOWN), file=sys.stderr)
 
 
