@@ -58,7 +58,8 @@ def csv_rows(path: Path, how: CsvFormat | None = None) -> Iterator[Any]:
     """A :func:`csv.reader` over ``path``, in the format it is written in (or ``how``), closed on leaving."""
     how = how or csv_format(path)
     with path.open(encoding=how.encoding, newline="") as handle:
-        yield csv.reader(handle, delimiter=how.delimiter)
+        # Strict: a quote left open would otherwise swallow the rest of the file into one cell.
+        yield csv.reader(handle, delimiter=how.delimiter, strict=True)
 
 
 def read_text(path: Path) -> str:
