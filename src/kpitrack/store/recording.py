@@ -195,6 +195,7 @@ class Catalog:
         self._shapes: dict[int, tuple[str, str, dict[str, Value]]] | None = None  # see :func:`_shapes`
         self._remembered = 0  # values in those tables
         self._models: dict[tuple[str, str], Indicator] = {}
+        self._owners: dict[int, Indicator] = {}  # see _own_indicator
 
     def project_keys(self, year: int) -> range:
         """The range of the keys (database ids) of the year's projects."""
@@ -306,6 +307,15 @@ class Catalog:
         row = self.connection.execute(sa.select(s.indicators).where(s.indicators.c.id == pk)).one()
         return indicator_from_row(row._mapping)
 
+    def _own_indicator(self, pk: int) -> Indicator:
+        """The full record of an indicator a bad value names, remembered: a file of bad rows names few indicators."""
+        found = self._owners.get(pk)
+        if found is None:
+            if len(self._owners) >= 10_000:
+                self._owners.clear()
+            found = self._owners[pk] = self._load_indicator(pk)
+        return found
+
     def read(
         self, slot: Slot, text: str, bands: GradeBands, words: ValueWords = DEFAULT_WORDS, year: int | None = None
     ) -> Value | Fault:
@@ -325,7 +335,7 @@ class Catalog:
             reading = read(model, text, bands, words, year=year)
         except InvalidReading:
             try:  # read again with the row's own indicator, whose id the reason names
-                read(self._load_indicator(slot.pk), text, bands, words, year=year)
+                read(self._own_indicator(slot.pk), text, bands, words, year=year)
             except InvalidReading as invalid:
                 return Fault("value", text, invalid.reason)
             raise  # pragma: no cover - the same kind and unit read the same way
