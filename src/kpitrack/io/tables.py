@@ -6,8 +6,9 @@ matter; other columns, such as the template's display columns, are ignored):
 - **actuals**: ``project, indicator, period, value`` (and optionally ``note``);
 - **spending**: ``project, period, amount`` (and optionally ``note``), amounts in 万元.
 
-A CSV file is one table; an XLSX workbook may hold one table per sheet (the
-template has an ``actuals`` and a ``spending`` sheet).  A row whose value (or
+A CSV file is one table, in any encoding :mod:`kpitrack.io.textfile` reads (UTF-8,
+GBK, UTF-16); an XLSX workbook may hold one table per sheet (the template has an
+``actuals`` and a ``spending`` sheet), read by :mod:`kpitrack.io.workbook`.  A row whose value (or
 amount) is blank is not reported yet and is skipped, so a partly filled template
 imports what was filled.  Rows are numbered as a spreadsheet shows them (the
 header is row 1).
