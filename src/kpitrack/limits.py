@@ -65,10 +65,17 @@ def number(value: Decimal, text: str | None = None) -> Decimal:
         raise OutOfBounds(shown, "not a finite number")
     if abs(value) >= _LIMIT:
         raise OutOfBounds(shown, f"too large: at most {MAX_DIGITS} digits before the decimal point")
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_PLACES and value != value.quantize(Decimal(1).scaleb(-MAX_PLACES)):
+    if _places(value) > MAX_PLACES:
         raise OutOfBounds(shown, f"too precise: at most {MAX_PLACES} digits after the decimal point")
     return value
+
+
+def _places(value: Decimal) -> int:
+    """Digits after the decimal point, trailing zeros not counted (0.50 has one); exact, never rounded."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # a finite number
+    zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))  # digits are 0..9: trailing zero digits
+    return max(-(exponent + zeros), 0)
 
 
 def year(value: int, text: str | None = None) -> int:

@@ -29,12 +29,11 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from kpitrack.problems import Problem, ProblemsFound
+from kpitrack.problems import MAX_SHOWN, Problem, ProblemsFound
 from kpitrack.thresholds import format_decimal
 
-__all__ = ["MAX_PROBLEMS", "ErrorCell", "cell_text", "read_sheets"]
+__all__ = ["ErrorCell", "cell_text", "read_sheets"]
 
-MAX_PROBLEMS = 1000  # formula cells reported per sheet
 # What a damaged workbook raises from openpyxl, zipfile and the XML parser while it is read.
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, ElementTree.ParseError, OSError)
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
@@ -95,7 +94,7 @@ def read_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, list[str]
             if unsaved:
                 raise ProblemsFound(
                     Problem(f"{where}, cell {cell}", f"formula {formula!r} has no saved value: {_SAVE_IT}")
-                    for cell, formula in list(unsaved.items())[:MAX_PROBLEMS]
+                    for cell, formula in list(unsaved.items())[: MAX_SHOWN + 1]  # the CLI counts the rest
                 )
             yield sheet.title, _rows(path, where, sheet)
     finally:
