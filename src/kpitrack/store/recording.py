@@ -191,6 +191,7 @@ class Catalog:
         self._slots = slots if slots is not None else {}
         self._by_indicator_name: dict[int, dict[str, Slot | Fault]] = {}
         self._found: dict[tuple[str, int], ProjectRef | Fault] = {}
+        self._unknown = 0  # project keys found unknown: the first MAX_SHOWN get the closest names as a hint
         self._readings = readings if readings is not None else {}  # the slots' tables of values read
         self._shapes: dict[int, tuple[str, str, dict[str, Value]]] | None = None  # see :func:`_shapes`
         self._remembered = 0  # values in those tables
@@ -249,7 +250,9 @@ class Catalog:
         """The project a row names, by id or exact name, in the quarter's year (remembered)."""
         found = self._found.get((key, quarter.year))
         if found is None:
-            found = self._found[(key, quarter.year)] = self._project(key, quarter)
+            found = self._project(key, quarter)
+            if not isinstance(found, Fault) or len(self._found) < _FAULTS_KEPT:  # a file of bad keys has millions
+                self._found[(key, quarter.year)] = found
         return found
 
     def _project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
@@ -270,6 +273,9 @@ class Catalog:
         if years:
             listed = ", ".join(str(y) for y in years)
             return Fault("period", str(quarter), f"outside the year of project {key} ({listed})")
+        self._unknown += 1
+        if self._unknown > MAX_SHOWN:  # its problem is only counted: no hint to look for
+            return Fault("project", key, f"no project with this id or name in {quarter.year}")
         names = self._year_names(quarter.year)
         candidates = [code for code, _ in names] + [name for _, name in names]
         return Fault("project", key, f"no project with this id or name in {quarter.year}{closest(key, candidates)}")
@@ -435,6 +441,7 @@ def _shapes(
     return found
 
 
+_FAULTS_KEPT = 100_000  # bad (project, period) pairs remembered: a file of bad rows has millions
 _FEW_KEYS = 400  # project ids or names few enough to look the projects up by them
 
 
@@ -591,7 +598,9 @@ class Recorder:
             name, number, project, indicator, period, text, note = row
             place = places.get((project, period))
             if place is None:
-                place = places[(project, period)] = self._place(project, period)
+                place = self._place(project, period)
+                if not isinstance(place, Fault) or len(places) < _FAULTS_KEPT:  # a file of bad keys has millions
+                    places[(project, period)] = place
             if isinstance(place, Fault):
                 self._reject(row, [place])
                 continue
