@@ -58,9 +58,10 @@ def _first_line(error: BaseException) -> str:
 _NOTHING_CHANGED = "nothing was changed"
 
 # What a database error says (SQLite's message, or PostgreSQL's SQLSTATE or message) → what happened, for people.
+_LOCKED = "the database stayed locked by another writer until the wait ran out: try again later"
 _SQLITE_FAULTS = (
-    ("database is locked", "the database stayed locked by another writer until the wait ran out: try again later"),
-    ("database table is locked", "the database stayed locked by another writer until the wait ran out"),
+    ("database is locked", _LOCKED),
+    ("database table is locked", _LOCKED),
     ("readonly database", "the database file or its folder is read-only"),
     ("unable to open database file", "cannot open the database file (is its folder writable?)"),
     ("file is not a database", "the file is not a kpitrack database (or it is damaged)"),
@@ -72,7 +73,7 @@ _POSTGRESQL_FAULTS = {
     "22001": "a value is longer than the database allows",
     "25006": "the database is read-only",
     "53100": "the database server's disk is full",
-    "55P03": "the database stayed locked by another writer until the wait ran out",
+    "55P03": _LOCKED,
     "57P01": "the database server ended the connection",
     "42501": "the database user may not do this",
     "3D000": "there is no such database",
@@ -202,7 +203,12 @@ def _head() -> str:
     it adds a tenth of a second to the start of every command.  A test holds this
     equal to Alembic's own head.
     """
-    return max(path.name.partition("_")[0] for path in (_MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    return max(_known())
+
+
+def _known() -> set[str]:
+    """The revisions this kpitrack has migrations for (``0001`` …), from the migrations' file names."""
+    return {path.name.partition("_")[0] for path in (_MIGRATIONS / "versions").glob("[0-9]*_*.py")}
 
 
 def _current(connection: sa.Connection) -> str | None:
@@ -211,11 +217,6 @@ def _current(connection: sa.Connection) -> str | None:
         return None
     revision: str | None = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
     return revision
-
-
-def _known() -> set[str]:
-    """The revisions this kpitrack has migrations for (``0001`` …)."""
-    return {path.name.partition("_")[0] for path in (_MIGRATIONS / "versions").glob("[0-9]*_*.py")}
 
 
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
