@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from kpitrack.problems import MAX_SHOWN, Problem, ProblemsFound
+from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.thresholds import format_decimal
 
 __all__ = ["ErrorCell", "cell_text", "read_sheets"]
@@ -94,7 +94,7 @@ def read_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, list[str]
             if unsaved:
                 raise ProblemsFound(
                     Problem(f"{where}, cell {cell}", f"formula {formula!r} has no saved value: {_SAVE_IT}")
-                    for cell, formula in list(unsaved.items())[: MAX_SHOWN + 1]  # the CLI counts the rest
+                    for cell, formula in unsaved.items()  # the command line shows the first MAX_SHOWN
                 )
             yield sheet.title, _rows(path, where, sheet)
     finally:
