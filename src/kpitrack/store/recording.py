@@ -197,6 +197,9 @@ class Catalog:
         self._remembered = 0  # values in those tables
         self._models: dict[tuple[str, str], Indicator] = {}
         self._owners: dict[int, Indicator] = {}  # see _own_indicator
+        # Whether values read are remembered: not once an import has a problem (nothing
+        # will be written, and a file of bad rows must not fill memory with good ones).
+        self.remembering = True
 
     def project_keys(self, year: int) -> range:
         """The range of the keys (database ids) of the year's projects."""
@@ -348,7 +351,7 @@ class Catalog:
         row = reading_row(reading)
         value = Value(reading, driver_values(self.connection, [row[name] for name in _VALUE_COLUMNS]))
         yearless = reading.kind is ReadingKind.DATE and not re.search(r"\d{4}", text)
-        if self._remembered < 1_000_000 and not yearless:
+        if self._remembered < 1_000_000 and self.remembering and not yearless:
             slot.readings[text] = value
             self._remembered += 1
         return value
@@ -572,6 +575,7 @@ class Recorder:
 
     def _add(self, problems: list[Problem]) -> None:
         """Keep the first :data:`~kpitrack.problems.MAX_SHOWN` problems and count the rest (memory stays flat)."""
+        self._catalog.remembering = False
         room = max(MAX_SHOWN - len(self.problems), 0)
         if room < len(problems):
             self.unreported += len(problems) - room
