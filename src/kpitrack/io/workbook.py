@@ -32,7 +32,7 @@ from xml.etree import ElementTree
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.thresholds import format_decimal
 
-__all__ = ["ErrorCell", "cell_text", "read_sheets"]
+__all__ = ["ErrorCell", "cell_text", "read_sheets", "value_text"]
 
 # What a damaged workbook raises from openpyxl, zipfile and the XML parser while it is read.
 _DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, ElementTree.ParseError, OSError)
@@ -50,10 +50,15 @@ def cell_text(cell: Any) -> str:
     Raises :class:`ErrorCell` for a cell that shows an error (``#DIV/0!``).
     """
     value = getattr(cell, "value", None)
+    if value is not None and getattr(cell, "data_type", None) == "e":
+        raise ErrorCell(f"the cell shows the error {value}: correct it in the workbook")
+    return value_text(value, getattr(cell, "number_format", "") or "")
+
+
+def value_text(value: Any, number_format: str) -> str:
+    """A cell's value as text, shown in its number format (``0%``): :func:`cell_text` without the error check."""
     if value is None:
         return ""
-    if getattr(cell, "data_type", None) == "e":
-        raise ErrorCell(f"the cell shows the error {value}: correct it in the workbook")
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, datetime.datetime):
@@ -62,7 +67,7 @@ def cell_text(cell: Any) -> str:
         return value.isoformat()
     if isinstance(value, int | float):
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if "%" in (getattr(cell, "number_format", "") or ""):
+        if "%" in number_format:
             # A percentage cell holds 0.9 and shows 90%: what people see is what they mean.
             number *= 100
             return f"{format_decimal(number)}%" if number.is_finite() else str(value)
