@@ -31,6 +31,7 @@ from kpitrack.explanations import Explanation
 from kpitrack.io.cells import put
 from kpitrack.io.layout import Column, Layout, Placed, grid
 from kpitrack.io.output import check_writable, replacing
+from kpitrack.io.workbook import DAMAGED, value_text
 from kpitrack.model import Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus
 from kpitrack.numbers import rounded
@@ -555,8 +556,6 @@ def read_filled(path: Path, layouts: Sequence[Layout]) -> tuple[list[FilledSheet
     """
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return [], []
-    import zipfile
-
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -565,7 +564,7 @@ def read_filled(path: Path, layouts: Sequence[Layout]) -> tuple[list[FilledSheet
         if not _has_form(openpyxl.load_workbook(path, read_only=True, data_only=True), patterns):
             return [], []  # a table of actuals (perhaps a province's): read by the table reader
         workbook = openpyxl.load_workbook(path, data_only=True)
-    except (OSError, ValueError, KeyError, InvalidFileException, zipfile.BadZipFile):
+    except (InvalidFileException, *DAMAGED):
         return [], []  # the table reader says why
     found: list[FilledSheet] = []
     problems: list[Problem] = []
@@ -599,8 +598,6 @@ def _has_form(workbook: Any, patterns: Sequence[tuple[Layout, re.Pattern[str]]])
 def _read_sheet(
     source: str, sheet: Any, layout: Layout, match: re.Match[str], problems: list[Problem]
 ) -> FilledSheet | None:
-    from kpitrack.io.workbook import value_text
-
     year = int(match.group("year"))
     month = int(match.groupdict().get("month") or 12)
     words = {"{year}": str(year), "{month}": str(month)}

@@ -32,10 +32,10 @@ from xml.etree import ElementTree
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.thresholds import format_decimal
 
-__all__ = ["ErrorCell", "cell_text", "read_sheets", "value_text"]
+__all__ = ["DAMAGED", "ErrorCell", "cell_text", "read_sheets", "value_text"]
 
 # What a damaged workbook raises from openpyxl, zipfile and the XML parser while it is read.
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, ElementTree.ParseError, OSError)
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, ElementTree.ParseError, OSError)
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
@@ -86,7 +86,7 @@ def read_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, list[str]
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, *_DAMAGED) as error:
+    except (InvalidFileException, *DAMAGED) as error:
         raise _damaged(path, error) from None
     try:
         for sheet in workbook.worksheets:
@@ -94,7 +94,7 @@ def read_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, list[str]
             try:
                 sheet.reset_dimensions()  # the recorded size may be smaller than the sheet
                 unsaved = _formulas_without_value(sheet)
-            except _DAMAGED as error:
+            except DAMAGED as error:
                 raise _damaged(path, error) from None
             if unsaved:
                 raise ProblemsFound(
@@ -117,7 +117,7 @@ def _rows(path: Path, where: str, sheet: Any) -> Iterator[tuple[int, list[str]]]
             except ErrorCell:
                 raise ProblemsFound(_error_cells(where, number, cells)) from None
             yield number, texts
-    except _DAMAGED as error:
+    except DAMAGED as error:
         raise _damaged(path, error) from None
 
 
