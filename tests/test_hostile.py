@@ -427,7 +427,24 @@ GOAL_EDITS = [
     ("budget = 35", "budget = nan", "budget", "expected a number, got NaN"),
     ("budget = 35", "budget = inf", "budget", "expected a number, got Infinity"),
     ("budget = 35", "budget = -inf", "budget", "expected a number, got -Infinity"),
-    ("budget = 35", 'budget = "35"', "budget", "expected a number, got the string '35'"),
+    (
+        "budget = 35",
+        'budget = "35"',
+        "budget",
+        "expected a number (万元), or an amount with its unit such as '125000元', got the string '35'",
+    ),
+    (
+        "budget = 35",
+        'budget = "1e26元"',
+        "budget",
+        "cannot read amount '1e26元': expected an amount in 万元, such as 12.5 (or with its unit: 125000元)",
+    ),
+    (
+        "budget = 35",
+        'budget = "9999999999999999元"',
+        "budget",
+        "cannot read amount '9999999999999999元': the amount is too large: at most 15 digits before the decimal point",
+    ),
     ("year = 2021", "year = 99999", "year", "the year 99999 is outside 1900–2199"),
     ("year = 2021", "year = 1800", "year", "the year 1800 is outside 1900–2199"),
     ("year = 2021", "year = -1", "year", "the year -1 is outside 1900–2199"),
@@ -659,9 +676,14 @@ FLAT_CELLS = [
         4,
         "9999999999999999",
         "row 2, column 年度资金总额: cannot read amount '9999999999999999': "
-        "it is too large: at most 15 digits before the decimal point",
+        "the amount is too large: at most 15 digits before the decimal point",
     ),
-    (4, "1e26", "row 2, column 年度资金总额: cannot read amount '1e26': expected 万元 such as 35 or 12.5"),
+    (
+        4,
+        "1e26",
+        "row 2, column 年度资金总额: cannot read amount '1e26': "
+        "expected an amount in 万元, such as 12.5 (or with its unit: 125000元)",
+    ),
     (8, "1e26人次", "row 2, column 指标值: cannot read target '1e26人次': expected a number with an optional unit"),
     (8, "2021年2月30日前", "row 2, column 指标值: cannot read target '2021年2月30日前': 2月30日 is not a date"),
     (7, "培训\x07人次", "row 2, column 三级指标: '培训\\x07人次' contains a control character (U+0007)"),
@@ -707,7 +729,7 @@ def _flat_file_cases() -> Iterator[Case]:
         "a number cell of 1e26": (
             bad.workbook({"指标": [header, *huge]}),
             "{dir}/goals.xlsx: 指标 row 2, column 年度资金总额: cannot read amount '100000000000000000000000000': "
-            "it is too large: at most 15 digits before the decimal point",
+            "the amount is too large: at most 15 digits before the decimal point",
         ),
         "truncated": (
             bad.truncated(bad.workbook({"指标": [header, *rows]})),
