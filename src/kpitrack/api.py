@@ -34,7 +34,7 @@ from kpitrack.io import forms, intake, layout, load_goals, profilefile
 from kpitrack.io.tables import read_tables
 from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound, Severity, closest
+from kpitrack.problems import Problem, ProblemsFound, Severity, ambiguous, closest
 from kpitrack.profile import DEFAULT, Profile
 from kpitrack.readings import InvalidReading, Progress, combine, last_quarter, read
 from kpitrack.store import (
@@ -500,6 +500,10 @@ class Workspace:
             chosen = found.indicator(indicator)
             if chosen is None:
                 raise ProblemsFound([Problem(indicator, f"project {found.id} has no indicator with this id or name")])
+            named = [i.id for i in found.indicators if i.name == indicator]
+            if chosen.id != indicator and len(named) > 1:
+                message = ambiguous("indicators", named, f"of project {found.id}")
+                raise ProblemsFound([Problem(indicator, message)])
             code = chosen.id
         entries = self.store.history(found, code)
         revisions = [r for r in self.store.revisions(found.id, found.year) if code is None or r.indicator == code]

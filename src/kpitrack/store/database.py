@@ -18,10 +18,11 @@ import attrs
 import pendulum
 import sqlalchemy as sa
 
+from kpitrack import limits
 from kpitrack.explanations import Explanation
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
-from kpitrack.problems import Problem, ProblemsFound, closest
+from kpitrack.problems import Problem, ProblemsFound, ambiguous, closest
 from kpitrack.readings import DEFAULT_WORDS, GradeBands, Progress, Reading, ValueWords
 from kpitrack.store import bulk, explaining, goals, recording
 from kpitrack.store import schema as s
@@ -209,6 +210,9 @@ class Store:
         The rows may be a stream (a large CSV file): they are checked and written
         as they come, and the transaction is rolled back at the end if any was bad.
         """
+        unfit = limits.text_fault(by, limit=limits.WHO_LENGTH, one_line=True)
+        if unfit is not None:
+            return ImportResult(problems=(Problem("--by", f"{by!r} {unfit}"),))
         # A short import (fewer rows than _PEEK, read ahead here) needs only the
         # projects it names; a long one reads the catalog as rows name its projects.
         actual_rows, spending_rows = iter(actual_rows), iter(spending_rows)
@@ -229,7 +233,7 @@ class Store:
                 actuals, spending = recorder.finish()
                 explained, trouble = explaining.write(connection, explanation_rows, by=by)
                 if recorder.problems or trouble:
-                    raise _Rollback(ImportResult(problems=(*recorder.problems, *trouble)))
+                    raise _Rollback(ImportResult(problems=(*recorder.reported(), *trouble)))
                 result = ImportResult(actuals=actuals, spending=spending, dry_run=dry_run, explanations=explained)
                 if dry_run:
                     raise _Rollback(result)
@@ -273,9 +277,14 @@ class Store:
         """A project by id or exact name, in ``year`` or else its latest year; unknown → closest matches."""
         p = s.projects
         with self.engine.connect() as connection:
-            query = sa.select(p.c.id, p.c.year).where(sa.or_(p.c.code == key, p.c.name == key))
-            rows = list(connection.execute(query.order_by(p.c.year.desc())))
-            chosen = [r for r in rows if year is None or r.year == year]
+            query = sa.select(p.c.id, p.c.code, p.c.year).where(sa.or_(p.c.code == key, p.c.name == key))
+            rows = list(connection.execute(query.order_by(p.c.year.desc(), p.c.code)))
+            chosen = [r for r in rows if r.year == (rows[0].year if year is None else year)]
+            by_id = [r for r in chosen if r.code == key]
+            if not by_id and len(chosen) > 1:  # a name two projects share: which one is meant?
+                message = ambiguous("projects", [r.code for r in chosen], f"in {chosen[0].year}")
+                raise ProblemsFound([Problem(key, message)])
+            chosen = by_id or chosen
             if not chosen:
                 if rows:
                     years = ", ".join(sorted({str(r.year) for r in rows}))
