@@ -222,14 +222,14 @@ def _weighted(columns: Columns, sections: list[str | None], profiles: dict[str |
     )
     rows = columns.rows.with_columns(section=_by_row(sections))
     rows = rows.join(definitions, on="shape", how="left", maintain_order="left")
-    kinds = rows.group_by("shape", "section").agg(pl.col("code").first())
+    members = rows.group_by("shape", "section").agg(pl.col("code").first())  # a definition's tier, per section
     tiers = []
-    for shape, section, code in kinds.iter_rows():
+    for shape, section, code in members.iter_rows():
         profile = profiles[section]
         tier = profile.tier_of(columns.records.shaped(shape, code))
         tiers.append(tier if tier in profile.tier_weights else None)
-    kinds = kinds.select("shape", "section").with_columns(tier=pl.Series(tiers, dtype=pl.String))
-    rows = rows.join(kinds, on=["shape", "section"], how="left", nulls_equal=True, maintain_order="left")
+    members = members.select("shape", "section").with_columns(tier=pl.Series(tiers, dtype=pl.String))
+    rows = rows.join(members, on=["shape", "section"], how="left", nulls_equal=True, maintain_order="left")
     groups = (
         rows.filter(pl.col("tier").is_not_null())
         .group_by("project", "section", "tier")
