@@ -162,15 +162,18 @@ def chunks(
         plans = _plans(connection, chosen)
         spent = _spent(connection, chosen, low, high) if with_values else {}
         step = size or len(heads)
+        whole = codes is None and units is None  # the whole year: its parts are ranges of keys, not lists
         with _arrow(connection) as fetch:
+            # Last year's values are few (trends): for the whole year, read at once and joined to each part.
+            last_year = _last_year(connection, fetch, year - 1, None) if with_values and whole else None
             for start in range(0, len(heads), step):
                 part = heads[start : start + step]
-                every = codes is None and units is None and len(part) == len(heads)  # the whole year: no key lists
-                keys = None if every else [head[0] for head in part]
-                rows = _rows_of(fetch, year, keys, part)
+                keys = [head[0] for head in part]
+                rows = _rows_of(fetch, year, (min(keys), max(keys)) if whole else keys, part)
                 if with_values:
                     rows = _with_actuals(connection, fetch, rows, records, (low, high))
-                    rows = _with_last_year(connection, fetch, rows, year - 1, None if every else part)
+                    found = _last_year(connection, fetch, year - 1, part) if last_year is None else last_year
+                    rows = rows.join(found, on=["project_code", "code"], how="left", maintain_order="left")
                 else:
                     rows = rows.with_columns(actual=pl.lit(None, pl.String), last_year=pl.lit(None, pl.String))
                 yield Columns(year, as_of, part, plans, spent, rows.select(list(_ROWS)), records)
@@ -343,8 +346,14 @@ def _keyed(
     return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
-def _rows_of(fetch: Fetch, year: int, keys: Sequence[int] | None, heads: list[tuple[Any, ...]]) -> pl.DataFrame:
-    """The chosen projects' current indicators, by project (in ``heads`` order) then position."""
+def _rows_of(
+    fetch: Fetch, year: int, keys: Sequence[int] | tuple[int, int], heads: list[tuple[Any, ...]]
+) -> pl.DataFrame:
+    """The current indicators of the projects ``heads``, by project (in ``heads`` order) then position.
+
+    ``keys`` are the projects' keys, or the range of keys that holds them (the join
+    below leaves out any other project in it).
+    """
     i, p = s.indicators, s.projects
 
     def query(condition: Any) -> sa.Select[Any]:
@@ -353,7 +362,10 @@ def _rows_of(fetch: Fetch, year: int, keys: Sequence[int] | None, heads: list[tu
         )
 
     schema = {"project_id": pl.Int64, "position": pl.Int64, "id": pl.Int64, "code": pl.String, "shape": pl.Int64}
-    rows = _keyed(fetch, query, i.c.project_id, keys, schema)
+    if isinstance(keys, tuple):
+        rows = fetch(query(i.c.project_id.between(*keys)), schema)
+    else:
+        rows = _keyed(fetch, query, i.c.project_id, keys, schema)
     order = pl.DataFrame(
         {"project_id": [head[0] for head in heads], "project_code": [head[1] for head in heads]},
         schema={"project_id": pl.Int64, "project_code": pl.String},
@@ -405,10 +417,8 @@ def _with_actuals(
     return rows.with_columns(actual=_combined(connection, rows, summed, periods)).drop(*_AGGREGATED)
 
 
-def _with_last_year(
-    connection: sa.Connection, fetch: Fetch, rows: pl.DataFrame, year: int, heads: list[tuple[Any, ...]] | None
-) -> pl.DataFrame:
-    """``rows`` with last year's year-end actual of the same project and indicator code (``last_year``)."""
+def _last_year(connection: sa.Connection, fetch: Fetch, year: int, heads: list[tuple[Any, ...]] | None) -> pl.DataFrame:
+    """Last year's year-end actual (``last_year``) by project and indicator code, of ``heads`` (None: of all)."""
     p, i, a = s.projects, s.indicators, s.actuals
     periods = (year * 10 + 1, year * 10 + 4)
     flow = i.c.aggregate == Aggregate.SUM.value
@@ -433,8 +443,7 @@ def _with_last_year(
     schema = {"project_code": pl.String, "code": pl.String, "id": pl.Int64, **_AGGREGATED}
     last_year = _keyed(fetch, query, p.c.id, keys, schema)
     last_year = last_year.with_columns(last_year=_combined(connection, last_year, pl.col("numbers") != "", periods))
-    found = last_year.select("project_code", "code", "last_year")
-    return rows.join(found, on=["project_code", "code"], how="left", maintain_order="left")
+    return last_year.select("project_code", "code", "last_year")
 
 
 def _combined(connection: sa.Connection, rows: pl.DataFrame, summed: pl.Expr, periods: tuple[int, int]) -> pl.Expr:
