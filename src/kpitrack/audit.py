@@ -1,0 +1,847 @@
+"""复核: auditing a filled-in self-evaluation table (项目支出绩效自评表) against the scoring rules.
+
+A finance bureau checks the 自评表 that units hand in (财政部门抽查复核).  This module
+takes one table as read from a file (a :class:`FilledTable`: its indicator rows, the
+budget line 预算执行率 and the 总分 row, all as the text printed) and re-scores it
+with the rules of :mod:`kpitrack.scoring` under a :class:`~kpitrack.profile.Profile`.
+It returns an :class:`AuditedTable`: for every row the published score, the score
+the rules give with their arithmetic, and :class:`Finding` values naming what does
+not hold, from a fixed set of flags (:data:`FLAGS`).
+
+Nothing here reads a file: :mod:`kpitrack.io.selfeval` reads the tables and writes
+the annotated workbook, :mod:`kpitrack.report` lays the results out.
+
+Choices the rules leave open, made here once:
+
+- A table's own weights stand.  Department tables print tiers other than 50/30/10
+  (60 for 产出, 70/20/10 + 10 …): every row is scored against the 分值 printed, the
+  tiers and the execution weight are the table's, and ``weights`` is raised only
+  when they do not hold together (a tier's rows against the tier's printed weight,
+  or the whole against 100).  A blank 分值 takes its tier's remainder, split equally.
+- Qualitative rows (and trend, deadline or duration rows whose 实际完成值 is a word
+  rather than a number or date) are judged by the grade bands: a score inside the band
+  of the printed grade (达成 / 是 / 有效 …, see :data:`GRADE_WORDS`) is what the rules
+  give; inside another band it is a ``mismatch``; with no grade word, any band will do,
+  and a score outside every band is a ``mismatch``.
+- A trend row with a measured value (88%) has no last year's value in a 自评表, so it
+  is judged by the bands as well.
+- The rules' total is the sum of the rules' scores (rescaled as :mod:`kpitrack.scoring`
+  does when rows are 不适用); when a row cannot be re-scored (``unreadable``) there is
+  no rules' total, and ``total_rules`` is None.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from kpitrack import scoring, thresholds
+from kpitrack.model import Indicator, Project, level1_of, normalise_level1, normalise_level2
+from kpitrack.periods import Quarter
+from kpitrack.profile import Profile, Rating
+from kpitrack.readings import Grade, InvalidReading, Progress, Reading, ReadingKind, read
+from kpitrack.scoring import IndicatorScore, ProjectScore, Status, show
+from kpitrack.thresholds import MONEY_UNITS, Kind
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "FLAGS",
+    "GRADE_WORDS",
+    "AuditedRow",
+    "AuditedTable",
+    "FilledTable",
+    "Finding",
+    "FundLine",
+    "IndicatorLine",
+    "Summary",
+    "TotalLine",
+    "audit",
+    "summarise",
+]
+
+DEFAULT_TOLERANCE = Decimal("0.05")  # points: a published score this close to the rules' is consistent
+
+# The flags, a contract of the command (``kpitrack audit``) and its JSON.
+MISMATCH, ROUNDING, LENIENT, HARSH = "mismatch", "rounding", "lenient", "harsh"
+ABOVE_WEIGHT, WEIGHTS, TOTAL, GRADE = "above_weight", "weights", "total", "grade"
+EXECUTION, NO_EXPLANATION, UNREADABLE = "execution", "no_explanation", "unreadable"
+FLAGS = (
+    MISMATCH,
+    ROUNDING,
+    LENIENT,
+    HARSH,
+    ABOVE_WEIGHT,
+    WEIGHTS,
+    TOTAL,
+    GRADE,
+    EXECUTION,
+    NO_EXPLANATION,
+    UNREADABLE,
+)
+
+# The columns of the 自评表, by their printed names: a finding names the one it is about.
+LEVEL1, LEVEL2, NAME, TARGET, ACTUAL = "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"
+WEIGHT, SCORE, REASON = "分值", "得分", "偏差原因分析及改进措施"
+INITIAL, BUDGET, SPENT, RATE = "年初预算数", "全年预算数", "全年执行数", "执行率"
+TOTAL_FIELD, GRADE_FIELD = "总分", "等级"
+EXECUTION_NAME = "预算执行率"
+
+# Words tables print for a qualitative result, by grade (domain.md §7).  Tried in this
+# order, by containment, so that 未完成 is not read as 完成 nor 基本达到 as 达到.
+GRADE_WORDS: tuple[tuple[Grade, tuple[str, ...]], ...] = (
+    (Grade.MISSED, ("未达成", "未达到", "未完成", "不及时", "无效", "较差", "否")),
+    (Grade.PARTIAL, ("部分达成", "基本达成", "基本达到", "基本完成", "部分完成", "较好", "一般")),
+    (
+        Grade.ACHIEVED,
+        ("达成", "达到", "完成", "是", "有效", "及时", "显著", "明显", "良好", "满意", "合格", "提高", "提升"),
+    ),
+)
+_RATING_WORDS = {
+    "优": Rating.EXCELLENT,
+    "优秀": Rating.EXCELLENT,
+    "良": Rating.GOOD,
+    "良好": Rating.GOOD,
+    "中": Rating.FAIR,
+    "中等": Rating.FAIR,
+    "合格": Rating.FAIR,
+    "差": Rating.POOR,
+    "较差": Rating.POOR,
+    "不合格": Rating.POOR,
+}
+# Rounding rules seen in published tables: (places, mode, words).  Integer before one decimal.
+_ROUNDINGS = (
+    (Decimal(1), ROUND_HALF_UP, "half up (四舍五入)"),
+    (Decimal(1), ROUND_HALF_DOWN, "half down"),
+    (Decimal(1), ROUND_DOWN, "truncated (去尾)"),
+    (Decimal(1), ROUND_UP, "rounded up (进一)"),
+    (Decimal("0.1"), ROUND_HALF_UP, "half up (四舍五入)"),
+    (Decimal("0.1"), ROUND_HALF_DOWN, "half down"),
+    (Decimal("0.1"), ROUND_DOWN, "truncated (去尾)"),
+    (Decimal("0.1"), ROUND_UP, "rounded up (进一)"),
+)
+_PLACES_WORDS = {Decimal(1): "an integer", Decimal("0.1"): "one decimal"}
+_BLANKS = frozenset({"", "-", "—", "/", "／", "——"})
+_NUMBER_RE = re.compile(r"^(?P<num>[-+]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>分|%|万元|元|万|亿元)?$")
+_TIER_WEIGHT_RE = re.compile(r"^(?P<name>\D+?)[(（:：]?(?P<weight>\d+(?:\.\d+)?)分?[)）]?$")
+_PRINTED_WEIGHT_SLACK = Decimal("0.005")  # a weight printed to two decimals is this far from its share at most
+HUNDRED = Decimal(100)
+
+
+# -- the table as read -------------------------------------------------------------------
+
+
+@attrs.frozen
+class IndicatorLine:
+    """One row of the 绩效指标 block, as printed; ``reason`` is None when the table has no such column."""
+
+    row: int
+    level1: str
+    level2: str
+    name: str
+    target: str
+    actual: str
+    weight: str
+    score: str
+    reason: str | None = None
+
+
+@attrs.frozen
+class FundLine:
+    """The budget line (预算执行率 / 项目资金): money in ``unit`` unless a cell carries its own."""
+
+    row: int
+    budget: str
+    spent: str
+    weight: str
+    score: str
+    rate: str = ""
+    initial: str = ""  # 年初预算数, when printed: a rate computed on it is a common error
+    unit: str = "万元"
+
+
+@attrs.frozen
+class TotalLine:
+    """The 总分 row: the published total and the grade (等级) when printed."""
+
+    row: int
+    total: str
+    grade: str = ""
+
+
+@attrs.frozen
+class FilledTable:
+    """A filled-in 自评表 as read from a file: one project's rows, with where they came from.
+
+    ``source`` names the file (and sheet); ``columns`` maps a field (a column name of
+    the 自评表, such as 得分) to the column as the file writes it, for locating
+    findings; ``year`` is the year printed in the title, if any.
+    """
+
+    project: str
+    source: str
+    lines: tuple[IndicatorLine, ...]
+    fund: FundLine | None = None
+    total: TotalLine | None = None
+    year: int | None = None
+    columns: Mapping[str, str] = attrs.field(factory=dict)
+
+
+# -- the result ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Finding:
+    """One thing that does not hold: its flag, the column it is about, and why."""
+
+    flag: str
+    field: str
+    message: str
+
+
+@attrs.frozen
+class AuditedRow:
+    """A row re-scored: the published score (得分), the rules' score and arithmetic, the findings.
+
+    ``kind`` is ``indicator``, ``execution`` (the budget line) or ``total`` (the 总分 row).
+    """
+
+    row: int
+    indicator: str
+    kind: str
+    published: Decimal | None
+    expected: Decimal | None
+    weight: Decimal | None
+    explain: str
+    findings: tuple[Finding, ...] = ()
+    line: IndicatorLine | FundLine | TotalLine | None = None
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return _unique(f.flag for f in self.findings)
+
+
+@attrs.frozen
+class AuditedTable:
+    """One table audited: its rows, the findings about the whole, the totals and grades."""
+
+    table: FilledTable
+    rows: tuple[AuditedRow, ...]
+    findings: tuple[Finding, ...]
+    total_published: Decimal | None
+    total_rules: Decimal | None
+    grade_published: str
+    grade_rules: Rating | None
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Every flag raised in the table, in the order of :data:`FLAGS`."""
+        raised = {f.flag for f in self.findings} | {flag for row in self.rows for flag in row.flags}
+        return tuple(flag for flag in (*FLAGS, *sorted(raised - set(FLAGS))) if flag in raised)
+
+    @property
+    def flagged_rows(self) -> int:
+        return sum(1 for row in self.rows if row.findings)
+
+    @property
+    def total_off(self) -> bool:
+        """The published total is not the rules' total (beyond the tolerance), or not the sum of its parts."""
+        return any(f.flag == TOTAL for f in self.findings) or any(
+            TOTAL in row.flags or MISMATCH in row.flags for row in self.rows if row.kind == "total"
+        )
+
+    @property
+    def badness(self) -> tuple[int, Decimal]:
+        """For ordering worst first: flagged rows and table findings, then how far the total is off."""
+        gap = (
+            abs(self.total_published - self.total_rules)
+            if self.total_published is not None and self.total_rules is not None
+            else Decimal(0)
+        )
+        return self.flagged_rows + len(self.findings), gap
+
+
+@attrs.frozen
+class Summary:
+    """Over all tables audited: counts, rows flagged by flag, tables whose total is off."""
+
+    tables: int
+    rows: int
+    flagged_rows: int
+    by_flag: Mapping[str, int]
+    totals_off: int
+    unreadable_files: int = 0
+
+
+def summarise(tables: Sequence[AuditedTable], unreadable_files: int = 0) -> Summary:
+    by_flag: dict[str, int] = {}
+    for table in tables:
+        for row in table.rows:
+            for flag in row.flags:
+                by_flag[flag] = by_flag.get(flag, 0) + 1
+        for flag in _unique(f.flag for f in table.findings):
+            by_flag[flag] = by_flag.get(flag, 0) + 1
+    order = {flag: n for n, flag in enumerate(FLAGS)}
+    return Summary(
+        tables=len(tables),
+        rows=sum(len(t.rows) for t in tables),
+        flagged_rows=sum(t.flagged_rows for t in tables),
+        by_flag=dict(sorted(by_flag.items(), key=lambda item: (order.get(item[0], len(FLAGS)), item[0]))),
+        totals_off=sum(1 for t in tables if t.total_off),
+        unreadable_files=unreadable_files,
+    )
+
+
+# -- the audit ---------------------------------------------------------------------------
+
+
+def audit(table: FilledTable, profile: Profile, tolerance: Decimal = DEFAULT_TOLERANCE) -> AuditedTable:
+    """Re-score one filled-in 自评表 under ``profile`` and say what does not hold.
+
+    The rows become a :class:`~kpitrack.model.Project` with the table's own weights
+    and the printed actuals its :class:`~kpitrack.readings.Progress`, scored by
+    :func:`kpitrack.scoring.evaluate`: the rules and their arithmetic are scoring's.
+    """
+    rows = [_read_line(line) for line in table.lines]
+    fund = _read_fund(table.fund) if table.fund is not None else None
+    rules = _table_profile(rows, fund, profile)
+    project = Project(
+        id=table.project or "project",
+        name=table.project,
+        unit="",
+        year=table.year or 0,  # 0: not printed; a deadline then takes its year from the completion date
+        budget=fund.budget if fund is not None and fund.budget is not None else Decimal(0),
+        indicators=tuple(row.indicator for row in rows if row.indicator is not None),
+    )
+    weights = scoring.indicator_weights(project, rules)
+    actuals: dict[str, Reading] = {}
+    unread: dict[str, str] = {}
+    for row in rows:
+        if row.indicator is not None:
+            reading = _reading(row, weights[row.indicator.id], rules)
+            if isinstance(reading, Reading):
+                actuals[row.indicator.id] = reading
+            elif reading:
+                unread[row.indicator.id] = reading
+    spent = fund.spent if fund is not None and fund.spent is not None else Decimal(0)
+    scored = scoring.evaluate(Progress(project, Quarter(project.year, 4), actuals, spent), rules)
+    by_id = {item.indicator.id: item for item in scored.indicators}
+
+    audited: list[AuditedRow] = []
+    for row in rows:
+        key = row.indicator.id if row.indicator is not None else ""
+        weight = weights[key] if row.indicator is not None else row.weight
+        audited.append(_audit_indicator(row, by_id.get(key), weight, unread.get(key, ""), tolerance))
+    if fund is not None:
+        audited.append(_audit_fund(fund, scored, tolerance))
+    complete = all(row.expected is not None for row in audited)
+    total_rules = scored.total if complete else None
+    total_published, grade_published = None, ""
+    if table.total is not None:
+        total_row = _audit_total(table.total, audited, scored, total_rules, rules, tolerance)
+        total_published, grade_published = total_row.published, table.total.grade.strip()
+        audited.append(total_row)
+    audited.sort(key=lambda row: row.row)
+    return AuditedTable(
+        table=table,
+        rows=tuple(audited),
+        findings=tuple(_weight_findings(rows, fund, weights, rules, tolerance)),
+        total_published=total_published,
+        total_rules=total_rules,
+        grade_published=grade_published,
+        grade_rules=rules.rating(total_rules.quantize(scoring.SETTLED)) if total_rules is not None else None,
+    )
+
+
+@attrs.frozen
+class _Row:
+    """An indicator line read: its numbers, its indicator (None when its target cannot be read), its problems."""
+
+    line: IndicatorLine
+    level1: str
+    tier_weight: Decimal | None  # a weight printed in the 一级指标 cell: 产出指标（50分）
+    indicator: Indicator | None
+    weight: Decimal | None
+    published: Decimal | None
+    findings: tuple[Finding, ...]
+
+
+@attrs.frozen
+class _Fund:
+    line: FundLine
+    budget: Decimal | None
+    spent: Decimal | None
+    initial: Decimal | None
+    weight: Decimal | None
+    published: Decimal | None
+    rate: Decimal | None  # printed, in percent
+    findings: tuple[Finding, ...]
+
+
+def _read_line(line: IndicatorLine) -> _Row:
+    """The numbers and the indicator of one row; what cannot be read is an ``unreadable`` finding."""
+    findings: list[Finding] = []
+    level1, tier_weight = _tier(line.level1)
+    level2 = normalise_level2(line.level2)
+    level1 = normalise_level1(level1) if level1 else (level1_of(level2) or level2)
+    weight = _points(line.weight)
+    if isinstance(weight, str):
+        findings.append(Finding(UNREADABLE, WEIGHT, f"cannot read 分值 {line.weight!r}: {weight}"))
+        weight = None
+    published = _points(line.score)
+    if isinstance(published, str):
+        findings.append(Finding(UNREADABLE, SCORE, f"cannot read 得分 {line.score!r}: {published}"))
+        published = None
+    indicator = None
+    target = _clean(line.target)
+    if not target:
+        findings.append(Finding(UNREADABLE, TARGET, "年度指标值 is blank: the row cannot be re-scored"))
+    else:
+        try:
+            threshold = thresholds.parse(target, level2)
+        except thresholds.InvalidThreshold as invalid:
+            findings.append(Finding(UNREADABLE, TARGET, f"{invalid}: the row cannot be re-scored"))
+        else:
+            indicator = Indicator.create(
+                id=f"r{line.row}",
+                name=line.name,
+                level1=level1,
+                level2=level2 or level1,
+                target=threshold,
+                weight=weight,
+            )
+    return _Row(line, level1, tier_weight, indicator, weight, published, tuple(findings))
+
+
+def _read_fund(line: FundLine) -> _Fund:
+    """The budget line's money (in 万元), weight, score and printed rate."""
+    findings: list[Finding] = []
+
+    def money(text: str, field: str, required: bool) -> Decimal | None:
+        amount = _money(text, line.unit)
+        if isinstance(amount, Decimal):
+            return amount
+        if required or _clean(text):
+            findings.append(Finding(UNREADABLE, field, f"cannot read {field} {text!r}: {amount}"))
+        return None
+
+    budget = money(line.budget, BUDGET, True)
+    spent = money(line.spent, SPENT, True)
+    initial = money(line.initial, INITIAL, False)
+    weight = _points(line.weight)
+    if isinstance(weight, str):
+        findings.append(Finding(UNREADABLE, WEIGHT, f"cannot read 分值 {line.weight!r}: {weight}"))
+        weight = None
+    published = _points(line.score)
+    if isinstance(published, str):
+        findings.append(Finding(UNREADABLE, SCORE, f"cannot read 得分 {line.score!r}: {published}"))
+        published = None
+    elif published is None:
+        findings.append(Finding(UNREADABLE, SCORE, "得分 is blank"))
+    rate = _percent(line.rate)
+    if isinstance(rate, str):
+        findings.append(Finding(UNREADABLE, RATE, f"cannot read 执行率 {line.rate!r}: {rate}"))
+        rate = None
+    return _Fund(line, budget, spent, initial, weight, published, rate, tuple(findings))
+
+
+def _table_profile(rows: Sequence[_Row], fund: _Fund | None, profile: Profile) -> Profile:
+    """The profile with the table's own tiers and execution weight (department tables print their own).
+
+    A tier's weight is the one printed in its 一级指标 cell, else the sum of its rows'
+    printed weights when all are printed, else the profile's.  Without a budget line
+    execution weighs nothing; with one, its printed 分值 (else the profile's).
+    """
+    tiers: dict[str, list[_Row]] = {}
+    for row in rows:
+        if row.indicator is not None:
+            tiers.setdefault(row.indicator.level1, []).append(row)
+    tier_weights: dict[str, Decimal] = {}
+    for tier, members in tiers.items():
+        printed = next((row.tier_weight for row in members if row.tier_weight is not None), None)
+        given = [row.weight for row in members if row.weight is not None]
+        if printed is not None:
+            tier_weights[tier] = printed
+        elif len(given) == len(members):
+            tier_weights[tier] = sum(given, Decimal(0))
+        else:
+            tier_weights[tier] = profile.tier_weights.get(tier, Decimal(0))
+    execution = Decimal(0)  # no budget line: execution is not part of this table
+    if fund is not None:
+        execution = fund.weight if fund.weight is not None else profile.execution_weight
+    # (by keyword dict: mypy cannot type the profile's generic converter through evolve)
+    changes: dict[str, Any] = {"tier_weights": tier_weights, "execution_weight": execution}
+    return attrs.evolve(profile, **changes)
+
+
+def _reading(row: _Row, weight: Decimal, profile: Profile) -> Reading | str | None:
+    """The 实际完成值 as the import reads it (:func:`kpitrack.readings.read`), or why it cannot be read.
+
+    A judged row (qualitative; trend, deadline or duration given a word) becomes a
+    grade carrying the published score's share of the weight: see :func:`_graded`.
+    None: nothing printed (missing data).
+    """
+    indicator = row.indicator
+    assert indicator is not None
+    text = _clean(row.line.actual)
+    kind = indicator.target.kind
+    judged = kind in (Kind.QUALITATIVE, Kind.TREND, Kind.DEADLINE, Kind.DURATION)
+    reason = ""
+    if text:
+        try:
+            reading = read(indicator, text, profile.grade_bands)
+        except InvalidReading as invalid:
+            reason = str(invalid)
+        else:
+            measured_trend = kind is Kind.TREND and reading.kind is ReadingKind.NUMBER
+            if reading.kind is ReadingKind.GRADE and row.published is not None:
+                return _graded(reading.grade, row.published, weight, profile)
+            if not measured_trend:
+                return reading
+    if not judged:
+        return reason or None
+    if row.published is None:
+        return reason or None
+    return _graded(_grade_word(text), row.published, weight, profile)
+
+
+def _graded(grade: Grade | None, published: Decimal, weight: Decimal, profile: Profile) -> Reading:
+    """A grade carrying the published score as its share of the weight (percent).
+
+    Scoring keeps a share inside the grade's band and replaces one outside it by the
+    grade's default, flagging it.  Without a grade word, the band the share lies in
+    is the grade; a share outside every band reads as the grade nearest to it.
+    """
+    share = published * HUNDRED / weight if weight > 0 else Decimal(0)
+    if grade is None:
+        inside = [g for g in Grade if profile.in_band(g, share)]
+        grade = inside[0] if inside else (Grade.ACHIEVED if share > 0 else Grade.MISSED)
+    return Reading(ReadingKind.GRADE, grade=grade, score=share)
+
+
+def _grade_word(text: str) -> Grade | None:
+    """The grade a printed word stands for (是 → 达成, 基本完成 → 部分达成 …), if any."""
+    cleaned = re.sub(r"[\s，,。.、;；:：]", "", unicodedata.normalize("NFKC", text))
+    for grade, words in GRADE_WORDS:
+        if any(word in cleaned for word in words):
+            return grade
+    return None
+
+
+# -- checking the rows -------------------------------------------------------------------------
+
+
+def _audit_indicator(
+    row: _Row, scored: IndicatorScore | None, weight: Decimal | None, unread: str, tolerance: Decimal
+) -> AuditedRow:
+    line = row.line
+    findings = list(row.findings)
+    if unread:
+        findings.append(Finding(UNREADABLE, ACTUAL, f"{unread}: the row cannot be re-scored"))
+        scored = None
+    published = row.published
+    applicable = scored is None or scored.status is not Status.NOT_APPLICABLE
+    if published is None and applicable and not _clean(line.score):
+        findings.append(Finding(UNREADABLE, SCORE, "得分 is blank"))
+    expected = scored.score if scored is not None else None
+    explain = scored.explain if scored is not None else "not re-scored"
+    if scored is not None and published is not None:
+        if _explained_reduction(scored, published, line.reason):
+            explain += "; reduced by the evaluator for over-achievement, and explained"
+        else:
+            met = scored.status is Status.MET or (scored.status is Status.FLAGGED and scored.score >= scored.weight)
+            findings += _compare(published, scored, met, tolerance)
+    if published is not None and weight is not None and published > weight + tolerance:
+        findings.append(Finding(ABOVE_WEIGHT, SCORE, f"得分 {show(published)} is above the 分值 {show(weight)}"))
+    findings += _explanation(line, scored, published, weight)
+    return AuditedRow(line.row, line.name, "indicator", published, expected, weight, explain, tuple(findings), line)
+
+
+def _explained_reduction(scored: IndicatorScore, published: Decimal, reason: str | None) -> bool:
+    """An over-achievement the evaluator scored down, with the reason given: the rules allow it (domain.md §5)."""
+    over = scored.method is scoring.Method.FORWARD and scored.status is Status.FLAGGED
+    return over and published < scored.score and bool(_clean(reason or ""))
+
+
+def _compare(published: Decimal, scored: IndicatorScore, met: bool, tolerance: Decimal) -> list[Finding]:
+    """The published 得分 against the rules': rounding, or a mismatch (lenient, harsh)."""
+    expected = scored.score
+    if abs(published - expected) <= tolerance:
+        return []
+    rule = _rounding(published, expected)
+    if rule is not None:
+        return [Finding(ROUNDING, SCORE, f"得分 {show(published)} is {_exact(expected)} rounded to {rule}")]
+    findings = [Finding(MISMATCH, SCORE, f"得分 {show(published)} but the rules give {show(expected)}")]
+    if published > expected:
+        if published >= scored.weight and not met:
+            why = "a broken cap" if scored.indicator.target.is_reverse else "a shortfall"
+            findings.append(Finding(LENIENT, SCORE, f"full marks despite {why}: {scored.explain}"))
+        else:
+            findings.append(Finding(LENIENT, SCORE, f"more than the rules give: {scored.explain}"))
+    elif met:
+        findings.append(Finding(HARSH, SCORE, f"points deducted with the target met: {scored.explain}"))
+    findings += [Finding(MISMATCH, SCORE, flag) for flag in scored.flags if "outside the band" in flag]
+    return findings
+
+
+def _explanation(
+    line: IndicatorLine, scored: IndicatorScore | None, published: Decimal | None, weight: Decimal | None
+) -> list[Finding]:
+    """Points lost (as printed), or a row the rules flag, needs 偏差原因分析及改进措施."""
+    if line.reason is None or _clean(line.reason):
+        return []
+    if scored is not None and scored.status is Status.NOT_APPLICABLE:
+        return []
+    score = published if published is not None else (scored.score if scored is not None else None)
+    if score is not None and weight is not None and weight - score > _PRINTED_WEIGHT_SLACK:
+        return [
+            Finding(
+                NO_EXPLANATION,
+                REASON,
+                f"{show(weight - score)} of {show(weight)} points lost and no 偏差原因分析及改进措施",
+            )
+        ]
+    if scored is not None and scored.status is Status.FLAGGED and scored.flags:
+        return [Finding(NO_EXPLANATION, REASON, f"{scored.flags[0]}; no 偏差原因分析及改进措施")]
+    return []
+
+
+def _audit_fund(fund: _Fund, scored: ProjectScore, tolerance: Decimal) -> AuditedRow:
+    """The budget line: its 得分 against 分值 × min(全年执行数 / 全年预算数, 1), and its printed 执行率."""
+    line, execution = fund.line, scored.execution
+    findings = list(fund.findings)
+    readable = fund.budget is not None and fund.spent is not None
+    expected = execution.score if readable else None
+    explain = execution.explain if readable else "not re-scored"
+    published = fund.published
+    if expected is not None and published is not None and abs(published - expected) > tolerance:
+        rule = _rounding(published, expected)
+        if rule is not None:
+            findings.append(Finding(ROUNDING, SCORE, f"得分 {show(published)} is {_exact(expected)} rounded to {rule}"))
+        else:
+            message = f"得分 {show(published)} but {explain}"
+            other = _other_base(fund, published / execution.weight * HUNDRED if execution.weight else None)
+            findings.append(Finding(EXECUTION, SCORE, message + (f" ({other})" if other else "")))
+    if published is not None and published > execution.weight + tolerance:
+        findings.append(
+            Finding(ABOVE_WEIGHT, SCORE, f"得分 {show(published)} is above the 分值 {show(execution.weight)}")
+        )
+    if fund.rate is not None and readable and execution.rate is not None:
+        computed = execution.rate * HUNDRED
+        if abs(fund.rate - computed) > tolerance and _rounding(fund.rate, computed, cents=True) is None:
+            other = _other_base(fund, fund.rate)
+            message = f"执行率 {show(fund.rate)}% but 全年执行数 / 全年预算数 = {show(computed)}%"
+            findings.append(Finding(EXECUTION, RATE, message + (f" ({other})" if other else "")))
+    return AuditedRow(
+        line.row, EXECUTION_NAME, "execution", published, expected, execution.weight, explain, tuple(findings), line
+    )
+
+
+def _other_base(fund: _Fund, percent: Decimal | None) -> str:
+    """Which wrong base a printed rate (or a score's share) matches: 年初预算数, or no cap at 100%."""
+    if percent is None or fund.spent is None:
+        return ""
+    if fund.initial is not None and fund.initial > 0:
+        on_initial = fund.spent / fund.initial * HUNDRED
+        if abs(on_initial - percent) <= Decimal("0.5") or min(on_initial, HUNDRED) == percent:
+            return f"computed on 年初预算数 {show(fund.initial)}: {show(on_initial)}%"
+    return ""
+
+
+def _audit_total(
+    line: TotalLine,
+    audited: Sequence[AuditedRow],
+    scored: ProjectScore,
+    total_rules: Decimal | None,
+    profile: Profile,
+    tolerance: Decimal,
+) -> AuditedRow:
+    """总分 against the sum of the published row scores (``total``), and 等级 against 总分 (``grade``)."""
+    findings: list[Finding] = []
+    published = _points(line.total)
+    if isinstance(published, str) or published is None:
+        reason = "总分 is blank" if published is None else f"cannot read 总分 {line.total!r}: {published}"
+        findings.append(Finding(UNREADABLE, SCORE, reason))
+        published = None
+    parts = [row for row in audited if row.kind != "total"]
+    sums = _published_sums(parts, scored)
+    explain = f"rules: {scored.explain}" if total_rules is not None else "rules: no total (a row cannot be re-scored)"
+    if published is not None and sums:
+        plain = sums[0]
+        explain += f"; the published scores add up to {show(plain)}"
+        if all(abs(published - total) > tolerance for total in sums):
+            rule = next((r for total in sums if (r := _rounding(published, total)) is not None), None)
+            if rule is not None:
+                findings.append(
+                    Finding(ROUNDING, SCORE, f"总分 {show(published)} is {_exact(plain)} rounded to {rule}")
+                )
+            else:
+                terms = " + ".join(show(row.published) for row in parts if row.published is not None)
+                message = f"总分 {show(published)} is not the sum of the row scores: {terms} = {show(plain)}"
+                findings.append(Finding(TOTAL, SCORE, message))
+    findings += _grade(line.grade, published, profile)
+    return AuditedRow(
+        line.row, TOTAL_FIELD, "total", published, total_rules, profile.total_weight, explain, tuple(findings), line
+    )
+
+
+def _published_sums(parts: Sequence[AuditedRow], scored: ProjectScore) -> list[Decimal]:
+    """The sum of the published scores; also rescaled to 100 when rows are 不适用 (as the rules rescale)."""
+    if not parts or any(row.published is None for row in parts if _applicable(row, scored)):
+        return []
+    plain = sum((row.published for row in parts if row.published is not None), Decimal(0))
+    sums = [plain]
+    if scored.rescaled_from is not None and scored.rescaled_from > 0:
+        sums.append(plain * HUNDRED / scored.rescaled_from)
+    return sums
+
+
+def _applicable(row: AuditedRow, scored: ProjectScore) -> bool:
+    return not any(
+        item.status is Status.NOT_APPLICABLE for item in scored.indicators if item.indicator.id == f"r{row.row}"
+    )
+
+
+def _grade(text: str, total: Decimal | None, profile: Profile) -> list[Finding]:
+    cleaned = re.sub(r"[\s:：]|自评|等级", "", unicodedata.normalize("NFKC", text))
+    if not cleaned:
+        return []
+    printed = _RATING_WORDS.get(cleaned)
+    if printed is None:
+        return [Finding(UNREADABLE, GRADE_FIELD, f"cannot read 等级 {text!r}: expected 优, 良, 中 or 差")]
+    if total is None:
+        return []
+    rating = profile.rating(total)
+    if rating is printed:
+        return []
+    cut = profile.grade_cutoffs.get(rating)
+    band = (
+        f"{rating.value} ≥ {show(cut)}"
+        if cut is not None
+        else f"{rating.value} below {show(min(profile.grade_cutoffs.values()))}"
+    )
+    return [Finding(GRADE, GRADE_FIELD, f"等级 {printed.value} but 总分 {show(total)} is {rating.value} ({band})")]
+
+
+def _weight_findings(
+    rows: Sequence[_Row], fund: _Fund | None, weights: Mapping[str, Decimal], rules: Profile, tolerance: Decimal
+) -> Iterator[Finding]:
+    """A tier's rows against its printed weight; all weights with execution against 100."""
+    tiers: dict[str, list[Decimal]] = {}
+    printed: dict[str, Decimal] = {}
+    for row in rows:
+        weight = weights[row.indicator.id] if row.indicator is not None else row.weight
+        tiers.setdefault(row.level1, []).append(weight if weight is not None else Decimal(0))
+        if row.tier_weight is not None:
+            printed.setdefault(row.level1, row.tier_weight)
+    for tier, tier_weight in printed.items():
+        members = tiers[tier]
+        given = sum(members, Decimal(0))
+        if abs(given - tier_weight) > max(tolerance, _PRINTED_WEIGHT_SLACK * len(members)):
+            terms = " + ".join(show(w) for w in members)
+            yield Finding(
+                WEIGHTS,
+                WEIGHT,
+                f"{tier} is printed as {show(tier_weight)} but its 分值 add up to {terms} = {show(given)}",
+            )
+    parts = [(tier, sum(members, Decimal(0))) for tier, members in tiers.items()]
+    if fund is not None:
+        parts.insert(0, (EXECUTION_NAME, rules.execution_weight))
+    whole = sum((weight for _, weight in parts), Decimal(0))
+    if abs(whole - HUNDRED) > max(tolerance, _PRINTED_WEIGHT_SLACK * len(rows)):
+        terms = " + ".join(f"{name} {show(weight)}" for name, weight in parts)
+        yield Finding(WEIGHTS, WEIGHT, f"the 分值 add up to {show(whole)} ({terms}), not 100")
+
+
+# -- reading numbers ---------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    cleaned = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    return "" if cleaned in _BLANKS else cleaned
+
+
+def _number(text: str) -> tuple[Decimal, str] | str | None:
+    """A printed number and its unit word, None for a blank cell, or why it is not a number."""
+    cleaned = _clean(text).replace(" ", "")
+    if not cleaned:
+        return None
+    match = _NUMBER_RE.match(cleaned)
+    if match is None:
+        return "not a number"
+    try:
+        return Decimal(match.group("num").replace(",", "")), match.group("unit") or ""
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        return "not a number"
+
+
+def _points(text: str) -> Decimal | str | None:
+    """A weight or a score (8.5, 8.5分)."""
+    found = _number(text)
+    if found is None or isinstance(found, str):
+        return found
+    number, unit = found
+    if unit not in ("", "分"):
+        return f"expected a number of points, not {unit}"
+    return number
+
+
+def _money(text: str, default_unit: str) -> Decimal | str:
+    """An amount in 万元: bare numbers are in the block's unit (万元 or 元), 35万元 and 350000元 say theirs."""
+    found = _number(text)
+    if found is None:
+        return "the amount is blank"
+    if isinstance(found, str):
+        return "expected an amount such as 35 or 350000元"
+    number, unit = found
+    unit = {"": default_unit, "万": "万元"}.get(unit, unit)
+    if unit not in MONEY_UNITS:
+        return f"expected an amount in 万元 or 元, not {unit}"
+    return number * MONEY_UNITS[unit] / MONEY_UNITS["万元"]
+
+
+def _percent(text: str) -> Decimal | str | None:
+    """A printed rate in percent: 85.71% or 85.71; a bare number up to 1 is a fraction (0.8571)."""
+    found = _number(text)
+    if found is None or isinstance(found, str):
+        return found
+    number, unit = found
+    if unit == "%":
+        return number
+    if unit:
+        return f"expected a rate such as 85.71%, not {unit}"
+    return number * HUNDRED if number <= 1 else number
+
+
+def _tier(text: str) -> tuple[str, Decimal | None]:
+    """A 一级指标 cell: the tier's name, and the weight it prints (产出指标（50分）), if any."""
+    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    match = _TIER_WEIGHT_RE.match(cleaned)
+    if match is None:
+        return cleaned, None
+    return match.group("name").rstrip("(（:："), Decimal(match.group("weight"))
+
+
+def _rounding(published: Decimal, exact: Decimal, *, cents: bool = False) -> str | None:
+    """Which rounding rule turns the exact figure into the published one, if any ("an integer, half up")."""
+    places = (Decimal(1), Decimal("0.1"), *((Decimal("0.01"),) if cents else ()))
+    for step in places:
+        modes = [words for at, mode, words in _ROUNDINGS if at == step and exact.quantize(step, mode) == published]
+        if cents and not modes and exact.quantize(step, ROUND_HALF_UP) == published:
+            modes = ["half up (四舍五入)"]
+        if modes:
+            return f"{_PLACES_WORDS.get(step, 'two decimals')}, {' or '.join(modes)}"
+    return None
+
+
+def _exact(value: Decimal) -> str:
+    """A figure as exactly as useful for saying how it was rounded (four places)."""
+    return thresholds.format_decimal(value.quantize(Decimal("0.0001"), ROUND_HALF_UP))
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
