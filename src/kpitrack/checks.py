@@ -25,20 +25,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from types import MappingProxyType
-from typing import TypeVar
 
 from kpitrack.model import LEVEL1, LEVEL2, Indicator, Project, level1_of
 from kpitrack.problems import Problem, Severity, has_errors
+from kpitrack.profile import DEFAULT
 from kpitrack.thresholds import MONEY_UNITS, Kind, Op, UnitFamily, format_decimal, unit_family
 
-__all__ = ["CHECKS", "REVERSE_NAME_WORDS", "TIER_WEIGHTS", "Check", "Validation", "validate"]
-
-# Weight of each level-1 tier in the year-end self-evaluation (财预〔2020〕10号 default);
-# the scoring profile passes its own.
-TIER_WEIGHTS: Mapping[str, Decimal] = MappingProxyType(
-    {"产出指标": Decimal(50), "效益指标": Decimal(30), "满意度指标": Decimal(10)}
-)
+__all__ = ["CHECKS", "REVERSE_NAME_WORDS", "Check", "Validation", "validate"]
 
 # Words in an indicator's name that make smaller counts better (complaints, accidents,
 # failures …): a ≤ on such a count is meant, not a typo.
@@ -68,7 +61,7 @@ REVERSE_NAME_WORDS = (
 Check = Callable[[Sequence[Project]], Iterable[Problem]]
 
 
-def validate(projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = TIER_WEIGHTS) -> list[Problem]:
+def validate(projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = DEFAULT.tier_weights) -> list[Problem]:
     """Every problem the checks find in ``projects``, in check order."""
     checks: list[Check] = [*CHECKS, functools.partial(check_weights, tier_weights=tier_weights)]
     return [problem for check in checks for problem in check(projects)]
@@ -83,7 +76,7 @@ class Validation:
     was, not the project); every other check looks at one project at a time.
     """
 
-    def __init__(self, tier_weights: Mapping[str, Decimal] = TIER_WEIGHTS) -> None:
+    def __init__(self, tier_weights: Mapping[str, Decimal] = DEFAULT.tier_weights) -> None:
         first: dict[tuple[str, int], str] = {}
         duplicates = functools.partial(_duplicate_projects, first=first)
         self._checks: list[Check] = [
@@ -104,25 +97,6 @@ class Validation:
     @property
     def problems(self) -> list[Problem]:
         return [problem for found in self._found for problem in found]
-
-
-# level1_of normalises the name with a regular expression: once per distinct name, not per indicator.
-_level1_of = functools.lru_cache(maxsize=1024)(level1_of)
-
-_T = TypeVar("_T")
-
-# What the checks of one indicator alone find, by the record's identity: a province's 1.5 M
-# indicators are some 50,000 shared records (hashing a record by value would cost more than
-# the check).  Each entry holds its Indicator, so that no other object takes its id meanwhile.
-_Verdicts = dict[int, tuple[Indicator, _T]]
-
-
-def _judged(verdicts: _Verdicts[_T], indicator: Indicator, judge: Callable[[Indicator], _T]) -> _T:
-    """``judge(indicator)``, remembered in ``verdicts`` (the checks look there first)."""
-    if len(verdicts) >= 100_000:  # unshared records (TOML goals): keep it small
-        verdicts.clear()
-    verdicts[id(indicator)] = (indicator, verdict := judge(indicator))
-    return verdict
 
 
 def _where(project: Project, index: int | None = None) -> str:
@@ -164,7 +138,9 @@ def check_duplicate_indicators(projects: Sequence[Project]) -> Iterator[Problem]
                 seen[indicator.id] = index
 
 
-def check_weights(projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = TIER_WEIGHTS) -> Iterator[Problem]:
+def check_weights(
+    projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = DEFAULT.tier_weights
+) -> Iterator[Problem]:
     """Weights (分值) inside a level-1 tier: all or none, adding up to the tier's weight."""
     for project in projects:
         if all(i.weight is None for i in project.indicators):
@@ -252,9 +228,6 @@ def check_cost_caps(projects: Sequence[Project]) -> Iterator[Problem]:
             )
 
 
-_capped_counts: _Verdicts[str | None] = {}
-
-
 def check_capped_counts(projects: Sequence[Project]) -> Iterator[Problem]:
     """A ≤ on a count is usually a typo for ≥ (``公开监督抽检结果（次）≦1``).
 
@@ -262,11 +235,9 @@ def check_capped_counts(projects: Sequence[Project]) -> Iterator[Problem]:
     the target or the name), outside 成本指标, and the name has none of the words of
     things one wants fewer of (投诉, 事故, 故障, 不合格 …: :data:`REVERSE_NAME_WORDS`).
     """
-    known = _capped_counts.get
     for project in projects:
         for index, indicator in enumerate(project.indicators):
-            verdict = known(id(indicator))
-            message = verdict[1] if verdict else _judged(_capped_counts, indicator, _capped_count)
+            message = _capped_count(indicator)
             if message is not None:
                 yield Problem(_where(project, index), message, Severity.WARNING)
 
@@ -301,7 +272,7 @@ def check_levels(projects: Sequence[Project]) -> Iterator[Problem]:
     """Level-2 names are known, and a given level 1 agrees with its level 2."""
     for project in projects:
         for index, indicator in enumerate(project.indicators):
-            expected = _level1_of(indicator.level2)
+            expected = level1_of(indicator.level2)
             if indicator.level2 not in LEVEL2:
                 yield Problem(
                     _where(project, index),

@@ -31,18 +31,20 @@ Both put the worst first and give the reasons with the points or money they cost
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, MutableMapping
+import functools
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import attrs
 import pendulum
 
 from kpitrack.model import Aggregate, Indicator, Project
+from kpitrack.numbers import show
 from kpitrack.periods import Quarter
 from kpitrack.profile import ElapsedBasis, Profile
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
-from kpitrack.scoring import ProjectScore, Status, show
+from kpitrack.scoring import ProjectScore, Status
 from kpitrack.thresholds import Kind, Op
 
 __all__ = [
@@ -57,7 +59,6 @@ __all__ = [
     "assessor",
     "elapsed_share",
     "light_for_ratio",
-    "merge",
     "underperformers_midyear",
     "underperformers_year_end",
 ]
@@ -158,51 +159,15 @@ def elapsed_share(project: Project, as_of: Quarter, profile: Profile) -> tuple[D
 
 
 def assess(progress: Progress, profile: Profile) -> ProjectStatus:
-    """The 双监控 lights of one project at ``progress.as_of``."""
-    return _assess(progress, profile, None)
-
-
-def assessor(profile: Profile, *, limit: int = 200_000) -> Callable[[Progress], ProjectStatus]:
-    """:func:`assess` for many projects: each distinct indicator case is judged once.
-
-    As :func:`kpitrack.scoring.evaluator`: the light of an (indicator, actual, last
-    year, p, quarter) is remembered by the identity of the shared records of the bulk
-    path, each memo entry keeping its records alive; at ``limit`` entries the memo
-    starts afresh.  Results are those of :func:`assess`.
-    """
-    memo: _Memo = {}
-
-    def assess_one(progress: Progress) -> ProjectStatus:
-        if len(memo) > limit:
-            memo.clear()
-        return _assess(progress, profile, memo)
-
-    return assess_one
-
-
-# Memo key: ids of (indicator, actual, last year), p, quarter → (the keyed records, the status).
-_Memo = MutableMapping[tuple[Any, ...], tuple[Any, "IndicatorStatus"]]
-
-
-def _assess(progress: Progress, profile: Profile, memo: _Memo | None) -> ProjectStatus:
+    """The 双监控 lights of one project at ``progress.as_of``: budget, each indicator, the project (worst)."""
     project, as_of = progress.project, progress.as_of
     p, basis = elapsed_share(project, as_of, profile)
     budget = _budget(project, progress, p, profile)
     actuals, last_years = progress.actuals, progress.last_year
-    judged_items: list[IndicatorStatus] = []
-    for indicator in project.indicators:
-        actual, last_year = actuals.get(indicator.id), last_years.get(indicator.id)
-        if memo is None:
-            judged_items.append(_indicator(indicator, actual, last_year, p, as_of, profile))
-            continue
-        key = (id(indicator), id(actual), id(last_year), p, as_of)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = (
-                (indicator, actual, last_year),
-                _indicator(indicator, actual, last_year, p, as_of, profile),
-            )
-        judged_items.append(found[1])
+    judged_items = [
+        _indicator(indicator, actuals.get(indicator.id), last_years.get(indicator.id), p, as_of, profile)
+        for indicator in project.indicators
+    ]
     indicators = tuple(judged_items)
     judged = [s.light for s in indicators if s.light not in (Light.NO_DATA, Light.NOT_APPLICABLE)]
     if indicators and not judged:
@@ -210,6 +175,15 @@ def _assess(progress: Progress, profile: Profile, memo: _Memo | None) -> Project
     else:
         light = max([budget.light, *judged], key=_RANK.__getitem__)
     return ProjectStatus(project, progress.as_of, p, basis, budget, indicators, light)
+
+
+def assessor(profile: Profile) -> Callable[[Progress], ProjectStatus]:
+    """:func:`assess` under ``profile``, as a function of the progress alone (to map over many projects)."""
+    return functools.partial(_assess_under, profile)
+
+
+def _assess_under(profile: Profile, progress: Progress) -> ProjectStatus:
+    return assess(progress, profile)
 
 
 def _likelihood(done: Decimal, target: Decimal, p: Decimal, profile: Profile) -> Likelihood:
@@ -402,8 +376,7 @@ class Underperformer:
     reasons: tuple[Reason, ...]
     total: Decimal | None = None
     light: Light | None = None
-    # Its sort key in its list (smaller is worse), kept so that the lists of consecutive
-    # slices of the projects merge into the list of all (see :func:`merge`).
+    # Its sort key in its list (smaller is worse).
     rank: tuple[Any, ...] = attrs.field(default=(), eq=False, repr=False)
 
 
@@ -504,23 +477,6 @@ def underperformers_year_end(scores: Iterable[ProjectScore], profile: Profile) -
         listed.append(Underperformer(score.project, why, tuple(reasons), score.total, rank=(score.total,)))
     listed.sort(key=_by_rank)
     return listed
-
-
-_Ranked = TypeVar("_Ranked")
-
-
-def merge(parts: Iterable[list[_Ranked]], rank: Callable[[_Ranked], Any] | None = None) -> list[_Ranked]:
-    """One list (mid-year or year-end) from the lists of consecutive slices of the projects, in order.
-
-    Each part is already sorted by rank, and the sort is stable; concatenated in
-    project order and sorted again, the list is exactly the one of all projects at once.
-    The parts hold :class:`Underperformer` records, or anything else with ``rank``
-    giving the rank of the record it stands for.
-    """
-    merged = [item for part in parts for item in part]
-    key: Callable[[Any], Any] = rank or _by_rank
-    merged.sort(key=key)
-    return merged
 
 
 def _by_rank(item: Underperformer) -> tuple[Any, ...]:

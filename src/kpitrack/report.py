@@ -9,9 +9,8 @@ Numbers are rounded to two places here and only here.
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -19,12 +18,15 @@ import tabulate as _tabulate_module
 import wcwidth
 from tabulate import tabulate
 
-from kpitrack.cli._output import json_number, rounded
-from kpitrack.model import Indicator
+from kpitrack.api import CheckReport, GoalsLoaded, History
+from kpitrack.model import LEVEL1, Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, Underperformer
+from kpitrack.numbers import json_number, rounded, show
+from kpitrack.problems import Problem, Severity
 from kpitrack.profile import Profile, Rating
 from kpitrack.readings import Grade, Reading
 from kpitrack.scoring import IndicatorScore, ProjectScore, Status
+from kpitrack.store import ActualsView, ImportResult, WriteSummary
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
@@ -41,12 +43,6 @@ __all__ = [
 
 
 def _num(value: Decimal | None) -> int | float | None:
-    return None if value is None else _rounded_number(value)
-
-
-@functools.lru_cache(maxsize=65536)
-def _rounded_number(value: Decimal) -> int | float | None:
-    # Cached: equal decimals give the same number, and a province repeats its weights and values.
     return json_number(value, places=True)
 
 
@@ -69,7 +65,6 @@ def _number(value: Decimal | None) -> str:
     return "null" if value is None else _number_text(value)
 
 
-@functools.lru_cache(maxsize=65536)
 def _number_text(value: Decimal) -> str:
     """``repr(json_number(value, places=True))``, made from the rounded decimal's own text.
 
@@ -98,46 +93,13 @@ def _reading(reading: Reading | None) -> str:
     return "null" if reading is None else _string(str(reading))
 
 
-class _Texts:
-    """The text of each shared record, made once and remembered by the record's identity.
-
-    The scoring and monitoring memos hand out one shared record per distinct
-    indicator case, and the bulk path one shared indicator per definition.  The
-    record is kept with its text, so an identity is not reused while remembered; at
-    ``limit`` entries the memo starts afresh.
-    """
-
-    def __init__(self, make: Callable[[Any], str], limit: int = 200_000) -> None:
-        self._make = make
-        self._limit = limit
-        self._texts: dict[int, str] = {}  # never empty texts
-        self._kept: list[Any] = []
-
-    def __call__(self, record: Any) -> str:
-        return self._texts.get(id(record)) or self._new(record)
-
-    def joined(self, records: Iterable[Any]) -> str:
-        """The records' texts joined by ``", "`` (a JSON array's items): the loop of a province's every row."""
-        get = self._texts.get
-        return ", ".join([get(id(record)) or self._new(record) for record in records])
-
-    def _new(self, record: Any) -> str:
-        if len(self._texts) > self._limit:
-            self._texts.clear()
-            self._kept.clear()
-        self._kept.append(record)
-        text = self._texts[id(record)] = self._make(record)
-        return text
+def _joined(texts: Iterable[str]) -> str:
+    """JSON texts as the items of an array."""
+    return ", ".join(texts)
 
 
 def _show(value: Decimal | None, suffix: str = "") -> str:
-    return "" if value is None else f"{_shown(value)}{suffix}"
-
-
-@functools.lru_cache(maxsize=65536)
-def _shown(value: Decimal) -> str:
-    # Cached: a province's tables show the same weights and scores a million times.
-    return format_decimal(rounded(value))
+    return "" if value is None else f"{show(value)}{suffix}"
 
 
 def _percent(rate: Decimal | None) -> str:
@@ -216,8 +178,6 @@ def score_json(scores: Iterable[ProjectScore]) -> Iterator[str]:
     ``flags`` / ``last_year`` when there are any), ``rescaled_from``, ``explain``.
     Numbers are rounded to two places.
     """
-    definitions = _Texts(_score_definition)
-    rows = _Texts(lambda item: _score_row(item, definitions))
     for score in scores:
         project, execution = score.project, score.execution
         rate = execution.rate
@@ -228,7 +188,7 @@ def score_json(scores: Iterable[ProjectScore]) -> Iterator[str]:
             f'"rate": {_number(rate)}, "rate_percent": {_number(None if rate is None else rate * 100)}, '
             f'"score": {_number(execution.score)}, "weight": {_number(execution.weight)}, '
             f'"explain": {_string(execution.explain)}}}, '
-            f'"indicators": [{rows.joined(score.indicators)}], '
+            f'"indicators": [{_joined(map(_score_row, score.indicators))}], '
             f'"rescaled_from": {_number(score.rescaled_from)}, "explain": {_string(score.explain)}}}'
         )
 
@@ -246,11 +206,11 @@ def _score_definition(indicator: Indicator) -> str:
     )
 
 
-def _score_row(item: IndicatorScore, definitions: Callable[[Indicator], str]) -> str:
+def _score_row(item: IndicatorScore) -> str:
     flags = f', "flags": [{", ".join(map(_string, item.flags))}]' if item.flags else ""
     last_year = f', "last_year": {_reading(item.last_year)}' if item.last_year is not None else ""
     return (
-        f'{{{definitions(item.indicator)}, "actual": {_reading(item.actual)}, "weight": {_number(item.weight)}, '
+        f'{{{_score_definition(item.indicator)}, "actual": {_reading(item.actual)}, "weight": {_number(item.weight)}, '
         f'"score": {_number(item.score)}, "status": {_string(item.status.value)}, '
         f'"method": {_string(item.method.value)}, "explain": {_string(item.explain)}{flags}{last_year}}}'
     )
@@ -258,10 +218,11 @@ def _score_row(item: IndicatorScore, definitions: Callable[[Indicator], str]) ->
 
 def render_scores(scores: Iterable[ProjectScore]) -> str:
     """The 项目支出绩效自评表 of each project, one after another."""
-    return "\n\n".join(_render_score(score) for score in scores)
+    return "\n\n".join(map(render_score, scores))
 
 
-def _render_score(score: ProjectScore) -> str:
+def render_score(score: ProjectScore) -> str:
+    """One project's 项目支出绩效自评表: the budget row, one row per indicator, the total and what needs explaining."""
     project, execution = score.project, score.execution
     head = [
         f"项目支出绩效自评表 ({project.year})  {project.id} {project.name}  预算单位: {project.unit}",
@@ -314,8 +275,6 @@ def status_json(statuses: Iterable[ProjectStatus]) -> Iterator[str]:
     ``expected``, ``likelihood``, ``explain``), ``indicators`` (``id``, ``name``,
     ``target``, ``actual``, ``light``, ``ratio``, ``expected``, ``likelihood``, ``explain``).
     """
-    definitions = _Texts(_status_definition)
-    rows = _Texts(lambda item: _status_row(item, definitions))
     for status in statuses:
         project, budget = status.project, status.budget
         likelihood = budget.likelihood.value if budget.likelihood else None
@@ -328,7 +287,7 @@ def status_json(statuses: Iterable[ProjectStatus]) -> Iterator[str]:
             f'"plan_rate": {_number(budget.plan_rate)}, "light": {_string(budget.light.value)}, '
             f'"expected": {_number(budget.expected)}, "likelihood": {_optional(likelihood)}, '
             f'"explain": {_string(budget.explain)}}}, '
-            f'"indicators": [{rows.joined(status.indicators)}]}}'
+            f'"indicators": [{_joined(map(_status_row, status.indicators))}]}}'
         )
 
 
@@ -344,10 +303,11 @@ def _status_definition(indicator: Indicator) -> str:
     )
 
 
-def _status_row(item: IndicatorStatus, definitions: Callable[[Indicator], str]) -> str:
+def _status_row(item: IndicatorStatus) -> str:
     likelihood = item.likelihood.value if item.likelihood else None
     return (
-        f'{{{definitions(item.indicator)}, "actual": {_reading(item.actual)}, "light": {_string(item.light.value)}, '
+        f'{{{_status_definition(item.indicator)}, "actual": {_reading(item.actual)}, '
+        f'"light": {_string(item.light.value)}, '
         f'"ratio": {_number(item.ratio)}, "expected": {_number(item.expected)}, '
         f'"likelihood": {_optional(likelihood)}, "explain": {_string(item.explain)}}}'
     )
@@ -364,40 +324,42 @@ _LIGHT_WORDS = {
 
 
 def render_statuses(statuses: Iterable[ProjectStatus]) -> str:
-    """The 绩效运行监控 table of each project: budget row, then one row per indicator."""
-    blocks = []
-    for status in statuses:
-        budget = status.budget
-        head = (
-            f"绩效运行监控 {status.as_of}  {status.project.id} {status.project.name}  "
-            f"项目 {_LIGHT_WORDS[status.light]}  (p = {_show(status.p)}, {status.basis.value})"
-        )
-        rows = [
-            [
-                "预算执行",
-                _show(budget.budget),
-                _show(budget.spent),
-                _LIGHT_WORDS[budget.light],
-                _show(budget.expected),
-                budget.likelihood.value if budget.likelihood else "",
-                budget.explain,
-            ]
+    """The 绩效运行监控 table of each project, one after another."""
+    return "\n\n".join(map(render_status, statuses))
+
+
+def render_status(status: ProjectStatus) -> str:
+    """One project's 绩效运行监控 table: budget row, then one row per indicator."""
+    budget = status.budget
+    head = (
+        f"绩效运行监控 {status.as_of}  {status.project.id} {status.project.name}  "
+        f"项目 {_LIGHT_WORDS[status.light]}  (p = {_show(status.p)}, {status.basis.value})"
+    )
+    rows = [
+        [
+            "预算执行",
+            _show(budget.budget),
+            _show(budget.spent),
+            _LIGHT_WORDS[budget.light],
+            _show(budget.expected),
+            budget.likelihood.value if budget.likelihood else "",
+            budget.explain,
         ]
-        rows += [
-            [
-                f"{item.indicator.id} {item.indicator.name}",
-                str(item.indicator.target),
-                _actual(item.actual) or "—",
-                _LIGHT_WORDS[item.light],
-                _show(item.expected),
-                item.likelihood.value if item.likelihood else "",
-                item.explain,
-            ]
-            for item in status.indicators
+    ]
+    rows += [
+        [
+            f"{item.indicator.id} {item.indicator.name}",
+            str(item.indicator.target),
+            _actual(item.actual) or "—",
+            _LIGHT_WORDS[item.light],
+            _show(item.expected),
+            item.likelihood.value if item.likelihood else "",
+            item.explain,
         ]
-        table = _table(rows, ["", "目标", "累计/最新", "预警", "预计全年", "完成可能性", "计算"])
-        blocks.append(f"{head}\n{table}")
-    return "\n\n".join(blocks)
+        for item in status.indicators
+    ]
+    table = _table(rows, ["", "目标", "累计/最新", "预警", "预计全年", "完成可能性", "计算"])
+    return f"{head}\n{table}"
 
 
 # --- the underperformers -------------------------------------------------------------
@@ -425,6 +387,22 @@ def underperformer_record(item: Underperformer) -> dict[str, Any]:
     if item.light is not None:
         record["light"] = item.light.value
     return record
+
+
+def underperformer_json(items: Iterable[Underperformer]) -> Iterator[str]:
+    """Each listed project as one line of compact JSON: :func:`underperformer_record`'s fields."""
+    for item in items:
+        yield json.dumps(underperformer_record(item), ensure_ascii=False)
+
+
+def underperforming_heading(year: int, as_of: object | None, profile: Profile) -> str:
+    """What the list holds: the red and yellow projects at a cut-off, or the year end's rules."""
+    if as_of is not None:
+        return f"Red and yellow projects at {as_of}"
+    return (
+        f"Underperforming in {year} (total below {show(profile.underperforming_below)}, missing data, "
+        f"or execution below {show(profile.execution_floor * 100)}%)"
+    )
 
 
 def render_underperformers(items: list[Underperformer], heading: str) -> str:
@@ -518,4 +496,261 @@ def profile_text(profile: Profile) -> str:
         lines += ["", f"[{title}]"]
         width = max(len(f"{k} = {v}") for k, v, _ in rules)
         lines += [f"{f'{k} = {v}':<{width}}  # {src.get(rule, '')}" for k, v, rule in rules]
+    return "\n".join(lines)
+
+
+# --- recording: what was written, every version, the year so far ------------------------
+
+
+def recorded_text(what: str, value: str, summary: WriteSummary) -> str:
+    """What ``record`` or ``spend`` did with one value."""
+    if summary.unchanged:
+        return f"{what}: unchanged (the same value is already recorded)"
+    if summary.superseded:
+        return f"{what}: recorded {value} (supersedes the earlier value)"
+    return f"{what}: recorded {value}"
+
+
+def _summary_line(name: str, summary: WriteSummary) -> str:
+    superseding = f"{summary.superseded} superseding earlier values"
+    return f"{name}: {summary.added} recorded ({superseding}), {summary.unchanged} unchanged"
+
+
+def render_import(result: ImportResult) -> str:
+    """What an import did (or would do, in a dry run) to actuals and to spending."""
+    lines = [_summary_line("actuals", result.actuals), _summary_line("spending", result.spending)]
+    if result.dry_run:
+        lines.append("dry run: nothing written")
+    return "\n".join(lines)
+
+
+def history_record(history: History) -> dict[str, Any]:
+    """Every version of a project's values and its goal revisions, as JSON-ready data."""
+    return {
+        "project": history.project.id,
+        "year": history.project.year,
+        "versions": [
+            {
+                "indicator": e.indicator,
+                "period": str(e.period),
+                "value": e.text,
+                "note": e.note,
+                "recorded_by": e.recorded_by,
+                "recorded_at": e.recorded_at,
+                "current": e.current,
+            }
+            for e in history.entries
+        ],
+        "revisions": [
+            {"indicator": r.indicator, "field": r.field, "old": r.old, "new": r.new, "date": r.revised_on.isoformat()}
+            for r in history.revisions
+        ],
+    }
+
+
+def render_history(history: History) -> str:
+    """Every version, superseded ones marked, with who, when (UTC) and why; then the goal revisions."""
+    project = history.project
+    rows = [
+        (
+            e.indicator or "spent",
+            str(e.period),
+            e.text,
+            "" if e.current else "superseded",
+            e.recorded_by,
+            e.recorded_at[:19].replace("T", " "),
+            e.note,
+        )
+        for e in history.entries
+    ]
+    headers = ["indicator", "period", "value", "state", "by", "at (UTC)", "note"]
+    lines = [
+        f"{project.id} {project.name} ({project.year})",
+        tabulate(rows, headers=headers) if rows else "nothing recorded",
+    ]
+    if history.revisions:
+        lines.append("\ngoal revisions (目标调整):")
+        lines.extend(f"  {revision}" for revision in history.revisions)
+    return "\n".join(lines)
+
+
+def _reading_record(reading: Reading | None) -> dict[str, Any] | None:
+    if reading is None:
+        return None
+    return {
+        "text": str(reading),
+        "kind": reading.kind.value,
+        "value": json_number(reading.number),
+        "unit": reading.unit,
+        "grade": reading.grade.value if reading.grade is not None else None,
+        "score": json_number(reading.score),
+        "date": reading.date.isoformat() if reading.date is not None else None,
+    }
+
+
+def actuals_record(view: ActualsView) -> dict[str, Any]:
+    """A project's quarterly values and year to date beside its targets, as JSON-ready data."""
+    project, quarters = view.project, view.as_of.quarters_to_date()
+    return {
+        "project": project.id,
+        "name": project.name,
+        "year": project.year,
+        "as_of": str(view.as_of),
+        "indicators": [
+            {
+                "id": row.indicator.id,
+                "name": row.indicator.name,
+                "level1": row.indicator.level1,
+                "level2": row.indicator.level2,
+                "target": str(row.indicator.target),
+                "unit": row.indicator.unit,
+                "aggregate": row.indicator.aggregate.value,
+                "quarters": {str(q): _reading_record(row.quarters.get(q)) for q in quarters},
+                "to_date": _reading_record(row.to_date),
+            }
+            for row in view.indicators
+        ],
+        "spending": {str(q): json_number(view.spending.get(q)) for q in quarters},
+        "spent": json_number(view.spent),
+        "budget": json_number(project.budget),
+    }
+
+
+def render_actuals(view: ActualsView) -> str:
+    """Per indicator: the quarters' values, the year to date, the target and how quarters combine; then money."""
+    project, quarters = view.project, view.as_of.quarters_to_date()
+    headers = ["indicator", "name", *(f"Q{q.number}" for q in quarters), "to date", "target", "how"]
+    rows: list[list[str]] = []
+    for row in view.indicators:
+        values = [str(row.quarters[q]) if q in row.quarters else "" for q in quarters]
+        to_date = str(row.to_date) if row.to_date is not None else "—"
+        name = row.indicator.name if len(row.indicator.name) <= 24 else row.indicator.name[:23] + "…"
+        rows.append(
+            [row.indicator.id, name, *values, to_date, str(row.indicator.target), row.indicator.aggregate.value]
+        )
+    spent = [format_decimal(view.spending[q]) if q in view.spending else "" for q in quarters]
+    rows.append(
+        [
+            "spent",
+            "资金执行 (万元)",
+            *spent,
+            format_decimal(view.spent),
+            f"budget {format_decimal(project.budget)}",
+            "sum",
+        ]
+    )
+    heading = f"{project.id} {project.name} ({project.year}), to {view.as_of}"
+    return f"{heading}\n{tabulate(rows, headers=headers, disable_numparse=True)}"
+
+
+# --- goal tables: the check and the load -------------------------------------------------
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _counts(project: Project) -> dict[str, int]:
+    counts = {level1: len(project.tier(level1)) for level1 in LEVEL1}
+    other = len(project.indicators) - sum(counts.values())
+    if other:
+        counts["other"] = other
+    return counts
+
+
+def _plan_text(project: Project) -> str:
+    return " / ".join(f"{key} {format_decimal(amount)}" for key, amount in project.plan)
+
+
+def _check_summary(projects: Sequence[Project]) -> str:
+    tiers = [level1.removesuffix("指标") for level1 in LEVEL1]
+    headers = ["id", "name", "year", "budget (万元)", "plan", *tiers, "all"]
+    rows: list[list[str]] = []
+    for project in projects:
+        counts = _counts(project)
+        rows.append(
+            [
+                project.id,
+                project.name,
+                str(project.year),
+                format_decimal(project.budget),
+                _plan_text(project),
+                *(str(counts[level1]) for level1 in LEVEL1),
+                str(len(project.indicators)),
+            ]
+        )
+    totals = _totals(projects)
+    rows.append(
+        [
+            "total",
+            f"{totals['projects']} projects",
+            "",
+            format_decimal(sum((p.budget for p in projects), Decimal(0))),
+            "",
+            *(str(totals["by_level1"][level1]) for level1 in LEVEL1),
+            str(totals["indicators"]),
+        ]
+    )
+    align = ("left", "left", "left", "right", "left", "right", "right", "right", "right")
+    return tabulate(rows, headers=headers, disable_numparse=True, colalign=align)
+
+
+def _totals(projects: Sequence[Project]) -> dict[str, Any]:
+    by_level1 = {level1: sum(len(p.tier(level1)) for p in projects) for level1 in LEVEL1}
+    return {
+        "projects": len(projects),
+        "indicators": sum(len(p.indicators) for p in projects),
+        "by_level1": by_level1,
+        "budget": json_number(sum((p.budget for p in projects), Decimal(0))),
+    }
+
+
+def _check_payload(projects: Sequence[Project], problems: Sequence[Problem]) -> dict[str, Any]:
+    return {
+        "projects": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "unit": p.unit,
+                "year": p.year,
+                "budget": json_number(p.budget),
+                "fiscal": json_number(p.fiscal),
+                "other": json_number(p.other),
+                "plan": {key: json_number(amount) for key, amount in p.plan},
+                "indicators": _counts(p) | {"total": len(p.indicators)},
+                "source": p.source,
+            }
+            for p in projects
+        ],
+        "totals": _totals(projects),
+        "problems": [{"where": p.where, "message": p.message, "severity": p.severity.value} for p in problems],
+    }
+
+
+def check_record(checked: CheckReport) -> dict[str, Any]:
+    """The check of goal files as JSON-ready data: the projects, totals and every problem."""
+    return _check_payload(checked.projects, checked.problems)
+
+
+def render_check(checked: CheckReport) -> str:
+    """Every problem (``where: message``), a summary table of the projects, and the counts."""
+    problems, projects = checked.problems, checked.projects
+    lines = [str(problem) for problem in problems]
+    if problems:
+        lines.append("")
+    lines.append(_check_summary(projects))
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    lines.append(f"\n{_count(len(projects), 'project')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    return "\n".join(lines)
+
+
+def render_goals_loaded(loaded: GoalsLoaded) -> str:
+    """The load's warnings, then each project added, revision recorded and project unchanged, and the counts."""
+    lines = [str(problem) for problem in loaded.warnings]
+    lines += [f"added      {code} ({year})" for code, year in loaded.added]
+    lines += [f"revised    {revision}" for revision in loaded.revised]
+    lines += [f"unchanged  {code} ({year})" for code, year in loaded.unchanged]
+    revised = len({(r.project, r.year) for r in loaded.revised})
+    lines.append(f"{len(loaded.added)} added, {revised} revised, {len(loaded.unchanged)} unchanged")
     return "\n".join(lines)

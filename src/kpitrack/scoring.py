@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Mapping, MutableMapping
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 
 import attrs
 import pendulum
 
 from kpitrack.model import Indicator, Project
+from kpitrack.numbers import SETTLED, show
 from kpitrack.profile import ExactVariant, Profile, Rating, ReverseVariant
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
-from kpitrack.thresholds import MONEY_UNITS, Kind, Op, Threshold, format_decimal
+from kpitrack.thresholds import MONEY_UNITS, Kind, Op, Threshold
 
 __all__ = [
     "ExecutionScore",
@@ -35,11 +35,9 @@ __all__ = [
     "indicator_weights",
     "score_execution",
     "score_indicator",
-    "show",
 ]
 
 ZERO, HUNDRED = Decimal(0), Decimal(100)
-SETTLED = Decimal("1e-12")  # the precision at which totals and weights in play are compared and graded
 
 
 class Status(enum.Enum):
@@ -127,6 +125,10 @@ class ProjectScore:
     explain: str = ""
 
     @property
+    def project_id(self) -> str:
+        return self.project.id
+
+    @property
     def settled_total(self) -> Decimal:
         """The total at the precision that grades and cut-offs compare (see ``SETTLED``)."""
         return self.total.quantize(SETTLED)
@@ -136,72 +138,38 @@ class ProjectScore:
         return tuple(i for i in self.indicators if i.status is Status.MISSING)
 
 
-@functools.lru_cache(maxsize=65536)
-def show(value: Decimal) -> str:
-    """A number for an explanation: rounded half up to two places, without trailing zeros.
-
-    Cached: a province shows the same weights and values a million times, and equal
-    decimals (``1.5``, ``1.50``) always show alike.
-    """
-    return format_decimal(value.quantize(_CENT, rounding=ROUND_HALF_UP))
-
-
-_CENT = Decimal("0.01")
-
-
 # ---------------------------------------------------------------------------
 # The pipeline: weights → indicators → execution → total.
 
 
 def evaluate(progress: Progress, profile: Profile) -> ProjectScore:
-    """Score one project's year (单位自评) under ``profile``."""
-    return _evaluate(progress, profile, None)
-
-
-def evaluator(profile: Profile, *, limit: int = 200_000) -> Callable[[Progress], ProjectScore]:
-    """:func:`evaluate` for many projects: each distinct indicator case is scored once.
-
-    A province repeats the same indicator with the same actual thousands of times,
-    and the bulk path (:mod:`kpitrack.store.bulk`) hands out one shared record for
-    equal rows.  The returned function remembers the :class:`IndicatorScore` of each
-    (indicator, actual, last year, weight, dates) by the identity of those records;
-    each memo entry keeps its records alive, so an identity is never reused while
-    remembered.  Equal records that are distinct objects are simply scored again.
-    At ``limit`` entries the memo starts afresh.  Scores are those of :func:`evaluate`.
-    """
-    memo: _Memo = {}
-
-    def evaluate_one(progress: Progress) -> ProjectScore:
-        if len(memo) > limit:
-            memo.clear()
-        return _evaluate(progress, profile, memo)
-
-    return evaluate_one
-
-
-# Memo key: ids of (indicator, actual, last year), weight, year, start → (the keyed records, the score).
-_Memo = MutableMapping[tuple[Any, ...], tuple[Any, IndicatorScore]]
-
-
-def _evaluate(progress: Progress, profile: Profile, memo: _Memo | None) -> ProjectScore:
+    """Score one project's year (单位自评) under ``profile``: weights → indicators → execution → total."""
     project = progress.project
     weights = indicator_weights(project, profile)
-    actuals, last_years = progress.actuals, progress.last_year
     year, start = project.year, project.start
-    scores: list[IndicatorScore] = []
-    for indicator in project.indicators:
-        actual, last_year, weight = actuals.get(indicator.id), last_years.get(indicator.id), weights[indicator.id]
-        if memo is None:
-            scores.append(score_indicator(indicator, actual, last_year, weight, profile, year=year, start=start))
-            continue
-        key = (id(indicator), id(actual), id(last_year), weight, year, start)
-        found = memo.get(key)
-        if found is None:
-            scored = score_indicator(indicator, actual, last_year, weight, profile, year=year, start=start)
-            found = memo[key] = ((indicator, actual, last_year), scored)
-        scores.append(found[1])
+    scores = tuple(
+        score_indicator(
+            indicator,
+            progress.actuals.get(indicator.id),
+            progress.last_year.get(indicator.id),
+            weights[indicator.id],
+            profile,
+            year=year,
+            start=start,
+        )
+        for indicator in project.indicators
+    )
     execution = score_execution(project.budget, progress.spent, profile)
-    return _total(project, execution, tuple(scores), profile)
+    return _total(project, execution, scores, profile)
+
+
+def evaluator(profile: Profile) -> Callable[[Progress], ProjectScore]:
+    """:func:`evaluate` under ``profile``, as a function of the progress alone (to map over many projects)."""
+    return functools.partial(_evaluate_under, profile)
+
+
+def _evaluate_under(profile: Profile, progress: Progress) -> ProjectScore:
+    return evaluate(progress, profile)
 
 
 def indicator_weights(project: Project, profile: Profile) -> Mapping[str, Decimal]:
@@ -280,18 +248,24 @@ def _total(
         return ProjectScore(
             project, ZERO, profile.rating(ZERO), execution, scores, settled, "nothing applicable to score"
         )
+    # The total is settled too: the exact sum of exact scores, which 28-digit arithmetic
+    # can leave a hair below a half cent (94.7649…9 for an exact 94.765); settled, it
+    # rounds at display as the exact value does (94.77), here and in the explanation.
     # Always over the sum in play, settled or not: a fully met project is exactly 100 even
     # when its shares are 50/7, and no total exceeds 100 (no score exceeds its weight).
-    total = raw * HUNDRED / available
+    settled_raw = raw.quantize(SETTLED)
     if settled == HUNDRED:
-        rescaled, explain = None, f"sum {show(raw)}"
+        total = settled_raw
+        rescaled, explain = None, f"sum {show(settled_raw)}"
     else:
+        total = (raw * HUNDRED / available).quantize(SETTLED)
         rescaled = settled
         why = f"excluded: {', '.join(excluded)}" if excluded else "the weights given do not make 100"
         explain = (
-            f"sum {show(raw)} of {show(available)} ({why}) → {show(raw)} × 100 / {show(available)} = {show(total)}"
+            f"sum {show(settled_raw)} of {show(available)} ({why}) → {show(settled_raw)} × 100 / {show(available)} "
+            f"= {show(total)}"
         )
-    return ProjectScore(project, total, profile.rating(total.quantize(SETTLED)), execution, scores, rescaled, explain)
+    return ProjectScore(project, total, profile.rating(total), execution, scores, rescaled, explain)
 
 
 # ---------------------------------------------------------------------------

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from pathlib import Path
 
-from kpitrack.io import profilefile
-from kpitrack.problems import ProblemsFound
-from kpitrack.profile import DEFAULT, Profile
-from kpitrack.store import Store
+import kpitrack
+from kpitrack.api import Workspace, read_profile
+from kpitrack.profile import Profile
 
-__all__ = ["add_db", "add_format", "add_profile", "add_unit", "chosen_projects", "load_profile"]
+__all__ = ["add_db", "add_format", "add_profile", "add_unit", "load_profile", "workspace"]
 
 
 def add_db(parser: argparse.ArgumentParser) -> None:
@@ -36,21 +34,11 @@ def add_unit(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def chosen_projects(
-    store: Store, year: int, named: Sequence[str] | None, units: Sequence[str] | None
-) -> list[str] | None:
-    """The ids of the projects named (in their order), then those of ``units`` not named; None for every project."""
-    if not units:
-        return list(named) if named else None
-    seen = set(named or ())
-    return [*(named or ()), *(key for key in store.unit_projects(year, units) if key not in seen)]
-
-
 def load_profile(path: Path | None) -> Profile:
     """The profile in force: the default, or a profile file over it (its problems are fatal)."""
-    if path is None:
-        return DEFAULT
-    profile, problems = profilefile.load(path)
-    if profile is None:
-        raise ProblemsFound(problems)
-    return profile
+    return read_profile(path)
+
+
+def workspace(args: argparse.Namespace) -> Workspace:
+    """The workspace the command's ``--db`` and ``--profile`` name."""
+    return kpitrack.open(getattr(args, "db", None), profile=getattr(args, "profile", None))

@@ -1,37 +1,15 @@
-"""Shared output helpers for the commands: JSON with exact decimals shown as numbers."""
+"""How the commands print: problems one per line, JSON arrays streamed one item per line, blocks of text."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from kpitrack.problems import Problem
 
-__all__ = ["dump_json", "json_number", "print_problems", "rounded"]
-
-TWO_PLACES = Decimal("0.01")
-
-
-def rounded(value: Decimal) -> Decimal:
-    """Round half up to two decimals for display (the computation stays exact)."""
-    return value.quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
-
-
-def json_number(value: Decimal | None, *, places: bool = False) -> int | float | None:
-    """A Decimal as a JSON number: an int when integral, else the shortest float that prints it.
-
-    Only for output: floats never take part in a computation.
-    """
-    if value is None:
-        return None
-    if places:
-        value = rounded(value)
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
+__all__ = ["dump_json", "print_json_lines", "print_problems", "print_texts"]
 
 
 def dump_json(payload: Any, *, lines: bool = False) -> None:
@@ -41,6 +19,29 @@ def dump_json(payload: Any, *, lines: bool = False) -> None:
             print(json.dumps(item, ensure_ascii=False))
     else:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def print_json_lines(texts: Iterable[str]) -> None:
+    """A JSON array of the objects' texts, one per line, printed as they come: memory stays flat."""
+    write = sys.stdout.write
+    before = "[\n"
+    for text in texts:
+        write(before)
+        write(text)
+        before = ",\n"
+    write("\n]\n" if before == ",\n" else "[\n]\n")
+
+
+def print_texts(texts: Iterable[str]) -> None:
+    """Blocks of text separated by an empty line, printed as they come."""
+    write = sys.stdout.write
+    before = ""
+    for text in texts:
+        write(before)
+        write(text)
+        before = "\n\n"
+    if before:
+        write("\n")
 
 
 def print_problems(problems: Iterable[Problem]) -> None:

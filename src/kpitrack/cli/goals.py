@@ -12,23 +12,16 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-import sqlalchemy as sa
-from tabulate import tabulate
-
-from kpitrack import checks
+from kpitrack import report
+from kpitrack.api import check_goals
 from kpitrack.cli._memory import no_cycle_collection
-from kpitrack.cli._options import add_db, add_format, add_profile, load_profile
-from kpitrack.cli._output import dump_json, json_number, print_problems
-from kpitrack.io import disclosure, goalfile, intake, load_goals
-from kpitrack.model import LEVEL1, Project
+from kpitrack.cli._options import add_db, add_format, add_profile, load_profile, workspace
+from kpitrack.cli._output import dump_json, print_problems
+from kpitrack.io import disclosure, goalfile
 from kpitrack.problems import Problem, ProblemsFound, Severity, has_errors
-from kpitrack.store import open_store
-from kpitrack.store.engine import resolve_url
 from kpitrack.thresholds import format_decimal
 
 
@@ -66,107 +59,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "nothing; a changed target, weight or name is recorded as a revision with today's date.",
     )
     load.add_argument("goals", nargs="+", type=Path, metavar="GOALS", help="goal files or folders")
+    add_profile(load)  # its tiers judge the indicator weights, as in `check`
     add_db(load)
     load.set_defaults(handler=run_goals_load)
 
 
 def run_check(args: argparse.Namespace) -> int:
-    tier_weights = load_profile(args.profile).tier_weights  # they judge the indicator weights
-    projects, problems = load_goals(args.goals)
-    problems = problems + checks.validate(projects, tier_weights)
+    checked = check_goals(args.goals, load_profile(args.profile))
     if args.format == "json":
-        dump_json(_payload(projects, problems))
+        dump_json(report.check_record(checked))
     else:
-        for problem in problems:
-            print(problem)
-        if problems:
-            print()
-        print(_summary(projects))
-        errors = sum(p.severity is Severity.ERROR for p in problems)
-        warnings = len(problems) - errors
-        print(f"\n{_count(len(projects), 'project')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}")
-    return 1 if has_errors(problems) else 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _counts(project: Project) -> dict[str, int]:
-    counts = {level1: len(project.tier(level1)) for level1 in LEVEL1}
-    other = len(project.indicators) - sum(counts.values())
-    if other:
-        counts["other"] = other
-    return counts
-
-
-def _plan_text(project: Project) -> str:
-    return " / ".join(f"{key} {format_decimal(amount)}" for key, amount in project.plan)
-
-
-def _summary(projects: Sequence[Project]) -> str:
-    tiers = [level1.removesuffix("指标") for level1 in LEVEL1]
-    headers = ["id", "name", "year", "budget (万元)", "plan", *tiers, "all"]
-    rows: list[list[str]] = []
-    for project in projects:
-        counts = _counts(project)
-        rows.append(
-            [
-                project.id,
-                project.name,
-                str(project.year),
-                format_decimal(project.budget),
-                _plan_text(project),
-                *(str(counts[level1]) for level1 in LEVEL1),
-                str(len(project.indicators)),
-            ]
-        )
-    totals = _totals(projects)
-    rows.append(
-        [
-            "total",
-            f"{totals['projects']} projects",
-            "",
-            format_decimal(sum((p.budget for p in projects), Decimal(0))),
-            "",
-            *(str(totals["by_level1"][level1]) for level1 in LEVEL1),
-            str(totals["indicators"]),
-        ]
-    )
-    align = ("left", "left", "left", "right", "left", "right", "right", "right", "right")
-    return tabulate(rows, headers=headers, disable_numparse=True, colalign=align)
-
-
-def _totals(projects: Sequence[Project]) -> dict[str, Any]:
-    by_level1 = {level1: sum(len(p.tier(level1)) for p in projects) for level1 in LEVEL1}
-    return {
-        "projects": len(projects),
-        "indicators": sum(len(p.indicators) for p in projects),
-        "by_level1": by_level1,
-        "budget": json_number(sum((p.budget for p in projects), Decimal(0))),
-    }
-
-
-def _payload(projects: Sequence[Project], problems: Sequence[Problem]) -> dict[str, Any]:
-    return {
-        "projects": [
-            {
-                "id": p.id,
-                "name": p.name,
-                "unit": p.unit,
-                "year": p.year,
-                "budget": json_number(p.budget),
-                "fiscal": json_number(p.fiscal),
-                "other": json_number(p.other),
-                "plan": {key: json_number(amount) for key, amount in p.plan},
-                "indicators": _counts(p) | {"total": len(p.indicators)},
-                "source": p.source,
-            }
-            for p in projects
-        ],
-        "totals": _totals(projects),
-        "problems": [{"where": p.where, "message": p.message, "severity": p.severity.value} for p in problems],
-    }
+        print(report.render_check(checked))
+    return 0 if checked.ok else 1
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -212,31 +116,8 @@ def _write_all(folder: Path, files: dict[Path, str]) -> None:
 
 
 def run_goals_load(args: argparse.Namespace) -> int:
-    """``goals load``: check the goal files and write them (all or nothing); print problems, then what changed.
-
-    Large tables going into SQLite are read and checked in a second process while this
-    one writes (:func:`kpitrack.io.intake.worth_forking`, from
-    :data:`~kpitrack.io.intake.FORK_MIN_BYTES`); PostgreSQL, whose server already
-    works beside this process, and smaller files take the one-process path.
-    """
-    fork = _is_sqlite(args.db) and intake.worth_forking(args.goals)
-    with no_cycle_collection(), intake.checked_goals(args.goals, fork=fork) as goals, open_store(args.db) as store:
-        report = store.load_goals(goals.projects)
-    for problem in goals.problems:
-        print(problem)
-    for code, year in report.added:
-        print(f"added      {code} ({year})")
-    for revision in report.revised:
-        print(f"revised    {revision}")
-    for code, year in report.unchanged:
-        print(f"unchanged  {code} ({year})")
-    revised = len({(r.project, r.year) for r in report.revised})
-    print(f"{len(report.added)} added, {revised} revised, {len(report.unchanged)} unchanged")
+    """``goals load``: check the goal files and write them (all or nothing); print problems, then what changed."""
+    with no_cycle_collection(), workspace(args) as ws:
+        loaded = ws.load_goals(args.goals)
+    print(report.render_goals_loaded(loaded))
     return 0
-
-
-def _is_sqlite(url: str | None) -> bool:
-    try:
-        return sa.engine.make_url(resolve_url(url)).get_backend_name() == "sqlite"
-    except sa.exc.ArgumentError:  # open_store reports a bad URL
-        return False

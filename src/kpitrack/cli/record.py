@@ -9,22 +9,14 @@ exits 1, with nothing written.
 from __future__ import annotations
 
 import argparse
-import getpass
-import itertools
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from tabulate import tabulate
-
-from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, chosen_projects, load_profile
-from kpitrack.cli._output import dump_json, json_number
-from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, read_tables, write_template
-from kpitrack.periods import InvalidPeriod, Quarter
+from kpitrack import report
+from kpitrack.api import parse_period
+from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, workspace
+from kpitrack.cli._output import dump_json
+from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, write_template
 from kpitrack.problems import Problem, ProblemsFound
-from kpitrack.readings import Reading
-from kpitrack.store import ActualRow, ImportResult, SpendingRow, WriteSummary, open_store
-from kpitrack.thresholds import format_decimal
 
 _IMPORT_HELP = f"""\
 The file says what it holds by its header row (column order, case and extra columns do not matter):
@@ -125,88 +117,36 @@ def _who(parser: argparse.ArgumentParser) -> None:
     add_db(parser)
 
 
-def _user(by: str | None) -> str:
-    if by:
-        return by
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no user name in a bare container
-        return "unknown"
-
-
-def _quarter(text: str) -> Quarter:
-    try:
-        return Quarter.parse(text)
-    except InvalidPeriod as invalid:
-        raise ProblemsFound([Problem("--period", f"{text!r}: {invalid.reason}")]) from None
-
-
-def _summary(name: str, summary: WriteSummary) -> str:
-    superseding = f"{summary.superseded} superseding earlier values"
-    return f"{name}: {summary.added} recorded ({superseding}), {summary.unchanged} unchanged"
-
-
-def _check(result: ImportResult) -> ImportResult:
-    if result.problems:
-        raise ProblemsFound(result.problems)
-    return result
-
-
 # -- handlers ------------------------------------------------------------------
 
 
 def run_record(args: argparse.Namespace) -> int:
-    quarter = _quarter(args.period)
-    row = ActualRow("", 0, args.project.strip(), args.indicator.strip(), str(quarter), args.value, args.note)
-    bands = load_profile(args.profile).grade_bands
-    with open_store(args.db) as store:
-        result = _check(store.record_rows([row], by=_user(args.by), bands=bands))
-    what = f"{args.project}/{args.indicator} {quarter}"
-    if result.actuals.unchanged:
-        print(f"{what}: unchanged (the same value is already recorded)")
-    elif result.actuals.superseded:
-        print(f"{what}: recorded {args.value} (supersedes the earlier value)")
-    else:
-        print(f"{what}: recorded {args.value}")
+    quarter = parse_period(args.period, where="--period")
+    with workspace(args) as ws:
+        result = ws.record(args.project, args.indicator, args.value, period=quarter, note=args.note, by=args.by)
+    print(report.recorded_text(f"{args.project}/{args.indicator} {quarter}", args.value, result.actuals))
     return 0
 
 
 def run_spend(args: argparse.Namespace) -> int:
-    quarter = _quarter(args.period)
-    row = SpendingRow("", 0, args.project.strip(), str(quarter), args.amount, args.note)
-    bands = load_profile(args.profile).grade_bands
-    with open_store(args.db) as store:
-        result = _check(store.record_rows(spending_rows=[row], by=_user(args.by), bands=bands))
-    what = f"{args.project} {quarter} spent"
-    if result.spending.unchanged:
-        print(f"{what}: unchanged (the same amount is already recorded)")
-    else:
-        note = " (supersedes the earlier amount)" if result.spending.superseded else ""
-        print(f"{what}: {args.amount} 万元{note}")
+    quarter = parse_period(args.period, where="--period")
+    with workspace(args) as ws:
+        result = ws.spend(args.project, args.amount, period=quarter, note=args.note, by=args.by)
+    print(report.recorded_text(f"{args.project} {quarter} spent", f"{args.amount} 万元", result.spending))
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
-    tables, problems = read_tables(args.file)
-    if problems:
-        raise ProblemsFound(problems)
-    actual_rows = itertools.chain.from_iterable(table.actuals for table in tables)  # streamed, not held
-    spending_rows = itertools.chain.from_iterable(table.spending for table in tables)
-    bands, by = load_profile(args.profile).grade_bands, _user(args.by)
-    with open_store(args.db) as store:
-        result = _check(store.record_rows(actual_rows, spending_rows, by=by, bands=bands, dry_run=args.dry_run))
-    print(_summary("actuals", result.actuals))
-    print(_summary("spending", result.spending))
-    if result.dry_run:
-        print("dry run: nothing written")
+    with workspace(args) as ws:
+        result = ws.import_values([args.file], dry_run=args.dry_run, by=args.by)
+    print(report.render_import(result))
     return 0
 
 
 def run_template(args: argparse.Namespace) -> int:
-    quarter = _quarter(args.period)
-    with open_store(args.db) as store:
-        named = [store.find_project(key, quarter.year).id for key in args.project or ()]  # by id or name
-        projects = store.projects(quarter.year, chosen_projects(store, quarter.year, named, args.unit))
+    with workspace(args) as ws:
+        quarter = parse_period(args.period, where="--period")
+        projects = ws.projects(quarter.year, units=args.unit, projects=args.project)
     if not projects:
         raise ProblemsFound([Problem("--period", f"no goals for {quarter.year} in the database")])
     written = write_template(args.out, quarter, projects)
@@ -216,159 +156,24 @@ def run_template(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    with open_store(args.db) as store:
-        project = store.find_project(args.project, args.year)
-        indicator = None
-        if args.indicator is not None:
-            found = project.indicator(args.indicator)
-            if found is None:
-                raise ProblemsFound(
-                    [Problem(args.indicator, f"project {project.id} has no indicator with this id or name")]
-                )
-            indicator = found.id
-        entries = store.history(project, indicator)
-        revisions = [
-            r for r in store.revisions(project.id, project.year) if indicator is None or r.indicator == indicator
-        ]
+    with workspace(args) as ws:
+        history = ws.history(args.project, args.indicator, year=args.year)
     if args.format == "json":
-        dump_json(
-            {
-                "project": project.id,
-                "year": project.year,
-                "versions": [
-                    {
-                        "indicator": e.indicator,
-                        "period": str(e.period),
-                        "value": e.text,
-                        "note": e.note,
-                        "recorded_by": e.recorded_by,
-                        "recorded_at": e.recorded_at,
-                        "current": e.current,
-                    }
-                    for e in entries
-                ],
-                "revisions": [
-                    {
-                        "indicator": r.indicator,
-                        "field": r.field,
-                        "old": r.old,
-                        "new": r.new,
-                        "date": r.revised_on.isoformat(),
-                    }
-                    for r in revisions
-                ],
-            }
-        )
-        return 0
-    print(f"{project.id} {project.name} ({project.year})")
-    rows = [
-        (
-            e.indicator or "spent",
-            str(e.period),
-            e.text,
-            "" if e.current else "superseded",
-            e.recorded_by,
-            e.recorded_at[:19].replace("T", " "),
-            e.note,
-        )
-        for e in entries
-    ]
-    print(
-        tabulate(rows, headers=["indicator", "period", "value", "state", "by", "at (UTC)", "note"])
-        if rows
-        else "nothing recorded"
-    )
-    if revisions:
-        print("\ngoal revisions (目标调整):")
-        for revision in revisions:
-            print(f"  {revision}")
+        dump_json(report.history_record(history))
+    else:
+        print(report.render_history(history))
     return 0
-
-
-def _reading_json(reading: Reading | None) -> dict[str, Any] | None:
-    if reading is None:
-        return None
-    return {
-        "text": str(reading),
-        "kind": reading.kind.value,
-        "value": json_number(reading.number),
-        "unit": reading.unit,
-        "grade": reading.grade.value if reading.grade is not None else None,
-        "score": json_number(reading.score),
-        "date": reading.date.isoformat() if reading.date is not None else None,
-    }
 
 
 def run_actuals(args: argparse.Namespace) -> int:
-    with open_store(args.db) as store:
-        if args.period:
-            quarter = _quarter(args.period)
-            project = store.find_project(args.project, quarter.year)
-        else:
-            project = store.find_project(args.project)
-            quarter = Quarter(project.year, 4)
-        view = store.actuals(project, quarter)
-    quarters = quarter.quarters_to_date()
+    with workspace(args) as ws:
+        period = None if args.period is None else parse_period(args.period, where="--period")
+        view = ws.actuals(args.project, period)
     if args.format == "json":
-        dump_json(
-            {
-                "project": project.id,
-                "name": project.name,
-                "year": project.year,
-                "as_of": str(quarter),
-                "indicators": [
-                    {
-                        "id": row.indicator.id,
-                        "name": row.indicator.name,
-                        "level1": row.indicator.level1,
-                        "level2": row.indicator.level2,
-                        "target": str(row.indicator.target),
-                        "unit": row.indicator.unit,
-                        "aggregate": row.indicator.aggregate.value,
-                        "quarters": {str(q): _reading_json(row.quarters.get(q)) for q in quarters},
-                        "to_date": _reading_json(row.to_date),
-                    }
-                    for row in view.indicators
-                ],
-                "spending": {str(q): json_number(view.spending.get(q)) for q in quarters},
-                "spent": json_number(view.spent),
-                "budget": json_number(project.budget),
-            }
-        )
-        return 0
-    print(f"{project.id} {project.name} ({project.year}), to {quarter}")
-    headers = ["indicator", "name", *(f"Q{q.number}" for q in quarters), "to date", "target", "how"]
-    rows: list[Sequence[str]] = []
-    for row in view.indicators:
-        values = [str(row.quarters[q]) if q in row.quarters else "" for q in quarters]
-        to_date = str(row.to_date) if row.to_date is not None else "—"
-        rows.append(
-            [
-                row.indicator.id,
-                _short(row.indicator.name),
-                *values,
-                to_date,
-                str(row.indicator.target),
-                row.indicator.aggregate.value,
-            ]
-        )
-    spent = [format_decimal(view.spending[q]) if q in view.spending else "" for q in quarters]
-    rows.append(
-        [
-            "spent",
-            "资金执行 (万元)",
-            *spent,
-            format_decimal(view.spent),
-            f"budget {format_decimal(project.budget)}",
-            "sum",
-        ]
-    )
-    print(tabulate(rows, headers=headers, disable_numparse=True))
+        dump_json(report.actuals_record(view))
+    else:
+        print(report.render_actuals(view))
     return 0
-
-
-def _short(name: str, width: int = 24) -> str:
-    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 __all__ = ["register"]

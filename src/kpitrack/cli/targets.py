@@ -11,7 +11,8 @@ from tabulate import tabulate
 
 from kpitrack import thresholds
 from kpitrack.cli._options import add_format
-from kpitrack.cli._output import dump_json, json_number
+from kpitrack.cli._output import dump_json
+from kpitrack.numbers import json_number
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -18,22 +18,18 @@ import attrs
 import pendulum
 import sqlalchemy as sa
 
-from kpitrack.model import Aggregate, Project
+from kpitrack.model import Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound, closest
-from kpitrack.readings import GradeBands, Progress, Reading, combine
-from kpitrack.store import goals, recording
+from kpitrack.readings import GradeBands, Progress, Reading
+from kpitrack.store import bulk, goals, recording
 from kpitrack.store import schema as s
 from kpitrack.store._rows import reading_from_row
 from kpitrack.store.engine import connect, write_transaction
 
 __all__ = ["ActualsView", "HistoryEntry", "ImportResult", "IndicatorActuals", "Store", "open_store"]
 
-_CHUNK = 500
 _PEEK = 100_000  # an import of fewer rows reads the indicators of the projects it names, at once
-# An import of at least this many rows reads and checks them in a second process
-# while this one writes (where that is possible: recording.two_processes_possible).
-_TWO_PROCESSES = 100_000
 
 
 @attrs.frozen
@@ -118,13 +114,19 @@ class Store:
             return goals.load(connection, projects, today or pendulum.today().date())
 
     def projects(self, year: int, ids: Sequence[str] | None = None) -> list[Project]:
-        """The current goals of ``year``, in project-id order."""
-        if ids is None:  # every project: the bulk path reads them as wholes, with equal records
-            from kpitrack.store import bulk
+        """The current goals of ``year`` (all, or those with ids ``ids``), in project-id order."""
+        return list(bulk.projects(self.engine, year, codes=ids))
 
-            return list(bulk.projects(self.engine, year))
+    def count(self, year: int) -> int:
+        """How many projects have goals for ``year``."""
+        return bulk.count(self.engine, year)
+
+    def units(self, year: int) -> list[str]:
+        """The budget units (预算单位) with projects in ``year``, sorted."""
+        p = s.projects
+        query = sa.select(p.c.unit).where(p.c.year == year).distinct().order_by(p.c.unit)
         with self.engine.connect() as connection:
-            return [project for _, project in goals.read_projects(connection, year, ids)]
+            return [row[0] for row in connection.execute(query)]
 
     def unit_projects(self, year: int, units: Sequence[str]) -> list[str]:
         """The ids of the projects of budget units ``units`` (预算单位) in ``year``, in id order.
@@ -183,16 +185,13 @@ class Store:
         The rows may be a stream (a large CSV file): they are checked and written
         as they come, and the transaction is rolled back at the end if any was bad.
         """
-        # A short import (fewer rows than _PEEK, all read ahead here) needs only the
-        # projects it names; a long one reads the whole catalog as rows name its
-        # projects, and a very long one (_TWO_PROCESSES rows) is read in a second process.
+        # A short import (fewer rows than _PEEK, read ahead here) needs only the
+        # projects it names; a long one reads the catalog as rows name its projects.
         actual_rows, spending_rows = iter(actual_rows), iter(spending_rows)
-        ahead = max(_PEEK, _TWO_PROCESSES)
-        actual_head, spending_head = list(islice(actual_rows, ahead)), list(islice(spending_rows, ahead))
+        actual_head, spending_head = list(islice(actual_rows, _PEEK)), list(islice(spending_rows, _PEEK))
         named = None
         if len(actual_head) < _PEEK and len(spending_head) < _PEEK:
             named = recording.named_in(actual_head, spending_head)
-        long = len(actual_head) + len(spending_head) >= _TWO_PROCESSES
         actual_rows, spending_rows = chain(actual_head, actual_rows), chain(spending_head, spending_rows)
         del actual_head, spending_head  # held by the chains only, so freed as they are read
         try:
@@ -200,11 +199,8 @@ class Store:
             # this transaction: the references it writes are known to hold.
             with write_transaction(self.engine, "actuals", "spending", references_known=True) as connection:
                 recorder = recording.Recorder(connection, named, by=by, bands=bands)
-                if long and recording.two_processes_possible(connection):
-                    recorder.record_in_two_processes(actual_rows, spending_rows)
-                else:
-                    recorder.record_actuals(actual_rows)
-                    recorder.record_spending(spending_rows)
+                recorder.record_actuals(actual_rows)
+                recorder.record_spending(spending_rows)
                 actuals, spending = recorder.finish()
                 if recorder.problems:
                     raise _Rollback(ImportResult(problems=tuple(recorder.problems)))
@@ -217,34 +213,20 @@ class Store:
 
     # -- reading back --------------------------------------------------------
 
-    def progress(self, year: int, as_of: Quarter, ids: Sequence[str] | None = None) -> Iterator[Progress]:
-        """Per project: current values to ``as_of`` combined (sum / latest), money spent, last year's actuals."""
-        if ids is None:  # every project: the bulk path combines in SQL and gives equal records
-            from kpitrack.store import bulk
+    def progress(
+        self,
+        year: int,
+        as_of: Quarter,
+        ids: Sequence[str] | None = None,
+        *,
+        units: Sequence[str] | None = None,
+    ) -> Iterator[Progress]:
+        """Per project in id order: current values to ``as_of`` combined (sum / latest), money spent, last year's.
 
-            yield from bulk.progress(self.engine, year, as_of)
-            return
-        with self.engine.connect() as connection:
-            found = goals.read_projects(connection, year, ids)
-            for start in range(0, len(found), _CHUNK):
-                chunk = found[start : start + _CHUNK]
-                pks = [pk for pk, _ in chunk]
-                readings = _readings(connection, pks, year * 10 + 1, s.period_key(as_of))
-                spent = _spent(connection, pks, year * 10 + 1, s.period_key(as_of))
-                last = _last_year(connection, [p for _, p in chunk], year - 1)
-                for pk, project in chunk:
-                    actuals: dict[str, Reading] = {}
-                    for indicator in project.indicators:
-                        combined = combine(indicator.aggregate, readings[pk].get(indicator.id, []))
-                        if combined is not None:
-                            actuals[indicator.id] = combined
-                    yield Progress(
-                        project=project,
-                        as_of=as_of,
-                        actuals=actuals,
-                        spent=spent.get(pk, Decimal(0)),
-                        last_year=last.get(project.id, {}),
-                    )
+        One reader (:mod:`kpitrack.store.bulk`) for one project, a unit or a province:
+        ``ids`` and ``units`` only narrow what it reads.
+        """
+        return bulk.progress(self.engine, year, as_of, codes=ids, units=units)
 
     def find_project(self, key: str, year: int | None = None) -> Project:
         """A project by id or exact name, in ``year`` or else its latest year; unknown → closest matches."""
@@ -326,14 +308,16 @@ class Store:
             )
             for row in connection.execute(query.order_by(sp.c.period)):
                 spending[s.period_of(row.period)] = row.amount
-        rows = []
-        for indicator in project.indicators:
-            quarters = by_indicator.get(codes[indicator.id], {})
-            rows.append(
-                IndicatorActuals(
-                    codes[indicator.id], indicator, quarters, combine(indicator.aggregate, list(quarters.values()))
-                )
+        (year_to_date,) = self.progress(project.year, as_of, [project.id])
+        rows = [
+            IndicatorActuals(
+                codes[indicator.id],
+                indicator,
+                by_indicator.get(codes[indicator.id], {}),
+                year_to_date.actuals.get(indicator.id),
             )
+            for indicator in project.indicators
+        ]
         return ActualsView(project, as_of, tuple(rows), spending, sum(spending.values(), Decimal(0)))
 
 
@@ -361,60 +345,3 @@ def _project_pk(connection: sa.Connection, project: Project) -> int:
     p = s.projects
     pk = connection.execute(sa.select(p.c.id).where(p.c.code == project.id, p.c.year == project.year)).scalar_one()
     return int(pk)
-
-
-def _readings(
-    connection: sa.Connection, project_pks: Sequence[int], low: int, high: int
-) -> dict[int, dict[str, list[Reading]]]:
-    """Current readings per project and indicator code, in quarter order."""
-    a, i = s.actuals, s.indicators
-    query = (
-        sa.select(a, i.c.project_id, i.c.code)
-        .join(i, i.c.id == a.c.indicator_id)
-        .where(i.c.project_id.in_(project_pks), i.c.retired_on.is_(None), a.c.current, a.c.period.between(low, high))
-        .order_by(a.c.indicator_id, a.c.period)
-    )
-    result: dict[int, dict[str, list[Reading]]] = defaultdict(lambda: defaultdict(list))
-    for row in connection.execute(query):
-        result[row.project_id][row.code].append(reading_from_row(row._mapping))
-    return result
-
-
-def _spent(connection: sa.Connection, project_pks: Sequence[int], low: int, high: int) -> dict[int, Decimal]:
-    sp = s.spending
-    query = sa.select(sp.c.project_id, sp.c.amount).where(
-        sp.c.project_id.in_(project_pks), sp.c.current, sp.c.period.between(low, high)
-    )
-    totals: dict[int, Decimal] = defaultdict(Decimal)
-    for row in connection.execute(query):
-        totals[row.project_id] += row.amount
-    return totals
-
-
-def _last_year(connection: sa.Connection, projects: Sequence[Project], year: int) -> dict[str, dict[str, Reading]]:
-    """Last year's year-end actual of each indicator, for the same project and indicator ids."""
-    p, i = s.projects, s.indicators
-    query = sa.select(p.c.id, p.c.code).where(p.c.year == year, p.c.code.in_([project.id for project in projects]))
-    pks = {row.id: row.code for row in connection.execute(query)}
-    if not pks:
-        return {}
-    aggregates = {
-        (row.project_id, row.code): Aggregate(row.aggregate)
-        for row in connection.execute(
-            sa.select(i.c.project_id, i.c.code, i.c.aggregate).where(
-                i.c.project_id.in_(list(pks)), i.c.retired_on.is_(None)
-            )
-        )
-    }
-    readings = _readings(connection, list(pks), year * 10 + 1, year * 10 + 4)
-    wanted = {project.id: {indicator.id for indicator in project.indicators} for project in projects}
-    result: dict[str, dict[str, Reading]] = {}
-    for pk, code in pks.items():
-        combined: dict[str, Reading] = {}
-        for indicator, values in readings[pk].items():
-            if indicator in wanted.get(code, ()):
-                reading = combine(aggregates[(pk, indicator)], values)
-                if reading is not None:
-                    combined[indicator] = reading
-        result[code] = combined
-    return result

@@ -8,41 +8,28 @@ batches inside the caller's transaction, so a file of millions of rows is never
 held in memory.  A value equal to the current one is left alone, a different one
 supersedes it.  Once a row is bad, nothing more is written and the caller rolls
 the transaction back: an import is all or nothing.
-
-A long import on SQLite runs in two processes
-(:meth:`Recorder.record_in_two_processes`): a forked reader reads and checks the
-rows and sends the good ones in batches through a pipe, while this process writes
-them in its one transaction.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import gc
-import multiprocessing
-import operator
-import os
 import re
-import signal
 import sqlite3
 import sys
-import threading
-import traceback
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
-from itertools import chain, count, repeat
+from itertools import chain, count
 from operator import itemgetter
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple
 
 import attrs
 import sqlalchemy as sa
 
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound, closest
+from kpitrack.problems import Problem, closest
 from kpitrack.readings import GradeBands, InvalidReading, Reading, read
 from kpitrack.store import schema as s
 from kpitrack.store._rows import (
@@ -69,7 +56,6 @@ __all__ = [
     "load_catalog",
     "named_in",
     "read_amount",
-    "two_processes_possible",
 ]
 
 
@@ -522,8 +508,6 @@ class Recorder:
     reported) and the caller must roll the transaction back.
     """
 
-    PROBLEMS_SENT_EVERY = 10_000  # by the reading process of two
-
     def __init__(
         self, connection: sa.Connection, named: set[tuple[str, int]] | None, *, by: str, bands: GradeBands
     ) -> None:
@@ -535,29 +519,13 @@ class Recorder:
         self._connection = connection
         self._first_actual = _FirstRows(catalog.size)
         self._first_spent = _FirstRows(catalog.projects)
-        # Where checked rows go: the writers, or in the reading process the pipe to them.
-        self._actuals_out: _Sink = self._actuals
-        self._spending_out: _Sink = self._spending
-        # The reading process sends its problems as they pile up (a file of bad rows
-        # has millions), each once: the first stays here, so that nothing more is sent.
-        self._send_problems_at, self._problems_sent = sys.maxsize, 0
 
     def _reject(self, row: ActualRow | SpendingRow, faults: Sequence[Fault]) -> None:
         self.problems.extend(Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults)
-        if len(self.problems) - self._problems_sent >= self._send_problems_at:
-            self._send_problems()
 
     def _duplicate(self, row: ActualRow | SpendingRow, column: str, quarter: Quarter, first: str) -> None:
         message = f"{getattr(row, column)!r}: {quarter} is already given in {first}"
         self.problems.append(Problem(_where(row, column), message))
-        if len(self.problems) - self._problems_sent >= self._send_problems_at:
-            self._send_problems()
-
-    def _send_problems(self) -> None:  # pragma: no cover - runs in the reading process
-        """Send the problems not sent yet to the writing process, keeping only the first (nothing more is written)."""
-        self._pipe.send((_PROBLEMS, self.problems[self._problems_sent :]))
-        del self.problems[1:]
-        self._problems_sent = 1
 
     def record_actuals(self, rows: Iterable[ActualRow]) -> None:
         """Check each row of actuals; write it while every row so far was good.
@@ -568,7 +536,7 @@ class Recorder:
         already given is done here on the table's arrays (:meth:`_FirstRows.claim`).
         """
         catalog, bands, first, problems = self._catalog, self._bands, self._first_actual, self.problems
-        add = self._actuals_out.add
+        add = self._actuals.add
         seen, sources, source, source_id = first._numbers, first._sources, None, 0
         places: dict[tuple[str, str], _Place | Fault] = {}
         for row in rows:
@@ -609,7 +577,7 @@ class Recorder:
     def record_spending(self, rows: Iterable[SpendingRow]) -> None:
         """Check each row of money spent; write it while every row so far was good."""
         catalog, first = self._catalog, self._first_spent
-        add = self._spending_out.add
+        add = self._spending.add
         for row in rows:
             faults: list[Fault] = []
             amount = read_amount(row.amount)
@@ -632,170 +600,12 @@ class Recorder:
             elif not self.problems:
                 add(project.pk, s.period_key(quarter), driver_values(self._connection, [amount]), row.note)
 
-    def record_in_two_processes(self, actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]) -> None:
-        """:meth:`record_actuals` then :meth:`record_spending`, the rows read and checked in a second process.
-
-        The reading process is forked once the projects are loaded, so it shares them
-        (copy-on-write) and the rows already read ahead, and reads the indicators as
-        rows name them (:meth:`Catalog.slots`).  It sends batches of
-        checked rows, ready for the driver, through a pipe; this process writes them
-        in its transaction while the next batch is being read, so reading and
-        writing each have a core.  The reader reports its problems at the end, and
-        an unreadable file as soon as it is found.  If this process dies, the
-        reader's next send fails and it ends; if the reader dies, the import fails
-        and is rolled back.
-        """
-        receiving, sending = multiprocessing.Pipe(duplex=False)
-        # No cyclic collection in either process while the rows stream: nothing they make
-        # is in a cycle, and the reader's catalog (1.5 M slots, each pointing at its
-        # table of readings) would be scanned again and again as it grows; unscanned,
-        # the pages shared after the fork also stay shared.
-        collecting = gc.isenabled()
-        gc.disable()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the reading process; its work is seen through the pipe
-            receiving.close()
-            os._exit(self._read_and_send(sending, actual_rows, spending_rows))
-        sending.close()
-        finished = False
-        try:
-            self._receive(receiving)
-            finished = True
-        finally:
-            receiving.close()
-            if not finished:  # this side failed: the reader's work is of no use
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            if collecting:
-                gc.enable()
-
-    def _read_and_send(
-        self, pipe: _Pipe, actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]
-    ) -> int:  # pragma: no cover - runs in the reading process
-        """The reading process: check every row, send the good ones in batches, then the problems."""
-        try:
-            # A connection of its own for what the catalog reads on demand: the
-            # writer's connection belongs to the other process.
-            engine = self._connection.engine
-            engine.dispose(close=False)
-            with engine.connect() as reader:
-                self._catalog.connection = self._connection = reader
-                self._actuals_out = actuals = _Sender(pipe, s.actuals.name, _Writer.BATCH)
-                self._spending_out = spending = _Sender(pipe, s.spending.name, _Writer.BATCH)
-                self._pipe, self._send_problems_at = pipe, self.PROBLEMS_SENT_EVERY
-                try:
-                    self.record_actuals(actual_rows)
-                    actuals.flush()
-                    self.record_spending(spending_rows)
-                    spending.flush()
-                except ProblemsFound as found:  # the file became unreadable
-                    pipe.send((_UNREADABLE, found.problems))
-                    return 0
-                pipe.send((_DONE, self.problems[self._problems_sent :]))
-                return 0
-        except BrokenPipeError:  # the writing process has gone
-            return 1
-        except BaseException as error:  # a bug: its traceback for the terminal, its reason for the writer
-            with contextlib.suppress(OSError):
-                os.write(2, traceback.format_exc().encode())
-                pipe.send((_FAILED, "".join(traceback.format_exception_only(error)).strip()))
-            return 1
-
-    def _receive(self, pipe: _Pipe) -> None:
-        """Write what the reading process sends until it is done; raise what it could not read."""
-        writers = {s.actuals.name: self._actuals, s.spending.name: self._spending}
-        while True:
-            try:
-                what, payload = pipe.recv()
-            except EOFError:
-                raise ProblemsFound([Problem("import", _ENDED)]) from None
-            writer = writers.get(what)
-            if writer is not None:
-                writer.extend_sent(payload)
-            elif what == _PROBLEMS:
-                self.problems.extend(payload)
-            elif what == _DONE:
-                self.problems.extend(payload)
-                return
-            elif what == _UNREADABLE:
-                raise ProblemsFound(payload)
-            else:
-                raise ProblemsFound([Problem("import", f"{_FAILED_READING}: {payload}")])
-
     def finish(self) -> tuple[WriteSummary, WriteSummary]:
         """Write what is still pending; what the import did to actuals and to spending."""
         if not self.problems:
             self._actuals.flush()
             self._spending.flush()
-        self._actuals.wait()
-        self._spending.wait()
         return self._actuals.summary, self._spending.summary
-
-
-def two_processes_possible(connection: sa.Connection) -> bool:
-    """Whether an import into this database may read in a second process: SQLite in a file, fork, two cores."""
-    url = connection.engine.url
-    in_file = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return in_file and hasattr(os, "fork") and cores >= 2
-
-
-_PROBLEMS, _DONE, _UNREADABLE, _FAILED = "problems", "done", "unreadable", "failed"
-_ENDED = "the process reading the rows ended before it was done (killed?); nothing was written"
-_FAILED_READING = "the process reading the rows failed; nothing was written"
-
-
-class _Pipe(Protocol):
-    def send(self, obj: Any) -> None: ...
-
-    def recv(self) -> Any: ...
-
-
-class _Sink(Protocol):
-    def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str) -> None: ...
-
-
-class _Sender:
-    """Checked rows of one table, sent to the writing process in batches, column by column.
-
-    Keys and periods go as arrays, and each value's columns (one tuple per distinct
-    value, shared by all its rows) once per batch, since pickle sends a repeated
-    object as a reference: the writing process, the busier one, then builds its
-    rows with a few C-level maps (:meth:`rows`) instead of unpickling a tuple of
-    13 fields per row.
-    """
-
-    def __init__(self, pipe: _Pipe, table: str, size: int) -> None:
-        self._pipe, self._table, self._size = pipe, table, size
-        self._start()
-
-    def _start(self) -> None:
-        self._keys, self._periods = array("q"), array("l")
-        self._notes: list[str] = []
-        self._columns: list[tuple[Any, ...]] = []
-
-    def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str) -> None:
-        self._keys.append(pk)
-        self._periods.append(period)
-        self._notes.append(note)
-        self._columns.append(columns)
-        if len(self._notes) >= self._size:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._notes:
-            self._pipe.send((self._table, (self._keys, self._periods, self._notes, self._columns)))
-            self._start()
-
-    @staticmethod
-    def rows(batch: _Batch, tail: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        """A batch as it was sent, as the writer's rows: key, period, note, value columns, tail."""
-        keys, periods, notes, columns = batch
-        rows = map(operator.add, zip(keys, periods, notes, strict=True), columns)
-        return list(map(operator.add, rows, repeat(tail)) if tail else rows)
-
-
-_Batch = tuple["array[int]", "array[int]", list[str], list[tuple[Any, ...]]]
 
 
 class _Place(NamedTuple):
@@ -837,15 +647,10 @@ class _Writer:
         self._insert = insert_sql(connection, table, self._columns)
         self.tail, self._per_statement, self._insert_many = tail, 1, self._insert
         if connection.dialect.name == "sqlite":
-            # The same in every row, so written into the statement rather than bound row
-            # by row; and many rows per statement (VALUES (…), (…), …): SQLite then does
-            # its per-statement work once per many rows: about a third less per row.
-            literals = _sqlite_literals(tail)
-            if literals is not None:
-                self.tail = ()
-            bound = len(self._columns) - len(literals or ())
-            self._per_statement = min(_ROWS_PER_INSERT, _SQLITE_PARAMETERS // bound)
-            values = ", ".join(["?"] * bound + (literals or []))
+            # Many rows per statement (VALUES (…), (…), …): SQLite then does its
+            # per-statement work once per many rows: about a third less per row.
+            self._per_statement = min(_ROWS_PER_INSERT, _SQLITE_PARAMETERS // len(self._columns))
+            values = ", ".join(["?"] * len(self._columns))
             many = ", ".join([f"({values})"] * self._per_statement)
             self._insert_many = f"INSERT INTO {table.name} ({', '.join(self._columns)}) VALUES {many}"
             self._insert = f"INSERT INTO {table.name} ({', '.join(self._columns)}) VALUES ({values})"
@@ -855,7 +660,6 @@ class _Writer:
         self._batch: list[tuple[Any, ...]] = []
         self._years_with_values: dict[int, bool] = {}
         self._current_sqls: dict[tuple[int, int], str] = {}
-        self._copying: _Copying | None = None
         self.summary = WriteSummary()
 
     def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str) -> None:
@@ -863,43 +667,6 @@ class _Writer:
         self._batch.append((pk, period, note, *columns, *self.tail))
         if len(self._batch) >= self.BATCH:
             self.flush()
-
-    def extend(self, rows: list[tuple[Any, ...]]) -> None:
-        """Write rows (key, period, note, value columns, :attr:`tail`) with their batch."""
-        self._batch.extend(rows)
-        if len(self._batch) >= self.BATCH:
-            self.flush()
-
-    def extend_sent(self, batch: _Batch) -> None:
-        """Write a batch as the reading process sent it (:class:`_Sender`).
-
-        When it only inserts (no values of its years were stored before, nothing is
-        waiting) each statement's parameters are built straight from its columns,
-        without the batch's list of rows and one flat tuple of all their fields in
-        between: a province's first import is all such batches.
-        """
-        keys, periods, notes, columns = batch
-        per = self._per_statement
-        if self._batch or self.tail or per == 1 or self._may_supersede(periods):
-            self.extend(_Sender.rows(batch, self.tail))
-            return
-        whole = len(notes) - len(notes) % per
-        statements = []
-        for start in range(0, whole, per):
-            part = slice(start, start + per)
-            rows = map(operator.add, zip(keys[part], periods[part], notes[part], strict=True), columns[part])
-            statements.append(tuple(chain.from_iterable(rows)))
-        if statements:
-            self._connection.exec_driver_sql(self._insert_many, statements)
-        if whole < len(notes):
-            self._insert_rows(_Sender.rows((keys[whole:], periods[whole:], notes[whole:], columns[whole:]), ()))
-        self.summary += WriteSummary(len(notes))
-
-    def wait(self) -> None:
-        """Wait until the batch being copied in the background (PostgreSQL) is written; raise what it raised."""
-        if self._copying is not None:
-            copying, self._copying = self._copying, None
-            copying.wait()
 
     def _may_supersede(self, periods: Iterable[int]) -> bool:
         """Whether values of these periods' years were stored before this import."""
@@ -911,7 +678,6 @@ class _Writer:
         if not rows:
             return
         if self._may_supersede(map(itemgetter(1), rows)):
-            self.wait()  # the current values include the batches written before
             rows, superseded, unchanged = self._against_current(rows)
             if superseded:
                 self._connection.exec_driver_sql(self._supersede, [(self._false, pk) for pk in superseded])
@@ -920,10 +686,9 @@ class _Writer:
         self.summary += WriteSummary(len(rows))
 
     def _insert_rows(self, rows: list[tuple[Any, ...]]) -> None:
-        """Insert rows: on PostgreSQL by ``COPY`` in the background (:class:`_Copying`), else many to a statement."""
+        """Insert rows: on PostgreSQL by ``COPY``, else many to a statement."""
         if self._connection.dialect.name == "postgresql":
-            self.wait()
-            self._copying = _Copying(self._connection, self._table.name, self._columns, rows)
+            copy_into(self._connection.connection.driver_connection, self._table.name, self._columns, rows)
             return
         whole = len(rows) - len(rows) % self._per_statement
         if self._per_statement > 1 and whole:
@@ -994,56 +759,12 @@ class _Writer:
         return changed, superseded, unchanged
 
 
-class _Copying(threading.Thread):
-    """A batch of rows written by ``COPY`` (PostgreSQL) in a thread while the import reads on.
-
-    The server takes about as long to store a batch as the import takes to read and
-    check the next one; without the thread each waited for the other (a province's
-    year of actuals: 125 s, 57 % of it waiting).  The thread uses the driver's
-    connection only, never SQLAlchemy's, and psycopg holds the connection's lock
-    for the whole ``COPY``: a statement of the importing thread waits until the
-    batch is written.  The writer waits for it (:meth:`_Writer.wait`) before it
-    looks up current values, before the next batch and at the end.
-    """
-
-    def __init__(self, connection: sa.Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]):
-        super().__init__(name=f"kpitrack COPY {table}", daemon=True)
-        self._driver = connection.connection.driver_connection  # taken here: SQLAlchemy stays in one thread
-        self._table, self._columns, self._rows = table, columns, rows
-        self._error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            copy_into(self._driver, self._table, self._columns, self._rows)
-        except BaseException as error:  # raised again in the importing thread by wait()
-            self._error = error
-
-    def wait(self) -> None:
-        self.join()
-        if self._error is not None:
-            raise self._error
-
-
 _LOOKED_UP = 500  # keys per look-up of current values: with the periods, under SQLite's old limit of 999
 
 # Bound parameters a statement may have (999 before SQLite 3.32), and rows an INSERT takes
 # at most: beyond a few hundred, more rows a statement save nothing.
 _SQLITE_PARAMETERS = 32_766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
 _ROWS_PER_INSERT = 250
-
-
-def _sqlite_literals(values: Sequence[Any]) -> list[str] | None:
-    """Texts and integers as SQLite literals (a quote doubled), or None if one cannot be written so."""
-    literals = []
-    for value in values:
-        if isinstance(value, int):
-            literals.append(str(int(value)))
-        elif isinstance(value, str) and "\x00" not in value:
-            literals.append("'" + value.replace("'", "''") + "'")
-        else:
-            return None
-    return literals
 
 
 def _same(stored: Any, written: Any) -> bool:

@@ -1,0 +1,375 @@
+"""kpitrack's public Python API: the one way in for the command line, the web, the forms and the audit.
+
+>>> import kpitrack
+>>> with kpitrack.open("sqlite:///year.db") as ws:            # doctest: +SKIP
+...     ws.load_goals(["goals/"])
+...     ws.import_values(["examples/actuals-2021.csv", "examples/spending-2021.csv"])
+...     for s in ws.score(2021):
+...         print(s.project_id, s.total, s.grade.value)
+
+A :class:`Workspace` is a database (SQLite by default, PostgreSQL by URL) and the
+scoring profile in force.  Each method is one pipeline and reads like its table of
+contents: read (``io``) → check (:mod:`kpitrack.checks`) → store (:mod:`kpitrack.store`),
+or read the year (one reader) → evaluate (:mod:`kpitrack.scoring`,
+:mod:`kpitrack.monitoring`).  Results are the core's frozen records; bad input raises
+:class:`~kpitrack.problems.ProblemsFound` with every problem located and quoted, and
+then nothing has been written.
+"""
+
+from __future__ import annotations
+
+import builtins
+import getpass
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from os import PathLike
+from pathlib import Path
+
+import attrs
+
+from kpitrack import checks, monitoring, scoring
+from kpitrack.io import intake, load_goals, profilefile
+from kpitrack.io.tables import read_tables
+from kpitrack.model import Project
+from kpitrack.periods import InvalidPeriod, Quarter
+from kpitrack.problems import Problem, ProblemsFound, Severity
+from kpitrack.profile import DEFAULT, Profile
+from kpitrack.readings import Progress
+from kpitrack.store import (
+    ActualRow,
+    ActualsView,
+    HistoryEntry,
+    ImportResult,
+    LoadReport,
+    Revision,
+    SpendingRow,
+    Store,
+    open_store,
+)
+
+__all__ = ["CheckReport", "GoalsLoaded", "History", "Workspace", "check_goals", "open", "parse_period", "read_profile"]
+
+PathArg = str | PathLike[str]
+
+
+@attrs.frozen
+class CheckReport:
+    """What checking goal files found: the projects read and every problem (errors and warnings)."""
+
+    projects: tuple[Project, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings alone pass, as ``kpitrack check`` exits 0 on them)."""
+        return not any(p.severity is Severity.ERROR for p in self.problems)
+
+
+@attrs.frozen
+class GoalsLoaded:
+    """What loading goals did (:class:`~kpitrack.store.LoadReport`) and the warnings the check found."""
+
+    report: LoadReport
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def added(self) -> tuple[tuple[str, int], ...]:
+        return self.report.added
+
+    @property
+    def revised(self) -> tuple[Revision, ...]:
+        return self.report.revised
+
+    @property
+    def unchanged(self) -> tuple[tuple[str, int], ...]:
+        return self.report.unchanged
+
+
+@attrs.frozen
+class History:
+    """Every version recorded for a project (or one indicator), and the goal revisions (目标调整)."""
+
+    project: Project
+    indicator: str | None
+    entries: tuple[HistoryEntry, ...]
+    revisions: tuple[Revision, ...]
+
+
+def read_profile(path: PathArg | None) -> Profile:
+    """The default profile, or a profile file over it; a bad file raises :class:`ProblemsFound`."""
+    if path is None:
+        return DEFAULT
+    profile, problems = profilefile.load(Path(path))
+    if profile is None:
+        raise ProblemsFound(problems)
+    return profile
+
+
+def check_goals(paths: Iterable[PathArg], profile: Profile = DEFAULT) -> CheckReport:
+    """Read goal files (TOML, flat CSV/XLSX tables, folders) → every problem a finance officer would catch.
+
+    Needs no database: the checks judge the files alone, against ``profile``'s tiers.
+    """
+    projects, problems = load_goals(_paths(paths))
+    problems += checks.validate(projects, profile.tier_weights)
+    return CheckReport(tuple(projects), tuple(problems))
+
+
+def open(url: str | None = None, *, profile: Profile | PathArg | None = None) -> Workspace:
+    """The workspace at ``url``, else ``$KPITRACK_DB``, else ``./kpitrack.db``; migrated to the newest schema.
+
+    ``profile`` is the scoring profile in force (a :class:`~kpitrack.profile.Profile` or
+    a profile file); every method that scores takes its own ``profile`` too.
+    """
+    chosen = profile if isinstance(profile, Profile) else read_profile(profile)
+    return Workspace(open_store(url), chosen)
+
+
+class Workspace:
+    """A kpitrack database and the profile in force: goals, values and money in; scores, lights and lists out."""
+
+    def __init__(self, store: Store, profile: Profile = DEFAULT) -> None:
+        self.store = store
+        self.profile = profile
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- what the database holds ---------------------------------------------------------
+
+    def years(self) -> list[int]:
+        return self.store.years()
+
+    def units(self, year: int) -> list[str]:
+        """The budget units (预算单位) with projects in ``year``, sorted."""
+        return self.store.units(year)
+
+    def projects(
+        self, year: int, *, units: Sequence[str] | None = None, projects: Sequence[str] | None = None
+    ) -> list[Project]:
+        """The current goals of ``year`` (all, or those of ``units`` and ``projects``), in id order."""
+        return self.store.projects(year, self._chosen(year, projects, units))
+
+    def find_project(self, key: str, year: int | None = None) -> Project:
+        """A project by id or exact name, in ``year`` or else its latest year; unknown → closest matches."""
+        return self.store.find_project(key, year)
+
+    # -- goals -------------------------------------------------------------------------
+
+    def check_goals(self, paths: Iterable[PathArg], profile: Profile | None = None) -> CheckReport:
+        """:func:`check_goals` under the workspace's profile (or ``profile``)."""
+        return check_goals(paths, self._profile(profile))
+
+    def load_goals(self, paths: Iterable[PathArg], profile: Profile | None = None) -> GoalsLoaded:
+        """Read → check → write goals, all or nothing: a changed target becomes a dated revision.
+
+        Raises :class:`ProblemsFound` (nothing written) when any check finds an error.
+        """
+        tier_weights = self._profile(profile).tier_weights
+        with intake.checked_goals(_paths(paths), tier_weights) as goals:
+            report = self.store.load_goals(goals.projects)
+        return GoalsLoaded(report, tuple(goals.problems))
+
+    # -- recording ---------------------------------------------------------------------
+
+    def import_values(self, paths: Iterable[PathArg], *, dry_run: bool = False, by: str | None = None) -> ImportResult:
+        """Import actuals and spending tables (CSV/XLSX), all files in one transaction, all or nothing.
+
+        Raises :class:`ProblemsFound` with every bad row located (nothing written).
+        """
+        tables, problems = [], []
+        for path in _paths(paths):
+            found, trouble = read_tables(path)
+            tables.extend(found)
+            problems.extend(trouble)
+        if problems:
+            raise ProblemsFound(problems)
+        actual_rows = itertools.chain.from_iterable(table.actuals for table in tables)  # streamed, not held
+        spending_rows = itertools.chain.from_iterable(table.spending for table in tables)
+        return self._write(actual_rows, spending_rows, by=by, dry_run=dry_run)
+
+    def record(
+        self,
+        project: str,
+        indicator: str,
+        value: str,
+        *,
+        period: str | Quarter,
+        note: str | None = None,
+        by: str | None = None,
+    ) -> ImportResult:
+        """Record an indicator's value (实际完成值) for a quarter; a second value supersedes the first."""
+        quarter = parse_period(period, where="period")
+        row = ActualRow("", 0, project.strip(), indicator.strip(), str(quarter), value, note or "")
+        return self._write([row], (), by=by)
+
+    def spend(
+        self,
+        project: str,
+        amount: str | Decimal,
+        *,
+        period: str | Quarter,
+        note: str | None = None,
+        by: str | None = None,
+    ) -> ImportResult:
+        """Record money spent (资金执行, 万元) in a quarter; a second amount supersedes the first."""
+        quarter = parse_period(period, where="period")
+        row = SpendingRow("", 0, project.strip(), str(quarter), str(amount), note or "")
+        return self._write((), [row], by=by)
+
+    def _write(
+        self,
+        actual_rows: Iterable[ActualRow],
+        spending_rows: Iterable[SpendingRow],
+        *,
+        by: str | None,
+        dry_run: bool = False,
+    ) -> ImportResult:
+        bands = self.profile.grade_bands
+        result = self.store.record_rows(actual_rows, spending_rows, by=by or _user(), bands=bands, dry_run=dry_run)
+        if result.problems:
+            raise ProblemsFound(result.problems)
+        return result
+
+    # -- reading back ------------------------------------------------------------------
+
+    def progress(
+        self,
+        year: int,
+        as_of: str | Quarter | None = None,
+        *,
+        units: Sequence[str] | None = None,
+        projects: Sequence[str] | None = None,
+    ) -> Iterator[Progress]:
+        """Each chosen project's year to ``as_of`` (default: the year end), in id order: one reader for all.
+
+        Raises :class:`ProblemsFound` before yielding anything when a named project or
+        unit is unknown, or when ``year`` has no goals.
+        """
+        quarter = Quarter(year, 4) if as_of is None else parse_period(as_of, where="as_of", year=year)
+        chosen = self._chosen(year, projects, units)
+        if chosen is not None and not chosen:
+            return iter(())
+        if chosen is None and not self.store.count(year):
+            raise ProblemsFound([Problem("year", f"no goals for {year} in the database")])
+        return self.store.progress(year, quarter, chosen)
+
+    def score(
+        self,
+        year: int,
+        *,
+        units: Sequence[str] | None = None,
+        projects: Sequence[str] | None = None,
+        profile: Profile | None = None,
+    ) -> Iterator[scoring.ProjectScore]:
+        """The year-end self-evaluation (单位自评, 自评表) of each chosen project, in id order."""
+        evaluate = scoring.evaluator(self._profile(profile))
+        return map(evaluate, self.progress(year, units=units, projects=projects))
+
+    def status(
+        self,
+        as_of: str | Quarter,
+        *,
+        units: Sequence[str] | None = None,
+        projects: Sequence[str] | None = None,
+        profile: Profile | None = None,
+    ) -> Iterator[monitoring.ProjectStatus]:
+        """Mid-year monitoring (双监控) at ``as_of``: lights for money and indicators, per project in id order."""
+        quarter = parse_period(as_of, where="as_of")
+        assess = monitoring.assessor(self._profile(profile))
+        return map(assess, self.progress(quarter.year, quarter, units=units, projects=projects))
+
+    def underperforming(
+        self,
+        year: int,
+        as_of: str | Quarter | None = None,
+        *,
+        units: Sequence[str] | None = None,
+        projects: Sequence[str] | None = None,
+        profile: Profile | None = None,
+    ) -> list[monitoring.Underperformer]:
+        """The projects that fall short, worst first, with their reasons.
+
+        With ``as_of``: the red, then yellow projects at that cut-off.  Without: the year
+        end, by the profile's cut-off (``underperforming_below``), missing data and
+        execution floor (``execution_floor``).
+        """
+        chosen = self._profile(profile)
+        if as_of is None:
+            scores = self.score(year, units=units, projects=projects, profile=chosen)
+            return monitoring.underperformers_year_end(scores, chosen)
+        quarter = parse_period(as_of, where="as_of", year=year)
+        statuses = self.status(quarter, units=units, projects=projects, profile=chosen)
+        return monitoring.underperformers_midyear(statuses)
+
+    def history(self, project: str, indicator: str | None = None, *, year: int | None = None) -> History:
+        """Every version of a project's values and spending (or one indicator's), who, when, why; its revisions."""
+        found = self.store.find_project(project, year)
+        code = None
+        if indicator is not None:
+            chosen = found.indicator(indicator)
+            if chosen is None:
+                raise ProblemsFound([Problem(indicator, f"project {found.id} has no indicator with this id or name")])
+            code = chosen.id
+        entries = self.store.history(found, code)
+        revisions = [r for r in self.store.revisions(found.id, found.year) if code is None or r.indicator == code]
+        return History(found, code, tuple(entries), tuple(revisions))
+
+    def actuals(self, project: str, as_of: str | Quarter | None = None) -> ActualsView:
+        """A project's quarterly values and year to date beside its targets, and its money spent."""
+        if as_of is None:
+            found = self.store.find_project(project)
+            return self.store.actuals(found, Quarter(found.year, 4))
+        quarter = parse_period(as_of, where="as_of")
+        return self.store.actuals(self.store.find_project(project, quarter.year), quarter)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _profile(self, profile: Profile | None) -> Profile:
+        return self.profile if profile is None else profile
+
+    def _chosen(
+        self, year: int, projects: Sequence[str] | None, units: Sequence[str] | None
+    ) -> builtins.list[str] | None:
+        """The ids of the projects named (by id or name, in their order), then those of ``units``; None: all."""
+        if not projects and not units:
+            return None
+        named = [self.store.find_project(key, year).id for key in projects or ()]
+        seen = set(named)
+        from_units = self.store.unit_projects(year, units) if units else []
+        return [*named, *(key for key in from_units if key not in seen)]
+
+
+def _paths(paths: Iterable[PathArg]) -> list[Path]:
+    if isinstance(paths, str | PathLike):  # one path given alone
+        return [Path(paths)]
+    return [Path(p) for p in paths]
+
+
+def parse_period(value: str | Quarter, *, where: str = "period", year: int | None = None) -> Quarter:
+    """A quarter from ``2021Q3`` text; bad text, or a quarter outside ``year``, is a problem located at ``where``."""
+    if isinstance(value, Quarter):
+        quarter = value
+    else:
+        try:
+            quarter = Quarter.parse(value)
+        except InvalidPeriod as invalid:
+            raise ProblemsFound([Problem(where, f"{value!r}: {invalid.reason}")]) from None
+    if year is not None and quarter.year != year:
+        raise ProblemsFound([Problem(where, f"{str(value)!r} is not a quarter of {year}")])
+    return quarter
+
+
+def _user() -> str:
+    """Who records, when the caller does not say: the OS user."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in a bare container
+        return "unknown"
