@@ -42,10 +42,11 @@ import attrs
 
 from kpitrack import scoring, thresholds
 from kpitrack.model import Indicator, Project, level1_of, normalise_level1, normalise_level2
+from kpitrack.numbers import SETTLED, show
 from kpitrack.periods import Quarter
 from kpitrack.profile import Profile, Rating
 from kpitrack.readings import Grade, InvalidReading, Progress, Reading, ReadingKind, read
-from kpitrack.scoring import IndicatorScore, ProjectScore, Status, show
+from kpitrack.scoring import IndicatorScore, ProjectScore, Status
 from kpitrack.thresholds import MONEY_UNITS, Kind
 
 __all__ = [
@@ -114,15 +115,16 @@ _RATING_WORDS = {
     "不合格": Rating.POOR,
 }
 # Rounding rules seen in published tables: (places, mode, words).  Integer before one decimal.
-_ROUNDINGS = (
-    (Decimal(1), ROUND_HALF_UP, "half up (四舍五入)"),
-    (Decimal(1), ROUND_HALF_DOWN, "half down"),
-    (Decimal(1), ROUND_DOWN, "truncated (去尾)"),
-    (Decimal(1), ROUND_UP, "rounded up (进一)"),
-    (Decimal("0.1"), ROUND_HALF_UP, "half up (四舍五入)"),
-    (Decimal("0.1"), ROUND_HALF_DOWN, "half down"),
-    (Decimal("0.1"), ROUND_DOWN, "truncated (去尾)"),
-    (Decimal("0.1"), ROUND_UP, "rounded up (进一)"),
+_HALF_UP, _HALF_DOWN = "half up (四舍五入)", "half down"
+_ROUNDINGS = tuple(
+    (step, mode, words)
+    for step in (Decimal(1), Decimal("0.1"))
+    for mode, words in (
+        (ROUND_HALF_UP, _HALF_UP),
+        (ROUND_HALF_DOWN, _HALF_DOWN),
+        (ROUND_DOWN, "truncated (去尾)"),
+        (ROUND_UP, "rounded up (进一)"),
+    )
 )
 _PLACES_WORDS = {Decimal(1): "an integer", Decimal("0.1"): "one decimal"}
 _BLANKS = frozenset({"", "-", "—", "/", "／", "——"})
@@ -177,18 +179,28 @@ class TotalLine:
 class FilledTable:
     """A filled-in 自评表 as read from a file: one project's rows, with where they came from.
 
-    ``source`` names the file (and sheet); ``columns`` maps a field (a column name of
-    the 自评表, such as 得分) to the column as the file writes it, for locating
+    ``file`` and ``sheet`` say where it was read; ``columns`` maps a field (a column
+    name of the 自评表, such as 得分) to the column as the file writes it, for locating
     findings; ``year`` is the year printed in the title, if any.
     """
 
     project: str
-    source: str
+    file: str
     lines: tuple[IndicatorLine, ...]
     fund: FundLine | None = None
     total: TotalLine | None = None
+    sheet: str | None = None
     year: int | None = None
     columns: Mapping[str, str] = attrs.field(factory=dict)
+
+    @property
+    def source(self) -> str:
+        return f"{self.file}: sheet {self.sheet}" if self.sheet else self.file
+
+    def where(self, row: int, field: str | None = None) -> str:
+        """``file: sheet S, row 12, column 得分 (H)``: a row, or one of its cells."""
+        column = f", column {self.columns.get(field, field)}" if field else ""
+        return f"{self.source}, row {row}{column}" if self.sheet else f"{self.source}: row {row}{column}"
 
 
 # -- the result ------------------------------------------------------------------------
@@ -236,6 +248,7 @@ class AuditedTable:
     total_rules: Decimal | None
     grade_published: str
     grade_rules: Rating | None
+    tolerance: Decimal = DEFAULT_TOLERANCE
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -249,10 +262,11 @@ class AuditedTable:
 
     @property
     def total_off(self) -> bool:
-        """The published total is not the rules' total (beyond the tolerance), or not the sum of its parts."""
-        return any(f.flag == TOTAL for f in self.findings) or any(
-            TOTAL in row.flags or MISMATCH in row.flags for row in self.rows if row.kind == "total"
-        )
+        """总分 is not the sum of its parts, or not the rules' total (beyond the tolerance)."""
+        if any(TOTAL in row.flags for row in self.rows):
+            return True
+        published, rules = self.total_published, self.total_rules
+        return published is not None and rules is not None and abs(published - rules) > self.tolerance
 
     @property
     def badness(self) -> tuple[int, Decimal]:
@@ -274,10 +288,11 @@ class Summary:
     flagged_rows: int
     by_flag: Mapping[str, int]
     totals_off: int
-    unreadable_files: int = 0
+    problems: int = 0  # files (or rows of them) that could not be read
 
 
-def summarise(tables: Sequence[AuditedTable], unreadable_files: int = 0) -> Summary:
+def summarise(tables: Sequence[AuditedTable], problems: int = 0) -> Summary:
+    """The summary over all tables audited; ``problems`` counts what could not be read."""
     by_flag: dict[str, int] = {}
     for table in tables:
         for row in table.rows:
@@ -292,7 +307,7 @@ def summarise(tables: Sequence[AuditedTable], unreadable_files: int = 0) -> Summ
         flagged_rows=sum(t.flagged_rows for t in tables),
         by_flag=dict(sorted(by_flag.items(), key=lambda item: (order.get(item[0], len(FLAGS)), item[0]))),
         totals_off=sum(1 for t in tables if t.total_off),
-        unreadable_files=unreadable_files,
+        problems=problems,
     )
 
 
@@ -353,7 +368,8 @@ def audit(table: FilledTable, profile: Profile, tolerance: Decimal = DEFAULT_TOL
         total_published=total_published,
         total_rules=total_rules,
         grade_published=grade_published,
-        grade_rules=rules.rating(total_rules.quantize(scoring.SETTLED)) if total_rules is not None else None,
+        grade_rules=rules.rating(total_rules.quantize(SETTLED)) if total_rules is not None else None,
+        tolerance=tolerance,
     )
 
 
@@ -831,8 +847,10 @@ def _rounding(published: Decimal, exact: Decimal, *, cents: bool = False) -> str
     places = (Decimal(1), Decimal("0.1"), *((Decimal("0.01"),) if cents else ()))
     for step in places:
         modes = [words for at, mode, words in _ROUNDINGS if at == step and exact.quantize(step, mode) == published]
+        if len(modes) > 1 and modes[:2] == [_HALF_UP, _HALF_DOWN]:
+            modes.remove(_HALF_DOWN)  # not a tie: both say the same, and half up is the usual rule
         if cents and not modes and exact.quantize(step, ROUND_HALF_UP) == published:
-            modes = ["half up (四舍五入)"]
+            modes = [_HALF_UP]
         if modes:
             return f"{_PLACES_WORDS.get(step, 'two decimals')}, {' or '.join(modes)}"
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from kpitrack.cli import evaluate, goals, record, targets
+from kpitrack.cli import audit, evaluate, goals, record, targets
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -14,4 +14,5 @@ REGISTRARS: tuple[Registrar, ...] = (
     record.register,
     targets.register,
     evaluate.register,
+    audit.register,
 )

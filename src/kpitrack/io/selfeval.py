@@ -1,0 +1,636 @@
+"""Filled-in self-evaluation tables (项目支出绩效自评表) in, the audited workbook out.
+
+Two layouts are read, from CSV (UTF-8 with or without BOM, UTF-16, GBK) or XLSX:
+
+- the **flat** table: one row per line under a header row that has a 项目 column::
+
+      项目, 一级指标, 二级指标, 三级指标, 年度指标值, 实际完成值, 分值, 得分[, 偏差原因分析及改进措施]
+
+  Rows sharing a 项目 value are one table (a blank 项目 repeats the row above); one
+  file may hold many.  The budget line is the row whose 三级指标 is 预算执行率, with
+  年度指标值 = 全年预算数 and 实际完成值 = 全年执行数 (万元, or with their unit: 350000元);
+  the row whose 一级指标 is 总分 carries the published total in 得分 and the grade in
+  实际完成值.
+- the **official** 自评表 (财预〔2020〕10号 附件, and the sheets ``kpitrack form selfeval``
+  writes): one project per sheet, or several one under another.  The 绩效指标 header
+  row is found by its cells anywhere in the sheet; blank (merged) 一级/二级 cells
+  repeat the row above; the 项目资金 block above it (年初预算数, 全年预算数, 全年执行数,
+  分值, 执行率, 得分; 万元 unless its label says 元) is the budget line; the 总分 row
+  ends the table, with 等级 beside or under it; the project is the cell after 项目名称.
+
+Both accept the published variants: the target split over 指标性质 / 指标值 / 度量单位
+cells, a vendor's English headers (findex, sindex, name, indexval, actualvalue,
+actualweight, score, kpi_remark), blank cells.  Rows are numbered as the file shows
+them.  A file that cannot be read, or holds no such table, is a located
+:class:`~kpitrack.problems.Problem`; the other files are still read.
+
+:func:`write_report` writes the audited tables to a workbook: the rows as read with
+the rules' scores beside them, each flagged cell filled and commented with why.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from kpitrack import audit
+from kpitrack.audit import AuditedRow, AuditedTable, FilledTable, FundLine, IndicatorLine, TotalLine
+from kpitrack.io.tables import _cell_text
+from kpitrack.numbers import rounded
+from kpitrack.problems import Problem
+
+__all__ = ["SUFFIXES", "read_paths", "write_report"]
+
+SUFFIXES = frozenset({".csv", ".xlsx", ".xlsm"})
+
+# Header spellings (NFKC, no spaces, lower case, a trailing （分）/（万元） dropped) → field.
+_HEADERS = {
+    "project": ("项目", "项目名称", "project"),
+    "level1": ("一级指标", "findex"),
+    "level2": ("二级指标", "sindex"),
+    "name": ("三级指标", "指标名称", "name"),
+    "target": ("年度指标值", "指标值", "目标值", "indexval"),
+    "nature": ("指标性质",),
+    "unit": ("度量单位", "计量单位"),
+    "actual": ("实际完成值", "全年实际值", "实际值", "actualvalue"),
+    "weight": ("分值", "权重", "actualweight"),
+    "score": ("得分", "score"),
+    "reason": ("偏差原因分析及改进措施", "偏差原因分析", "偏差原因", "偏差说明", "kpi_remark"),
+}
+_FIELDS = {spelling: field for field, spellings in _HEADERS.items() for spelling in spellings}
+_NEEDED = frozenset({"name", "target", "actual", "score"})
+# The field each column is reported as in findings: the 自评表's own column names.
+_FIELD_NAMES = {
+    "level1": audit.LEVEL1,
+    "level2": audit.LEVEL2,
+    "name": audit.NAME,
+    "target": audit.TARGET,
+    "actual": audit.ACTUAL,
+    "weight": audit.WEIGHT,
+    "score": audit.SCORE,
+    "reason": audit.REASON,
+}
+_FUND_HEADERS = {
+    "initial": ("年初预算数",),
+    "budget": ("全年预算数",),
+    "spent": ("全年执行数",),
+    "weight": ("分值",),
+    "rate": ("执行率",),
+    "score": ("得分",),
+}
+_SUFFIX_RE = re.compile(r"[(（][^()（）]*[)）]$")
+_YEAR_RE = re.compile(r"(\d{4})\s*年度")
+_NATURE_OPS = {"正向指标": "≥", "正向": "≥", "反向指标": "≤", "反向": "≤", "定性": "", "定量": "", "定性指标": ""}
+_TOTAL_WORDS = frozenset({"总分", "合计", "总计", "得分合计"})
+
+Grid = list[tuple[int, list[str]]]  # a sheet's rows as text: (row number, cells)
+
+
+def read_paths(paths: Sequence[Path]) -> tuple[list[FilledTable], list[Problem]]:
+    """Every table in the files (and folders) given, and every problem of the files that could not be read."""
+    tables: list[FilledTable] = []
+    problems: list[Problem] = []
+    for path in _files(paths, problems):
+        found, trouble = read_file(path)
+        tables += found
+        problems += trouble
+    return tables, problems
+
+
+def read_file(path: Path) -> tuple[list[FilledTable], list[Problem]]:
+    """The tables of one CSV or XLSX file (flat or official layout), or why there are none."""
+    try:
+        grids = _csv_grids(path) if path.suffix.lower() == ".csv" else _xlsx_grids(path)
+    except (OSError, ValueError, KeyError, csv.Error, zipfile.BadZipFile) as error:
+        return [], [Problem(str(path), f"cannot read the file: {getattr(error, 'strerror', None) or error}")]
+    tables: list[FilledTable] = []
+    problems: list[Problem] = []
+    for sheet, grid in grids:
+        found, trouble = _tables(str(path), sheet, grid)
+        tables += found
+        problems += trouble
+    if not tables and not problems:
+        problems.append(
+            Problem(
+                str(path),
+                "no self-evaluation table: expected a header row with 一级指标, 二级指标, 三级指标, "
+                "年度指标值, 实际完成值, 分值, 得分",
+            )
+        )
+    return tables, problems
+
+
+def _files(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
+        elif not path.exists():
+            problems.append(Problem(str(path), "no such file or folder"))
+        elif path.suffix.lower() not in SUFFIXES:
+            problems.append(Problem(str(path), "a self-evaluation table is a .csv or .xlsx file"))
+        else:
+            yield path
+
+
+# -- files into grids of text ----------------------------------------------------------------
+
+
+def _csv_text(path: Path) -> str:
+    """A CSV file's text: UTF-8 (with or without BOM), UTF-16 with its BOM, else GBK (GB18030)."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ValueError("not text in UTF-8, UTF-16 or GBK") from None
+
+
+def _csv_grids(path: Path) -> list[tuple[str | None, Grid]]:
+    rows = csv.reader(io.StringIO(_csv_text(path), newline=""))
+    return [(None, [(number, cells) for number, cells in enumerate(rows, start=1)])]
+
+
+def _text(cell: Any) -> str:
+    """A cell as the text a person typed (85% stays 85%), as the import reads it."""
+    return _cell_text(getattr(cell, "value", None), getattr(cell, "number_format", "") or "")
+
+
+def _xlsx_grids(path: Path) -> list[tuple[str | None, Grid]]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except InvalidFileException as error:
+        raise ValueError(str(error)) from None
+    try:
+        return [
+            (sheet.title, [(number, [_text(cell) for cell in row]) for number, row in enumerate(sheet.iter_rows(), 1)])
+            for sheet in workbook.worksheets
+        ]
+    finally:
+        workbook.close()
+
+
+# -- grids into tables ---------------------------------------------------------------------
+
+
+def _key(cell: str) -> str:
+    cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell)).lower()
+    return cleaned if cleaned in _FIELDS else _SUFFIX_RE.sub("", cleaned)
+
+
+def _header(cells: Sequence[str]) -> dict[str, int] | None:
+    """The columns of an indicator header row (field → position), or None if the row is not one."""
+    columns: dict[str, int] = {}
+    for position, cell in enumerate(cells):
+        field = _FIELDS.get(_key(cell))
+        if field is not None and field not in columns:
+            columns[field] = position
+    return columns if columns.keys() >= _NEEDED else None
+
+
+@attrs.frozen
+class _Columns:
+    """A header row read: field → position, and field → the column as written (for locating)."""
+
+    at: dict[str, int]
+    labels: dict[str, str]
+
+    def cell(self, cells: Sequence[str], field: str) -> str:
+        position = self.at.get(field)
+        return cells[position].strip() if position is not None and position < len(cells) else ""
+
+    def target(self, cells: Sequence[str]) -> str:
+        """年度指标值, or the split 指标性质 + 指标值 + 度量单位 cells joined (≥ 95 %)."""
+        value = self.cell(cells, "target")
+        nature = self.cell(cells, "nature")
+        unit = self.cell(cells, "unit")
+        if "nature" not in self.at and "unit" not in self.at:
+            return value
+        op = _NATURE_OPS.get(re.sub(r"\s+", "", nature), nature)
+        if value and unit and value.endswith(unit):
+            unit = ""
+        return f"{op}{value}{unit}" if value else ""
+
+
+def _columns(header: Sequence[str], at: dict[str, int], letters: bool) -> _Columns:
+    labels = {}
+    for field, position in at.items():
+        name = _FIELD_NAMES.get(field)
+        if name is not None:
+            written = re.sub(r"\s+", "", header[position])
+            labels[name] = f"{written} ({_letter(position)})" if letters else written
+    if "nature" in at or "unit" in at:
+        labels[audit.TARGET] = "指标性质/指标值/度量单位"
+    return _Columns(at, labels)
+
+
+def _letter(position: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(position + 1)
+
+
+def _tables(file: str, sheet: str | None, grid: Grid) -> tuple[list[FilledTable], list[Problem]]:
+    """The tables of one grid: flat when the header has a 项目 column, else official blocks."""
+    for index, (_, cells) in enumerate(grid):
+        at = _header(cells)
+        if at is None:
+            continue
+        columns = _columns(cells, at, letters=sheet is not None)
+        if "project" in at:
+            return _flat(file, sheet, columns, grid[index + 1 :])
+        return _official(file, sheet, grid), []
+    return [], []
+
+
+def _flat(file: str, sheet: str | None, columns: _Columns, rows: Grid) -> tuple[list[FilledTable], list[Problem]]:
+    """Rows grouped by 项目 (a blank cell repeats the one above), in the order projects first appear."""
+    groups: dict[str, list[tuple[int, list[str]]]] = {}
+    problems: list[Problem] = []
+    project = ""
+    for number, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        project = columns.cell(cells, "project") or project
+        if not project:
+            where = f"{file}: sheet {sheet}, row {number}" if sheet else f"{file}: row {number}"
+            problems.append(Problem(where, "no 项目 on this row or above it"))
+            continue
+        groups.setdefault(project, []).append((number, cells))
+    tables = [_table(file, sheet, name, columns, group, None) for name, group in groups.items()]
+    return tables, problems
+
+
+def _table(file: str, sheet: str | None, project: str, columns: _Columns, rows: Grid, year: int | None) -> FilledTable:
+    """One table's lines: indicator rows (一级/二级 carried down), the budget line, the 总分 row."""
+    lines: list[IndicatorLine] = []
+    fund: FundLine | None = None
+    total: TotalLine | None = None
+    level1 = level2 = ""
+    labels = dict(columns.labels)
+    for number, cells in rows:
+        first, name = columns.cell(cells, "level1"), columns.cell(cells, "name")
+        if any(_key(cell) in _TOTAL_WORDS for cell in cells):
+            total = _total(number, cells, columns)
+            continue
+        if _key(name) == audit.EXECUTION_NAME or (not name and _key(first) == audit.EXECUTION_NAME):
+            fund = FundLine(
+                number,
+                budget=columns.cell(cells, "target"),
+                spent=columns.cell(cells, "actual"),
+                weight=columns.cell(cells, "weight"),
+                score=columns.cell(cells, "score"),
+            )
+            labels[audit.BUDGET] = labels.get(audit.TARGET, audit.TARGET)
+            labels[audit.SPENT] = labels.get(audit.ACTUAL, audit.ACTUAL)
+            continue
+        second = columns.cell(cells, "level2")
+        if first:
+            level1, level2 = first, second
+        elif second:
+            level2 = second
+        target = columns.target(cells)
+        texts = (name, target, columns.cell(cells, "actual"), columns.cell(cells, "weight"))
+        if not any(texts) and not columns.cell(cells, "score"):
+            continue  # a spacer, or a tier label alone on its row
+        lines.append(
+            IndicatorLine(
+                number,
+                level1,
+                level2,
+                name,
+                target,
+                columns.cell(cells, "actual"),
+                columns.cell(cells, "weight"),
+                columns.cell(cells, "score"),
+                columns.cell(cells, "reason") if "reason" in columns.at else None,
+            )
+        )
+    return FilledTable(project, file, tuple(lines), fund, total, sheet, year, labels)
+
+
+def _total(number: int, cells: Sequence[str], columns: _Columns) -> TotalLine:
+    """The 总分 row: the total in the 得分 column, else the last number on the row; the grade in 实际完成值."""
+    total = columns.cell(cells, "score")
+    if not total:
+        numbers = [cell.strip() for cell in cells if re.fullmatch(r"\s*\d+(?:\.\d+)?\s*分?\s*", cell)]
+        total = numbers[-1] if numbers else ""
+    return TotalLine(number, total, columns.cell(cells, "actual"))
+
+
+def _official(file: str, sheet: str | None, grid: Grid) -> list[FilledTable]:
+    """The official 自评表: each indicator header starts a table, whose head lies above it."""
+    tables: list[FilledTable] = []
+    start = 0  # where the current table's head (title, 项目名称, 项目资金) begins
+    index = 0
+    while index < len(grid):
+        at = _header(grid[index][1])
+        if at is None:
+            index += 1
+            continue
+        columns = _columns(grid[index][1], at, letters=sheet is not None)
+        end = _block_end(grid, index + 1)
+        head = grid[start:index]
+        body = grid[index + 1 : end + 1]
+        table = _table(file, sheet, _project_name(head) or sheet or file, columns, body, _year(head))
+        fund = _fund(head, letters=sheet is not None)
+        if fund is not None and table.fund is None:
+            line, labels = fund
+            table = attrs.evolve(table, fund=line, columns={**table.columns, **labels})
+        if table.total is not None and not table.total.grade:
+            grade = _grade_near(grid, end)
+            table = attrs.evolve(table, total=attrs.evolve(table.total, grade=grade))
+        tables.append(table)
+        start = index = end + 1
+    return tables
+
+
+def _block_end(grid: Grid, first: int) -> int:
+    """The index of the row that ends a table: its 总分 row, the row before the next header, or the last."""
+    for index in range(first, len(grid)):
+        cells = grid[index][1]
+        if any(_key(cell) in _TOTAL_WORDS for cell in cells):
+            return index
+        if _header(cells) is not None:
+            return index - 1
+    return len(grid) - 1
+
+
+def _project_name(head: Grid) -> str:
+    for _, cells in head:
+        for position, cell in enumerate(cells):
+            if _key(cell) == "项目名称":
+                return next((c.strip() for c in cells[position + 1 :] if c.strip()), "")
+    return ""
+
+
+def _year(head: Grid) -> int | None:
+    for _, cells in head:
+        for cell in cells:
+            match = _YEAR_RE.search(cell)
+            if match is not None:
+                return int(match.group(1))
+    return None
+
+
+def _fund(head: Grid, *, letters: bool) -> tuple[FundLine, dict[str, str]] | None:
+    """The 项目资金 block: its header row (全年预算数, 全年执行数 …) and the 年度资金总额 row under it."""
+    for index, (_, cells) in enumerate(head):
+        keys = [_key(cell) for cell in cells]
+        at = {field: keys.index(names[0]) for field, names in _FUND_HEADERS.items() if names[0] in keys}
+        if "budget" not in at or "spent" not in at:
+            continue
+        unit = _money_unit(head[: index + 1])
+        below = head[index + 1 :]
+        row = next((r for r in below if any("年度资金总额" in _key(c) for c in r[1])), None)
+        row = row or next((r for r in below if _cell(r[1], at.get("budget"))), None)
+        if row is None:
+            return None
+        number, values = row
+        line = FundLine(
+            number,
+            budget=_cell(values, at.get("budget")),
+            spent=_cell(values, at.get("spent")),
+            weight=_cell(values, at.get("weight")),
+            score=_cell(values, at.get("score")),
+            rate=_cell(values, at.get("rate")),
+            initial=_cell(values, at.get("initial")),
+            unit=unit,
+        )
+        names = {
+            "initial": audit.INITIAL,
+            "budget": audit.BUDGET,
+            "spent": audit.SPENT,
+            "weight": audit.WEIGHT,
+            "rate": audit.RATE,
+            "score": audit.SCORE,
+        }
+        labels = {
+            names[field]: f"{names[field]} ({_letter(position)})" if letters else names[field]
+            for field, position in at.items()
+            if field in ("initial", "budget", "spent", "rate")
+        }
+        return line, labels
+    return None
+
+
+def _money_unit(rows: Grid) -> str:
+    """万元 unless the 项目资金 label (or a money header) says 元."""
+    for _, cells in reversed(rows):
+        for cell in cells:
+            text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell))
+            if ("资金" in text or "预算数" in text) and ("(元)" in text or "(单位:元)" in text):
+                return "元"
+            if "资金" in text and "万元" in text:
+                return "万元"
+    return "万元"
+
+
+def _cell(cells: Sequence[str], position: int | None) -> str:
+    return cells[position].strip() if position is not None and position < len(cells) else ""
+
+
+def _grade_near(grid: Grid, index: int) -> str:
+    """等级 printed on the 总分 row or the two rows under it (自评等级: 优, or a cell 等级 then 优)."""
+    for _, cells in grid[index : index + 3]:
+        for position, cell in enumerate(cells):
+            key = _key(cell)
+            if "等级" not in key:
+                continue
+            rest = re.sub(r".*等级[:：]?", "", key)
+            if rest:
+                return rest
+            return next((c.strip() for c in cells[position + 1 :] if c.strip()), "")
+    return ""
+
+
+# -- the audited workbook --------------------------------------------------------------------
+
+_OUT_COLUMNS = (
+    ("行", 6),
+    (audit.LEVEL1, 12),
+    (audit.LEVEL2, 14),
+    (audit.NAME, 30),
+    (audit.TARGET, 14),
+    (audit.ACTUAL, 14),
+    (audit.WEIGHT, 8),
+    (audit.SCORE, 8),
+    (audit.REASON, 24),
+    ("复核得分", 10),
+    ("复核计算", 48),
+    ("标记", 24),
+)
+_AT = {name: position for position, (name, _) in enumerate(_OUT_COLUMNS, start=1)}
+# Where a finding about a field is shown in the written sheet.
+_SHOWN_AT = {
+    audit.BUDGET: audit.TARGET,
+    audit.INITIAL: audit.TARGET,
+    audit.SPENT: audit.ACTUAL,
+    audit.RATE: audit.ACTUAL,
+    audit.GRADE_FIELD: audit.ACTUAL,
+}
+_FLAGGED_FILL = "FFC7CE"  # light red: the rules disagree
+_ROUNDING_FILL = "FFEB9C"  # light yellow: explained by a rounding rule
+
+
+def write_report(path: Path, tables: Sequence[AuditedTable], *, force: bool = False) -> Problem | None:
+    """The audited tables as a workbook: a summary sheet, then each table's rows with the rules' scores.
+
+    Every flagged cell is filled and carries a comment saying why.  Written to a
+    temporary file beside ``path`` and moved into place, so a failure leaves nothing
+    half-written; an existing file is refused unless ``force``.
+    """
+    if path.exists() and not force:
+        return Problem(str(path), "already exists; give --force to replace it")
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    summary = workbook.worksheets[0]
+    summary.title = "复核汇总"
+    _write_summary(summary, tables)
+    names = {summary.title}
+    for table in tables:
+        sheet = workbook.create_sheet(_sheet_name(table.table.project, names))
+        _write_table(sheet, table)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".kpitrack-", suffix=".xlsx", dir=path.parent)
+        os.close(handle)
+        try:
+            workbook.save(temporary)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    except OSError as error:
+        return Problem(str(path), f"cannot write the report: {error.strerror or error}")
+    return None
+
+
+def _sheet_name(project: str, taken: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "_", project).strip() or "table"
+    name, n = base[:31], 2
+    while name in taken:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(name)
+    return name
+
+
+def _write_summary(sheet: Any, tables: Sequence[AuditedTable]) -> None:
+    from openpyxl.styles import Font
+
+    sheet.append(["文件", "项目", "总分 (published)", "总分 (rules)", "等级", "等级 (rules)", "标记"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for table in tables:
+        sheet.append(
+            [
+                table.table.source,
+                table.table.project,
+                _number(table.total_published),
+                _number(table.total_rules),
+                table.grade_published,
+                table.grade_rules.value if table.grade_rules is not None else "",
+                ", ".join(table.flags),
+            ]
+        )
+    for letter, width in zip("ABCDEFG", (40, 30, 14, 14, 8, 10, 40), strict=True):
+        sheet.column_dimensions[letter].width = width
+
+
+def _write_table(sheet: Any, table: AuditedTable) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.append([f"{table.table.project}  ({table.table.source})"])
+    sheet.append([name for name, _ in _OUT_COLUMNS])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for position, (_, width) in enumerate(_OUT_COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = width
+    sheet.freeze_panes = "A3"
+    for row in table.rows:
+        sheet.append(_cells(row))
+        _mark(sheet, sheet.max_row, row.findings)
+    for finding in table.findings:
+        sheet.append(["", "复核", "", "", "", "", "", "", "", "", finding.message, finding.flag])
+        _mark(sheet, sheet.max_row, [finding])
+
+
+def _cells(row: AuditedRow) -> list[Any]:
+    line = row.line
+    flags = ", ".join(row.flags)
+    expected, explain = _number(row.expected), row.explain
+    if isinstance(line, IndicatorLine):
+        return [
+            row.row,
+            line.level1,
+            line.level2,
+            line.name,
+            line.target,
+            line.actual,
+            line.weight,
+            line.score,
+            line.reason or "",
+            expected,
+            explain,
+            flags,
+        ]
+    if isinstance(line, FundLine):
+        budget = f"{line.budget} (年初 {line.initial})" if line.initial else line.budget
+        spent = f"{line.spent} (执行率 {line.rate})" if line.rate else line.spent
+        return [
+            row.row,
+            "",
+            "",
+            audit.EXECUTION_NAME,
+            budget,
+            spent,
+            line.weight,
+            line.score,
+            "",
+            expected,
+            explain,
+            flags,
+        ]
+    assert isinstance(line, TotalLine)
+    return [row.row, audit.TOTAL_FIELD, "", "", "", line.grade, "", line.total, "", expected, explain, flags]
+
+
+def _mark(sheet: Any, number: int, findings: Iterable[audit.Finding]) -> None:
+    """Fill each flagged cell and comment it with every finding about it."""
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    by_column: dict[int, list[audit.Finding]] = {}
+    for finding in findings:
+        column = _AT.get(_SHOWN_AT.get(finding.field, finding.field), _AT[audit.SCORE])
+        by_column.setdefault(column, []).append(finding)
+    for column, found in by_column.items():
+        cell = sheet.cell(row=number, column=column)
+        colour = _ROUNDING_FILL if all(f.flag == audit.ROUNDING for f in found) else _FLAGGED_FILL
+        cell.fill = PatternFill("solid", fgColor=colour)
+        text = "\n".join(f"{f.flag}: {f.message}" for f in found)
+        cell.comment = Comment(text, "kpitrack audit", width=360, height=max(80, 40 * len(found)))
+
+
+def _number(value: Decimal | None) -> Decimal | None:
+    """A figure for a cell, at display precision (two places, half up)."""
+    return None if value is None else rounded(value)
