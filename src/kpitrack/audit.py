@@ -621,7 +621,10 @@ def _explanation(
                 f"{show(weight - score)} of {show(weight)} points lost and no 偏差原因分析及改进措施",
             )
         ]
-    if scored is not None and scored.status is Status.FLAGGED and scored.flags:
+    # A graded row's flag is about its score's band, which the audit reports as a mismatch;
+    # the others (over-achievement, an equality missed) ask the unit to explain.
+    graded = scored is not None and scored.method in (scoring.Method.GRADED, scoring.Method.TREND_GRADED)
+    if scored is not None and scored.status is Status.FLAGGED and scored.flags and not graded:
         return [Finding(NO_EXPLANATION, REASON, f"{scored.flags[0]}; no 偏差原因分析及改进措施")]
     return []
 
@@ -683,7 +686,7 @@ def _audit_total(
         reason = "总分 is blank" if published is None else f"cannot read 总分 {line.total!r}: {published}"
         findings.append(Finding(UNREADABLE, SCORE, reason))
         published = None
-    parts = [row for row in audited if row.kind != "total"]
+    parts = sorted((row for row in audited if row.kind != "total"), key=lambda row: row.row)
     sums = _published_sums(parts, scored)
     explain = f"rules: {scored.explain}" if total_rules is not None else "rules: no total (a row cannot be re-scored)"
     if published is not None and sums:

@@ -39,6 +39,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -249,15 +250,35 @@ def _letter(position: int) -> str:
 
 def _tables(file: str, sheet: str | None, grid: Grid) -> tuple[list[FilledTable], list[Problem]]:
     """The tables of one grid: flat when the header has a 项目 column, else official blocks."""
-    for index, (_, cells) in enumerate(grid):
-        at = _header(cells)
-        if at is None:
+    for index in range(len(grid)):
+        found = _header_at(grid, index, letters=sheet is not None)
+        if found is None:
             continue
-        columns = _columns(cells, at, letters=sheet is not None)
-        if "project" in at:
-            return _flat(file, sheet, columns, grid[index + 1 :])
+        columns, body = found
+        if "project" in columns.at:
+            return _flat(file, sheet, columns, grid[body:])
         return _official(file, sheet, grid), []
     return [], []
+
+
+def _header_at(grid: Grid, index: int, *, letters: bool) -> tuple[_Columns, int] | None:
+    """The header at ``index`` and the index of its first body row.
+
+    A split target is often a two-row header: 年度指标值 over 指标性质 / 指标值 / 度量单位;
+    the second row's cells then say where the parts are.
+    """
+    cells = grid[index][1]
+    at = _header(cells)
+    if at is None:
+        return None
+    if index + 1 < len(grid):
+        below = grid[index + 1][1]
+        parts = {_FIELDS.get(_key(cell)): position for position, cell in enumerate(below)}
+        if "nature" in parts or "unit" in parts:
+            merged = [b if b.strip() else a for a, b in zip_longest(cells, below)]
+            at.update({field: position for field, position in parts.items() if field in ("target", "nature", "unit")})
+            return _columns(merged, at, letters), index + 2
+    return _columns(cells, at, letters), index + 1
 
 
 def _flat(file: str, sheet: str | None, columns: _Columns, rows: Grid) -> tuple[list[FilledTable], list[Problem]]:
@@ -341,14 +362,14 @@ def _official(file: str, sheet: str | None, grid: Grid) -> list[FilledTable]:
     start = 0  # where the current table's head (title, 项目名称, 项目资金) begins
     index = 0
     while index < len(grid):
-        at = _header(grid[index][1])
-        if at is None:
+        found = _header_at(grid, index, letters=sheet is not None)
+        if found is None:
             index += 1
             continue
-        columns = _columns(grid[index][1], at, letters=sheet is not None)
-        end = _block_end(grid, index + 1)
+        columns, first = found
+        end = _block_end(grid, first)
         head = grid[start:index]
-        body = grid[index + 1 : end + 1]
+        body = grid[first : end + 1]
         table = _table(file, sheet, _project_name(head) or sheet or file, columns, body, _year(head))
         fund = _fund(head, letters=sheet is not None)
         if fund is not None and table.fund is None:

@@ -1,0 +1,512 @@
+"""复核 (``kpitrack audit``): hand-built 自评表, one problem at a time, in the flat and the official layout.
+
+Every table starts from :data:`BASE`, a consistent table whose figures are worked
+out below; each test changes one row and checks the flag, the published and the
+expected score.  The same table is written as a flat CSV and as an official XLSX
+workbook (built here with openpyxl), and both must audit alike.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+import openpyxl
+import pytest
+
+import kpitrack
+from kpitrack.audit import AuditedRow, AuditedTable
+
+# 一级指标, 二级指标, 三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施
+Row = tuple[str, str, str, str, str, str, str, str]
+
+# The consistent table.  Weights: 预算执行率 10 + 产出 20 + 15 + 15 + 效益 30 + 满意度 10 = 100.
+BASE: tuple[Row, ...] = (
+    # 9000 / 10000 × 20 = 18
+    ("产出指标", "数量指标", "印制宣传资料", "≥10000份", "9000份", "20", "18", "纸价上涨，减少印量"),
+    # 95 ≥ 90 → full 15
+    ("产出指标", "质量指标", "宣传覆盖率", "≥90%", "95%", "15", "15", ""),
+    # 35 ≤ 35 → full 15
+    ("产出指标", "成本指标", "宣传经费", "≤35万元", "35万元", "15", "15", ""),
+    # a grade: 27 / 30 = 90 % of the weight, inside the band of 达成 [80, 100] → 27
+    ("效益指标", "社会效益指标", "群众法律意识", "逐年提高", "达成", "30", "27", "问卷样本偏少"),
+    # 85 / 90 × 10 = 9.444…, printed 9.44: within the tolerance of 0.05
+    ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "85%", "10", "9.44", "建立回访制度"),
+)
+# 预算执行率: 35 / 35 = 100 % → 10.  Total printed: 10 + 18 + 15 + 15 + 27 + 9.44 = 94.44 (优);
+# the rules': 10 + 18 + 15 + 15 + 27 + 9.4444… = 94.4444…
+BASE_TOTAL = "94.44"
+
+
+@attrs.frozen
+class Table:
+    project: str = "法制宣传工作经费"
+    rows: tuple[Row, ...] = BASE
+    fund: tuple[str, str, str, str] | None = ("35", "35", "10", "10")  # 全年预算数, 全年执行数, 分值, 得分
+    total: str | None = BASE_TOTAL
+    grade: str = "优"
+    initial: str = ""  # 年初预算数 (official layout only)
+    rate: str = ""  # 执行率 (official layout only)
+
+
+def changed(name: str, **cells: str) -> tuple[Row, ...]:
+    """BASE with the row named ``name`` changed: target, actual, weight, score, reason."""
+    fields = ("level1", "level2", "name", "target", "actual", "weight", "score", "reason")
+    rows = []
+    for row in BASE:
+        if row[2] == name:
+            values = dict(zip(fields, row, strict=True)) | cells
+            row = tuple(values[f] for f in fields)  # type: ignore[assignment]
+        rows.append(row)
+    return tuple(rows)
+
+
+FLAT_HEADER = [
+    "项目",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "得分",
+    "偏差原因分析及改进措施",
+]
+
+
+def write_flat(path: Path, tables: Sequence[Table], encoding: str = "utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(FLAT_HEADER)
+        for table in tables:
+            if table.fund is not None:
+                budget, spent, weight, score = table.fund
+                out.writerow([table.project, "", "", "预算执行率", budget, spent, weight, score, ""])
+            for row in table.rows:
+                out.writerow([table.project, *row])
+            if table.total is not None:
+                out.writerow([table.project, "总分", "", "", "", table.grade, "100", table.total, ""])
+    return path
+
+
+def write_official(path: Path, tables: Sequence[Table]) -> Path:
+    """The 项目支出绩效自评表 as provinces print it: title, 项目名称, the 项目资金 block, 绩效指标, 总分, 等级.
+
+    一级 and 二级 cells are merged down their rows, as in the printed form.
+    """
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.worksheets[0])
+    for table in tables:
+        sheet = workbook.create_sheet(table.project[:31])
+        sheet.append(["项目支出绩效自评表（2021年度）"])
+        sheet.merge_cells("A1:I1")
+        sheet.append(["项目名称", table.project])
+        sheet.append(["主管部门", "昌吉州市场监督管理局", "", "", "实施单位", "昌吉州市场监督管理局"])
+        sheet.append(["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
+        if table.fund is not None:
+            budget, spent, weight, score = table.fund
+            sheet.append(["", "年度资金总额", table.initial or budget, budget, spent, weight, table.rate, score])
+            sheet.append(["", "其中：本年财政拨款", table.initial or budget, budget, spent, "—", "—", "—"])
+        sheet.append(["年度总体目标", "预期目标", "", "", "", "实际完成情况"])
+        sheet.append(["", "开展法制宣传", "", "", "", "已开展"])
+        sheet.append(["绩效指标", *FLAT_HEADER[1:]])
+        first = sheet.max_row + 1
+        previous: tuple[str, str] = ("", "")
+        for row in table.rows:
+            level1 = row[0] if row[0] != previous[0] else ""
+            level2 = row[1] if row[:2] != previous else ""
+            sheet.append(["", level1, level2, *row[2:]])
+            previous = (row[0], row[1])
+        for column in ("B", "C"):  # merge each run of a blank 一级 / 二级 under its label
+            start = first
+            for number in range(first + 1, sheet.max_row + 2):
+                if number > sheet.max_row or sheet[f"{column}{number}"].value:
+                    if number - 1 > start:
+                        sheet.merge_cells(f"{column}{start}:{column}{number - 1}")
+                    start = number
+        if table.total is not None:
+            sheet.append(["总分", "", "", "", "", "", 100, number_or_text(table.total), ""])
+            sheet.append(["自评等级", table.grade])
+    workbook.save(path)
+    return path
+
+
+def number_or_text(text: str) -> object:
+    """Scores go into the workbook as numbers, as a person types them."""
+    try:
+        return int(text) if text.isdigit() else float(text)
+    except ValueError:
+        return text
+
+
+LAYOUTS = ("flat", "official")
+
+
+def audit(tmp_path: Path, layout: str, *tables: Table, **options: object) -> list[AuditedTable]:
+    path = write_flat(tmp_path / "t.csv", tables) if layout == "flat" else write_official(tmp_path / "t.xlsx", tables)
+    report = kpitrack.audit_files([path], **options)  # type: ignore[arg-type]
+    assert report.problems == ()
+    return list(report.tables)
+
+
+def row(table: AuditedTable, indicator: str) -> AuditedRow:
+    (found,) = (r for r in table.rows if r.indicator == indicator)
+    return found
+
+
+def flagged(table: AuditedTable) -> dict[str, tuple[str, ...]]:
+    return {r.indicator: r.flags for r in table.rows if r.flags}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_consistent_table_has_no_flag(tmp_path: Path, layout: str) -> None:
+    (table,) = audit(tmp_path, layout, Table())
+    assert table.flags == ()
+    assert table.total_published == Decimal("94.44")
+    assert table.total_rules is not None
+    # 10 + 18 + 15 + 15 + 27 + 85/90 × 10 = 94.4444…
+    assert round(table.total_rules, 4) == Decimal("94.4444")
+    assert table.grade_rules is not None and table.grade_rules.value == "优"
+    assert row(table, "群众满意度").expected is not None
+    assert round(row(table, "群众满意度").expected or 0, 4) == Decimal("9.4444")
+    assert row(table, "预算执行率").expected == 10
+    assert len(table.rows) == 7  # the budget line, five indicators, 总分
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_mismatch_below_the_rules_with_the_target_missed(tmp_path: Path, layout: str) -> None:
+    # 80 / 90 × 15 = 13.333…; printed 12 is no rounding of it (13, 13.3, 13.4, 14): a plain mismatch.
+    rows = changed("宣传覆盖率", actual="80%", score="12", reason="宣传点位不足")
+    (table,) = audit(tmp_path, layout, Table(rows=rows, total="91.44"))  # 94.44 − 15 + 12
+    item = row(table, "宣传覆盖率")
+    assert item.flags == ("mismatch",)
+    assert (item.published, round(item.expected or 0, 4)) == (Decimal(12), Decimal("13.3333"))
+    assert item.findings[0].message == "得分 12 but the rules give 13.33"
+    assert flagged(table) == {"宣传覆盖率": ("mismatch",)}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_rounding_says_which_rule(tmp_path: Path, layout: str) -> None:
+    # 满意度 86 / 90 × 10 = 9.5555…: printed 9.5 is one decimal truncated (half up would give 9.6).
+    # 印制 8780 / 10000 × 20 = 17.56: printed 18 is an integer, half up (or rounded up).
+    rows = changed("群众满意度", actual="86%", score="9.5")
+    rows = tuple(r if r[2] != "印制宣传资料" else (*r[:4], "8780份", "20", "18", r[7]) for r in rows)
+    (table,) = audit(tmp_path, layout, Table(rows=rows, total="94.5"))  # 10 + 18 + 15 + 15 + 27 + 9.5
+    assert flagged(table) == {"群众满意度": ("rounding",), "印制宣传资料": ("rounding",)}
+    assert row(table, "群众满意度").findings[0].message == "得分 9.5 is 9.5556 rounded to one decimal, truncated (去尾)"
+    assert row(table, "印制宣传资料").findings[0].message == (
+        "得分 18 is 17.56 rounded to an integer, half up (四舍五入) or rounded up (进一)"
+    )
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_lenient_full_marks_despite_a_shortfall_and_a_broken_cap(tmp_path: Path, layout: str) -> None:
+    # 覆盖率 80 % against ≥90 %: 80 / 90 × 15 = 13.33, printed 15.
+    # 经费 40 万元 against ≤35 万元: 35 / 40 × 15 = 13.125, printed 15.
+    rows = changed("宣传覆盖率", actual="80%")
+    rows = tuple(r if r[2] != "宣传经费" else (*r[:4], "40万元", *r[5:]) for r in rows)
+    (table,) = audit(tmp_path, layout, Table(rows=rows))
+    assert flagged(table) == {"宣传覆盖率": ("mismatch", "lenient"), "宣传经费": ("mismatch", "lenient")}
+    assert row(table, "宣传经费").expected == Decimal("13.125")
+    messages = [f.message for f in row(table, "宣传经费").findings]
+    assert messages[1] == "full marks despite a broken cap: 35 / 40 × 15 = 13.13"
+    assert [f.message for f in row(table, "宣传覆盖率").findings][1] == (
+        "full marks despite a shortfall: 80 / 90 × 15 = 13.33"
+    )
+    # The printed total is the sum of the printed rows; against the rules' it is off:
+    # 94.44 printed, 10 + 18 + 13.333 + 13.125 + 27 + 9.444 = 90.90 by the rules.
+    assert round(table.total_rules or 0, 2) == Decimal("90.90")
+    assert table.total_off
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_harsh_deduction_with_the_target_met(tmp_path: Path, layout: str) -> None:
+    # 95 % ≥ 90 % → full 15; printed 13 with a reason: still a deduction the rules do not make.
+    rows = changed("宣传覆盖率", score="13", reason="酌情扣分")
+    (table,) = audit(tmp_path, layout, Table(rows=rows, total="92.44"))
+    item = row(table, "宣传覆盖率")
+    assert item.flags == ("mismatch", "harsh")
+    assert (item.published, item.expected) == (Decimal(13), Decimal(15))
+    assert item.findings[1].message == "points deducted with the target met: ≥90%: 95 ≥ 90 → full 15"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_above_weight(tmp_path: Path, layout: str) -> None:
+    rows = changed("宣传覆盖率", score="16")  # 分值 15, 得分 16; the rules give 15
+    (table,) = audit(tmp_path, layout, Table(rows=rows, total="95.44"))
+    item = row(table, "宣传覆盖率")
+    assert item.flags == ("mismatch", "lenient", "above_weight")
+    assert item.findings[-1].message == "得分 16 is above the 分值 15"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_weights_that_do_not_make_100(tmp_path: Path, layout: str) -> None:
+    # 覆盖率 weighs 20: 10 + 20 + 20 + 15 + 30 + 10 = 105.
+    rows = changed("宣传覆盖率", weight="20", score="20")
+    (table,) = audit(tmp_path, layout, Table(rows=rows, total="99.44"))
+    assert table.flags == ("weights",)
+    assert [f.message for f in table.findings] == [
+        "the 分值 add up to 105 (预算执行率 10 + 产出指标 55 + 效益指标 30 + 满意度指标 10), not 100"
+    ]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_department_table_with_its_own_tiers_is_consistent(tmp_path: Path, layout: str) -> None:
+    # 产出 60 (20 + 25 + 15), 效益 20, 满意度 10, execution 10: not 50/30/10, and still 100.
+    rows = (
+        ("产出指标", "数量指标", "印制宣传资料", "≥10000份", "9000份", "20", "18", "纸价上涨"),  # 9000/10000 × 20
+        ("产出指标", "质量指标", "宣传覆盖率", "≥90%", "95%", "25", "25", ""),
+        ("产出指标", "成本指标", "宣传经费", "≤35万元", "35万元", "15", "15", ""),
+        ("效益指标", "社会效益指标", "群众法律意识", "逐年提高", "部分达成", "20", "14", "宣传形式单一"),  # 70 %
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "92%", "10", "10", ""),
+    )
+    (table,) = audit(tmp_path, layout, Table(rows=rows, total="92"))  # 10 + 18 + 25 + 15 + 14 + 10
+    assert table.flags == ()
+    assert table.total_rules == 92
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_total_not_the_sum_of_its_rows(tmp_path: Path, layout: str) -> None:
+    (table,) = audit(tmp_path, layout, Table(total="95.44"))  # the rows add up to 94.44
+    total = row(table, "总分")
+    assert total.flags == ("total",)
+    assert total.findings[0].message == (
+        "总分 95.44 is not the sum of the row scores: 10 + 18 + 15 + 15 + 27 + 9.44 = 94.44"
+    )
+    assert table.total_off
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_total_rounded_to_an_integer_is_rounding(tmp_path: Path, layout: str) -> None:
+    (table,) = audit(tmp_path, layout, Table(total="94"))  # 94.44 rounded half up (or truncated)
+    assert row(table, "总分").flags == ("rounding",)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_grade_that_does_not_match_the_total(tmp_path: Path, layout: str) -> None:
+    (table,) = audit(tmp_path, layout, Table(grade="良"))  # 94.44 ≥ 90 is 优
+    total = row(table, "总分")
+    assert total.flags == ("grade",)
+    assert total.findings[0].message == "等级 良 but 总分 94.44 is 优 (优 ≥ 90)"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_execution_score_wrong(tmp_path: Path, layout: str) -> None:
+    # 28 of 35 万元: 28 / 35 = 80 % → 8 points; printed 10.
+    (table,) = audit(tmp_path, layout, Table(fund=("35", "28", "10", "10")))
+    line = row(table, "预算执行率")
+    assert line.flags == ("execution",)
+    assert (line.published, line.expected) == (Decimal(10), Decimal(8))
+    assert line.findings[0].message == "得分 10 but 28 / 35 = 80% × 10 = 8"
+
+
+def test_execution_rate_on_another_base(tmp_path: Path) -> None:
+    # Official block: 年初预算数 28, 全年预算数 35, 全年执行数 28.  The rate printed, 100 %,
+    # is 28 / 28 on the 年初 budget; on 全年预算数 it is 80 %, which scores 8, not 10.
+    table = Table(fund=("35", "28", "10", "10"), initial="28", rate="100%")
+    (audited,) = audit(tmp_path, "official", table)
+    line = row(audited, "预算执行率")
+    assert line.flags == ("execution",)
+    assert [f.message for f in line.findings] == [
+        "得分 10 but 28 / 35 = 80% × 10 = 8 (computed on 年初预算数 28: 100%)",
+        "执行率 100% but 全年执行数 / 全年预算数 = 80% (computed on 年初预算数 28: 100%)",
+    ]
+
+
+def test_money_in_yuan(tmp_path: Path) -> None:
+    # 350000元 / 280000元 are 35 / 28 万元: 80 % → 8, printed 8: consistent.
+    (table,) = audit(tmp_path, "flat", Table(fund=("350000元", "280000元", "10", "8"), total="92.44"))
+    assert table.flags == ()
+    assert row(table, "预算执行率").explain == "28 / 35 = 80% × 10 = 8"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_no_explanation_for_points_lost(tmp_path: Path, layout: str) -> None:
+    rows = changed("印制宣传资料", reason="")  # 18 of 20: 2 points lost, no 偏差原因
+    (table,) = audit(tmp_path, layout, Table(rows=rows))
+    item = row(table, "印制宣传资料")
+    assert item.flags == ("no_explanation",)
+    assert item.findings[0].message == "2 of 20 points lost and no 偏差原因分析及改进措施"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_unreadable_target_is_located_and_the_rest_audited(tmp_path: Path, layout: str) -> None:
+    rows = changed("宣传覆盖率", target="≥9O%")
+    rows = tuple(r if r[2] != "宣传经费" else (*r[:6], "14", "超支") for r in rows)  # and a real error elsewhere
+    (table,) = audit(tmp_path, layout, Table(rows=rows, total="93.44"))
+    item = row(table, "宣传覆盖率")
+    assert item.flags == ("unreadable",)
+    assert item.findings[0].message == "cannot read target '≥9O%': unknown unit 'O%': the row cannot be re-scored"
+    assert item.expected is None
+    assert row(table, "宣传经费").flags == ("mismatch", "harsh")  # 35 ≤ 35 → full 15, printed 14
+    assert table.total_rules is None
+    where = table.table.where(item.row, item.findings[0].field)
+    if layout == "flat":
+        assert where == f"{tmp_path / 't.csv'}: row 4, column 年度指标值"
+    else:
+        assert where == f"{tmp_path / 't.xlsx'}: sheet 法制宣传工作经费, row 11, column 年度指标值 (E)"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_unreadable_value(tmp_path: Path, layout: str) -> None:
+    (table,) = audit(tmp_path, layout, Table(rows=changed("宣传覆盖率", actual="显著提高")))
+    assert row(table, "宣传覆盖率").findings[0].message == (
+        "cannot record '显著提高': expected a number in %: the row cannot be re-scored"
+    )
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_qualitative_rows_against_the_grade_bands(tmp_path: Path, layout: str) -> None:
+    # 达成 with 20 of 30 (66.7 %): inside the band of 部分达成, not of 达成 [80, 100] → the rules use
+    # 达成's default 100 % = 30: a mismatch, and a deduction with the target met.
+    (table,) = audit(tmp_path, layout, Table(rows=changed("群众法律意识", score="20"), total="87.44", grade="良"))
+    item = row(table, "群众法律意识")
+    assert item.flags == ("mismatch", "harsh")
+    assert item.expected == 30
+    # 基本完成 (a 部分达成 word) with 21 of 30 = 70 %: inside its band, consistent.
+    (table,) = audit(
+        tmp_path, layout, Table(rows=changed("群众法律意识", actual="基本完成", score="21"), total="88.44", grade="良")
+    )
+    assert table.flags == ()
+    assert row(table, "群众法律意识").expected == 21
+    # No grade word, 31 of 30 (103 %): outside every band.
+    (table,) = audit(tmp_path, layout, Table(rows=changed("群众法律意识", actual="", score="31"), total="98.44"))
+    assert row(table, "群众法律意识").flags == ("mismatch", "lenient", "above_weight")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_kind_of_problem_in_one_table(tmp_path: Path, layout: str) -> None:
+    rows = (
+        # rounding: 9000 / 10000 × 20 = 18 is exact; 8780 → 17.56, printed 18
+        ("产出指标", "数量指标", "印制宣传资料", "≥10000份", "8780份", "20", "18", "纸价上涨"),
+        # lenient: 80 / 90 × 15 = 13.33, printed full
+        ("产出指标", "质量指标", "宣传覆盖率", "≥90%", "80%", "15", "15", ""),
+        # harsh + no_explanation: 35 ≤ 35 → full 15, printed 12 without a reason
+        ("产出指标", "成本指标", "宣传经费", "≤35万元", "35万元", "15", "12", ""),
+        # unreadable target
+        ("产出指标", "时效指标", "完成时间", "2021年13月前", "2021-12", "5", "5", ""),
+        # above_weight: 31 of 30
+        ("效益指标", "社会效益指标", "群众法律意识", "逐年提高", "达成", "30", "31", ""),
+        # mismatch: 85 / 90 × 10 = 9.44, printed 7 with a reason
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "85%", "10", "7", "回访不足"),
+    )
+    # weights: 10 + 20 + 15 + 15 + 5 + 30 + 10 = 105; execution: 28 / 35 = 80 % → 8, printed 10;
+    # total: the rows add up to 10 + 18 + 15 + 12 + 5 + 31 + 7 = 98, printed 99; grade 良 for 99.
+    table = Table(rows=rows, fund=("35", "28", "10", "10"), total="99", grade="良")
+    (audited,) = audit(tmp_path, layout, table)
+    assert set(audited.flags) == {
+        "mismatch",
+        "rounding",
+        "lenient",
+        "harsh",
+        "above_weight",
+        "weights",
+        "total",
+        "grade",
+        "execution",
+        "no_explanation",
+        "unreadable",
+    }
+    assert flagged(audited) == {
+        "预算执行率": ("execution",),
+        "印制宣传资料": ("rounding",),
+        "宣传覆盖率": ("mismatch", "lenient"),
+        "宣传经费": ("mismatch", "harsh", "no_explanation"),
+        "完成时间": ("unreadable",),
+        "群众法律意识": ("mismatch", "lenient", "above_weight"),
+        "群众满意度": ("mismatch",),
+        "总分": ("total", "grade"),
+    }
+
+
+def test_split_target_cells_and_a_two_row_header(tmp_path: Path) -> None:
+    """A published variant: 年度指标值 over 指标性质 / 指标值 / 度量单位, money in 元, fractional weights."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.title = "自评表"
+    sheet.append(["项目支出绩效自评表（2022年度）"])
+    sheet.append(["项目名称", "食品安全抽检"])
+    sheet.append(["项目资金（元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
+    sheet.append(["", "年度资金总额", 1150000, 1150000, 920000, 10, 0.8, 8])
+    sheet["G4"].number_format = "0.00%"
+    sheet.append(
+        [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "年度指标值",
+            "",
+            "",
+            "实际完成值",
+            "分值",
+            "得分",
+            "偏差原因分析及改进措施",
+        ]
+    )
+    sheet.append(["", "", "", "指标性质", "指标值", "度量单位", "", "", "", ""])
+    # 50 / 3 = 16.67 each, printed to two decimals; 450 / 485 × 16.67 = 15.47
+    sheet.append(["产出指标", "数量指标", "抽检批次", "≥", 485, "批次", "450批次", 16.67, 15.47, "送检延误"])
+    sheet.append(["", "质量指标", "处置率", "=", 100, "%", "100%", 16.67, 16.67, ""])
+    sheet.append(["", "时效指标", "报告时间", "≤", 20, "天", "18天", 16.66, 16.66, ""])
+    sheet.append(["效益指标", "社会效益指标", "知晓率", "正向指标", 85, "%", "88%", 30, 30, ""])
+    sheet.append(["满意度指标", "服务对象满意度指标", "满意度", "≥", 90, "%", "92%", 10, 10, ""])
+    # 8 + 15.47 + 16.67 + 16.66 + 30 + 10 = 96.8
+    sheet.append(["总分", "", "", "", "", "", "", 100, 96.8, "等级：优"])
+    path = tmp_path / "split.xlsx"
+    workbook.save(path)
+    report = kpitrack.audit_files([path])
+    (table,) = report.tables
+    assert table.table.project == "食品安全抽检" and table.table.year == 2022
+    assert table.flags == ()
+    assert table.grade_published == "优"
+    assert row(table, "抽检批次").line.target == "≥485批次"  # type: ignore[union-attr]
+    assert row(table, "知晓率").line.target == "≥85%"  # type: ignore[union-attr]
+    # 450 / 485 × 16.67 = 15.4670…
+    assert round(row(table, "抽检批次").expected or 0, 4) == Decimal("15.4670")
+    assert row(table, "预算执行率").explain == "92 / 115 = 80% × 10 = 8"
+
+
+def test_many_tables_in_one_file_and_a_bad_file_beside(tmp_path: Path) -> None:
+    good = write_flat(tmp_path / "two.csv", [Table(), Table(project="执法装备购置", grade="良")])
+    missing = tmp_path / "missing.csv"
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("not a workbook")
+    report = kpitrack.audit_files([good, missing, junk])
+    assert [t.table.project for t in report.tables] == ["法制宣传工作经费", "执法装备购置"]
+    assert [t.flags for t in report.tables] == [(), ("grade",)]
+    assert [str(p) for p in report.problems] == [
+        f"{missing}: no such file or folder",
+        f"{junk}: cannot read the file: File is not a zip file",
+    ]
+    assert not report.ok
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
+def test_csv_in_the_encodings_the_import_reads(tmp_path: Path, encoding: str) -> None:
+    path = write_flat(tmp_path / "t.csv", [Table()], encoding=encoding)
+    (table,) = kpitrack.audit_files([path]).tables
+    assert table.table.project == "法制宣传工作经费" and table.flags == ()
+
+
+def test_a_file_without_a_self_evaluation_table(tmp_path: Path) -> None:
+    path = tmp_path / "other.csv"
+    path.write_text("project,indicator,period,value\np01,qty1,2021Q1,3\n", encoding="utf-8")
+    report = kpitrack.audit_files([path])
+    assert report.tables == ()
+    assert [str(p) for p in report.problems] == [
+        f"{path}: no self-evaluation table: expected a header row with 一级指标, 二级指标, 三级指标, "
+        "年度指标值, 实际完成值, 分值, 得分"
+    ]
+
+
+def test_tolerance_and_profile(tmp_path: Path) -> None:
+    # 9.44 against 9.4444: consistent at 0.05, a mismatch at 0.001 (and one decimal is not 9.44).
+    path = write_flat(tmp_path / "t.csv", [Table()])
+    assert kpitrack.audit_files([path], tolerance=Decimal("0.001")).tables[0].flags == ("mismatch",)
+    # A profile whose 优 starts at 95: 94.44 is then 良, and the printed 优 is wrong.
+    profile = tmp_path / "p.toml"
+    profile.write_text('[scoring.grades]\n"优" = 95\n"良" = 80\n"中" = 60\n', encoding="utf-8")
+    assert kpitrack.audit_files([path], profile=profile).tables[0].flags == ("grade",)
