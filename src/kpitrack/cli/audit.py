@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(report.render_audit(audited.tables, audited.summary))
     if args.out is not None:
-        problem = write_report(args.out, audited.tables, force=args.force)
+        problem = write_report(args.out, report.audit_order(audited.tables), force=args.force)
         if problem is not None:
             raise ProblemsFound([problem])
     return 0 if audited.ok else 1

@@ -1,0 +1,191 @@
+"""``kpitrack audit`` from the command line: JSON fields, exit codes, the annotated workbook, the installed command.
+
+The example file ``examples/selfeval-audit.csv`` holds three tables: 法制宣传工作经费
+(consistent), 食品安全抽检经费 (execution, rounding, lenient, harsh, missing explanation
+and a wrong total) and 执法装备购置 (a late deadline scored 12, an unreadable value, a
+wrong grade).  Its figures are worked out in the comments below.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from kpitrack.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "selfeval-audit.csv"
+KPITRACK = Path(sys.executable).parent / "kpitrack"
+
+CONSISTENT = """\
+项目,一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分,偏差原因分析及改进措施
+p,,,预算执行率,35,35,10,10,
+p,产出指标,数量指标,印制宣传资料,≥10000份,9000份,50,45,纸价上涨
+p,效益指标,社会效益指标,群众法律意识,逐年提高,达成,30,30,
+p,满意度指标,服务对象满意度指标,群众满意度,≥90%,92%,10,10,
+p,总分,,,,优,100,95,
+"""
+
+
+def by_project(out: str) -> dict[str, dict[str, Any]]:
+    return {table["project"]: table for table in json.loads(out)}
+
+
+def test_json_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(EXAMPLE), "--format", "json"]) == 1
+    tables = by_project(capsys.readouterr().out)
+    assert list(tables) == ["食品安全抽检经费", "执法装备购置", "法制宣传工作经费"]  # worst first
+    food = tables["食品安全抽检经费"]
+    assert set(food) >= {"project", "file", "total_published", "total_rules", "flags", "rows"}
+    assert food["file"] == str(EXAMPLE)
+    # The rules: 920000 / 1150000 = 80 % → 8; 450 / 485 × 20 = 18.5567; 10; ≤20天 took 25 → 0; 10;
+    # 88 % ≥ 85 % → 30; 85 / 90 × 10 = 9.4444.  Sum 86.0011 → 86 at two places, 良.
+    assert (food["total_published"], food["total_rules"]) == (96.4, 86)
+    assert (food["grade_published"], food["grade_rules"]) == ("优", "良")
+    assert food["flags"] == ["mismatch", "rounding", "lenient", "harsh", "total", "execution", "no_explanation"]
+    first = food["rows"][0]
+    assert set(first) >= {"row", "indicator", "published", "expected", "explain", "flags"}
+    assert first == {
+        "row": 12,
+        "indicator": "预算执行率",
+        "weight": 10,
+        "published": 10,
+        "expected": 8,
+        "explain": "92 / 115 = 80% × 10 = 8",
+        "flags": ["execution"],
+        "messages": ["execution: 得分 10 but 92 / 115 = 80% × 10 = 8"],
+    }
+    batches = food["rows"][1]
+    assert (batches["row"], batches["indicator"], batches["published"], batches["expected"]) == (
+        13,
+        "食品抽检批次",
+        19,
+        18.56,
+    )
+    assert batches["flags"] == ["rounding"]
+    law = tables["法制宣传工作经费"]
+    assert law["flags"] == [] and (law["total_published"], law["total_rules"]) == (98, 98)
+    equipment = tables["执法装备购置"]
+    assert equipment["total_rules"] is None  # an unreadable row: the rules cannot total the table
+    assert [r["flags"] for r in equipment["rows"] if r["flags"]] == [["mismatch", "lenient"], ["unreadable"], ["grade"]]
+
+
+def test_consistent_file_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_text(CONSISTENT, encoding="utf-8")
+    assert main(["audit", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{path}: p  (总分 95 printed, 95 by the rules; 等级 优 printed, 优 by the rules)  consistent" in out
+    assert "复核 summary: 1 table audited, 5 rows, 0 rows flagged, 0 tables whose total is off" in out
+
+
+def test_an_unreadable_file_exits_1_and_the_others_are_audited(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_text(CONSISTENT, encoding="utf-8")
+    assert main(["audit", str(path), str(tmp_path / "nowhere.xlsx"), "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == f"{tmp_path / 'nowhere.xlsx'}: no such file or folder\n"
+    assert [t["flags"] for t in json.loads(captured.out)] == [[]]
+
+
+def test_bad_tolerance(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", str(EXAMPLE), "--tolerance", "much"]) == 1
+    assert capsys.readouterr().err == "--tolerance: 'much' is not a number of points (0 or more)\n"
+
+
+def test_out_workbook_highlights_and_comments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report.xlsx"
+    assert main(["audit", str(EXAMPLE), "--out", str(out)]) == 1
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["复核汇总", "食品安全抽检经费", "执法装备购置", "法制宣传工作经费"]
+    summary = workbook["复核汇总"]
+    assert [c.value for c in summary[2]][:4] == [str(EXAMPLE), "食品安全抽检经费", 96.4, 86]
+    sheet = workbook["食品安全抽检经费"]
+    header = [c.value for c in sheet[2]]
+    assert header == [
+        "行",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+        "复核得分",
+        "复核计算",
+        "标记",
+    ]
+    rows = {sheet.cell(row=n, column=1).value: n for n in range(3, sheet.max_row + 1)}
+    # row 17 of the CSV: 食品安全知晓率, 88 % against ≥85 %, printed 27 of 30 without a reason
+    line = rows[17]
+    assert [sheet.cell(row=line, column=c).value for c in (4, 7, 8, 10, 12)] == [
+        "食品安全知晓率",
+        "30",
+        "27",
+        30,
+        "mismatch, harsh, no_explanation",
+    ]
+    score, reason = sheet.cell(row=line, column=8), sheet.cell(row=line, column=9)
+    assert score.fill.fgColor.rgb == "00FFC7CE" and reason.fill.fgColor.rgb == "00FFC7CE"
+    assert score.comment is not None and score.comment.text == (
+        "mismatch: 得分 27 but the rules give 30\nharsh: points deducted with the target met: ≥85%: 88 ≥ 85 → full 30"
+    )
+    assert reason.comment is not None
+    assert reason.comment.text == "no_explanation: 3 of 30 points lost and no 偏差原因分析及改进措施"
+    # rounding is shaded yellow; an unflagged cell is not filled
+    rounding = sheet.cell(row=rows[13], column=8)
+    assert rounding.fill.fgColor.rgb == "00FFEB9C"
+    assert sheet.cell(row=rows[14], column=8).comment is None
+    assert sheet.cell(row=rows[14], column=8).fill.fill_type is None
+    # the 总分 row: the total cell carries the sum
+    total = sheet.cell(row=rows[19], column=8)
+    assert total.value == "96.4" and total.comment is not None
+    assert total.comment.text.startswith("total: 总分 96.4 is not the sum of the row scores")
+
+
+def test_out_refuses_an_existing_file_unless_forced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report.xlsx"
+    out.write_bytes(b"keep me")
+    assert main(["audit", str(EXAMPLE), "--out", str(out)]) == 1
+    assert capsys.readouterr().err == f"{out}: already exists; give --force to replace it\n"
+    assert out.read_bytes() == b"keep me"
+    assert main(["audit", str(EXAMPLE), "--out", str(out), "--force"]) == 1
+    assert openpyxl.load_workbook(out).sheetnames[0] == "复核汇总"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]  # no temporary file left behind
+
+
+def test_installed_command_on_the_example() -> None:
+    assert KPITRACK.exists(), "the test command installs the kpitrack command beside this Python"
+    done = subprocess.run(
+        [str(KPITRACK), "audit", "examples/selfeval-audit.csv"], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == ""
+    lines = done.stdout.splitlines()
+    assert lines[0] == (
+        "examples/selfeval-audit.csv: 食品安全抽检经费  (总分 96.4 printed, 86 by the rules; 等级 优 printed, "
+        "良 by the rules)  flags: mismatch, rounding, lenient, harsh, total, execution, no_explanation"
+    )
+    summary = lines[
+        lines.index("复核 summary: 3 tables audited, 25 rows, 8 rows flagged, 1 table whose total is off") :
+    ]
+    assert summary[1:] == [
+        "  mismatch: 3",
+        "  rounding: 1",
+        "  lenient: 2",
+        "  harsh: 1",
+        "  total: 1",
+        "  grade: 1",
+        "  execution: 1",
+        "  no_explanation: 1",
+        "  unreadable: 1",
+    ]
