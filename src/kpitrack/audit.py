@@ -594,7 +594,12 @@ def _compare(published: Decimal, scored: IndicatorScore, met: bool, tolerance: D
     findings = [Finding(MISMATCH, SCORE, f"得分 {show(published)} but the rules give {show(expected)}")]
     if published > expected:
         if published >= scored.weight and not met:
-            why = "a broken cap" if scored.indicator.target.is_reverse else "a shortfall"
+            target = scored.indicator.target
+            why = "a shortfall"
+            if target.kind in (Kind.DEADLINE, Kind.DURATION):
+                why = "a missed deadline"
+            elif target.is_reverse:
+                why = "a broken cap"
             findings.append(Finding(LENIENT, SCORE, f"full marks despite {why}: {scored.explain}"))
         else:
             findings.append(Finding(LENIENT, SCORE, f"more than the rules give: {scored.explain}"))
