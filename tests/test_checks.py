@@ -8,6 +8,7 @@ from kpitrack import checks
 from kpitrack.io import goalfile
 from kpitrack.model import Project
 from kpitrack.problems import Severity
+from kpitrack.profile import DEFAULT
 
 HEAD = """\
 id = "p01"
@@ -214,5 +215,6 @@ def test_a_project_without_a_source_is_named_by_its_id() -> None:
     assert found(bare) == ["project p01: the fund plan adds up to 30 万元, but the budget is 35 万元"]
 
 
-def test_the_default_tier_weights_are_the_national_ones() -> None:
-    assert dict(checks.TIER_WEIGHTS) == {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
+def test_the_default_tier_weights_are_the_national_ones_and_the_checks_use_the_profile_s() -> None:
+    assert dict(DEFAULT.tier_weights) == {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
+    assert checks.check_weights.__defaults__ == (DEFAULT.tier_weights,)

@@ -241,7 +241,7 @@ def test_score__bad_profile_is_reported_with_its_location(
 
 def test_score__unknown_project_and_empty_year(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", "--year", "2021", "--project", "p99", "--db", db]) == 1
-    assert "--project: no project 'p99' with goals for 2021" in capsys.readouterr().err
+    assert "p99: no project with this id or name" in capsys.readouterr().err
     assert main(["score", "--year", "2019", "--db", db]) == 1
     assert "--year: no goals for 2019 in the database" in capsys.readouterr().err
 

@@ -18,13 +18,12 @@ from kpitrack.io import flat, intake, load_goals
 from kpitrack.store import Revision, Store, _rows, goals
 
 
-@pytest.fixture(autouse=True, params=["one process", "two processes"])
-def small_batches(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tiny batches, and every test twice: goals read in this process, and (on SQLite) in a second one."""
+@pytest.fixture(autouse=True)
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny batches: a few projects are checked and written in many."""
     monkeypatch.setattr(intake, "BATCH", 2)
     monkeypatch.setattr(goals, "_CHUNK", 2)
     monkeypatch.setattr(_rows, "IN_LIST", 2)
-    monkeypatch.setattr(intake, "FORK_MIN_BYTES", 0 if request.param == "two processes" else None)
 
 
 HEADER = "项目编码,项目名称,单位,年度,年度资金总额,Q4,二级指标,三级指标,指标编码,指标值\n"

@@ -8,8 +8,8 @@ import attrs
 import pendulum
 import pytest
 
-from kpitrack.cli._output import rounded
 from kpitrack.model import Indicator, Project
+from kpitrack.numbers import SETTLED, rounded
 from kpitrack.periods import Quarter
 from kpitrack.profile import DEFAULT, ExactVariant, Profile, Rating, ReverseVariant, bands_80_50
 from kpitrack.readings import Grade, InvalidReading, Progress, Reading, ReadingKind, read
@@ -398,7 +398,7 @@ def test_not_applicable__total_rescaled_to_100_over_the_rest() -> None:
     assert "excluded: b 不适用 25" in result.explain
     half = evaluate(progress(proj, "50", a="5", b="不适用", e="达成", s="90%"), DEFAULT)
     # 5 + 12.5 + 30 + 10 = 57.5 of 75 → 57.5 × 100 / 75 = 76.666…
-    assert half.total == D("57.5") * 100 / 75
+    assert half.total == (D("57.5") * 100 / 75).quantize(SETTLED)  # exact to 12 places, as every total
     assert half.grade is Rating.FAIR
 
 
@@ -465,7 +465,7 @@ def test_seed_project_total__computed_by_hand() -> None:
     # 预算执行率: 33 / 35 × 10 = 66/7 = 9.43
     # total = 640/13 + 27 + 10 + 66/7 = 95.659… → 95.66, 优
     expected = D(640) / 13 + 27 + 10 + D(66) / 7
-    assert abs(result.total - expected) < D("1e-20")
+    assert result.total == expected.quantize(SETTLED)
     assert rounded(result.total) == D("95.66")
     assert result.grade is Rating.EXCELLENT
     by_id = {s.indicator.id: s for s in result.indicators}
@@ -519,5 +519,5 @@ def test_equal_shares__a_total_of_exactly_90_is_优_not_良() -> None:
     proj = project(*outputs, *benefits, indicator("≥90%", "满意度指标", id="sat"))
     actuals = {f"q{n}": "1" for n in range(7)} | {f"s{n}": "1" for n in range(3)} | {"sat": "0"}
     result = evaluate(progress(proj, "100", **actuals), DEFAULT)
-    assert abs(result.total - 90) < D("1e-20")  # seven shares of 50/7 at 28 digits
+    assert result.total == 90  # seven shares of 50/7 at 28 digits, settled
     assert result.grade.value == "优"

@@ -12,6 +12,7 @@ from kpitrack.api import (
     History,
     Workspace,
     audit_files,
+    check_goals,
     open,
     read_profile,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "Workspace",
     "__version__",
     "audit_files",
+    "check_goals",
     "open",
     "read_profile",
 ]

@@ -252,7 +252,7 @@ class Workspace:
         by: str | None = None,
     ) -> ImportResult:
         """Record an indicator's value (实际完成值) for a quarter; a second value supersedes the first."""
-        quarter = parse_period(period, where="period")
+        quarter = parse_period(period, where="--period")
         row = ActualRow("", 0, project.strip(), indicator.strip(), str(quarter), value, note or "")
         return self._write([row], (), by=by)
 
@@ -266,7 +266,7 @@ class Workspace:
         by: str | None = None,
     ) -> ImportResult:
         """Record money spent (资金执行, 万元) in a quarter; a second amount supersedes the first."""
-        quarter = parse_period(period, where="period")
+        quarter = parse_period(period, where="--period")
         row = SpendingRow("", 0, project.strip(), str(quarter), str(amount), note or "")
         return self._write((), [row], by=by)
 
@@ -299,12 +299,12 @@ class Workspace:
         Raises :class:`ProblemsFound` before yielding anything when a named project or
         unit is unknown, or when ``year`` has no goals.
         """
-        quarter = Quarter(year, 4) if as_of is None else parse_period(as_of, where="as_of", year=year)
+        quarter = Quarter(year, 4) if as_of is None else parse_period(as_of, where="--as-of", year=year)
         chosen = self._chosen(year, projects, units)
         if chosen is not None and not chosen:
             return iter(())
         if chosen is None and not self.store.count(year):
-            raise ProblemsFound([Problem("year", f"no goals for {year} in the database")])
+            raise ProblemsFound([Problem("--year", f"no goals for {year} in the database")])
         return self.store.progress(year, quarter, chosen)
 
     def score(
@@ -328,7 +328,7 @@ class Workspace:
         profile: Profile | None = None,
     ) -> Iterator[monitoring.ProjectStatus]:
         """Mid-year monitoring (双监控) at ``as_of``: lights for money and indicators, per project in id order."""
-        quarter = parse_period(as_of, where="as_of")
+        quarter = parse_period(as_of, where="--as-of")
         assess = monitoring.assessor(self._profile(profile))
         return map(assess, self.progress(quarter.year, quarter, units=units, projects=projects))
 
@@ -351,7 +351,7 @@ class Workspace:
         if as_of is None:
             scores = self.score(year, units=units, projects=projects, profile=chosen)
             return monitoring.underperformers_year_end(scores, chosen)
-        quarter = parse_period(as_of, where="as_of", year=year)
+        quarter = parse_period(as_of, where="--as-of", year=year)
         statuses = self.status(quarter, units=units, projects=projects, profile=chosen)
         return monitoring.underperformers_midyear(statuses)
 
@@ -373,7 +373,7 @@ class Workspace:
         if as_of is None:
             found = self.store.find_project(project)
             return self.store.actuals(found, Quarter(found.year, 4))
-        quarter = parse_period(as_of, where="as_of")
+        quarter = parse_period(as_of, where="--as-of")
         return self.store.actuals(self.store.find_project(project, quarter.year), quarter)
 
     # -- helpers -------------------------------------------------------------------------
@@ -399,7 +399,7 @@ def _paths(paths: Iterable[PathArg]) -> list[Path]:
     return [Path(p) for p in paths]
 
 
-def parse_period(value: str | Quarter, *, where: str = "period", year: int | None = None) -> Quarter:
+def parse_period(value: str | Quarter, *, where: str = "--period", year: int | None = None) -> Quarter:
     """A quarter from ``2021Q3`` text; bad text, or a quarter outside ``year``, is a problem located at ``where``."""
     if isinstance(value, Quarter):
         quarter = value
@@ -409,7 +409,7 @@ def parse_period(value: str | Quarter, *, where: str = "period", year: int | Non
         except InvalidPeriod as invalid:
             raise ProblemsFound([Problem(where, f"{value!r}: {invalid.reason}")]) from None
     if year is not None and quarter.year != year:
-        raise ProblemsFound([Problem(where, f"{str(value)!r} is not a quarter of {year}")])
+        raise ProblemsFound([Problem(where, f"{str(value)!r} is not a quarter of --year {year}")])
     return quarter
 
 

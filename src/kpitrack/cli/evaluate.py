@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 import attrs
 
 from kpitrack import report
+from kpitrack.api import parse_period
 from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, load_profile, workspace
 from kpitrack.cli._output import print_json_lines, print_texts
 from kpitrack.problems import Problem, ProblemsFound
@@ -97,7 +98,8 @@ def run_score(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        statuses = ws.status(args.as_of, units=args.unit, projects=args.project)
+        as_of = parse_period(args.as_of, where="--as-of")
+        statuses = ws.status(as_of, units=args.unit, projects=args.project)
         if args.format == "json":
             print_json_lines(report.status_json(statuses))
         else:
@@ -113,11 +115,12 @@ def run_underperforming(args: argparse.Namespace) -> int:
             profile = attrs.evolve(profile, underperforming_below=below)
         if floor is not None:
             profile = attrs.evolve(profile, execution_floor=floor)
-        found = ws.underperforming(args.year, args.as_of, units=args.unit, projects=args.project, profile=profile)
+        as_of = None if args.as_of is None else parse_period(args.as_of, where="--as-of", year=args.year)
+        found = ws.underperforming(args.year, as_of, units=args.unit, projects=args.project, profile=profile)
     if args.format == "json":
         print_json_lines(report.underperformer_json(found))
     else:
-        print(report.render_underperformers(found, report.underperforming_heading(args.year, args.as_of, profile)))
+        print(report.render_underperformers(found, report.underperforming_heading(args.year, as_of, profile)))
     return 0
 
 

@@ -1,20 +1,16 @@
-"""A long import on SQLite reads and checks its rows in a second process while this one writes.
+"""A long import: its rows checked and written batch by batch, the catalog read as rows name projects.
 
-The threshold, the look-ahead and the batch are shrunk so that a few rows take the
-two-process path with many batches through the pipe; each behaviour must be the
-one the single-process import has: all or nothing, every bad row reported in file
-order, duplicates across batches found, unchanged values skipped, corrections
-superseding, a dry run writing nothing, an unreadable file reported.  If the
-reading process fails or dies, the import fails and nothing is written.
+The look-ahead, the batch and the statement size are shrunk so that a few rows take
+the long import's path with many batches; each behaviour must be the one a short
+import has: all or nothing, every bad row reported in file order, duplicates across
+batches found, unchanged values skipped, corrections superseding, a dry run writing
+nothing, an unreadable file reported.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -42,46 +38,23 @@ def loaded(sqlite_url: str, tmp_path: Path) -> Iterator[Store]:
 
 
 @pytest.fixture(params=[2, 5])
-def forks(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> list[int]:
-    """Any import of three rows or more reads in a second process, sending every two (or five) rows; the forks made.
+def batches(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> int:
+    """Any import of three rows or more is a long one, written every two (or five) rows.
 
     The whole catalog is then read as rows name the projects, one project at a time.
     Two rows go to an INSERT: a batch of five is two statements and a row alone.
     """
     monkeypatch.setattr(database, "_PEEK", 3)
-    monkeypatch.setattr(database, "_TWO_PROCESSES", 3)
     monkeypatch.setattr(recording._Writer, "BATCH", request.param)
     monkeypatch.setattr(recording.Catalog, "BLOCK", 1)  # a project's indicators read as rows name it
     monkeypatch.setattr(recording, "_SQLITE_PARAMETERS", 20)  # two rows to an INSERT, where ten are bound
-    monkeypatch.setattr(recording.Recorder, "PROBLEMS_SENT_EVERY", 2)  # problems sent two at a time
-    made: list[int] = []
-    fork = os.fork
-
-    def counted() -> int:
-        pid = fork()
-        if pid:
-            made.append(pid)
-        return pid
-
-    monkeypatch.setattr(recording.os, "fork", counted)
-    return made
+    return int(request.param)
 
 
-def test_two_processes_only_where_they_can_be(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with open_store(sqlite_url) as store, store.engine.connect() as connection:
-        assert recording.two_processes_possible(connection) is True
-        monkeypatch.setattr(recording.os, "sched_getaffinity", lambda _: {0})
-        assert recording.two_processes_possible(connection) is False  # one core: nothing to share
-    with open_store("sqlite://") as store, store.engine.connect() as connection:  # in memory: no second reader
-        monkeypatch.setattr(recording.os, "sched_getaffinity", lambda _: {0, 1})
-        assert recording.two_processes_possible(connection) is False
-
-
-def test_a_long_import_in_two_processes_records_every_row(
-    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_long_import_in_batches_records_every_row(
+    batches: int, loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import_year(capsys, loaded, sqlite_url, tmp_path, "--by", "统计员")
-    assert len(forks) == 1
     versions = loaded.history(loaded.find_project("p01"), "qty1")
     assert [(str(v.period), v.text, v.note, v.recorded_by, v.current) for v in versions] == [
         ("2021Q1", "2000份", "", "统计员", True),
@@ -89,15 +62,14 @@ def test_a_long_import_in_two_processes_records_every_row(
     ]
 
 
-def test_importing_again_in_two_processes_skips_equal_values_and_supersedes_changed_ones(
-    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_importing_again_in_batches_skips_equal_values_and_supersedes_changed_ones(
+    batches: int, loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import_twice_then_correct(capsys, loaded, sqlite_url, tmp_path)
-    assert len(forks) == 3  # each of the three imports read in a second process
 
 
 def test_a_bad_row_after_batches_were_sent_leaves_nothing_and_every_problem_is_reported(
-    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    batches: int, loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(
         tmp_path,
@@ -109,7 +81,7 @@ def test_a_bad_row_after_batches_were_sent_leaves_nothing_and_every_problem_is_r
         + "p02,qty1,2021Q4,1,\n",  # row 12
     )
     code, out, err = run(capsys, "import", str(path), "--db", sqlite_url)
-    assert (code, out, len(forks)) == (1, "", 1)
+    assert (code, out) == (1, "")
     assert err.splitlines() == [
         f"{path}: row 9, column indicator: 'qty1': 2021Q2 is already given in {path}: row 3",
         f"{path}: row 10, column value: 'lots': expected a number in %",
@@ -118,42 +90,34 @@ def test_a_bad_row_after_batches_were_sent_leaves_nothing_and_every_problem_is_r
     assert loaded.history(loaded.find_project("p01")) == []
 
 
-def test_a_dry_run_in_two_processes_counts_and_writes_nothing(
-    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_dry_run_in_batches_counts_and_writes_nothing(
+    batches: int, loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path, "year.csv", YEAR)
     code, out, _ = run(capsys, "import", str(path), "--dry-run", "--db", sqlite_url)
-    assert (code, out.splitlines()[0], len(forks)) == (
-        0,
-        "actuals: 7 recorded (0 superseding earlier values), 0 unchanged",
-        1,
-    )
+    assert (code, out.splitlines()[0]) == (0, "actuals: 7 recorded (0 superseding earlier values), 0 unchanged")
     assert loaded.history(loaded.find_project("p01")) == []
 
 
-def test_spending_in_two_processes_compares_amounts_as_numbers(
-    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_spending_in_batches_compares_amounts_as_numbers(
+    batches: int, loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     spent = "project,period,amount\np01,2021Q1,1.5\np01,2021Q2,10\np01,2021Q3,12.50\np01,2021Q4,3\n"
     assert run(capsys, "import", str(write(tmp_path, "spent.csv", spent)), "--db", sqlite_url)[0] == 0
     again = spent.replace("1.5\n", "1.50\n").replace("12.50", "12.5万元").replace(",3\n", ",4\n")
     code, out, _ = run(capsys, "import", str(write(tmp_path, "again.csv", again)), "--db", sqlite_url)
-    assert (code, out.splitlines()[1], len(forks)) == (
-        0,
-        "spending: 1 recorded (1 superseding earlier values), 3 unchanged",
-        2,
-    )
-    assert str(next(loaded.progress(2021, Quarter(2021, 4), ids=["p01"])).spent) == "28.00"
+    assert (code, out.splitlines()[1]) == (0, "spending: 1 recorded (1 superseding earlier values), 3 unchanged")
+    assert str(next(loaded.progress(2021, Quarter(2021, 4), ["p01"])).spent) == "28.00"
 
 
 def test_an_unreadable_line_deep_in_a_csv_is_reported_and_nothing_is_written(
-    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    batches: int, loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = "".join(f"p01,qty1,2021Q{q},{n},{'x' * 2000}\n" for n, q in enumerate((1, 2, 3, 4, 1, 2), start=1))
     path = tmp_path / "broken.csv"
     path.write_bytes(("project,indicator,period,value,note\n" + good[:8200]).encode() + b"\xff\xfe bad\n")
     code, out, err = run(capsys, "import", str(path), "--db", sqlite_url)
-    assert (code, out, len(forks)) == (1, "", 1)
+    assert (code, out) == (1, "")
     assert err.startswith(f"{path}: line ") and "cannot read the file: 'utf-8' codec can't decode" in err
     assert loaded.history(loaded.find_project("p01")) == []
 
@@ -181,7 +145,7 @@ target = "≥90%"
 
 
 def test_rows_of_several_projects_in_any_order_find_their_indicators_block_by_block(
-    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    batches: int, loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     loaded.load_goals(projects_from(tmp_path / "goals2", P02, "p02.toml"))
     rows = (
@@ -193,11 +157,10 @@ def test_rows_of_several_projects_in_any_order_find_their_indicators_block_by_bl
         "p01,qual1,2021Q2,85%\n"
     )
     code, out, err = run(capsys, "import", str(write(tmp_path, "mixed.csv", rows)), "--db", sqlite_url)
-    assert (code, out.splitlines()[0], err, len(forks)) == (
+    assert (code, out.splitlines()[0], err) == (
         0,
         "actuals: 5 recorded (0 superseding earlier values), 0 unchanged",
         "",
-        1,
     )
     versions = loaded.history(loaded.find_project("p02"))
     assert [(v.indicator, str(v.period), v.text) for v in versions] == [
@@ -218,13 +181,13 @@ def test_rows_of_several_projects_in_any_order_find_their_indicators_block_by_bl
     )
 
 
-def test_a_file_of_bad_rows_is_reported_whole_and_in_order_as_its_problems_are_sent_along(
-    forks: list[int], loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_file_of_bad_rows_is_reported_whole_and_in_order_(
+    batches: int, loaded: Store, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = "".join(f"p01,qty{n},2021Q1,1\n" for n in range(2, 9))  # seven unknown indicators
     path = write(tmp_path, "bad.csv", "project,indicator,period,value\n" + bad + YEAR.split("\n", 1)[1])
     code, out, err = run(capsys, "import", str(path), "--db", sqlite_url)
-    assert (code, out, len(forks)) == (1, "", 1)
+    assert (code, out) == (1, "")
     assert [line.split(",")[0] for line in err.splitlines()] == [f"{path}: row {n}" for n in range(2, 9)]
     assert all(f"'qty{n}': project p01 has no indicator" in line for n, line in enumerate(err.splitlines(), start=2))
     assert loaded.history(loaded.find_project("p01")) == []
@@ -240,47 +203,8 @@ def _actuals_count(store: Store) -> int:
         return int(connection.execute(sa.text("SELECT count(*) FROM actuals")).scalar_one())
 
 
-@pytest.mark.parametrize("how", ["fails", "is killed"])
-def test_if_the_reading_process_fails_or_dies_the_import_fails_and_nothing_is_written(
-    how: str,
-    forks: list[int],
-    loaded: Store,
-    sqlite_url: str,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    record_actuals = recording.Recorder.record_actuals
-    parent = os.getpid()
-
-    def failing(self: recording.Recorder, rows: Iterable[ActualRow]) -> Any:
-        if os.getpid() != parent:  # in the reading process, after a few batches were sent
-            record_actuals(self, list(rows)[:4])
-            if how == "fails":
-                raise ZeroDivisionError("a bug")
-            os.kill(os.getpid(), signal.SIGKILL)
-        return record_actuals(self, rows)
-
-    monkeypatch.setattr(recording.Recorder, "record_actuals", failing)
-    path = write(tmp_path, "year.csv", YEAR)
-    code, out, err = run(capfd, "import", str(path), "--db", sqlite_url)
-    assert (code, out, len(forks)) == (1, "", 1)
-    if how == "fails":  # the reader's traceback (a bug), then the import's one line
-        assert err.startswith("Traceback (most recent call last):\n") and 'raise ZeroDivisionError("a bug")' in err
-        assert err.endswith(
-            "import: the process reading the rows failed; nothing was written: ZeroDivisionError: a bug\n"
-        )
-    else:
-        assert err == "import: the process reading the rows ended before it was done (killed?); nothing was written\n"
-    assert _actuals_count(loaded) == 0
-    # The store still works: the same import, in two processes again, writes every row.
-    monkeypatch.setattr(recording.Recorder, "record_actuals", record_actuals)
-    assert run(capfd, "import", str(path), "--db", sqlite_url)[0] == 0
-    assert (len(forks), _actuals_count(loaded)) == (2, 7)
-
-
 @pytest.mark.parametrize("by", ["O'Brien'); DROP TABLE actuals; --", "统计员 ''", "a\x00b"])
-def test_who_reports_is_stored_as_given_whatever_the_text(by: str, forks: list[int], loaded: Store) -> None:
+def test_who_reports_is_stored_as_given_whatever_the_text(by: str, batches: int, loaded: Store) -> None:
     assert loaded.record_rows(_rows(YEAR), by=by, bands=Profile().grade_bands).actuals.added == 7
     versions = loaded.history(loaded.find_project("p01"))
-    assert len(forks) == 1 and {v.recorded_by for v in versions} == {by} and len(versions) == 7
+    assert {v.recorded_by for v in versions} == {by} and len(versions) == 7
