@@ -510,3 +510,63 @@ def test_tolerance_and_profile(tmp_path: Path) -> None:
     profile = tmp_path / "p.toml"
     profile.write_text('[scoring.grades]\n"优" = 95\n"良" = 80\n"中" = 60\n', encoding="utf-8")
     assert kpitrack.audit_files([path], profile=profile).tables[0].flags == ("grade",)
+
+
+def test_actuals_written_loosely_read_as_published_tables_mean_them(tmp_path: Path) -> None:
+    rows = (
+        # ≥90% printed as the actual: read as 90 %, which meets ≥90 % → full 15
+        ("产出指标", "质量指标", "宣传覆盖率", "≥90%", "≥90%", "15", "15", ""),
+        # 完成 for ≥1次: a word where a measure belongs, judged by the bands: 20 of 20 is 达成
+        ("产出指标", "数量指标", "普法讲座", "≥1次", "完成", "20", "20", ""),
+        # 485次 for a target in 批次: the count read in the indicator's unit
+        ("产出指标", "成本指标", "抽检批次", "≥485批次", "485次", "15", "15", ""),
+        # no actual for a qualitative target: judged by the band its score lies in (27 / 30 = 90 %)
+        ("效益指标", "社会效益指标", "群众法律意识", "逐年提高", "", "30", "27", "样本偏少"),
+        # 不适用: excluded, and the total is rescaled to 100 over the 90 points left
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "不适用", "10", "", ""),
+    )
+    # rows: 10 + 15 + 20 + 15 + 27 = 87 of 90 → 87 × 100 / 90 = 96.67
+    (table,) = audit(tmp_path, "flat", Table(rows=rows, total="96.67"))
+    assert table.flags == ()
+    assert round(table.total_rules or 0, 2) == Decimal("96.67")
+    assert row(table, "宣传覆盖率").explain == "'≥90%' read as '90%'; ≥90%: 90 ≥ 90 → full 15"
+    assert row(table, "普法讲座").explain.startswith("'完成' is a word, not a measure: judged by the grade bands; ")
+    assert row(table, "抽检批次").explain.startswith("'485次' read as 485批次 (次 for 批次); ")
+
+
+def test_a_budget_line_printing_rates_and_a_subtotal_row(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "项目,一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分\n"
+        "p,,,预算执行率,100%,95%,10,9.5\n"  # 95 / 100 × 10 = 9.5
+        "p,产出指标,数量指标,讲座,≥4次,4次,50,50\n"
+        "p,产出指标,,小计,,,50,50\n"
+        "p,效益指标,社会效益指标,知晓率,≥80%,85%,30,30\n"
+        "p,满意度指标,满意度指标,满意度,≥90%,90%,10,10\n"
+        "p,总分,,,,,100,99.5\n",
+        encoding="utf-8",
+    )
+    (table,) = kpitrack.audit_files([path]).tables
+    assert table.flags == ()
+    assert [r.indicator for r in table.rows] == ["预算执行率", "讲座", "知晓率", "满意度", "总分"]
+    assert row(table, "预算执行率").explain == "95 / 100 = 95% × 10 = 9.5"
+
+
+def test_a_tier_weight_printed_in_the_level1_cell(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "项目,一级指标,二级指标,三级指标,年度指标值,实际完成值,分值,得分\n"
+        "p,,,预算执行率,35,35,10,10\n"
+        "p,产出指标（50分）,数量指标,讲座,≥4次,4次,20,20\n"
+        "p,,质量指标,合格率,≥90%,95%,25,25\n"  # 20 + 25 = 45, printed 50
+        "p,效益指标（30分）,社会效益指标,知晓率,≥80%,85%,30,30\n"
+        "p,满意度指标（10分）,满意度指标,满意度,≥90%,90%,15,15\n"  # 15, printed 10
+        "p,总分,,,,,100,100\n",
+        encoding="utf-8",
+    )
+    (table,) = kpitrack.audit_files([path]).tables
+    assert table.flags == ("weights",)
+    assert [f.message for f in table.findings] == [
+        "产出指标 is printed as 50 but its 分值 add up to 20 + 25 = 45",
+        "满意度指标 is printed as 10 but its 分值 add up to 15 = 15",
+    ]

@@ -47,7 +47,7 @@ from kpitrack.periods import Quarter
 from kpitrack.profile import Profile, Rating
 from kpitrack.readings import Grade, InvalidReading, Progress, Reading, ReadingKind, read
 from kpitrack.scoring import IndicatorScore, ProjectScore, Status
-from kpitrack.thresholds import MONEY_UNITS, Kind
+from kpitrack.thresholds import MONEY_UNITS, Kind, Threshold
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -333,15 +333,10 @@ def audit(table: FilledTable, profile: Profile, tolerance: Decimal = DEFAULT_TOL
         indicators=tuple(row.indicator for row in rows if row.indicator is not None),
     )
     weights = scoring.indicator_weights(project, rules)
-    actuals: dict[str, Reading] = {}
-    unread: dict[str, str] = {}
-    for row in rows:
-        if row.indicator is not None:
-            reading = _reading(row, weights[row.indicator.id], rules)
-            if isinstance(reading, Reading):
-                actuals[row.indicator.id] = reading
-            elif reading:
-                unread[row.indicator.id] = reading
+    read_as = {row.indicator.id: _reading(row, weights[row.indicator.id], rules) for row in rows if row.indicator}
+    actuals = {key: found.reading for key, found in read_as.items() if found.reading is not None}
+    if any(found.as_words for found in read_as.values()):
+        project = attrs.evolve(project, indicators=tuple(_as_words(i, read_as[i.id]) for i in project.indicators))
     spent = fund.spent if fund is not None and fund.spent is not None else Decimal(0)
     scored = scoring.evaluate(Progress(project, Quarter(project.year, 4), actuals, spent), rules)
     by_id = {item.indicator.id: item for item in scored.indicators}
@@ -350,7 +345,7 @@ def audit(table: FilledTable, profile: Profile, tolerance: Decimal = DEFAULT_TOL
     for row in rows:
         key = row.indicator.id if row.indicator is not None else ""
         weight = weights[key] if row.indicator is not None else row.weight
-        audited.append(_audit_indicator(row, by_id.get(key), weight, unread.get(key, ""), tolerance))
+        audited.append(_audit_indicator(row, by_id.get(key), weight, read_as.get(key, _Read()), tolerance))
     if fund is not None:
         audited.append(_audit_fund(fund, scored, tolerance))
     complete = all(row.expected is not None for row in audited)
@@ -445,8 +440,13 @@ def _read_fund(line: FundLine) -> _Fund:
             findings.append(Finding(UNREADABLE, field, f"cannot read {field} {text!r}: {amount}"))
         return None
 
-    budget = money(line.budget, BUDGET, True)
-    spent = money(line.spent, SPENT, True)
+    rates = _percent_pair(line.budget, line.spent)
+    budget: Decimal | None
+    spent: Decimal | None
+    if rates is not None:  # 年度指标值 100%, 实际完成值 95%: the rate printed for the money
+        budget, spent = rates
+    else:
+        budget, spent = money(line.budget, BUDGET, True), money(line.spent, SPENT, True)
     initial = money(line.initial, INITIAL, False)
     weight = _points(line.weight)
     if isinstance(weight, str):
@@ -494,35 +494,94 @@ def _table_profile(rows: Sequence[_Row], fund: _Fund | None, profile: Profile) -
     return attrs.evolve(profile, **changes)
 
 
-def _reading(row: _Row, weight: Decimal, profile: Profile) -> Reading | str | None:
+def _as_words(indicator: Indicator, read_as: _Read) -> Indicator:
+    """The indicator judged as qualitative when its actual is a word (完成 for ≥1次), else itself."""
+    if not read_as.as_words:
+        return indicator
+    return attrs.evolve(indicator, target=Threshold(Kind.QUALITATIVE, words=str(indicator.target)))
+
+
+@attrs.frozen
+class _Read:
+    """A 实际完成值 read: the reading (None: nothing printed, or unreadable), why not, and how it was read."""
+
+    reading: Reading | None = None
+    unreadable: str = ""
+    note: str = ""
+    as_words: bool = False  # a numeric target given a word: scored as a qualitative row
+
+
+def _reading(row: _Row, weight: Decimal, profile: Profile) -> _Read:
     """The 实际完成值 as the import reads it (:func:`kpitrack.readings.read`), or why it cannot be read.
 
-    A judged row (qualitative; trend, deadline or duration given a word) becomes a
-    grade carrying the published score's share of the weight: see :func:`_graded`.
-    None: nothing printed (missing data).
+    Published tables write actuals loosely; two readings are tried after the import's:
+    the text without an operator or 以上 (``≥90%`` printed as the actual), or with a
+    count unit the indicator spells otherwise (485次 for 批次).  A judged row
+    (qualitative; trend, deadline or duration given a word), and a numeric row given
+    only a grade word (完成, 是), become a grade carrying the published score's share
+    of the weight: see :func:`_graded`.
     """
     indicator = row.indicator
     assert indicator is not None
     text = _clean(row.line.actual)
     kind = indicator.target.kind
     judged = kind in (Kind.QUALITATIVE, Kind.TREND, Kind.DEADLINE, Kind.DURATION)
-    reason = ""
-    if text:
-        try:
-            reading = read(indicator, text, profile.grade_bands)
-        except InvalidReading as invalid:
-            reason = str(invalid)
-        else:
-            measured_trend = kind is Kind.TREND and reading.kind is ReadingKind.NUMBER
-            if reading.kind is ReadingKind.GRADE and row.published is not None:
-                return _graded(reading.grade, row.published, weight, profile)
-            if not measured_trend:
-                return reading
-    if not judged:
-        return reason or None
+    if not text:
+        if judged and row.published is not None:
+            return _Read(_graded(None, row.published, weight, profile), note="no 实际完成值: judged by the bands")
+        return _Read()  # missing data: the rules score 0
+    reason, note = "", ""
+    reading: Reading | None
+    try:
+        reading = read(indicator, text, profile.grade_bands)
+    except InvalidReading as invalid:
+        reason = str(invalid)
+        reading, note = _loosely(indicator, text, profile)
+    if reading is not None:
+        if reading.kind is ReadingKind.GRADE and row.published is not None:
+            return _Read(_graded(reading.grade, row.published, weight, profile), note=note)
+        if not (kind is Kind.TREND and reading.kind is ReadingKind.NUMBER):
+            return _Read(reading, note=note)
+        note = f"{text} measured, no last year's value in the table: judged by the bands"
     if row.published is None:
-        return reason or None
-    return _graded(_grade_word(text), row.published, weight, profile)
+        return _Read(unreadable=reason) if reason else _Read()
+    if judged:
+        return _Read(_graded(_grade_word(text), row.published, weight, profile), note=note or f"{text!r} judged")
+    word = _COMPLETION_WORDS.get(re.sub(r"[\s。.，,]", "", text))
+    if word is not None:  # 完成 for ≥1次: a word where a measure belongs, judged as a qualitative row
+        note = f"{text!r} is a word, not a measure: judged by the grade bands"
+        return _Read(_graded(word, row.published, weight, profile), note=note, as_words=True)
+    return _Read(unreadable=reason or f"cannot read {text!r}")
+
+
+# Whole actuals that say a numeric target was (not) reached without measuring it.
+_COMPLETION_WORDS = {
+    **dict.fromkeys("完成 已完成 全部完成 按时完成 按期完成 达成 已达成 达到 已达到 是".split(), Grade.ACHIEVED),
+    **dict.fromkeys("基本完成 部分完成 基本达到 基本达成".split(), Grade.PARTIAL),
+    **dict.fromkeys("未完成 未达成 未达到 否".split(), Grade.MISSED),
+}
+
+
+_LOOSE_OPERATOR_RE = re.compile(r"^(?:>=|<=|[≥≤≧≦><=＞＜＝])\s*|\s*(?:以上|以内|以下|左右)$")
+_COUNT_RE = re.compile(r"^(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>[\u4e00-\u9fff]{1,3})$")
+
+
+def _loosely(indicator: Indicator, text: str, profile: Profile) -> tuple[Reading | None, str]:
+    """A second reading of a loosely written actual, and a note saying how it was read; (None, "") if none."""
+    bare = _LOOSE_OPERATOR_RE.sub("", text)
+    if bare != text:
+        try:
+            return read(indicator, bare, profile.grade_bands), f"{text!r} read as {bare!r}"
+        except InvalidReading:
+            pass
+    count = _COUNT_RE.match(bare)
+    if count is not None and thresholds.unit_family(indicator.unit) is thresholds.UnitFamily.COUNT:
+        try:
+            reading = read(indicator, count.group("num"), profile.grade_bands)
+        except InvalidReading:
+            return None, ""
+        return reading, f"{text!r} read as {reading} ({count.group('unit')} for {indicator.unit})"
+    return None, ""
 
 
 def _graded(grade: Grade | None, published: Decimal, weight: Decimal, profile: Profile) -> Reading:
@@ -552,12 +611,12 @@ def _grade_word(text: str) -> Grade | None:
 
 
 def _audit_indicator(
-    row: _Row, scored: IndicatorScore | None, weight: Decimal | None, unread: str, tolerance: Decimal
+    row: _Row, scored: IndicatorScore | None, weight: Decimal | None, read_as: _Read, tolerance: Decimal
 ) -> AuditedRow:
     line = row.line
     findings = list(row.findings)
-    if unread:
-        findings.append(Finding(UNREADABLE, ACTUAL, f"{unread}: the row cannot be re-scored"))
+    if read_as.unreadable:
+        findings.append(Finding(UNREADABLE, ACTUAL, f"{read_as.unreadable}: the row cannot be re-scored"))
         scored = None
     published = row.published
     applicable = scored is None or scored.status is not Status.NOT_APPLICABLE
@@ -565,6 +624,8 @@ def _audit_indicator(
         findings.append(Finding(UNREADABLE, SCORE, "得分 is blank"))
     expected = scored.score if scored is not None else None
     explain = scored.explain if scored is not None else "not re-scored"
+    if read_as.note and scored is not None:
+        explain = f"{read_as.note}; {explain}"
     if scored is not None and published is not None:
         if _explained_reduction(scored, published, line.reason):
             explain += "; reduced by the evaluator for over-achievement, and explained"
@@ -612,7 +673,7 @@ def _compare(published: Decimal, scored: IndicatorScore, met: bool, tolerance: D
 def _explanation(
     line: IndicatorLine, scored: IndicatorScore | None, published: Decimal | None, weight: Decimal | None
 ) -> list[Finding]:
-    """Points lost (as printed), or a row the rules flag, needs 偏差原因分析及改进措施."""
+    """Points lost (as printed, else by the rules) need 偏差原因分析及改进措施."""
     if line.reason is None or _clean(line.reason):
         return []
     if scored is not None and scored.status is Status.NOT_APPLICABLE:
@@ -626,11 +687,6 @@ def _explanation(
                 f"{show(weight - score)} of {show(weight)} points lost and no 偏差原因分析及改进措施",
             )
         ]
-    # A graded row's flag is about its score's band, which the audit reports as a mismatch;
-    # the others (over-achievement, an equality missed) ask the unit to explain.
-    graded = scored is not None and scored.method in (scoring.Method.GRADED, scoring.Method.TREND_GRADED)
-    if scored is not None and scored.status is Status.FLAGGED and scored.flags and not graded:
-        return [Finding(NO_EXPLANATION, REASON, f"{scored.flags[0]}; no 偏差原因分析及改进措施")]
     return []
 
 
@@ -839,6 +895,16 @@ def _percent(text: str) -> Decimal | str | None:
     if unit:
         return f"expected a rate such as 85.71%, not {unit}"
     return number * HUNDRED if number <= 1 else number
+
+
+def _percent_pair(budget: str, spent: str) -> tuple[Decimal, Decimal] | None:
+    """A budget line printing rates (100% / 95%) instead of money: read as 100 and 95 of 100."""
+    if not (_clean(budget).endswith("%") and _clean(spent).endswith("%")):
+        return None
+    target, actual = _percent(budget), _percent(spent)
+    if not isinstance(target, Decimal) or not isinstance(actual, Decimal) or target <= 0:
+        return None
+    return HUNDRED, actual * HUNDRED / target
 
 
 def _tier(text: str) -> tuple[str, Decimal | None]:

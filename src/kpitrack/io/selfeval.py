@@ -94,6 +94,7 @@ _SUFFIX_RE = re.compile(r"[(（][^()（）]*[)）]$")
 _YEAR_RE = re.compile(r"(\d{4})\s*年度")
 _NATURE_OPS = {"正向指标": "≥", "正向": "≥", "反向指标": "≤", "反向": "≤", "定性": "", "定量": "", "定性指标": ""}
 _TOTAL_WORDS = frozenset({"总分", "合计", "总计", "得分合计"})
+_SUBTOTAL_WORDS = frozenset({"小计"})
 
 Grid = list[tuple[int, list[str]]]  # a sheet's rows as text: (row number, cells)
 
@@ -328,9 +329,8 @@ def _table(file: str, sheet: str | None, project: str, columns: _Columns, rows: 
         elif second:
             level2 = second
         target = columns.target(cells)
-        texts = (name, target, columns.cell(cells, "actual"), columns.cell(cells, "weight"))
-        if not any(texts) and not columns.cell(cells, "score"):
-            continue  # a spacer, or a tier label alone on its row
+        if (not name and not target) or _key(name) in _SUBTOTAL_WORDS:
+            continue  # a spacer, a tier label alone on its row, or a tier's subtotal (小计)
         lines.append(
             IndicatorLine(
                 number,
