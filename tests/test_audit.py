@@ -16,9 +16,13 @@ from pathlib import Path
 import attrs
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kpitrack
-from kpitrack.audit import AuditedRow, AuditedTable
+from kpitrack.audit import FLAGS, AuditedRow, AuditedTable, FilledTable, FundLine, IndicatorLine, TotalLine
+from kpitrack.audit import audit as audit_table
+from kpitrack.profile import DEFAULT
 
 # 一级指标, 二级指标, 三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施
 Row = tuple[str, str, str, str, str, str, str, str]
@@ -570,3 +574,29 @@ def test_a_tier_weight_printed_in_the_level1_cell(tmp_path: Path) -> None:
         "产出指标 is printed as 50 but its 分值 add up to 20 + 25 = 45",
         "满意度指标 is printed as 10 but its 分值 add up to 15 = 15",
     ]
+
+
+_CELL = st.one_of(
+    st.sampled_from(
+        ["", "10", "9.5", "≥90%", "95%", "达成", "部分达成 70", "不适用", "2021-12", "12月", "逐年提高", "元"]
+    ),
+    st.text(max_size=8),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(*[_CELL] * 8), max_size=6), st.tuples(*[_CELL] * 6), st.tuples(_CELL, _CELL))
+def test_any_cells_are_audited_without_a_traceback(
+    lines: list[tuple[str, ...]], fund: tuple[str, ...], total: tuple[str, str]
+) -> None:
+    """Whatever a table prints, the audit returns findings, never an exception."""
+    table = FilledTable(
+        "p",
+        "t.csv",
+        tuple(IndicatorLine(n, *cells) for n, cells in enumerate(lines, start=2)),
+        FundLine(1, *fund),
+        TotalLine(99, *total),
+    )
+    audited = audit_table(table, DEFAULT)
+    assert len(audited.rows) == len(lines) + 2
+    assert set(audited.flags) <= set(FLAGS)

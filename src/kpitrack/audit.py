@@ -130,6 +130,9 @@ _PLACES_WORDS = {Decimal(1): "an integer", Decimal("0.1"): "one decimal"}
 _BLANKS = frozenset({"", "-", "—", "/", "／", "——"})
 _NUMBER_RE = re.compile(r"^(?P<num>[-+]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>分|%|万元|元|万|亿元)?$")
 _TIER_WEIGHT_RE = re.compile(r"^(?P<name>\D+?)[(（:：]?(?P<weight>\d+(?:\.\d+)?)分?[)）]?$")
+# More integer digits than any money (in 元) or count of a 自评表: refused, as exact arithmetic
+# and display rounding (28 significant digits) cannot hold them.
+_HUGE_RE = re.compile(r"\d{16}")
 _PRINTED_WEIGHT_SLACK = Decimal("0.005")  # a weight printed to two decimals is this far from its share at most
 HUNDRED = Decimal(100)
 
@@ -411,6 +414,9 @@ def _read_line(line: IndicatorLine) -> _Row:
     target = _clean(line.target)
     if not target:
         findings.append(Finding(UNREADABLE, TARGET, "年度指标值 is blank: the row cannot be re-scored"))
+    elif _HUGE_RE.search(line.target) or _HUGE_RE.search(line.actual):
+        field, text = (TARGET, line.target) if _HUGE_RE.search(line.target) else (ACTUAL, line.actual)
+        findings.append(Finding(UNREADABLE, field, f"{text!r} has a number too large for a 自评表"))
     else:
         try:
             threshold = thresholds.parse(target, level2)
@@ -853,6 +859,8 @@ def _number(text: str) -> tuple[Decimal, str] | str | None:
     match = _NUMBER_RE.match(cleaned)
     if match is None:
         return "not a number"
+    if _HUGE_RE.search(cleaned):
+        return "a number too large for a 自评表"
     try:
         return Decimal(match.group("num").replace(",", "")), match.group("unit") or ""
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
