@@ -22,9 +22,14 @@ Choices the rules leave open, made here once:
   rather than a number or date) are judged by the grade bands: a score inside the band
   of the printed grade (达成 / 是 / 有效 …, see :data:`GRADE_WORDS`) is what the rules
   give; inside another band it is a ``mismatch``; with no grade word, any band will do,
-  and a score outside every band is a ``mismatch``.
-- A trend row with a measured value (88%) has no last year's value in a 自评表, so it
-  is judged by the bands as well.
+  and a score outside every band is a ``mismatch``.  A trend row with a measured value
+  (88%) has no last year's value in a 自评表, so it is judged by the bands as well.
+- Actuals are read by the import's parser (:func:`kpitrack.readings.read`); what it
+  refuses is read once more as published tables mean it (an operator or 以上 copied
+  from the target, a count unit spelt otherwise, a bare 完成 or 是 for a numeric target,
+  judged by the bands), saying so in the row's explanation; anything else is ``unreadable``.
+- ``no_explanation``: points lost (the printed score below the weight) with the
+  偏差原因分析及改进措施 cell blank; tables without that column are not checked.
 - The rules' total is the sum of the rules' scores (rescaled as :mod:`kpitrack.scoring`
   does when rows are 不适用); when a row cannot be re-scored (``unreadable``) there is
   no rules' total, and ``total_rules`` is None.
@@ -42,7 +47,7 @@ import attrs
 
 from kpitrack import scoring, thresholds
 from kpitrack.model import Indicator, Project, level1_of, normalise_level1, normalise_level2
-from kpitrack.numbers import SETTLED, show
+from kpitrack.numbers import show
 from kpitrack.periods import Quarter
 from kpitrack.profile import Profile, Rating
 from kpitrack.readings import Grade, InvalidReading, Progress, Reading, ReadingKind, read
@@ -320,13 +325,59 @@ def summarise(tables: Sequence[AuditedTable], problems: int = 0) -> Summary:
 def audit(table: FilledTable, profile: Profile, tolerance: Decimal = DEFAULT_TOLERANCE) -> AuditedTable:
     """Re-score one filled-in 自评表 under ``profile`` and say what does not hold.
 
-    The rows become a :class:`~kpitrack.model.Project` with the table's own weights
-    and the printed actuals its :class:`~kpitrack.readings.Progress`, scored by
-    :func:`kpitrack.scoring.evaluate`: the rules and their arithmetic are scoring's.
+    read the printed cells → re-score them with :mod:`kpitrack.scoring` → compare
+    each row, the budget line and the total → check the weights.
     """
     rows = [_read_line(line) for line in table.lines]
     fund = _read_fund(table.fund) if table.fund is not None else None
     rules = _table_profile(rows, fund, profile)
+    rescored = _rescore(table, rows, fund, rules)
+    audited = [
+        _audit_indicator(row, rescored.score_of(row), rescored.weight_of(row), rescored.read_of(row), tolerance)
+        for row in rows
+    ]
+    if fund is not None:
+        audited.append(_audit_fund(fund, rescored.score, tolerance))
+    complete = all(row.expected is not None for row in audited)
+    total_rules = rescored.score.total if complete else None
+    if table.total is not None:
+        audited.append(_audit_total(table.total, audited, rescored.score, total_rules, rules, tolerance))
+    return AuditedTable(
+        table=table,
+        rows=tuple(sorted(audited, key=lambda row: row.row)),
+        findings=tuple(_weight_findings(rows, fund, rescored.weights, rules, tolerance)),
+        total_published=audited[-1].published if table.total is not None else None,
+        total_rules=total_rules,
+        grade_published=table.total.grade.strip() if table.total is not None else "",
+        grade_rules=rescored.score.grade if complete else None,
+        tolerance=tolerance,
+    )
+
+
+@attrs.frozen
+class _Rescored:
+    """The table as the rules score it: each indicator's weight, how its actual was read, the scores."""
+
+    weights: Mapping[str, Decimal]
+    reads: Mapping[str, _Read]
+    score: ProjectScore
+
+    def score_of(self, row: _Row) -> IndicatorScore | None:
+        if row.indicator is None:
+            return None
+        return next(item for item in self.score.indicators if item.indicator.id == row.indicator.id)
+
+    def weight_of(self, row: _Row) -> Decimal | None:
+        return self.weights[row.indicator.id] if row.indicator is not None else row.weight
+
+    def read_of(self, row: _Row) -> _Read:
+        return self.reads[row.indicator.id] if row.indicator is not None else _Read()
+
+
+def _rescore(table: FilledTable, rows: Sequence[_Row], fund: _Fund | None, rules: Profile) -> _Rescored:
+    """The rows as a :class:`~kpitrack.model.Project` with the table's weights, the printed actuals as its
+    :class:`~kpitrack.readings.Progress`, scored by :func:`kpitrack.scoring.evaluate`: the rules are scoring's.
+    """
     project = Project(
         id=table.project or "project",
         name=table.project,
@@ -336,39 +387,13 @@ def audit(table: FilledTable, profile: Profile, tolerance: Decimal = DEFAULT_TOL
         indicators=tuple(row.indicator for row in rows if row.indicator is not None),
     )
     weights = scoring.indicator_weights(project, rules)
-    read_as = {row.indicator.id: _reading(row, weights[row.indicator.id], rules) for row in rows if row.indicator}
-    actuals = {key: found.reading for key, found in read_as.items() if found.reading is not None}
-    if any(found.as_words for found in read_as.values()):
-        project = attrs.evolve(project, indicators=tuple(_as_words(i, read_as[i.id]) for i in project.indicators))
+    reads = {row.indicator.id: _reading(row, weights[row.indicator.id], rules) for row in rows if row.indicator}
+    actuals = {key: found.reading for key, found in reads.items() if found.reading is not None}
+    if any(found.as_words for found in reads.values()):
+        project = attrs.evolve(project, indicators=tuple(_as_words(i, reads[i.id]) for i in project.indicators))
     spent = fund.spent if fund is not None and fund.spent is not None else Decimal(0)
-    scored = scoring.evaluate(Progress(project, Quarter(project.year, 4), actuals, spent), rules)
-    by_id = {item.indicator.id: item for item in scored.indicators}
-
-    audited: list[AuditedRow] = []
-    for row in rows:
-        key = row.indicator.id if row.indicator is not None else ""
-        weight = weights[key] if row.indicator is not None else row.weight
-        audited.append(_audit_indicator(row, by_id.get(key), weight, read_as.get(key, _Read()), tolerance))
-    if fund is not None:
-        audited.append(_audit_fund(fund, scored, tolerance))
-    complete = all(row.expected is not None for row in audited)
-    total_rules = scored.total if complete else None
-    total_published, grade_published = None, ""
-    if table.total is not None:
-        total_row = _audit_total(table.total, audited, scored, total_rules, rules, tolerance)
-        total_published, grade_published = total_row.published, table.total.grade.strip()
-        audited.append(total_row)
-    audited.sort(key=lambda row: row.row)
-    return AuditedTable(
-        table=table,
-        rows=tuple(audited),
-        findings=tuple(_weight_findings(rows, fund, weights, rules, tolerance)),
-        total_published=total_published,
-        total_rules=total_rules,
-        grade_published=grade_published,
-        grade_rules=rules.rating(total_rules.quantize(SETTLED)) if total_rules is not None else None,
-        tolerance=tolerance,
-    )
+    score = scoring.evaluate(Progress(project, Quarter(project.year, 4), actuals, spent), rules)
+    return _Rescored(weights, reads, score)
 
 
 @attrs.frozen
