@@ -600,3 +600,45 @@ def test_any_cells_are_audited_without_a_traceback(
     audited = audit_table(table, DEFAULT)
     assert len(audited.rows) == len(lines) + 2
     assert set(audited.flags) <= set(FLAGS)
+
+
+def test_official_workbook_with_several_projects_and_a_notes_sheet(tmp_path: Path) -> None:
+    path = write_official(tmp_path / "t.xlsx", [Table(), Table(project="执法装备购置", total="95.44")])
+    workbook = openpyxl.load_workbook(path)
+    workbook.create_sheet("填表说明").append(["得分保留两位小数"])
+    # a third project under the first one, on the same sheet: its own head and header
+    sheet = workbook["法制宣传工作经费"]
+    sheet.append([])
+    sheet.append(["项目名称", "食品安全抽检经费"])
+    sheet.append(["绩效指标", *FLAT_HEADER[1:]])
+    sheet.append(["", "产出指标", "数量指标", "抽检批次", "≥485批次", "485批次", 100, 100, ""])
+    sheet.append(["总分", "", "", "", "", "", 100, 100, ""])
+    workbook.save(path)
+    report = kpitrack.audit_files([path])
+    assert report.problems == ()
+    assert [(t.table.project, t.table.sheet, t.flags) for t in report.tables] == [
+        ("法制宣传工作经费", "法制宣传工作经费", ()),
+        ("食品安全抽检经费", "法制宣传工作经费", ()),
+        ("执法装备购置", "执法装备购置", ("total",)),  # the rows add up to 94.44
+    ]
+    (stacked,) = [t for t in report.tables if t.table.project == "食品安全抽检经费"]
+    assert stacked.table.fund is None and stacked.total_rules == 100  # no budget line: execution is not scored
+
+
+def test_flat_table_in_a_workbook(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.title = "自评"
+    sheet.append(FLAT_HEADER)
+    sheet.append(["p", "", "", "预算执行率", 35, 35, 10, 10, ""])
+    sheet.append(["p", "产出指标", "数量指标", "讲座", "≥4次", "4次", 50, 50, ""])
+    sheet.append(["", "效益指标", "社会效益指标", "知晓率", 0.8, 0.85, 30, 30, ""])  # 80 %, 85 % as percent cells
+    sheet["E4"].number_format = sheet["F4"].number_format = "0%"
+    sheet.append(["", "满意度指标", "满意度指标", "满意度", "≥90%", "90%", 10, 10, ""])
+    sheet.append(["", "总分", "", "", "", "优", 100, 100, ""])
+    path = tmp_path / "flat.xlsx"
+    workbook.save(path)
+    (table,) = kpitrack.audit_files([path]).tables
+    assert table.flags == ()
+    assert row(table, "知晓率").explain == "≥80%: 85 ≥ 80 → full 30"
+    assert table.table.where(4, "得分") == f"{path}: sheet 自评, row 4, column 得分 (H)"
