@@ -523,9 +523,13 @@ def test_actuals_written_loosely_read_as_published_tables_mean_them(tmp_path: Pa
         # 完成 for ≥1次: a word where a measure belongs, judged by the bands: 20 of 20 is 达成
         ("产出指标", "数量指标", "普法讲座", "≥1次", "完成", "20", "20", ""),
         # 485次 for a target in 批次: the count read in the indicator's unit
-        ("产出指标", "成本指标", "抽检批次", "≥485批次", "485次", "15", "15", ""),
+        ("产出指标", "成本指标", "抽检批次", "≥485批次", "485次", "5", "5", ""),
         # no actual for a qualitative target: judged by the band its score lies in (27 / 30 = 90 %)
         ("效益指标", "社会效益指标", "群众法律意识", "逐年提高", "", "30", "27", "样本偏少"),
+        # a remark in brackets, and 万 for 万元: 34.5 ≤ 35 → full 5
+        ("产出指标", "成本指标", "印刷费", "≤35万元", "34.5万（审计数）", "5", "5", ""),
+        # a cap in words (≤预算): judged by the bands, 5 of 5 is 达成
+        ("产出指标", "成本指标", "差旅费", "≤预算", "未超预算", "5", "5", ""),
         # 不适用: excluded, and the total is rescaled to 100 over the 90 points left
         ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "不适用", "10", "", ""),
     )
@@ -536,6 +540,8 @@ def test_actuals_written_loosely_read_as_published_tables_mean_them(tmp_path: Pa
     assert row(table, "宣传覆盖率").explain == "'≥90%' read as '90%'; ≥90%: 90 ≥ 90 → full 15"
     assert row(table, "普法讲座").explain.startswith("'完成' is a word, not a measure: judged by the grade bands; ")
     assert row(table, "抽检批次").explain.startswith("'485次' read as 485批次 (次 for 批次); ")
+    assert row(table, "印刷费").explain == "'34.5万（审计数）' read as '34.5万元'; ≤35万元: 34.5 ≤ 35 → full 5"
+    assert row(table, "差旅费").explain.startswith("'未超预算' judged; ")
 
 
 def test_a_budget_line_printing_rates_and_a_subtotal_row(tmp_path: Path) -> None:

@@ -435,28 +435,40 @@ def _read_line(line: IndicatorLine) -> _Row:
     if isinstance(published, str):
         findings.append(Finding(UNREADABLE, SCORE, f"cannot read 得分 {line.score!r}: {published}"))
         published = None
-    indicator = None
+    indicator, problem = _indicator(line, level1, level2, weight)
+    if problem is not None:
+        findings.append(problem)
+    return _Row(line, level1, tier_weight, indicator, weight, published, tuple(findings))
+
+
+def _indicator(
+    line: IndicatorLine, level1: str, level2: str, weight: Decimal | None
+) -> tuple[Indicator | None, Finding | None]:
+    """The row's indicator, or why it cannot be re-scored (its target, or a number too large to hold)."""
     target = _clean(line.target)
     if not target:
-        findings.append(Finding(UNREADABLE, TARGET, "年度指标值 is blank: the row cannot be re-scored"))
-    elif _HUGE_RE.search(line.target) or _HUGE_RE.search(line.actual):
-        field, text = (TARGET, line.target) if _HUGE_RE.search(line.target) else (ACTUAL, line.actual)
-        findings.append(Finding(UNREADABLE, field, f"{text!r} has a number too large for a 自评表"))
-    else:
-        try:
-            threshold = thresholds.parse(target, level2)
-        except thresholds.InvalidThreshold as invalid:
-            findings.append(Finding(UNREADABLE, TARGET, f"{invalid}: the row cannot be re-scored"))
-        else:
-            indicator = Indicator.create(
-                id=f"r{line.row}",
-                name=line.name,
-                level1=level1,
-                level2=level2 or level1,
-                target=threshold,
-                weight=weight,
-            )
-    return _Row(line, level1, tier_weight, indicator, weight, published, tuple(findings))
+        return None, Finding(UNREADABLE, TARGET, "年度指标值 is blank: the row cannot be re-scored")
+    for field, text in ((TARGET, line.target), (ACTUAL, line.actual)):
+        if _HUGE_RE.search(text):
+            return None, Finding(UNREADABLE, field, f"{text!r} has a number too large for a 自评表")
+    try:
+        threshold = thresholds.parse(target, level2)
+    except thresholds.InvalidThreshold as invalid:
+        wordy = _wordy_target(target)
+        if wordy is None:
+            return None, Finding(UNREADABLE, TARGET, f"{invalid}: the row cannot be re-scored")
+        threshold = wordy
+    indicator = Indicator.create(
+        id=f"r{line.row}", name=line.name, level1=level1, level2=level2 or level1, target=threshold, weight=weight
+    )
+    return indicator, None
+
+
+def _wordy_target(text: str) -> Threshold | None:
+    """A target with an operator but no number (≤预算, ≥上年) is a judgement in words: qualitative."""
+    if re.search(r"\d", unicodedata.normalize("NFKC", text)):
+        return None
+    return Threshold(Kind.QUALITATIVE, words=_clean(text))
 
 
 def _read_fund(line: FundLine) -> _Fund:
@@ -554,7 +566,7 @@ def _reading(row: _Row, weight: Decimal, profile: Profile) -> _Read:
     """
     indicator = row.indicator
     assert indicator is not None
-    text = _clean(row.line.actual)
+    text, printed = _clean(row.line.actual), row.line.actual.strip()
     kind = indicator.target.kind
     judged = kind in (Kind.QUALITATIVE, Kind.TREND, Kind.DEADLINE, Kind.DURATION)
     if not text:
@@ -568,21 +580,22 @@ def _reading(row: _Row, weight: Decimal, profile: Profile) -> _Read:
     except InvalidReading as invalid:
         reason = str(invalid)
         reading, note = _loosely(indicator, text, profile)
+        note = note.replace(repr(text), repr(printed), 1)
     if reading is not None:
         if reading.kind is ReadingKind.GRADE and row.published is not None:
             return _Read(_graded(reading.grade, row.published, weight, profile), note=note)
         if not (kind is Kind.TREND and reading.kind is ReadingKind.NUMBER):
             return _Read(reading, note=note)
-        note = f"{text} measured, no last year's value in the table: judged by the bands"
+        note = f"{printed} measured, no last year's value in the table: judged by the bands"
     if row.published is None:
         return _Read(unreadable=reason) if reason else _Read()
     if judged:
-        return _Read(_graded(_grade_word(text), row.published, weight, profile), note=note or f"{text!r} judged")
+        return _Read(_graded(_grade_word(text), row.published, weight, profile), note=note or f"{printed!r} judged")
     word = _COMPLETION_WORDS.get(re.sub(r"[\s。.，,]", "", text))
     if word is not None:  # 完成 for ≥1次: a word where a measure belongs, judged as a qualitative row
-        note = f"{text!r} is a word, not a measure: judged by the grade bands"
+        note = f"{printed!r} is a word, not a measure: judged by the grade bands"
         return _Read(_graded(word, row.published, weight, profile), note=note, as_words=True)
-    return _Read(unreadable=reason or f"cannot read {text!r}")
+    return _Read(unreadable=reason or f"cannot read {printed!r}")
 
 
 # Whole actuals that say a numeric target was (not) reached without measuring it.
@@ -593,13 +606,19 @@ _COMPLETION_WORDS = {
 }
 
 
-_LOOSE_OPERATOR_RE = re.compile(r"^(?:>=|<=|[≥≤≧≦><=＞＜＝])\s*|\s*(?:以上|以内|以下|左右)$")
+_LOOSE_RE = re.compile(r"^(?:>=|<=|[≥≤≧≦><=＞＜＝])\s*|\s*(?:以上|以内|以下|左右)$|\s*[(（][^()（）]*[)）]\s*$")
 _COUNT_RE = re.compile(r"^(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>[\u4e00-\u9fff]{1,3})$")
 
 
 def _loosely(indicator: Indicator, text: str, profile: Profile) -> tuple[Reading | None, str]:
-    """A second reading of a loosely written actual, and a note saying how it was read; (None, "") if none."""
-    bare = _LOOSE_OPERATOR_RE.sub("", text)
+    """A second reading of a loosely written actual, and a note saying how it was read; (None, "") if none.
+
+    Tried: without a remark in brackets (95%（抽样）), an operator or 以上 copied from the
+    target (≥90%), 万 for 万元; then a count in another count word (485次 for 批次).
+    """
+    bare = _LOOSE_RE.sub("", text).strip()
+    if thresholds.unit_family(indicator.unit) is thresholds.UnitFamily.MONEY and bare.endswith("万"):
+        bare += "元"
     if bare != text:
         try:
             return read(indicator, bare, profile.grade_bands), f"{text!r} read as {bare!r}"
