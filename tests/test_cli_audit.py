@@ -189,3 +189,16 @@ def test_installed_command_on_the_example() -> None:
         "  no_explanation: 1",
         "  unreadable: 1",
     ]
+
+
+def test_the_readme_shows_the_example_as_printed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    assert main(["audit", "examples/selfeval-audit.csv"]) == 1
+    printed = capsys.readouterr().out
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("$ kpitrack audit examples/selfeval-audit.csv\n") + len(
+        "$ kpitrack audit examples/selfeval-audit.csv\n"
+    )
+    assert readme[start : readme.index("\n```", start) + 1] == printed
