@@ -20,14 +20,15 @@ Choices the rules leave open, made here once:
   or the whole against 100).  A blank 分值 takes its tier's remainder, split equally.
 - Qualitative rows (and trend, deadline or duration rows whose 实际完成值 is a word
   rather than a number or date) are judged by the grade bands: a score inside the band
-  of the printed grade (达成 / 是 / 有效 …, see :data:`GRADE_WORDS`) is what the rules
+  of the printed grade (达成, or a word of the profile's ``value_words``: 是, 基本完成 …) is what the rules
   give; inside another band it is a ``mismatch``; with no grade word, any band will do,
   and a score outside every band is a ``mismatch``.  A trend row with a measured value
   (88%) has no last year's value in a 自评表, so it is judged by the bands as well.
-- Actuals are read by the import's parser (:func:`kpitrack.readings.read`); what it
-  refuses is read once more as published tables mean it (an operator or 以上 copied
-  from the target, a count unit spelt otherwise, a bare 完成 or 是 for a numeric target,
-  judged by the bands), saying so in the row's explanation; anything else is ``unreadable``.
+- Actuals are read by the import's parser (:func:`kpitrack.readings.read`, with the
+  profile's result words); what it refuses is read once more as published tables mean
+  it (a remark in brackets or 以上 after the number, a count unit spelt otherwise, a
+  result word such as 完成 for a numeric target, judged by the bands), saying so in
+  the row's explanation; anything else is ``unreadable``.
 - ``no_explanation``: points lost (the printed score below the weight) with the
   偏差原因分析及改进措施 cell blank; tables without that column are not checked.
 - The rules' total is the sum of the rules' scores (rescaled as :mod:`kpitrack.scoring`
@@ -50,14 +51,13 @@ from kpitrack.model import Indicator, Project, level1_of, normalise_level1, norm
 from kpitrack.numbers import show
 from kpitrack.periods import Quarter
 from kpitrack.profile import Profile, Rating
-from kpitrack.readings import Grade, InvalidReading, Progress, Reading, ReadingKind, read
+from kpitrack.readings import Grade, InvalidReading, Progress, Reading, ReadingKind, read, read_money
 from kpitrack.scoring import IndicatorScore, ProjectScore, Status
-from kpitrack.thresholds import MONEY_UNITS, Kind, Threshold
+from kpitrack.thresholds import Kind, Threshold
 
 __all__ = [
     "DEFAULT_TOLERANCE",
     "FLAGS",
-    "GRADE_WORDS",
     "AuditedRow",
     "AuditedTable",
     "FilledTable",
@@ -97,16 +97,6 @@ INITIAL, BUDGET, SPENT, RATE = "年初预算数", "全年预算数", "全年执�
 TOTAL_FIELD, GRADE_FIELD = "总分", "等级"
 EXECUTION_NAME = "预算执行率"
 
-# Words tables print for a qualitative result, by grade (domain.md §7).  Tried in this
-# order, by containment, so that 未完成 is not read as 完成 nor 基本达到 as 达到.
-GRADE_WORDS: tuple[tuple[Grade, tuple[str, ...]], ...] = (
-    (Grade.MISSED, ("未达成", "未达到", "未完成", "不及时", "无效", "较差", "否")),
-    (Grade.PARTIAL, ("部分达成", "基本达成", "基本达到", "基本完成", "部分完成", "较好", "一般")),
-    (
-        Grade.ACHIEVED,
-        ("达成", "达到", "完成", "是", "有效", "及时", "显著", "明显", "良好", "满意", "合格", "提高", "提升"),
-    ),
-)
 _RATING_WORDS = {
     "优": Rating.EXCELLENT,
     "优秀": Rating.EXCELLENT,
@@ -387,7 +377,9 @@ def _rescore(table: FilledTable, rows: Sequence[_Row], fund: _Fund | None, rules
         indicators=tuple(row.indicator for row in rows if row.indicator is not None),
     )
     weights = scoring.indicator_weights(project, rules)
-    reads = {row.indicator.id: _reading(row, weights[row.indicator.id], rules) for row in rows if row.indicator}
+    reads = {
+        row.indicator.id: _reading(row, weights[row.indicator.id], rules, table.year) for row in rows if row.indicator
+    }
     actuals = {key: found.reading for key, found in reads.items() if found.reading is not None}
     if any(found.as_words for found in reads.values()):
         project = attrs.evolve(project, indicators=tuple(_as_words(i, reads[i.id]) for i in project.indicators))
@@ -554,15 +546,13 @@ class _Read:
     as_words: bool = False  # a numeric target given a word: scored as a qualitative row
 
 
-def _reading(row: _Row, weight: Decimal, profile: Profile) -> _Read:
+def _reading(row: _Row, weight: Decimal, profile: Profile, year: int | None) -> _Read:
     """The 实际完成值 as the import reads it (:func:`kpitrack.readings.read`), or why it cannot be read.
 
-    Published tables write actuals loosely; two readings are tried after the import's:
-    the text without an operator or 以上 (``≥90%`` printed as the actual), or with a
-    count unit the indicator spells otherwise (485次 for 批次).  A judged row
-    (qualitative; trend, deadline or duration given a word), and a numeric row given
-    only a grade word (完成, 是), become a grade carrying the published score's share
-    of the weight: see :func:`_graded`.
+    Published tables write actuals loosely; what the import refuses is read once more
+    (see :func:`_loosely`).  A judged row (qualitative; trend, deadline or duration given
+    a word), and a numeric row given only a result word of the profile (完成 for ≥1次),
+    become a grade carrying the published score's share of the weight: see :func:`_graded`.
     """
     indicator = row.indicator
     assert indicator is not None
@@ -576,10 +566,10 @@ def _reading(row: _Row, weight: Decimal, profile: Profile) -> _Read:
     reason, note = "", ""
     reading: Reading | None
     try:
-        reading = read(indicator, text, profile.grade_bands)
+        reading = read(indicator, text, profile.grade_bands, profile.value_words, year=year)
     except InvalidReading as invalid:
         reason = str(invalid)
-        reading, note = _loosely(indicator, text, profile)
+        reading, note = _loosely(indicator, text, profile, year)
         note = note.replace(repr(text), repr(printed), 1)
     if reading is not None:
         if reading.kind is ReadingKind.GRADE and row.published is not None:
@@ -589,39 +579,41 @@ def _reading(row: _Row, weight: Decimal, profile: Profile) -> _Read:
         note = f"{printed} measured, no last year's value in the table: judged by the bands"
     if row.published is None:
         return _Read(unreadable=reason) if reason else _Read()
+    grade = _word_grade(indicator, text, profile)
     if judged:
-        return _Read(_graded(_grade_word(text), row.published, weight, profile), note=note or f"{printed!r} judged")
-    word = _COMPLETION_WORDS.get(re.sub(r"[\s。.，,]", "", text))
-    if word is not None:  # 完成 for ≥1次: a word where a measure belongs, judged as a qualitative row
+        return _Read(_graded(grade, row.published, weight, profile), note=note or f"{printed!r} judged")
+    if grade is not None:  # 完成 for ≥1次: a word where a measure belongs, judged as a qualitative row
         note = f"{printed!r} is a word, not a measure: judged by the grade bands"
-        return _Read(_graded(word, row.published, weight, profile), note=note, as_words=True)
+        return _Read(_graded(grade, row.published, weight, profile), note=note, as_words=True)
     return _Read(unreadable=reason or f"cannot read {printed!r}")
 
 
-# Whole actuals that say a numeric target was (not) reached without measuring it.
-_COMPLETION_WORDS = {
-    **dict.fromkeys("完成 已完成 全部完成 按时完成 按期完成 达成 已达成 达到 已达到 是".split(), Grade.ACHIEVED),
-    **dict.fromkeys("基本完成 部分完成 基本达到 基本达成".split(), Grade.PARTIAL),
-    **dict.fromkeys("未完成 未达成 未达到 否".split(), Grade.MISSED),
-}
+def _word_grade(indicator: Indicator, text: str, profile: Profile) -> Grade | None:
+    """The grade a result word of the profile stands for (是 → 达成, 基本完成 → 部分达成), if the text is one."""
+    stand_in = attrs.evolve(indicator, target=Threshold(Kind.QUALITATIVE, words=str(indicator.target)))
+    words = attrs.evolve(profile.value_words, free_text=None)  # a word, not any text
+    try:
+        reading = read(stand_in, text, profile.grade_bands, words)
+    except InvalidReading:
+        return None
+    return reading.grade
 
 
-_LOOSE_RE = re.compile(r"^(?:>=|<=|[≥≤≧≦><=＞＜＝])\s*|\s*(?:以上|以内|以下|左右)$|\s*[(（][^()（）]*[)）]\s*$")
+_LOOSE_RE = re.compile(r"\s*(?:以上|以内|以下|左右)$|\s*[(（][^()（）]*[)）]\s*$")
 _COUNT_RE = re.compile(r"^(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>[\u4e00-\u9fff]{1,3})$")
 
 
-def _loosely(indicator: Indicator, text: str, profile: Profile) -> tuple[Reading | None, str]:
+def _loosely(indicator: Indicator, text: str, profile: Profile, year: int | None) -> tuple[Reading | None, str]:
     """A second reading of a loosely written actual, and a note saying how it was read; (None, "") if none.
 
-    Tried: without a remark in brackets (95%（抽样）), an operator or 以上 copied from the
-    target (≥90%), 万 for 万元; then a count in another count word (485次 for 批次).
+    Tried: without a remark in brackets (95%（抽样）) or a trailing 以上 / 左右 (90%以上);
+    then a count in another count word (485次 for a target in 批次).
     """
     bare = _LOOSE_RE.sub("", text).strip()
-    if thresholds.unit_family(indicator.unit) is thresholds.UnitFamily.MONEY and bare.endswith("万"):
-        bare += "元"
     if bare != text:
         try:
-            return read(indicator, bare, profile.grade_bands), f"{text!r} read as {bare!r}"
+            reading = read(indicator, bare, profile.grade_bands, profile.value_words, year=year)
+            return reading, f"{text!r} read as {bare!r}"
         except InvalidReading:
             pass
     count = _COUNT_RE.match(bare)
@@ -646,15 +638,6 @@ def _graded(grade: Grade | None, published: Decimal, weight: Decimal, profile: P
         inside = [g for g in Grade if profile.in_band(g, share)]
         grade = inside[0] if inside else (Grade.ACHIEVED if share > 0 else Grade.MISSED)
     return Reading(ReadingKind.GRADE, grade=grade, score=share)
-
-
-def _grade_word(text: str) -> Grade | None:
-    """The grade a printed word stands for (是 → 达成, 基本完成 → 部分达成 …), if any."""
-    cleaned = re.sub(r"[\s，,。.、;；:：]", "", unicodedata.normalize("NFKC", text))
-    for grade, words in GRADE_WORDS:
-        if any(word in cleaned for word in words):
-            return grade
-    return None
 
 
 # -- checking the rows -------------------------------------------------------------------------
@@ -923,17 +906,12 @@ def _points(text: str) -> Decimal | str | None:
 
 
 def _money(text: str, default_unit: str) -> Decimal | str:
-    """An amount in 万元: bare numbers are in the block's unit (万元 or 元), 35万元 and 350000元 say theirs."""
-    found = _number(text)
-    if found is None:
-        return "the amount is blank"
-    if isinstance(found, str):
-        return "expected an amount such as 35 or 350000元"
-    number, unit = found
-    unit = {"": default_unit, "万": "万元"}.get(unit, unit)
-    if unit not in MONEY_UNITS:
-        return f"expected an amount in 万元 or 元, not {unit}"
-    return number * MONEY_UNITS[unit] / MONEY_UNITS["万元"]
+    """An amount in 万元 (:func:`kpitrack.readings.read_money`): a bare number is in the block's unit (万元 or 元)."""
+    cleaned = _clean(text).replace(" ", "")
+    if _HUGE_RE.search(cleaned):
+        return "a number too large for a 自评表"
+    bare = re.fullmatch(r"\d+(?:,\d{3})*(?:\.\d+)?", cleaned) is not None
+    return read_money(cleaned + default_unit if bare else cleaned)
 
 
 def _percent(text: str) -> Decimal | str | None:
