@@ -47,7 +47,7 @@ from typing import Any
 import attrs
 
 from kpitrack import scoring, thresholds
-from kpitrack.model import Indicator, Project, level1_of, normalise_level1, normalise_level2
+from kpitrack.model import Indicator, Project, level1_of, normalise_level1, normalise_level2, unit_from_name
 from kpitrack.numbers import show
 from kpitrack.periods import Quarter
 from kpitrack.profile import Profile, Rating
@@ -444,7 +444,7 @@ def _indicator(
         if _HUGE_RE.search(text):
             return None, Finding(UNREADABLE, field, f"{text!r} has a number too large for a 自评表")
     try:
-        threshold = thresholds.parse(target, level2)
+        threshold = thresholds.parse(target, level2, name_unit=unit_from_name(line.name))
     except thresholds.InvalidThreshold as invalid:
         wordy = _wordy_target(target)
         if wordy is None:
