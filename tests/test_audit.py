@@ -648,3 +648,52 @@ def test_flat_table_in_a_workbook(tmp_path: Path) -> None:
     assert table.flags == ()
     assert row(table, "知晓率").explain == "≥80%: 85 ≥ 80 → full 30"
     assert table.table.where(4, "得分") == f"{path}: sheet 自评, row 4, column 得分 (H)"
+
+
+def test_a_province_variant_with_its_own_column_names(tmp_path: Path) -> None:
+    """调整后预算数 / 预算执行数 / 权重 / 完成值 / 未完成原因分析, split targets, 合计 for the total."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(["部门预算项目支出绩效自评表(2023年度)"])
+    sheet.append(["项目名称", "工资性支出"])
+    sheet.append(["预算执行情况(10分)", "年度预算数(万元)"])
+    sheet.append(["", "年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分", "原因"])
+    # 239.3 / 251.89 = 95.002 % → 9.5002, printed 9.5 and 95.00 %
+    sheet.append(["总额", 238.93, 251.89, 239.3, "95.00%", 10, 9.5, ""])
+    sheet.append(["其中：财政资金", 238.93, 251.89, 239.3, "95.00%", "/", "/", ""])
+    header = ["绩效指标(90分)", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值"]
+    sheet.append([*header, "权重", "得分", "未完成原因分析"])
+    sheet.append(["", "产出指标", "数量指标", "发放覆盖率", "=", 100, "%", 100, 60, 60, ""])
+    sheet.append(["", "效益指标", "社会效益指标", "足额保障率", "=", 100, "%", 98, 30, 28, ""])  # 98 / 100 × 30 = 29.4
+    sheet.append(["合计", "", "", "", "", "", "", "", 100, 97.5, ""])  # 9.5 + 60 + 28
+    path = tmp_path / "sichuan.xlsx"
+    workbook.save(path)
+    (table,) = kpitrack.audit_files([path]).tables
+    assert (table.table.project, table.table.year) == ("工资性支出", 2023)
+    assert flagged(table) == {"足额保障率": ("mismatch", "no_explanation")}
+    item = row(table, "足额保障率")
+    assert (item.published, item.expected) == (Decimal(28), Decimal("29.4"))
+    assert (
+        table.table.where(item.row, "偏差原因分析及改进措施")
+        == f"{path}: sheet Sheet, row 9, column 未完成原因分析 (K)"
+    )
+    assert row(table, "预算执行率").row == 5
+
+
+def test_a_zero_total_funds_row_falls_back_to_the_row_under_it(tmp_path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(["项目名称", "委托业务"])
+    sheet.append(["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
+    sheet.append(["", "年度资金总额:", 0, 0, 0, 10, 0, 10])
+    sheet.append(["", "其中:本年财政拨款", 90, 90, 89.974, "", "", ""])  # 89.974 / 90 × 10 = 9.997
+    sheet.append(["绩效指标", *FLAT_HEADER[1:]])
+    sheet.append(["", "产出指标(90分)", "数量指标", "委托项目数量", "≥50个", "50", 90, 90, ""])
+    sheet.append(["总分", "", "", "", "", "", 100, 100, ""])
+    path = tmp_path / "anhui.xlsx"
+    workbook.save(path)
+    (table,) = kpitrack.audit_files([path]).tables
+    line = row(table, "预算执行率")
+    assert line.row == 4 and line.explain == "89.97 / 90 = 99.97% × 10 = 10"
+    # 得分 10 against 9.997: within the tolerance; the 总额 row's 执行率 0 is wrong
+    assert [f.message for f in line.findings] == ["执行率 0% but 全年执行数 / 全年预算数 = 99.97%"]

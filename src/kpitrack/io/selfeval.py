@@ -64,10 +64,18 @@ _HEADERS = {
     "target": ("年度指标值", "指标值", "目标值", "indexval"),
     "nature": ("指标性质",),
     "unit": ("度量单位", "计量单位"),
-    "actual": ("实际完成值", "全年实际值", "实际值", "actualvalue"),
+    "actual": ("实际完成值", "全年实际值", "实际值", "完成值", "actualvalue"),
     "weight": ("分值", "权重", "actualweight"),
     "score": ("得分", "score"),
-    "reason": ("偏差原因分析及改进措施", "偏差原因分析", "偏差原因", "偏差说明", "kpi_remark"),
+    "reason": (
+        "偏差原因分析及改进措施",
+        "偏差原因分析",
+        "偏差原因",
+        "偏差说明",
+        "未完成原因分析",
+        "未完成原因",
+        "kpi_remark",
+    ),
 }
 _FIELDS = {spelling: field for field, spellings in _HEADERS.items() for spelling in spellings}
 _NEEDED = frozenset({"name", "target", "actual", "score"})
@@ -83,13 +91,22 @@ _FIELD_NAMES = {
     "reason": audit.REASON,
 }
 _FUND_HEADERS = {
-    "initial": ("年初预算数",),
-    "budget": ("全年预算数",),
-    "spent": ("全年执行数",),
-    "weight": ("分值",),
-    "rate": ("执行率",),
+    "initial": ("年初预算数", "年初预算"),
+    "budget": ("全年预算数", "调整后预算数", "调整后预算", "全年预算"),
+    "spent": ("全年执行数", "预算执行数", "实际执行数", "执行数"),
+    "weight": ("分值", "权重"),
+    "rate": ("执行率", "预算执行率"),
     "score": ("得分",),
 }
+_FUND_FIELDS = {
+    "initial": audit.INITIAL,
+    "budget": audit.BUDGET,
+    "spent": audit.SPENT,
+    "weight": audit.WEIGHT,
+    "rate": audit.RATE,
+    "score": audit.SCORE,
+}
+_FUND_TOTALS = frozenset({"年度资金总额", "总额", "合计", "资金总额"})
 _SUFFIX_RE = re.compile(r"[(（][^()（）]*[)）]$")
 _YEAR_RE = re.compile(r"(\d{4})\s*年度")
 _NATURE_OPS = {"正向指标": "≥", "正向": "≥", "反向指标": "≤", "反向": "≤", "定性": "", "定量": "", "定性指标": ""}
@@ -415,41 +432,59 @@ def _fund(head: Grid, *, letters: bool) -> tuple[FundLine, dict[str, str]] | Non
     """The 项目资金 block: its header row (全年预算数, 全年执行数 …) and the 年度资金总额 row under it."""
     for index, (_, cells) in enumerate(head):
         keys = [_key(cell) for cell in cells]
-        at = {field: keys.index(names[0]) for field, names in _FUND_HEADERS.items() if names[0] in keys}
-        if "budget" not in at or "spent" not in at:
-            continue
-        unit = _money_unit(head[: index + 1])
-        below = head[index + 1 :]
-        row = next((r for r in below if any("年度资金总额" in _key(c) for c in r[1])), None)
-        row = row or next((r for r in below if _cell(r[1], at.get("budget"))), None)
-        if row is None:
-            return None
-        number, values = row
-        line = FundLine(
-            number,
-            budget=_cell(values, at.get("budget")),
-            spent=_cell(values, at.get("spent")),
-            weight=_cell(values, at.get("weight")),
-            score=_cell(values, at.get("score")),
-            rate=_cell(values, at.get("rate")),
-            initial=_cell(values, at.get("initial")),
-            unit=unit,
-        )
-        names = {
-            "initial": audit.INITIAL,
-            "budget": audit.BUDGET,
-            "spent": audit.SPENT,
-            "weight": audit.WEIGHT,
-            "rate": audit.RATE,
-            "score": audit.SCORE,
-        }
-        labels = {
-            names[field]: f"{names[field]} ({_letter(position)})" if letters else names[field]
-            for field, position in at.items()
-            if field in ("initial", "budget", "spent", "rate")
-        }
-        return line, labels
+        at = {field: keys.index(name) for field, names in _FUND_HEADERS.items() for name in names if name in keys}
+        if "budget" in at and "spent" in at:
+            line = _fund_line(head[index + 1 :], at, _money_unit(head[: index + 1]))
+            if line is None:
+                return None
+            labels = {
+                _FUND_FIELDS[field]: f"{_written(cells[at[field]])} ({_letter(at[field])})"
+                if letters
+                else _written(cells[at[field]])
+                for field in at
+            }
+            return line, labels
     return None
+
+
+def _fund_line(rows: Grid, at: dict[str, int], unit: str) -> FundLine | None:
+    """The budget line under the block's header: the 年度资金总额 (总额) row.
+
+    When that row prints no budget (blank or 0) while a row under it does (其中：本年
+    财政拨款), the money is that row's; 分值, 执行率 and 得分 are the 总额 row's.
+    """
+    below = [(n, values) for n, values in rows if _cell(values, at["budget"])]
+    total = next((r for r in below if any(_key(c).rstrip(":") in _FUND_TOTALS for c in r[1])), None)
+    money = total
+    if total is None or _is_zero(_cell(total[1], at["budget"])):
+        money = next((r for r in below if not _is_zero(_cell(r[1], at["budget"]))), total)
+    if money is None:
+        return None
+    number, values = money
+    scored = total[1] if total is not None else values
+    cells = {
+        field: _cell(values, at.get(field)).strip("/") or _cell(scored, at.get(field))
+        for field in ("weight", "score", "rate")
+    }
+    return FundLine(
+        number,
+        budget=_cell(values, at.get("budget")),
+        spent=_cell(values, at.get("spent")),
+        weight=cells["weight"],
+        score=cells["score"],
+        rate=cells["rate"],
+        initial=_cell(values, at.get("initial")),
+        unit=unit,
+    )
+
+
+def _written(cell: str) -> str:
+    return re.sub(r"\s+", "", cell)
+
+
+def _is_zero(text: str) -> bool:
+    """A blank amount, or one that reads as 0 (0, 0.00)."""
+    return re.fullmatch(r"[0.,\s]*", text) is not None
 
 
 def _money_unit(rows: Grid) -> str:
