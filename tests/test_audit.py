@@ -697,3 +697,43 @@ def test_a_zero_total_funds_row_falls_back_to_the_row_under_it(tmp_path: Path) -
     assert line.row == 4 and line.explain == "89.97 / 90 = 99.97% × 10 = 10"
     # 得分 10 against 9.997: within the tolerance; the 总额 row's 执行率 0 is wrong
     assert [f.message for f in line.findings] == ["执行率 0% but 全年执行数 / 全年预算数 = 99.97%"]
+
+
+def test_the_layout_kpitrack_form_selfeval_writes(tmp_path: Path) -> None:
+    """The 自评表 as the form command lays it out: header from column A, 总分 over five cells, 等级 under it."""
+    workbook = openpyxl.Workbook()
+    summary = workbook.worksheets[0]
+    summary.title = "汇总"
+    summary.append(["项目编码", "项目名称", "预算单位", "总分", "等级", "预警", "缺少说明"])
+    summary.append(["p01", "法制宣传工作经费", "昌吉州市场监督管理局", 94.44, "优", "", ""])
+    sheet = workbook.create_sheet("p01")
+    sheet.append(["项目支出绩效自评表（2021年度）"])
+    sheet.merge_cells("A1:H1")
+    sheet.append(["项目名称", "法制宣传工作经费"])
+    sheet.append(["主管部门", "昌吉州市场监督管理局", "", "", "实施单位", "昌吉州市场监督管理局"])
+    sheet.append(["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
+    sheet.append(["", "年度资金总额", 35, 35, 35, 10, 1, 10])
+    sheet["G5"].number_format = "0.00%"
+    sheet.append(["", "其中：本年财政拨款", "", 35, "", "—", "—", "—"])
+    sheet.append(["", "上年结转资金", "", 0, "", "—", "—", "—"])
+    sheet.append(["", "其他资金", "", 0, "", "—", "—", "—"])
+    sheet.merge_cells("A4:A8")
+    sheet.append(["年度总体目标", "预期目标", "", "", "", "实际完成情况"])
+    sheet.append(["", "开展法制宣传", "", "", "", "已开展"])
+    sheet.append(FLAT_HEADER[1:])
+    for level1, level2, *rest in BASE:
+        sheet.append(
+            [level1, level2, *(number_or_text(cell) if cell.replace(".", "").isdigit() else cell for cell in rest)]
+        )
+    sheet.append(["总分", "", "", "", "", 100, 94.44, ""])
+    sheet.merge_cells(f"A{sheet.max_row}:E{sheet.max_row}")
+    sheet.append(["自评等级", "", "", "", "", "优"])
+    path = tmp_path / "forms.xlsx"
+    workbook.save(path)
+    report = kpitrack.audit_files([path])
+    assert report.problems == ()
+    (table,) = report.tables
+    assert (table.table.project, table.table.sheet, table.table.year) == ("法制宣传工作经费", "p01", 2021)
+    assert table.flags == ()
+    assert (table.total_published, table.grade_published) == (Decimal("94.44"), "优")
+    assert len(table.rows) == 7
