@@ -30,10 +30,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "audit",
         help="复核: re-score filled-in self-evaluation tables (自评表) and flag what breaks the rules",
         description=(
-            "Read filled-in 自评表: the flat table (项目, 一级指标, 二级指标, 三级指标, 年度指标值, "
-            "实际完成值, 分值, 得分[, 偏差原因分析及改进措施]) or the official workbook layout. "
-            "Re-score every row, the budget line and the total by the profile's rules, and report "
-            "each row's published and expected score with the flags."
+            "Read filled-in 自评表, the flat table\n"
+            "  项目, 一级指标, 二级指标, 三级指标, 年度指标值, 实际完成值, 分值, 得分[, 偏差原因分析及改进措施]\n"
+            "or the official workbook layout (CSV or XLSX). Re-score every row, the budget line and\n"
+            "the total by the profile's rules; report each row's published and expected score and flags."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
