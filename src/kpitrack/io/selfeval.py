@@ -19,9 +19,11 @@ Two layouts are read, from CSV (UTF-8 with or without BOM, UTF-16, GBK) or XLSX:
   ends the table, with 等级 beside or under it; the project is the cell after 项目名称.
 
 Both accept the published variants: the target split over 指标性质 / 指标值 / 度量单位
-cells, a vendor's English headers (findex, sindex, name, indexval, actualvalue,
-actualweight, score, kpi_remark), blank cells.  Rows are numbered as the file shows
-them.  A file that cannot be read, or holds no such table, is a located
+cells (in one header row or under a 年度指标值 row), a province's own column names
+(权重 for 分值, 完成值, 未完成原因分析; 调整后预算数, 预算执行数, 总额 in the funds block),
+a vendor's English headers (findex, sindex, name, indexval, actualvalue, actualweight,
+score, kpi_remark), tier weights printed in the 一级指标 cell (产出指标（50分）), 小计
+rows, blank cells.  Rows are numbered as the file shows them.  A file that cannot be read, or holds no such table, is a located
 :class:`~kpitrack.problems.Problem`; the other files are still read.
 
 :func:`write_report` writes the audited tables to a workbook: the rows as read with
@@ -51,7 +53,7 @@ from kpitrack.io.tables import _cell_text
 from kpitrack.numbers import rounded
 from kpitrack.problems import Problem
 
-__all__ = ["SUFFIXES", "read_paths", "write_report"]
+__all__ = ["SUFFIXES", "read_file", "read_paths", "write_report"]
 
 SUFFIXES = frozenset({".csv", ".xlsx", ".xlsm"})
 
