@@ -737,3 +737,17 @@ def test_the_layout_kpitrack_form_selfeval_writes(tmp_path: Path) -> None:
     assert table.flags == ()
     assert (table.total_published, table.grade_published) == (Decimal("94.44"), "优")
     assert len(table.rows) == 7
+
+
+def test_a_folder_is_read_file_by_file(tmp_path: Path) -> None:
+    folder = tmp_path / "units"
+    folder.mkdir()
+    write_flat(folder / "b.csv", [Table(project="执法装备购置")])
+    write_official(folder / "a.xlsx", [Table()])
+    (folder / "readme.txt").write_text("not a table", encoding="utf-8")
+    report = kpitrack.audit_files([folder])
+    assert [(Path(t.table.file).name, t.table.project) for t in report.tables] == [
+        ("a.xlsx", "法制宣传工作经费"),
+        ("b.csv", "执法装备购置"),
+    ]
+    assert report.problems == () and report.ok
