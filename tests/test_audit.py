@@ -541,7 +541,7 @@ def test_actuals_written_loosely_read_as_published_tables_mean_them(tmp_path: Pa
     assert row(table, "普法讲座").explain.startswith("'完成' is a word, not a measure: judged by the grade bands; ")
     assert row(table, "抽检批次").explain.startswith("'485次' read as 485批次 (次 for 批次); ")
     assert row(table, "印刷费").explain == "'34.5万（审计数）' read as '34.5万'; ≤35万元: 34.5 ≤ 35 → full 5"
-    assert row(table, "差旅费").explain.startswith("'未超预算' judged; ")
+    assert row(table, "差旅费").explain.startswith("'未超预算' judged by the grade bands; ")
 
 
 def test_a_budget_line_printing_rates_and_a_subtotal_row(tmp_path: Path) -> None:

@@ -581,7 +581,9 @@ def _reading(row: _Row, weight: Decimal, profile: Profile, year: int | None) -> 
         return _Read(unreadable=reason) if reason else _Read()
     grade = _word_grade(indicator, text, profile)
     if judged:
-        return _Read(_graded(grade, row.published, weight, profile), note=note or f"{printed!r} judged")
+        return _Read(
+            _graded(grade, row.published, weight, profile), note=note or f"{printed!r} judged by the grade bands"
+        )
     if grade is not None:  # 完成 for ≥1次: a word where a measure belongs, judged as a qualitative row
         note = f"{printed!r} is a word, not a measure: judged by the grade bands"
         return _Read(_graded(grade, row.published, weight, profile), note=note, as_words=True)
