@@ -23,8 +23,9 @@ cells (in one header row or under a 年度指标值 row), a province's own colum
 (权重 for 分值, 完成值, 未完成原因分析; 调整后预算数, 预算执行数, 总额 in the funds block),
 a vendor's English headers (findex, sindex, name, indexval, actualvalue, actualweight,
 score, kpi_remark), tier weights printed in the 一级指标 cell (产出指标（50分）), 小计
-rows, blank cells.  Rows are numbered as the file shows them.  A file that cannot be read, or holds no such table, is a located
-:class:`~kpitrack.problems.Problem`; the other files are still read.
+rows, blank cells.  Rows are numbered as the file shows them.  A file that cannot be
+read, or holds no such table, is a located :class:`~kpitrack.problems.Problem`; the
+other files are still read.
 
 :func:`write_report` writes the audited tables to a workbook: the rows as read with
 the rules' scores beside them, each flagged cell filled and commented with why.
