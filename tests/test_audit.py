@@ -9,6 +9,7 @@ workbook (built here with openpyxl), and both must audit alike.
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 import kpitrack
 from kpitrack.audit import FLAGS, AuditedRow, AuditedTable, FilledTable, FundLine, IndicatorLine, TotalLine
@@ -751,3 +753,44 @@ def test_a_folder_is_read_file_by_file(tmp_path: Path) -> None:
         ("b.csv", "执法装备购置"),
     ]
     assert report.problems == () and report.ok
+
+
+_HEADER_WORDS = [
+    *FLAT_HEADER,
+    "总分",
+    "合计",
+    "预算执行率",
+    "项目名称",
+    "全年预算数",
+    "全年执行数",
+    "自评等级",
+    "小计",
+    "指标性质",
+]
+_GRID_CELL = st.one_of(st.sampled_from(_HEADER_WORDS), _CELL)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from([[], FLAT_HEADER, FLAT_HEADER[1:]]),
+    st.lists(st.lists(_GRID_CELL, max_size=10), max_size=12),
+    st.booleans(),
+)
+def test_any_sheet_is_read_and_audited_without_a_traceback(
+    header: list[str], body: list[list[str]], as_workbook: bool
+) -> None:
+    """Whatever a file holds, reading and auditing it gives tables and problems, never an exception."""
+    rows = [header, *body] if header else body
+    with tempfile.TemporaryDirectory() as folder:
+        if as_workbook:
+            path = Path(folder) / "t.xlsx"
+            workbook = openpyxl.Workbook()
+            for cells in rows:
+                workbook.worksheets[0].append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in cells])
+            workbook.save(path)
+        else:
+            path = Path(folder) / "t.csv"
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows(rows)
+        report = kpitrack.audit_files([path])
+    assert report.tables or report.problems

@@ -296,7 +296,7 @@ def _header_at(grid: Grid, index: int, *, letters: bool) -> tuple[_Columns, int]
         below = grid[index + 1][1]
         parts = {_FIELDS.get(_key(cell)): position for position, cell in enumerate(below)}
         if "nature" in parts or "unit" in parts:
-            merged = [b if b.strip() else a for a, b in zip_longest(cells, below)]
+            merged = [b if b.strip() else a for a, b in zip_longest(cells, below, fillvalue="")]
             at.update({field: position for field, position in parts.items() if field in ("target", "nature", "unit")})
             return _columns(merged, at, letters), index + 2
     return _columns(cells, at, letters), index + 1
