@@ -794,3 +794,10 @@ def test_any_sheet_is_read_and_audited_without_a_traceback(
                 csv.writer(handle).writerows(rows)
         report = kpitrack.audit_files([path])
     assert report.tables or report.problems
+
+
+@pytest.mark.parametrize("rate", ["114.29%", "114.3%", "100%"])
+def test_a_rate_above_100_printed_exact_rounded_or_capped(tmp_path: Path, rate: str) -> None:
+    # 40 of 35 万元 spent: 114.2857 %, the score capped at 10.
+    (table,) = audit(tmp_path, "official", Table(fund=("35", "40", "10", "10"), rate=rate))
+    assert table.flags == ()

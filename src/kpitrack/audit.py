@@ -747,7 +747,9 @@ def _audit_fund(fund: _Fund, scored: ProjectScore, tolerance: Decimal) -> Audite
         )
     if fund.rate is not None and readable and execution.rate is not None:
         computed = execution.rate * HUNDRED
-        if abs(fund.rate - computed) > tolerance and _rounding(fund.rate, computed, cents=True) is None:
+        # The printed rate may be rounded, and capped at 100% as the score is: the tolerance is in percentage points.
+        candidates = (computed, min(computed, HUNDRED))
+        if all(abs(fund.rate - c) > tolerance and _rounding(fund.rate, c, cents=True) is None for c in candidates):
             other = _other_base(fund, fund.rate)
             message = f"执行率 {show(fund.rate)}% but 全年执行数 / 全年预算数 = {show(computed)}%"
             findings.append(Finding(EXECUTION, RATE, message + (f" ({other})" if other else "")))
