@@ -801,3 +801,9 @@ def test_a_rate_above_100_printed_exact_rounded_or_capped(tmp_path: Path, rate: 
     # 40 of 35 万元 spent: 114.2857 %, the score capped at 10.
     (table,) = audit(tmp_path, "official", Table(fund=("35", "40", "10", "10"), rate=rate))
     assert table.flags == ()
+
+
+def test_a_grade_finding_is_located_at_its_cell(tmp_path: Path) -> None:
+    (table,) = audit(tmp_path, "flat", Table(grade="良"))
+    total = row(table, "总分")
+    assert table.table.where(total.row, total.findings[0].field) == f"{tmp_path / 't.csv'}: row 8, column 实际完成值"

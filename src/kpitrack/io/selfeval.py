@@ -331,6 +331,8 @@ def _table(file: str, sheet: str | None, project: str, columns: _Columns, rows: 
         first, name = columns.cell(cells, "level1"), columns.cell(cells, "name")
         if any(_key(cell) in _TOTAL_WORDS for cell in cells):
             total = _total(number, cells, columns)
+            if total.grade:  # printed in the 实际完成值 column
+                labels[audit.GRADE_FIELD] = labels.get(audit.ACTUAL, audit.ACTUAL)
             continue
         if _key(name) == audit.EXECUTION_NAME or (not name and _key(first) == audit.EXECUTION_NAME):
             fund = FundLine(
