@@ -807,3 +807,10 @@ def test_a_grade_finding_is_located_at_its_cell(tmp_path: Path) -> None:
     (table,) = audit(tmp_path, "flat", Table(grade="良"))
     total = row(table, "总分")
     assert table.table.where(total.row, total.findings[0].field) == f"{tmp_path / 't.csv'}: row 8, column 实际完成值"
+
+
+def test_a_total_above_100(tmp_path: Path) -> None:
+    # every row at its weight, and 总分 printed 101: above 100 and not the rows' sum (100)
+    rows = tuple((*r[:6], r[5], r[7]) for r in BASE)
+    (table,) = audit(tmp_path, "flat", Table(rows=rows, total="101"))
+    assert row(table, "总分").flags == ("total", "above_weight")

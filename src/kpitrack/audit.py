@@ -800,6 +800,9 @@ def _audit_total(
                 terms = " + ".join(show(row.published) for row in parts if row.published is not None)
                 message = f"总分 {show(published)} is not the sum of the row scores: {terms} = {show(plain)}"
                 findings.append(Finding(TOTAL, SCORE, message))
+    if published is not None and published > profile.total_weight + tolerance:
+        message = f"总分 {show(published)} is above the 分值 {show(profile.total_weight)}"
+        findings.append(Finding(ABOVE_WEIGHT, SCORE, message))
     findings += _grade(line.grade, published, profile)
     return AuditedRow(
         line.row, TOTAL_FIELD, "total", published, total_rules, profile.total_weight, explain, tuple(findings), line
