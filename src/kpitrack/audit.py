@@ -38,6 +38,7 @@ Choices the rules leave open, made here once:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -444,7 +445,7 @@ def _indicator(
         if _HUGE_RE.search(text):
             return None, Finding(UNREADABLE, field, f"{text!r} has a number too large for a 自评表")
     try:
-        threshold = thresholds.parse(target, level2, name_unit=unit_from_name(line.name))
+        threshold = _target(target, level2, unit_from_name(line.name))
     except thresholds.InvalidThreshold as invalid:
         wordy = _wordy_target(target)
         if wordy is None:
@@ -454,6 +455,12 @@ def _indicator(
         id=f"r{line.row}", name=line.name, level1=level1, level2=level2 or level1, target=threshold, weight=weight
     )
     return indicator, None
+
+
+@functools.lru_cache(maxsize=65536)
+def _target(text: str, level2: str, name_unit: str) -> Threshold:
+    """:func:`kpitrack.thresholds.parse`, once per distinct target: a province's tables repeat theirs."""
+    return thresholds.parse(text, level2, name_unit=name_unit)
 
 
 def _wordy_target(text: str) -> Threshold | None:
@@ -880,7 +887,9 @@ def _weight_findings(
 # -- reading numbers ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def _clean(text: str) -> str:
+    """A printed cell as compared: NFKC, spaces collapsed, a dash or slash for blank (cached: tables repeat)."""
     cleaned = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
     return "" if cleaned in _BLANKS else cleaned
 

@@ -34,6 +34,7 @@ the rules' scores beside them, each flagged cell filled and commented with why.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -212,7 +213,9 @@ def _xlsx_grids(path: Path) -> list[tuple[str | None, Grid]]:
 # -- grids into tables ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
 def _key(cell: str) -> str:
+    """A cell as a header key: NFKC, no spaces, lower case, a trailing （unit） dropped (cached: tables repeat)."""
     cleaned = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell)).lower()
     return cleaned if cleaned in _FIELDS else _SUFFIX_RE.sub("", cleaned)
 
