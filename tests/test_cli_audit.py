@@ -202,3 +202,16 @@ def test_the_readme_shows_the_example_as_printed(
         "$ kpitrack audit examples/selfeval-audit.csv\n"
     )
     assert readme[start : readme.index("\n```", start) + 1] == printed
+
+
+def test_out_sheet_names_are_unique_and_legal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    long_name = "关于[2021]年度市场监督管理局食品安全抽检监测工作经费项目/专项"
+    text = CONSISTENT.replace("p,", f"{long_name},")
+    (tmp_path / "a.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "b.csv").write_text(text, encoding="utf-8")
+    out = tmp_path / "report.xlsx"
+    assert main(["audit", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--out", str(out)]) == 0
+    names = openpyxl.load_workbook(out).sheetnames
+    legal = "关于_2021_年度市场监督管理局食品安全抽检监测工作经费项目_专项"  # [ ] / replaced
+    assert names == ["复核汇总", legal[:31], legal[:27] + " (2)"]
+    assert all(len(name) <= 31 for name in names)
