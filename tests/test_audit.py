@@ -289,6 +289,7 @@ def test_total_not_the_sum_of_its_rows(tmp_path: Path, layout: str) -> None:
 def test_total_rounded_to_an_integer_is_rounding(tmp_path: Path, layout: str) -> None:
     (table,) = audit(tmp_path, layout, Table(total="94"))  # 94.44 rounded half up (or truncated)
     assert row(table, "总分").flags == ("rounding",)
+    assert not table.total_off  # 94 is the rules' 94.444… rounded too
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

@@ -261,11 +261,13 @@ class AuditedTable:
 
     @property
     def total_off(self) -> bool:
-        """总分 is not the sum of its parts, or not the rules' total (beyond the tolerance)."""
+        """总分 is not the sum of its parts, or not the rules' total (beyond the tolerance, and no rounding of it)."""
         if any(TOTAL in row.flags for row in self.rows):
             return True
         published, rules = self.total_published, self.total_rules
-        return published is not None and rules is not None and abs(published - rules) > self.tolerance
+        if published is None or rules is None:
+            return False
+        return abs(published - rules) > self.tolerance and _rounding(published, rules) is None
 
     @property
     def badness(self) -> tuple[int, Decimal]:
