@@ -38,7 +38,6 @@ import functools
 import io
 import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -573,15 +572,15 @@ def write_report(path: Path, tables: Sequence[AuditedTable], *, force: bool = Fa
     for table in tables:
         sheet = workbook.create_sheet(_sheet_name(table.table.project, names))
         _write_table(sheet, table)
+    # Beside the target, so the move is atomic; made by openpyxl itself, so it gets the
+    # permissions any new file gets here (a mkstemp file would be private to its owner).
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".kpitrack-", suffix=".xlsx", dir=path.parent)
-        os.close(handle)
         try:
             workbook.save(temporary)
             os.replace(temporary, path)
         finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+            temporary.unlink(missing_ok=True)
     except OSError as error:
         return Problem(str(path), f"cannot write the report: {error.strerror or error}")
     return None
