@@ -161,6 +161,9 @@ def test_out_refuses_an_existing_file_unless_forced(tmp_path: Path, capsys: pyte
     assert main(["audit", str(EXAMPLE), "--out", str(out), "--force"]) == 1
     assert openpyxl.load_workbook(out).sheetnames[0] == "复核汇总"
     assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]  # no temporary file left behind
+    probe = tmp_path / "probe"
+    probe.touch()
+    assert out.stat().st_mode & 0o777 == probe.stat().st_mode & 0o777  # as any new file, not owner-only
 
 
 def test_installed_command_on_the_example() -> None:
