@@ -145,6 +145,8 @@ def test_out_workbook_highlights_and_comments(tmp_path: Path, capsys: pytest.Cap
     rounding = sheet.cell(row=rows[13], column=8)
     assert rounding.fill.fgColor.rgb == "00FFEB9C"
     assert sheet.cell(row=rows[14], column=8).comment is None
+    target = sheet.cell(row=rows[14], column=5)  # =100%: kept as the text printed, not a formula
+    assert (target.value, target.data_type) == ("=100%", "s")
     assert sheet.cell(row=rows[14], column=8).fill.fill_type is None
     # the 总分 row: the total cell carries the sum
     total = sheet.cell(row=rows[19], column=8)

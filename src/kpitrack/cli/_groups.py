@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from kpitrack.cli import audit, evaluate, goals, record, targets
+from kpitrack.cli import audit, evaluate, explain, forms, goals, record, targets
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 REGISTRARS: tuple[Registrar, ...] = (
     goals.register,
     record.register,
+    explain.register,
     targets.register,
     evaluate.register,
+    forms.register,
     audit.register,
 )

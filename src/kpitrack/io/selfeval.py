@@ -50,7 +50,8 @@ import attrs
 
 from kpitrack import audit
 from kpitrack.audit import AuditedRow, AuditedTable, FilledTable, FundLine, IndicatorLine, TotalLine
-from kpitrack.io.tables import _cell_text
+from kpitrack.io.cells import put
+from kpitrack.io.tables import cell_text
 from kpitrack.numbers import rounded
 from kpitrack.problems import Problem
 
@@ -189,7 +190,8 @@ def _csv_grids(path: Path) -> list[tuple[str | None, Grid]]:
 
 def _text(cell: Any) -> str:
     """A cell as the text a person typed (85% stays 85%), as the import reads it."""
-    return _cell_text(getattr(cell, "value", None), getattr(cell, "number_format", "") or "")
+    text: str = cell_text(getattr(cell, "value", None), getattr(cell, "number_format", "") or "")
+    return text
 
 
 def _xlsx_grids(path: Path) -> list[tuple[str | None, Grid]]:
@@ -596,14 +598,24 @@ def _sheet_name(project: str, taken: set[str]) -> str:
     return name
 
 
+def _append(sheet: Any, values: Sequence[object]) -> int:
+    """Append a row and give its number; text a spreadsheet would take for a formula (=100%) stays text."""
+    sheet.append(list(values))
+    number: int = sheet.max_row
+    for cell in sheet[number]:
+        put(cell, cell.value)
+    return number
+
+
 def _write_summary(sheet: Any, tables: Sequence[AuditedTable]) -> None:
     from openpyxl.styles import Font
 
-    sheet.append(["文件", "项目", "总分 (published)", "总分 (rules)", "等级", "等级 (rules)", "标记"])
+    _append(sheet, ["文件", "项目", "总分 (published)", "总分 (rules)", "等级", "等级 (rules)", "标记"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for table in tables:
-        sheet.append(
+        _append(
+            sheet,
             [
                 table.table.source,
                 table.table.project,
@@ -612,7 +624,7 @@ def _write_summary(sheet: Any, tables: Sequence[AuditedTable]) -> None:
                 table.grade_published,
                 table.grade_rules.value if table.grade_rules is not None else "",
                 ", ".join(table.flags),
-            ]
+            ],
         )
     for letter, width in zip("ABCDEFG", (40, 30, 14, 14, 8, 10, 40), strict=True):
         sheet.column_dimensions[letter].width = width
@@ -622,19 +634,18 @@ def _write_table(sheet: Any, table: AuditedTable) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    sheet.append([f"{table.table.project}  ({table.table.source})"])
-    sheet.append([name for name, _ in _OUT_COLUMNS])
+    _append(sheet, [f"{table.table.project}  ({table.table.source})"])
+    _append(sheet, [name for name, _ in _OUT_COLUMNS])
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for position, (_, width) in enumerate(_OUT_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = width
     sheet.freeze_panes = "A3"
     for row in table.rows:
-        sheet.append(_cells(row))
-        _mark(sheet, sheet.max_row, row.findings)
+        _mark(sheet, _append(sheet, _cells(row)), row.findings)
     for finding in table.findings:
-        sheet.append(["", "复核", "", "", "", "", "", "", "", "", finding.message, finding.flag])
-        _mark(sheet, sheet.max_row, [finding])
+        number = _append(sheet, ["", "复核", "", "", "", "", "", "", "", "", finding.message, finding.flag])
+        _mark(sheet, number, [finding])
 
 
 def _cells(row: AuditedRow) -> list[Any]:
