@@ -220,3 +220,40 @@ def test_out_sheet_names_are_unique_and_legal(tmp_path: Path, capsys: pytest.Cap
     legal = "关于_2021_年度市场监督管理局食品安全抽检监测工作经费项目_专项"  # [ ] / replaced
     assert names == ["复核汇总", legal[:31], legal[:27] + " (2)"]
     assert all(len(name) <= 31 for name in names)
+
+
+def test_the_forms_kpitrack_writes_audit_as_its_own_scores(tmp_path: Path) -> None:
+    """The seed's year through `form selfeval`, then `audit`: every score and total agrees with the rules.
+
+    The forms leave 偏差原因 blank (no explanations recorded), so the rows that lose
+    points are flagged no_explanation, and nothing else is.
+    """
+    db = f"sqlite:///{tmp_path / 'k.db'}"
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(KPITRACK), *argv], capture_output=True, text=True, check=False, cwd=ROOT)
+
+    for argv in (
+        ("goals", "load", "goals"),
+        ("import", "examples/actuals-2021.csv"),
+        ("import", "examples/spending-2021.csv"),
+        ("form", "selfeval", "--year", "2021", "--out", str(tmp_path / "forms.xlsx")),
+    ):
+        done = run(*argv, "--db", db)
+        assert done.returncode == 0, done.stderr
+    scores = {
+        s["name"]: s["total"] for s in json.loads(run("score", "--year", "2021", "--format", "json", "--db", db).stdout)
+    }
+    done = run("audit", str(tmp_path / "forms.xlsx"), "--format", "json")
+    assert done.stderr == ""
+    tables = json.loads(done.stdout)
+    assert len(tables) == 10
+    for table in tables:
+        assert table["flags"] in ([], ["no_explanation"]), table["project"]
+        assert table["total_published"] == scores[table["project"]]
+        # The forms print weights to two places (50 / 18 = 2.78): re-scored against the printed
+        # weight, 88 % of 2.78 is 2.4464 where the database's 2.7778 gave 2.4444; within 0.05.
+        assert abs(table["total_rules"] - table["total_published"]) <= 0.05, table["project"]
+        for row in table["rows"]:
+            assert abs(row["published"] - row["expected"]) <= 0.05, (table["project"], row["indicator"])
+    assert done.returncode == 1  # some indicators lose points without an explanation
