@@ -257,3 +257,30 @@ def test_the_forms_kpitrack_writes_audit_as_its_own_scores(tmp_path: Path) -> No
         for row in table["rows"]:
             assert abs(row["published"] - row["expected"]) <= 0.05, (table["project"], row["indicator"])
     assert done.returncode == 1  # some indicators lose points without an explanation
+
+
+def test_a_province_layout_names_its_own_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A layout file (as `form --layout` takes) whose columns say 完成情况 and 评分: read with --layout."""
+    builtin = (ROOT / "src" / "kpitrack" / "io" / "layouts" / "selfeval.toml").read_text(encoding="utf-8")
+    province = builtin.replace('header = "实际完成值"', 'header = "完成情况"').replace(
+        'header = "得分"', 'header = "评分"'
+    )
+    assert province != builtin
+    (tmp_path / "province.toml").write_text(province, encoding="utf-8")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.worksheets[0]
+    sheet.append(["项目名称", "p"])
+    sheet.append(
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "完成情况", "分值", "评分", "偏差原因分析及改进措施"]
+    )
+    sheet.append(["产出指标", "数量指标", "印制宣传资料", "≥10000份", "9000份", 90, 81, "纸价上涨"])  # 9000/10000 × 90
+    sheet.append(["满意度指标", "满意度指标", "群众满意度", "≥90%", "92%", 10, 10, ""])
+    sheet.append(["总分", "", "", "", "", 100, 91, ""])
+    workbook.save(tmp_path / "p.xlsx")
+    assert main(["audit", str(tmp_path / "p.xlsx")]) == 1
+    assert "no self-evaluation table" in capsys.readouterr().err
+    assert (
+        main(["audit", str(tmp_path / "p.xlsx"), "--layout", str(tmp_path / "province.toml"), "--format", "json"]) == 0
+    )
+    (table,) = json.loads(capsys.readouterr().out)
+    assert (table["total_published"], table["total_rules"], table["flags"]) == (91, 91, [])

@@ -153,16 +153,18 @@ def audit_files(
     profile: Profile | PathArg | None = None,
     *,
     tolerance: Decimal = audit.DEFAULT_TOLERANCE,
+    layouts: Sequence[layout.Layout] = (),
 ) -> AuditReport:
     """复核: read filled-in self-evaluation tables → re-score every row by ``profile``'s rules → what breaks them.
 
     Needs no database.  Files (flat or official layout, CSV or XLSX, or folders of
     them) that cannot be read are problems; every table that was read is audited,
-    one bad table never stopping the others.  (Named ``audit_files``: ``kpitrack.audit``
-    is the core module.)
+    one bad table never stopping the others.  ``layouts`` are a province's 自评表 layouts,
+    whose column headers are read too.  (Named ``audit_files``: ``kpitrack.audit`` is the
+    core module.)
     """
     rules = profile if isinstance(profile, Profile) else read_profile(profile)
-    tables, problems = selfeval.read_paths(_paths(paths))
+    tables, problems = selfeval.read_paths(_paths(paths), layouts)
     return AuditReport(tuple(audit.audit(table, rules, tolerance) for table in tables), tuple(problems))
 
 

@@ -16,6 +16,7 @@ from kpitrack import api, report
 from kpitrack.audit import DEFAULT_TOLERANCE, FLAGS
 from kpitrack.cli._options import add_format, add_profile
 from kpitrack.cli._output import print_json_lines, print_problems
+from kpitrack.io import forms, layout
 from kpitrack.io.selfeval import write_report
 from kpitrack.problems import Problem, ProblemsFound
 
@@ -47,6 +48,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"a published score this close to the rules' is consistent (default {DEFAULT_TOLERANCE})",
     )
     add_format(parser)
+    parser.add_argument(
+        "--layout",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="a province's 自评表 layout (as `form --layout`): its column headers are read too (repeatable)",
+    )
     parser.add_argument("--out", type=Path, metavar="REPORT.xlsx", help="write the rows with the rules' scores")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
     parser.set_defaults(handler=run)
@@ -66,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     tolerance = _tolerance(args.tolerance)
     if args.out is not None and args.out.exists() and not args.force:
         raise ProblemsFound([Problem(str(args.out), "already exists; give --force to replace it")])
-    audited = api.audit_files(args.files, args.profile, tolerance=tolerance)
+    layouts = [layout.load(path, forms.FIELDS) for path in args.layout or ()]
+    audited = api.audit_files(args.files, args.profile, tolerance=tolerance, layouts=layouts)
     print_problems(audited.problems)
     if args.format == "json":
         print_json_lines(report.audit_json(audited.tables))

@@ -40,7 +40,7 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import zip_longest
 from pathlib import Path
@@ -51,6 +51,7 @@ import attrs
 from kpitrack import audit
 from kpitrack.audit import AuditedRow, AuditedTable, FilledTable, FundLine, IndicatorLine, TotalLine
 from kpitrack.io.cells import put
+from kpitrack.io.layout import Layout
 from kpitrack.io.tables import cell_text
 from kpitrack.numbers import rounded
 from kpitrack.problems import Problem
@@ -120,18 +121,23 @@ _SUBTOTAL_WORDS = frozenset({"小计"})
 Grid = list[tuple[int, list[str]]]  # a sheet's rows as text: (row number, cells)
 
 
-def read_paths(paths: Sequence[Path]) -> tuple[list[FilledTable], list[Problem]]:
-    """Every table in the files (and folders) given, and every problem of the files that could not be read."""
+def read_paths(paths: Sequence[Path], layouts: Sequence[Layout] = ()) -> tuple[list[FilledTable], list[Problem]]:
+    """Every table in the files (and folders) given, and every problem of the files that could not be read.
+
+    ``layouts`` are a province's 自评表 layouts (:mod:`kpitrack.io.layout`): their indicator
+    column headers are read as the standard ones are.
+    """
+    words = _vocabulary(layouts)
     tables: list[FilledTable] = []
     problems: list[Problem] = []
     for path in _files(paths, problems):
-        found, trouble = read_file(path)
+        found, trouble = read_file(path, words)
         tables += found
         problems += trouble
     return tables, problems
 
 
-def read_file(path: Path) -> tuple[list[FilledTable], list[Problem]]:
+def read_file(path: Path, words: Mapping[str, str] = _FIELDS) -> tuple[list[FilledTable], list[Problem]]:
     """The tables of one CSV or XLSX file (flat or official layout), or why there are none."""
     try:
         grids = _csv_grids(path) if path.suffix.lower() == ".csv" else _xlsx_grids(path)
@@ -140,7 +146,7 @@ def read_file(path: Path) -> tuple[list[FilledTable], list[Problem]]:
     tables: list[FilledTable] = []
     problems: list[Problem] = []
     for sheet, grid in grids:
-        found, trouble = _tables(str(path), sheet, grid)
+        found, trouble = _tables(str(path), sheet, grid, words)
         tables += found
         problems += trouble
     if not tables and not problems:
@@ -152,6 +158,30 @@ def read_file(path: Path) -> tuple[list[FilledTable], list[Problem]]:
             )
         )
     return tables, problems
+
+
+# A layout's indicator fields (:data:`kpitrack.io.forms.FIELDS`) → the reader's.
+_LAYOUT_FIELDS = {
+    "level1": "level1",
+    "level2": "level2",
+    "indicator": "name",
+    "target": "target",
+    "actual": "actual",
+    "weight": "weight",
+    "score": "score",
+    "explanation": "reason",
+}
+
+
+def _vocabulary(layouts: Sequence[Layout]) -> Mapping[str, str]:
+    """The header spellings read: the standard ones, and each layout's indicator column headers."""
+    words = dict(_FIELDS)
+    for layout in layouts:
+        for column in layout.columns:
+            field = _LAYOUT_FIELDS.get(column.field)
+            if field is not None:
+                words[_key(column.header)] = field
+    return words
 
 
 def _files(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Path]:
@@ -221,11 +251,11 @@ def _key(cell: str) -> str:
     return cleaned if cleaned in _FIELDS else _SUFFIX_RE.sub("", cleaned)
 
 
-def _header(cells: Sequence[str]) -> dict[str, int] | None:
+def _header(cells: Sequence[str], words: Mapping[str, str]) -> dict[str, int] | None:
     """The columns of an indicator header row (field → position), or None if the row is not one."""
     columns: dict[str, int] = {}
     for position, cell in enumerate(cells):
-        field = _FIELDS.get(_key(cell))
+        field = words.get(_key(cell))
         if field is not None and field not in columns:
             columns[field] = position
     return columns if columns.keys() >= _NEEDED else None
@@ -273,32 +303,34 @@ def _letter(position: int) -> str:
     return get_column_letter(position + 1)
 
 
-def _tables(file: str, sheet: str | None, grid: Grid) -> tuple[list[FilledTable], list[Problem]]:
+def _tables(
+    file: str, sheet: str | None, grid: Grid, words: Mapping[str, str]
+) -> tuple[list[FilledTable], list[Problem]]:
     """The tables of one grid: flat when the header has a 项目 column, else official blocks."""
     for index in range(len(grid)):
-        found = _header_at(grid, index, letters=sheet is not None)
+        found = _header_at(grid, index, words, letters=sheet is not None)
         if found is None:
             continue
         columns, body = found
         if "project" in columns.at:
             return _flat(file, sheet, columns, grid[body:])
-        return _official(file, sheet, grid), []
+        return _official(file, sheet, grid, words), []
     return [], []
 
 
-def _header_at(grid: Grid, index: int, *, letters: bool) -> tuple[_Columns, int] | None:
+def _header_at(grid: Grid, index: int, words: Mapping[str, str], *, letters: bool) -> tuple[_Columns, int] | None:
     """The header at ``index`` and the index of its first body row.
 
     A split target is often a two-row header: 年度指标值 over 指标性质 / 指标值 / 度量单位;
     the second row's cells then say where the parts are.
     """
     cells = grid[index][1]
-    at = _header(cells)
+    at = _header(cells, words)
     if at is None:
         return None
     if index + 1 < len(grid):
         below = grid[index + 1][1]
-        parts = {_FIELDS.get(_key(cell)): position for position, cell in enumerate(below)}
+        parts = {words.get(_key(cell)): position for position, cell in enumerate(below)}
         if "nature" in parts or "unit" in parts:
             merged = [b if b.strip() else a for a, b in zip_longest(cells, below, fillvalue="")]
             at.update({field: position for field, position in parts.items() if field in ("target", "nature", "unit")})
@@ -382,18 +414,18 @@ def _total(number: int, cells: Sequence[str], columns: _Columns) -> TotalLine:
     return TotalLine(number, total, columns.cell(cells, "actual"))
 
 
-def _official(file: str, sheet: str | None, grid: Grid) -> list[FilledTable]:
+def _official(file: str, sheet: str | None, grid: Grid, words: Mapping[str, str]) -> list[FilledTable]:
     """The official 自评表: each indicator header starts a table, whose head lies above it."""
     tables: list[FilledTable] = []
     start = 0  # where the current table's head (title, 项目名称, 项目资金) begins
     index = 0
     while index < len(grid):
-        found = _header_at(grid, index, letters=sheet is not None)
+        found = _header_at(grid, index, words, letters=sheet is not None)
         if found is None:
             index += 1
             continue
         columns, first = found
-        end = _block_end(grid, first)
+        end = _block_end(grid, first, words)
         head = grid[start:index]
         body = grid[first : end + 1]
         table = _table(file, sheet, _project_name(head) or sheet or file, columns, body, _year(head))
@@ -409,13 +441,13 @@ def _official(file: str, sheet: str | None, grid: Grid) -> list[FilledTable]:
     return tables
 
 
-def _block_end(grid: Grid, first: int) -> int:
+def _block_end(grid: Grid, first: int, words: Mapping[str, str]) -> int:
     """The index of the row that ends a table: its 总分 row, the row before the next header, or the last."""
     for index in range(first, len(grid)):
         cells = grid[index][1]
         if any(_key(cell) in _TOTAL_WORDS for cell in cells):
             return index
-        if _header(cells) is not None:
+        if _header(cells, words) is not None:
             return index - 1
     return len(grid) - 1
 
