@@ -61,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _tolerance(text: str) -> Decimal:
+    """--tolerance as exact points: a number, 0 or more."""
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -71,6 +72,7 @@ def _tolerance(text: str) -> Decimal:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Audit the files; print the tables (or JSON) and any file that could not be read; exit 1 on any flag."""
     tolerance = _tolerance(args.tolerance)
     if args.out is not None and args.out.exists() and not args.force:
         raise ProblemsFound([Problem(str(args.out), "already exists; give --force to replace it")])
