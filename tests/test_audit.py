@@ -815,3 +815,18 @@ def test_a_total_above_100(tmp_path: Path) -> None:
     rows = tuple((*r[:6], r[5], r[7]) for r in BASE)
     (table,) = audit(tmp_path, "flat", Table(rows=rows, total="101"))
     assert row(table, "总分").flags == ("total", "above_weight")
+
+
+def test_a_province_that_rounds_rows_to_integers(tmp_path: Path) -> None:
+    """A profile's row rounding is a rule: rows printed to whole points are then what the rules give."""
+    # 9000 / 10000 × 20 = 18; 85 / 90 × 10 = 9.444 → 9 (half up); total 10 + 18 + 15 + 15 + 27 + 9 = 94
+    path = write_flat(tmp_path / "t.csv", [Table(rows=changed("群众满意度", score="9"), total="94")])
+    profile = tmp_path / "p.toml"
+    profile.write_text('[scoring]\nrow_rounding = { places = 0, mode = "half_up" }\n', encoding="utf-8")
+    (table,) = kpitrack.audit_files([path], profile=profile).tables
+    assert table.flags == ()
+    assert row(table, "群众满意度").expected == 9
+    assert table.total_rules == 94
+    # without the rule, the same 9 is a rounding the table made itself
+    (table,) = kpitrack.audit_files([path]).tables
+    assert row(table, "群众满意度").flags == ("rounding",)

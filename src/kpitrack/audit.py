@@ -43,12 +43,19 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
-from typing import Any
 
 import attrs
 
 from kpitrack import scoring, thresholds
-from kpitrack.model import Indicator, Project, level1_of, normalise_level1, normalise_level2, unit_from_name
+from kpitrack.model import (
+    Indicator,
+    Project,
+    ProjectScoring,
+    level1_of,
+    normalise_level1,
+    normalise_level2,
+    unit_from_name,
+)
 from kpitrack.numbers import show
 from kpitrack.periods import Quarter
 from kpitrack.profile import Profile, Rating
@@ -323,8 +330,9 @@ def audit(table: FilledTable, profile: Profile, tolerance: Decimal = DEFAULT_TOL
     """
     rows = [_read_line(line) for line in table.lines]
     fund = _read_fund(table.fund) if table.fund is not None else None
-    rules = _table_profile(rows, fund, profile)
-    rescored = _rescore(table, rows, fund, rules)
+    section = _table_scoring(rows, fund, profile)
+    rules = profile.for_project(section)
+    rescored = _rescore(table, rows, fund, section, profile)
     audited = [
         _audit_indicator(row, rescored.score_of(row), rescored.weight_of(row), rescored.read_of(row), tolerance)
         for row in rows
@@ -367,10 +375,13 @@ class _Rescored:
         return self.reads[row.indicator.id] if row.indicator is not None else _Read()
 
 
-def _rescore(table: FilledTable, rows: Sequence[_Row], fund: _Fund | None, rules: Profile) -> _Rescored:
-    """The rows as a :class:`~kpitrack.model.Project` with the table's weights, the printed actuals as its
-    :class:`~kpitrack.readings.Progress`, scored by :func:`kpitrack.scoring.evaluate`: the rules are scoring's.
+def _rescore(
+    table: FilledTable, rows: Sequence[_Row], fund: _Fund | None, section: ProjectScoring, profile: Profile
+) -> _Rescored:
+    """The rows as a :class:`~kpitrack.model.Project` with the table's weights as its scoring section, the
+    printed actuals as its :class:`~kpitrack.readings.Progress`, scored by :func:`kpitrack.scoring.evaluate`.
     """
+    rules = profile.for_project(section)
     project = Project(
         id=table.project or "project",
         name=table.project,
@@ -378,6 +389,7 @@ def _rescore(table: FilledTable, rows: Sequence[_Row], fund: _Fund | None, rules
         year=table.year or 0,  # 0: not printed; a deadline then takes its year from the completion date
         budget=fund.budget if fund is not None and fund.budget is not None else Decimal(0),
         indicators=tuple(row.indicator for row in rows if row.indicator is not None),
+        scoring=section,
     )
     weights = scoring.indicator_weights(project, rules)
     reads = {
@@ -387,7 +399,7 @@ def _rescore(table: FilledTable, rows: Sequence[_Row], fund: _Fund | None, rules
     if any(found.as_words for found in reads.values()):
         project = attrs.evolve(project, indicators=tuple(_as_words(i, reads[i.id]) for i in project.indicators))
     spent = fund.spent if fund is not None and fund.spent is not None else Decimal(0)
-    score = scoring.evaluate(Progress(project, Quarter(project.year, 4), actuals, spent), rules)
+    score = scoring.evaluate(Progress(project, Quarter(project.year, 4), actuals, spent), profile)
     return _Rescored(weights, reads, score)
 
 
@@ -509,33 +521,30 @@ def _read_fund(line: FundLine) -> _Fund:
     return _Fund(line, budget, spent, initial, weight, published, rate, tuple(findings))
 
 
-def _table_profile(rows: Sequence[_Row], fund: _Fund | None, profile: Profile) -> Profile:
-    """The profile with the table's own tiers and execution weight (department tables print their own).
+def _table_scoring(rows: Sequence[_Row], fund: _Fund | None, profile: Profile) -> ProjectScoring:
+    """The table's own weights as a goal table's scoring section (department tables print their own).
 
-    A tier's weight is the one printed in its 一级指标 cell, else the sum of its rows'
-    printed weights when all are printed, else the profile's.  Without a budget line
-    execution weighs nothing; with one, its printed 分值 (else the profile's).
+    A tier's weight (tiers as the profile's tree places each row) is the one printed in
+    its 一级指标 cell, else the sum of its rows' printed weights when all are printed,
+    else the profile's.  Without a budget line execution weighs nothing; with one, its
+    printed 分值 (else the profile's).
     """
     tiers: dict[str, list[_Row]] = {}
     for row in rows:
         if row.indicator is not None:
-            tiers.setdefault(row.indicator.level1, []).append(row)
-    tier_weights: dict[str, Decimal] = {}
+            tiers.setdefault(profile.tier_of(row.indicator), []).append(row)
+    weights: dict[str, Decimal] = {}
     for tier, members in tiers.items():
         printed = next((row.tier_weight for row in members if row.tier_weight is not None), None)
         given = [row.weight for row in members if row.weight is not None]
         if printed is not None:
-            tier_weights[tier] = printed
+            weights[tier] = printed
         elif len(given) == len(members):
-            tier_weights[tier] = sum(given, Decimal(0))
+            weights[tier] = sum(given, Decimal(0))
         else:
-            tier_weights[tier] = profile.tier_weights.get(tier, Decimal(0))
-    execution = Decimal(0)  # no budget line: execution is not part of this table
-    if fund is not None:
-        execution = fund.weight if fund.weight is not None else profile.execution_weight
-    # (by keyword dict: mypy cannot type the profile's generic converter through evolve)
-    changes: dict[str, Any] = {"tier_weights": tier_weights, "execution_weight": execution}
-    return attrs.evolve(profile, **changes)
+            weights[tier] = profile.tier_weights.get(tier, Decimal(0))
+    execution = Decimal(0) if fund is None else fund.weight  # None: the profile's
+    return ProjectScoring(execution=execution, tiers=weights)
 
 
 def _as_words(indicator: Indicator, read_as: _Read) -> Indicator:
