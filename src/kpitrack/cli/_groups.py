@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from kpitrack.cli import audit, evaluate, explain, forms, goals, record, targets
+from kpitrack.cli import audit, evaluate, explain, forms, goals, record, serve, targets
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -17,4 +17,5 @@ REGISTRARS: tuple[Registrar, ...] = (
     evaluate.register,
     forms.register,
     audit.register,
+    serve.register,
 )

@@ -35,11 +35,9 @@ from __future__ import annotations
 
 import csv
 import functools
-import io
 import os
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import zip_longest
@@ -52,9 +50,10 @@ from kpitrack import audit
 from kpitrack.audit import AuditedRow, AuditedTable, FilledTable, FundLine, IndicatorLine, TotalLine
 from kpitrack.io.cells import put
 from kpitrack.io.layout import Layout
-from kpitrack.io.tables import cell_text
+from kpitrack.io.textfile import csv_rows
+from kpitrack.io.workbook import read_sheets
 from kpitrack.numbers import rounded
-from kpitrack.problems import Problem
+from kpitrack.problems import Problem, ProblemsFound
 
 __all__ = ["SUFFIXES", "read_file", "read_paths", "write_report"]
 
@@ -141,7 +140,9 @@ def read_file(path: Path, words: Mapping[str, str] = _FIELDS) -> tuple[list[Fill
     """The tables of one CSV or XLSX file (flat or official layout), or why there are none."""
     try:
         grids = _csv_grids(path) if path.suffix.lower() == ".csv" else _xlsx_grids(path)
-    except (OSError, ValueError, KeyError, csv.Error, zipfile.BadZipFile) as error:
+    except ProblemsFound as unreadable:  # not text in any encoding read, a damaged workbook, an error cell …
+        return [], list(unreadable.problems)
+    except (OSError, csv.Error) as error:
         return [], [Problem(str(path), f"cannot read the file: {getattr(error, 'strerror', None) or error}")]
     tables: list[FilledTable] = []
     problems: list[Problem] = []
@@ -199,46 +200,15 @@ def _files(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Path]:
 # -- files into grids of text ----------------------------------------------------------------
 
 
-def _csv_text(path: Path) -> str:
-    """A CSV file's text: UTF-8 (with or without BOM), UTF-16 with its BOM, else GBK (GB18030)."""
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("gb18030")
-        except UnicodeDecodeError:
-            raise ValueError("not text in UTF-8, UTF-16 or GBK") from None
-
-
 def _csv_grids(path: Path) -> list[tuple[str | None, Grid]]:
-    rows = csv.reader(io.StringIO(_csv_text(path), newline=""))
-    return [(None, [(number, cells) for number, cells in enumerate(rows, start=1)])]
-
-
-def _text(cell: Any) -> str:
-    """A cell as the text a person typed (85% stays 85%), as the import reads it."""
-    text: str = cell_text(getattr(cell, "value", None), getattr(cell, "number_format", "") or "")
-    return text
+    """A CSV file as one grid, in whatever encoding the import reads (:func:`kpitrack.io.textfile.csv_rows`)."""
+    with csv_rows(path) as reader:
+        return [(None, [(number, cells) for number, cells in enumerate(reader, start=1)])]
 
 
 def _xlsx_grids(path: Path) -> list[tuple[str | None, Grid]]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except InvalidFileException as error:
-        raise ValueError(str(error)) from None
-    try:
-        return [
-            (sheet.title, [(number, [_text(cell) for cell in row]) for number, row in enumerate(sheet.iter_rows(), 1)])
-            for sheet in workbook.worksheets
-        ]
-    finally:
-        workbook.close()
+    """Each sheet as a grid of the text people see (:func:`kpitrack.io.workbook.read_sheets`)."""
+    return [(title, list(rows)) for title, rows in read_sheets(path)]
 
 
 # -- grids into tables ---------------------------------------------------------------------
