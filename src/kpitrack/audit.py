@@ -42,11 +42,11 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
 import attrs
 
-from kpitrack import scoring, thresholds
+from kpitrack import limits, scoring, thresholds
 from kpitrack.model import (
     Indicator,
     Project,
@@ -133,9 +133,6 @@ _PLACES_WORDS = {Decimal(1): "an integer", Decimal("0.1"): "one decimal"}
 _BLANKS = frozenset({"", "-", "—", "/", "／", "——"})
 _NUMBER_RE = re.compile(r"^(?P<num>[-+]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>分|%|万元|元|万|亿元)?$")
 _TIER_WEIGHT_RE = re.compile(r"^(?P<name>\D+?)[(（:：]?(?P<weight>\d+(?:\.\d+)?)分?[)）]?$")
-# More integer digits than any money (in 元) or count of a 自评表: refused, as exact arithmetic
-# and display rounding (28 significant digits) cannot hold them.
-_HUGE_RE = re.compile(r"\d{16}")
 _PRINTED_WEIGHT_SLACK = Decimal("0.005")  # a weight printed to two decimals is this far from its share at most
 HUNDRED = Decimal(100)
 
@@ -455,9 +452,6 @@ def _indicator(
     target = _clean(line.target)
     if not target:
         return None, Finding(UNREADABLE, TARGET, "年度指标值 is blank: the row cannot be re-scored")
-    for field, text in ((TARGET, line.target), (ACTUAL, line.actual)):
-        if _HUGE_RE.search(text):
-            return None, Finding(UNREADABLE, field, f"{text!r} has a number too large for a 自评表")
     try:
         threshold = _target(target, level2, unit_from_name(line.name))
     except thresholds.InvalidThreshold as invalid:
@@ -913,12 +907,11 @@ def _number(text: str) -> tuple[Decimal, str] | str | None:
     match = _NUMBER_RE.match(cleaned)
     if match is None:
         return "not a number"
-    if _HUGE_RE.search(cleaned):
-        return "a number too large for a 自评表"
     try:
-        return Decimal(match.group("num").replace(",", "")), match.group("unit") or ""
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        return "not a number"
+        number = limits.number(Decimal(match.group("num").replace(",", "")), cleaned)
+    except limits.OutOfBounds as out:
+        return out.reason
+    return number, match.group("unit") or ""
 
 
 def _points(text: str) -> Decimal | str | None:
@@ -935,8 +928,6 @@ def _points(text: str) -> Decimal | str | None:
 def _money(text: str, default_unit: str) -> Decimal | str:
     """An amount in 万元 (:func:`kpitrack.readings.read_money`): a bare number is in the block's unit (万元 or 元)."""
     cleaned = _clean(text).replace(" ", "")
-    if _HUGE_RE.search(cleaned):
-        return "a number too large for a 自评表"
     bare = re.fullmatch(r"\d+(?:,\d{3})*(?:\.\d+)?", cleaned) is not None
     return read_money(cleaned + default_unit if bare else cleaned)
 
