@@ -38,7 +38,7 @@ import functools
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import zip_longest
 from pathlib import Path
@@ -48,6 +48,7 @@ import attrs
 
 from kpitrack import audit
 from kpitrack.audit import AuditedRow, AuditedTable, FilledTable, FundLine, IndicatorLine, TotalLine
+from kpitrack.io import table_files
 from kpitrack.io.cells import put
 from kpitrack.io.layout import Layout
 from kpitrack.io.textfile import csv_rows
@@ -129,7 +130,7 @@ def read_paths(paths: Sequence[Path], layouts: Sequence[Layout] = ()) -> tuple[l
     words = _vocabulary(layouts)
     tables: list[FilledTable] = []
     problems: list[Problem] = []
-    for path in _files(paths, problems):
+    for path in table_files(paths, problems, "a self-evaluation table", SUFFIXES):
         found, trouble = read_file(path, words)
         tables += found
         problems += trouble
@@ -183,18 +184,6 @@ def _vocabulary(layouts: Sequence[Layout]) -> Mapping[str, str]:
             if field is not None:
                 words[_key(column.header)] = field
     return words
-
-
-def _files(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Path]:
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
-        elif not path.exists():
-            problems.append(Problem(str(path), "no such file or folder"))
-        elif path.suffix.lower() not in SUFFIXES:
-            problems.append(Problem(str(path), "a self-evaluation table is a .csv or .xlsx file"))
-        else:
-            yield path
 
 
 # -- files into grids of text ----------------------------------------------------------------
