@@ -425,20 +425,28 @@ class _Fund:
     findings: tuple[Finding, ...]
 
 
+def _weight_and_score(
+    weight_text: str, score_text: str, findings: list[Finding]
+) -> tuple[Decimal | None, Decimal | None]:
+    """A row's 分值 and 得分 as numbers (None when blank); what cannot be read is an ``unreadable`` finding."""
+    weight = _points(weight_text)
+    if isinstance(weight, str):
+        findings.append(Finding(UNREADABLE, WEIGHT, f"cannot read 分值 {weight_text!r}: {weight}"))
+        weight = None
+    published = _points(score_text)
+    if isinstance(published, str):
+        findings.append(Finding(UNREADABLE, SCORE, f"cannot read 得分 {score_text!r}: {published}"))
+        published = None
+    return weight, published
+
+
 def _read_line(line: IndicatorLine) -> _Row:
     """The numbers and the indicator of one row; what cannot be read is an ``unreadable`` finding."""
     findings: list[Finding] = []
     level1, tier_weight = _tier(line.level1)
     level2 = normalise_level2(line.level2)
     level1 = normalise_level1(level1) if level1 else (level1_of(level2) or level2)
-    weight = _points(line.weight)
-    if isinstance(weight, str):
-        findings.append(Finding(UNREADABLE, WEIGHT, f"cannot read 分值 {line.weight!r}: {weight}"))
-        weight = None
-    published = _points(line.score)
-    if isinstance(published, str):
-        findings.append(Finding(UNREADABLE, SCORE, f"cannot read 得分 {line.score!r}: {published}"))
-        published = None
+    weight, published = _weight_and_score(line.weight, line.score, findings)
     indicator, problem = _indicator(line, level1, level2, weight)
     if problem is not None:
         findings.append(problem)
@@ -498,15 +506,8 @@ def _read_fund(line: FundLine) -> _Fund:
     else:
         budget, spent = money(line.budget, BUDGET, True), money(line.spent, SPENT, True)
     initial = money(line.initial, INITIAL, False)
-    weight = _points(line.weight)
-    if isinstance(weight, str):
-        findings.append(Finding(UNREADABLE, WEIGHT, f"cannot read 分值 {line.weight!r}: {weight}"))
-        weight = None
-    published = _points(line.score)
-    if isinstance(published, str):
-        findings.append(Finding(UNREADABLE, SCORE, f"cannot read 得分 {line.score!r}: {published}"))
-        published = None
-    elif published is None:
+    weight, published = _weight_and_score(line.weight, line.score, findings)
+    if published is None and _number(line.score) is None:  # blank, not unreadable
         findings.append(Finding(UNREADABLE, SCORE, "得分 is blank"))
     rate = _percent(line.rate)
     if isinstance(rate, str):
