@@ -187,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             leftover.unlink()
     kp = [str(KPITRACK)]
     print(f"kpitrack {KPITRACK}, database {args.url or db}, {os.cpu_count()} CPUs")
-    print(f"machine speed at the start: a fixed Python loop took {python_loop():.2f} s of CPU", flush=True)
+    loop, load = python_loop(), os.getloadavg()[0]
+    print(f"machine speed at the start: a fixed Python loop took {loop:.2f} s of CPU; load average {load:.1f}")
     print(f"{'stage':<34} {'wall':>10}  {'rate':>19}  {'peak RSS':>15}  {'CPU':>10}  {'ratio':>14}")
     if "load" not in skip:
         for year in (2021, 2020):
@@ -221,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         run_stage("underperforming --as-of 2021Q2", argv_midyear, indicators, under_q2, bare)
     if "pandas" not in skip:
         pandas_baseline(data, args.workdir, indicators, out if "score" not in skip else None, took)
-    print(f"machine speed at the end: the same loop took {python_loop():.2f} s of CPU")
+    loop, load = python_loop(), os.getloadavg()[0]
+    print(f"machine speed at the end: the same loop took {loop:.2f} s of CPU; load average {load:.1f}")
     return 0
 
 
