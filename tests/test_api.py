@@ -18,6 +18,17 @@ from kpitrack.profile import DEFAULT
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def test_the_readme_example_runs_as_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = readme.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    exec(code.replace("sqlite:///examples/api.db", f"sqlite:///{tmp_path / 'api.db'}"), {})
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 10 and lines[3] == "p04 72.90 中" and lines[7] == "p08 86.49 良"
+
+
 def test_the_readme_example_loads_imports_and_scores(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     with kpitrack.open(db_url) as ws:
         loaded = ws.load_goals([ROOT / "goals"])

@@ -7,7 +7,7 @@ from decimal import Decimal
 from kpitrack import checks
 from kpitrack.io import goalfile
 from kpitrack.model import Project
-from kpitrack.problems import Severity
+from kpitrack.problems import Problem, Severity
 from kpitrack.profile import DEFAULT
 
 HEAD = """\
@@ -49,10 +49,15 @@ def project(text: str, where: str = "goals/p01.toml") -> Project:
     return loaded
 
 
+def validated(projects: list[Project]) -> list[Problem]:
+    """:func:`checks.validate` without the notes of inferred readings (tested on their own below)."""
+    return [p for p in checks.validate(projects) if p.severity is not Severity.NOTE]
+
+
 def found(*projects: Project, tier_weights: dict[str, Decimal] | None = None) -> list[str]:
-    if tier_weights is None:
-        return [str(p) for p in checks.validate(projects)]
-    return [str(p) for p in checks.validate(projects, tier_weights)]
+    """The errors and warnings (notes of inferred readings have tests of their own)."""
+    problems = checks.validate(projects) if tier_weights is None else checks.validate(projects, tier_weights)
+    return [str(p) for p in problems if p.severity is not Severity.NOTE]
 
 
 def indicator(id: str, level2: str, name: str, target: str, extra: str = "") -> str:
@@ -102,7 +107,7 @@ def test_fund_plan_must_add_up_to_the_budget() -> None:
 
 
 def test_an_empty_plan_is_a_warning() -> None:
-    problems = checks.validate([project(CLEAN.replace("{ Q2 = 10, Q3 = 15, Q4 = 10 }", "{}"))])
+    problems = validated([project(CLEAN.replace("{ Q2 = 10, Q3 = 15, Q4 = 10 }", "{}"))])
     assert [(str(p), p.severity) for p in problems] == [
         ("goals/p01.toml: warning: no fund plan (资金分配情况)", Severity.WARNING)
     ]
@@ -131,7 +136,7 @@ def test_cost_caps_above_the_budget_warn() -> None:
         + indicator("cost1", "成本指标", "宣传经费", "25万元")
         + indicator("cost2", "成本指标", "顾问", "≤120000元")
     )
-    problems = checks.validate([project(text)])
+    problems = validated([project(text)])
     assert [(str(p), p.severity) for p in problems] == [
         ("goals/p01.toml: warning: 成本指标 caps add up to 37 万元, more than the budget of 35 万元", Severity.WARNING)
     ]
@@ -144,7 +149,7 @@ def test_cost_caps_above_the_budget_warn() -> None:
 
 def test_a_cap_on_a_count_looks_like_a_typo() -> None:
     text = CLEAN + indicator("soc2", "社会效益指标", "公开监督抽检结果（次）", "≦1")
-    problems = checks.validate([project(text)])
+    problems = validated([project(text)])
     assert [(str(p), p.severity) for p in problems] == [
         (
             "goals/p01.toml: indicators[3]: warning: '公开监督抽检结果（次）' caps a count at ≤1 (次); "
@@ -166,7 +171,7 @@ def test_caps_on_things_one_wants_fewer_of_are_meant() -> None:
 
 
 def test_missing_level1_categories_warn() -> None:
-    problems = checks.validate([project(HEAD + OUTPUT)])
+    problems = validated([project(HEAD + OUTPUT)])
     assert [(str(p), p.severity) for p in problems] == [
         ("goals/p01.toml: warning: no 效益指标, 满意度指标 indicators", Severity.WARNING)
     ]
@@ -174,7 +179,7 @@ def test_missing_level1_categories_warn() -> None:
 
 def test_unknown_level2_warns() -> None:
     text = CLEAN + indicator("x1", "社会指标", "宣传", "持续")
-    problems = checks.validate([project(text)])
+    problems = validated([project(text)])
     assert [(str(p), p.severity) for p in problems] == [
         (
             "goals/p01.toml: indicators[3]: warning: unknown level-2 category '社会指标'; known: 数量指标, 质量指标, "
@@ -187,7 +192,7 @@ def test_unknown_level2_warns() -> None:
 
 def test_level1_contradicting_level2_is_an_error() -> None:
     text = CLEAN.replace('id = "soc1"\n', 'id = "soc1"\nlevel1 = "产出指标"\n')
-    problems = checks.validate([project(text)])
+    problems = validated([project(text)])
     assert [(str(p), p.severity) for p in problems] == [
         ("goals/p01.toml: warning: no 效益指标 indicators", Severity.WARNING),
         (
@@ -200,7 +205,7 @@ def test_level1_contradicting_level2_is_an_error() -> None:
 
 def test_a_deadline_in_another_year_warns() -> None:
     text = CLEAN + indicator("time1", "时效指标", "项目开展时间", "2020年1-12月")
-    problems = checks.validate([project(text)])
+    problems = validated([project(text)])
     assert [(str(p), p.severity) for p in problems] == [
         (
             "goals/p01.toml: indicators[3]: warning: deadline 2020年1-12月 is not in the project's year 2021",
@@ -218,3 +223,29 @@ def test_a_project_without_a_source_is_named_by_its_id() -> None:
 def test_the_default_tier_weights_are_the_national_ones_and_the_checks_use_the_profile_s() -> None:
     assert dict(DEFAULT.tier_weights) == {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
     assert checks.check_weights.__defaults__ == (DEFAULT.tier_weights,)
+
+
+def test_inferred_readings_are_notes_to_confirm() -> None:
+    text = (
+        CLEAN
+        + indicator("time1", "时效指标", "完成时限（月）", "10")
+        + indicator("cost1", "成本指标", "每亩补助标准", "每亩250")
+        + indicator("qty2", "数量指标", "督查次数", "至少开展3次督查")
+    )
+    notes = [str(p) for p in checks.validate([project(text)]) if p.severity is Severity.NOTE]
+    assert notes == [
+        "goals/p01.toml: indicators[0]: note: target of '聘请法律顾问人数' read as ≥1人 (compare): "
+        "no operator: ≥ for a bare number under 数量指标",
+        "goals/p01.toml: indicators[3]: note: target of '完成时限（月）' read as ≤10个月 (duration): "
+        "the unit 个月 comes from the indicator's name; no operator: ≤ because a duration under 时效指标 is a cap",
+        "goals/p01.toml: indicators[4]: note: target of '每亩补助标准' read as ≤250元/亩 (compare): "
+        "the number 250 is read from the text; the unit 元 comes from 成本指标; "
+        "no operator: ≤ because 成本指标 is a cap",
+        "goals/p01.toml: indicators[5]: note: target of '督查次数' read as ≥3次 (compare): "
+        "the number 3次 is read from the text",
+    ]
+
+
+def test_written_readings_give_no_notes() -> None:
+    text = CLEAN.replace('target = "1人"', 'target = "≥1人"')
+    assert [p for p in checks.validate([project(text)]) if p.severity is Severity.NOTE] == []

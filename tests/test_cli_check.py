@@ -156,3 +156,36 @@ def test_check_judges_weights_by_the_profile(tmp_path: Path, capsys: pytest.Capt
     profile.write_text('[scoring]\nexecution = 20\n\n[scoring.tiers]\n"产出指标" = 40\n', encoding="utf-8")
     assert main(["check", str(tmp_path / "a.toml"), "--profile", str(profile)]) == 0
     assert "0 errors" in capsys.readouterr().out
+
+
+def test_check_lists_inferred_readings_as_notes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    goal = tmp_path / "a1.toml"
+    text = GOOD.replace('target = "≥4次"', 'target = "至少开展4次宣传"') + (
+        '\n[[indicators]]\nid = "time1"\nlevel2 = "时效指标"\nname = "完成时限（月）"\ntarget = "10"\n'
+    )
+    goal.write_text(text, encoding="utf-8")
+    assert main(["check", str(goal)]) == 0  # notes do not fail the check
+    out = capsys.readouterr().out
+    assert (
+        f"{goal}: indicators[0]: note: target of '宣传活动' read as ≥4次 (compare): "
+        "the number 4次 is read from the text" in out
+    )
+    assert (
+        f"{goal}: indicators[3]: note: target of '完成时限（月）' read as ≤10个月 (duration): the unit 个月 comes from "
+        "the indicator's name; no operator: ≤ because a duration under 时效指标 is a cap"
+    ) in out
+    assert out.rstrip().endswith("1 project, 0 errors, 0 warnings, 2 notes (inferred readings to confirm)")
+
+
+def test_check_json_gives_notes_their_severity(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    goal = tmp_path / "a1.toml"
+    goal.write_text(GOOD.replace('target = "≥4次"', 'target = "4次"'), encoding="utf-8")
+    assert main(["check", str(goal), "--format", "json"]) == 0
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert problems == [
+        {
+            "where": f"{goal}: indicators[0]",
+            "message": "target of '宣传活动' read as ≥4次 (compare): no operator: ≥ for a bare number under 数量指标",
+            "severity": "note",
+        }
+    ]

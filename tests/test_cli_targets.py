@@ -24,6 +24,7 @@ def test_json_has_the_documented_fields(capsys: pytest.CaptureFixture[str]) -> N
         "value": 485,
         "unit": "",
         "canonical": "≥485",
+        "inferred": [],
     }
     assert second["kind"] == "range"
     assert (second["value"], second["upper"], second["unit"]) == (90, 95, "%")
@@ -58,3 +59,40 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "exact" in out and "=4次" in out
     assert "qualitative" in out
+
+
+def test_json_says_what_was_inferred(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            ["parse-target", "10", "6个月内", "--category", "时效指标", "--name", "完成时限（月）", "--format", "json"]
+        )
+        == 0
+    )
+    bare, written = json_lines(capsys.readouterr().out)
+    assert (bare["kind"], bare["op"], bare["value"], bare["unit"], bare["canonical"]) == (
+        "duration",
+        "≤",
+        10,
+        "个月",
+        "≤10个月",
+    )
+    assert bare["inferred"] == [
+        "the unit 个月 comes from the indicator's name",
+        "no operator: ≤ because a duration under 时效指标 is a cap",
+    ]
+    assert bare["inferred_op"] is True
+    assert written["inferred"] == [] and "inferred_op" not in written
+
+
+def test_json_inferred_from_prose(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse-target", "按标准800元/人发放", "--format", "json"]) == 0
+    (record,) = json_lines(capsys.readouterr().out)
+    assert (record["kind"], record["op"], record["value"], record["unit"]) == ("exact", "=", 800, "元/人")
+    assert record["inferred"] == ["the number 800元/人 is read from the text"]
+
+
+def test_table_shows_the_inferred_column(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["parse-target", "0起"]) == 0
+    out = capsys.readouterr().out
+    assert "inferred" in out.splitlines()[0]
+    assert "a bare 0 is a zero target (≤0: full only when nothing happens)" in out

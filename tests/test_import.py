@@ -95,7 +95,8 @@ def test_bad_spending_rows_and_a_bad_header_are_reported(
         1,
         [
             f"{path}: row 2, column amount: '-3': money spent cannot be negative",
-            f"{path}: row 3, column amount: '十万': expected an amount in 万元, such as 12.5",
+            f"{path}: row 3, column amount: '十万': expected an amount in 万元, such as 12.5 "
+            "(or with its unit: 125000元)",
         ],
     )
     header = write(tmp_path, "odd.csv", "project,quarter,value\np01,2021Q1,3\n")

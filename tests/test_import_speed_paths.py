@@ -226,20 +226,3 @@ def test_notes_with_tabs_line_breaks_and_backslashes_are_stored_exactly(
         [(row.indicator, row.period, row.note) for row in rows] + [("", "2021Q1", "x\ty\\z\n")]
     )
     assert {v.recorded_by for v in history} == {"t\\1"}
-
-
-def test_a_background_copy_that_fails_raises_in_the_importing_thread(pg_url: str) -> None:
-    # PostgreSQL writes each batch by COPY in a thread (recording._Copying): its failure
-    # must reach the import, not die with the thread.
-    import psycopg
-
-    from kpitrack.store import open_store
-
-    store = open_store(pg_url)
-    try:
-        with store.engine.connect() as connection:
-            copying = recording._Copying(connection, "actuals", ["no_such_column"], [("x",)])
-            with pytest.raises(psycopg.errors.UndefinedColumn):
-                copying.wait()
-    finally:
-        store.close()

@@ -172,8 +172,10 @@ def test_profile_file__overlapping_bands_rejected() -> None:
 
 
 def test_profile_file__invalid_toml_and_unreadable_file(tmp_path: Path) -> None:
-    _, problems = loads("[scoring\n", "p.toml")
-    assert problems[0].where == "p.toml" and "not valid TOML" in problems[0].message
+    _, problems = loads("[scoring\n", "p.toml")  # located as a goal file's syntax error is: file:line
+    assert [str(p) for p in problems] == [
+        "p.toml:1: not valid TOML: Expected ']' at the end of a table declaration (column 9)"
+    ]
     _, problems = load(tmp_path / "absent.toml")
     assert problems[0].message.startswith("cannot read the profile")
 

@@ -60,7 +60,12 @@ def test_accepted_values_read_to_their_canonical_text(target: Indicator, text: s
         (COUNT, "lots", "expected a number in 份"),
         (COUNT, "", "the value is empty"),
         (COUNT, "达成", "a grade fits only a qualitative target; x1 needs a number"),
-        (QUALITATIVE, "85", "a qualitative target takes a grade: 达成, 部分达成 or 未达成 (optionally with a score)"),
+        (
+            QUALITATIVE,
+            "85",
+            "a qualitative target takes a grade: 达成, 部分达成 or 未达成 (optionally with a score), "
+            f"or a word of the profile: {DEFAULT.value_words.accepted()}",
+        ),
         (
             QUALITATIVE,
             "部分达成 85",

@@ -232,8 +232,10 @@ class Workspace:
         by: str | None,
         dry_run: bool = False,
     ) -> ImportResult:
-        bands = self.profile.grade_bands
-        result = self.store.record_rows(actual_rows, spending_rows, by=by or _user(), bands=bands, dry_run=dry_run)
+        bands, words = self.profile.grade_bands, self.profile.value_words
+        result = self.store.record_rows(
+            actual_rows, spending_rows, by=by or _user(), bands=bands, words=words, dry_run=dry_run
+        )
         if result.problems:
             raise ProblemsFound(result.problems)
         return result

@@ -17,7 +17,9 @@ The checks:
 - a cap (≤, <) on a count, which is normally a minimum (warning: likely a typo for ≥);
 - missing level-1 categories and unknown level-2 names (warnings), a level 1 that
   contradicts its level 2 (error), a deadline in another year than the project's
-  (warning).
+  (warning);
+- every target reading that was inferred rather than written (a direction from the
+  category, a unit from the name, a number from a sentence): a note to confirm.
 """
 
 from __future__ import annotations
@@ -305,6 +307,24 @@ def check_deadline_year(projects: Sequence[Project]) -> Iterator[Problem]:
                 )
 
 
+def check_inferred_readings(projects: Sequence[Project]) -> Iterator[Problem]:
+    """Every target read with something the text did not say (:attr:`Threshold.inferred`): notes to confirm.
+
+    Never a silent misreading: ``1500家`` under 数量指标 is read ≥1500家, ``每亩250``
+    under 成本指标 ≤250元/亩; the user sees each such reading and why.
+    """
+    for project in projects:
+        for index, indicator in enumerate(project.indicators):
+            target = indicator.target
+            if target.inferred:
+                yield Problem(
+                    _where(project, index),
+                    f"target of {indicator.name!r} read as {target} ({target.kind.value}): "
+                    + "; ".join(target.inferred),
+                    Severity.NOTE,
+                )
+
+
 CHECKS: tuple[Check, ...] = (
     check_duplicate_projects,
     check_duplicate_indicators,
@@ -316,4 +336,5 @@ CHECKS: tuple[Check, ...] = (
     check_level1_present,
     check_levels,
     check_deadline_year,
+    check_inferred_readings,
 )

@@ -41,7 +41,7 @@ import pendulum
 
 from kpitrack.model import Aggregate, Indicator, Project
 from kpitrack.numbers import show
-from kpitrack.periods import Quarter
+from kpitrack.periods import Quarter, due_date
 from kpitrack.profile import ElapsedBasis, Profile
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.scoring import ProjectScore, Status
@@ -307,9 +307,7 @@ def _due(indicator: Indicator, as_of: Quarter) -> pendulum.Date | None:
     target = indicator.target
     if target.kind is not Kind.DEADLINE:
         return None
-    year = target.year or as_of.year
-    month = target.end_month or 12
-    return pendulum.date(year, month, target.day) if target.day else pendulum.date(year, month, 1).end_of("month")
+    return due_date(target, as_of.year)
 
 
 def _flow(status: _Make, value: Decimal, target: Decimal, p: Decimal, profile: Profile, label: str) -> IndicatorStatus:

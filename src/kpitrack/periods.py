@@ -8,7 +8,9 @@ from decimal import Decimal
 import attrs
 import pendulum
 
-__all__ = ["InvalidPeriod", "Quarter", "plan_quarter"]
+from kpitrack.thresholds import Threshold
+
+__all__ = ["PLAN_KEYS", "InvalidPeriod", "Quarter", "due_date", "plan_quarter"]
 
 
 class InvalidPeriod(ValueError):
@@ -77,9 +79,10 @@ class Quarter:
         return tuple(Quarter(self.year, n) for n in range(1, self.number + 1))
 
 
-# A fund-release plan is keyed by quarter (Q1..Q4) or by half-year (H1, H2); a
-# half-year's money counts as released by the end of its last quarter.
+# A fund-release plan is keyed by quarter (Q1..Q4) or by half-year (H1, H2), in this
+# order; a half-year's money counts as released by the end of its last quarter.
 _PLAN_KEYS = {"Q1": 1, "Q2": 2, "Q3": 3, "Q4": 4, "H1": 2, "H2": 4}
+PLAN_KEYS = tuple(_PLAN_KEYS)
 
 
 def plan_quarter(key: str) -> int:
@@ -88,3 +91,14 @@ def plan_quarter(key: str) -> int:
         return _PLAN_KEYS[key]
     except KeyError:
         raise InvalidPeriod(key, "a plan entry is Q1..Q4 or H1/H2") from None
+
+
+def due_date(target: Threshold, year: int) -> pendulum.Date:
+    """The day a deadline target (``2021年1-12月``, ``年底前``, ``2021年6月30日前``) falls due.
+
+    Its own year, else the budget ``year``; its last month, else December; its day,
+    else the month's last.
+    """
+    month = target.end_month or 12
+    on_year = target.year or year
+    return pendulum.date(on_year, month, target.day) if target.day else pendulum.date(on_year, month, 1).end_of("month")

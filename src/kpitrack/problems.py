@@ -16,8 +16,11 @@ __all__ = ["Problem", "ProblemsFound", "Severity", "closest", "has_errors"]
 
 
 class Severity(enum.Enum):
+    """Errors reject the input; warnings point at what looks wrong; notes ask the user to confirm a reading."""
+
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
 
 @attrs.frozen
@@ -29,7 +32,7 @@ class Problem:
     severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
-        prefix = "warning: " if self.severity is Severity.WARNING else ""
+        prefix = "" if self.severity is Severity.ERROR else f"{self.severity.value}: "
         return f"{self.where}: {prefix}{self.message}" if self.where else f"{prefix}{self.message}"
 
     def at(self, outer: str) -> Problem:

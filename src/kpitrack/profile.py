@@ -24,7 +24,7 @@ import attrs
 
 from kpitrack.model import BENEFIT, LEVEL1, OUTPUT, SATISFACTION
 from kpitrack.problems import Problem
-from kpitrack.readings import Grade, GradeBands
+from kpitrack.readings import DEFAULT_WORDS, Grade, GradeBands, ValueWords
 
 __all__ = [
     "DEFAULT",
@@ -126,6 +126,8 @@ RULES: Mapping[str, str] = MappingProxyType(
         "scoring.over_achievement": NATIONAL,
         "scoring.qualitative.bands": NATIONAL,
         "scoring.qualitative.defaults": LOCAL,
+        "scoring.qualitative.words": LOCAL,
+        "scoring.qualitative.free_text": LOCAL,
         "scoring.grades": NATIONAL,
         "monitoring.red_below": LOCAL,
         "monitoring.green_from": LOCAL,
@@ -143,6 +145,8 @@ class Profile:
     """The rules in force for scoring and monitoring.  All weights and scores are points or percent.
 
     ``grade_bands`` and ``grade_defaults`` are in percent of an indicator's weight;
+    ``value_words`` maps the words printed as qualitative results to grades (with a
+    word's own score where it has one, in percent too);
     ``grade_cutoffs`` maps 优/良/中 to the lowest total that earns it (差 is the rest);
     ``execution_floor`` is a rate (0.9 = 90 %) and ``underperforming_below`` a total.
     ``sources`` maps each rule key (see :data:`RULES`) to where its value comes from.
@@ -162,6 +166,8 @@ class Profile:
         factory=lambda: {Grade.ACHIEVED: Decimal(100), Grade.PARTIAL: Decimal(70), Grade.MISSED: Decimal(30)},
         converter=_frozen_mapping,
     )
+    # The words tables print for qualitative results (是, 基本达到, 未完成 …) and their grades.
+    value_words: ValueWords = DEFAULT_WORDS
     grade_cutoffs: Mapping[Rating, Decimal] = attrs.field(
         factory=lambda: {Rating.EXCELLENT: Decimal(90), Rating.GOOD: Decimal(80), Rating.FAIR: Decimal(60)},
         converter=_frozen_mapping,
@@ -249,6 +255,16 @@ def _validate_bands(profile: Profile) -> list[Problem]:
             )
         )
         return problems
+    for word, meaning in profile.value_words.words.items():
+        if meaning.score is not None and not profile.in_band(meaning.grade, meaning.score):
+            low, high = bands[meaning.grade]
+            closing = "]" if high == 100 else ")"
+            problems.append(
+                Problem(
+                    f"scoring.qualitative.words.{word}",
+                    f"the score {meaning.score} lies outside the band [{low}, {high}{closing} of {meaning.grade.value}",
+                )
+            )
     for grade, score in profile.grade_defaults.items():
         if not profile.in_band(grade, score):
             low, high = bands[grade]

@@ -24,7 +24,7 @@ from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, U
 from kpitrack.numbers import json_number, rounded, show
 from kpitrack.problems import Problem, Severity
 from kpitrack.profile import Profile, Rating
-from kpitrack.readings import Grade, Reading
+from kpitrack.readings import Grade, GradeWord, Reading, ValueWords
 from kpitrack.scoring import IndicatorScore, ProjectScore, Status
 from kpitrack.store import ActualsView, ImportResult, WriteSummary
 from kpitrack.thresholds import format_decimal
@@ -446,6 +446,17 @@ def _inline(mapping: Mapping[Any, Any]) -> str:
     return "{ " + ", ".join(f'"{key(k)}" = {_toml_value(v)}' for k, v in mapping.items()) + " }"
 
 
+def _words_inline(words: ValueWords) -> str:
+    """The words printed as results, as a profile file writes them: "是" = "达成", "基本达到" = ["部分达成", 75]."""
+
+    def meaning(word: GradeWord) -> str:
+        if word.score is None:
+            return _toml_value(word.grade.value)
+        return f"[{_toml_value(word.grade.value)}, {_toml_value(word.score)}]"
+
+    return "{ " + ", ".join(f'"{w}" = {meaning(m)}' for w, m in words.words.items()) + " }"
+
+
 def profile_text(profile: Profile) -> str:
     """The profile in force, in the profile-file format, each rule with its source as a comment."""
     src = profile.sources
@@ -467,6 +478,12 @@ def profile_text(profile: Profile) -> str:
             [
                 ("bands", _inline(profile.grade_bands), "scoring.qualitative.bands"),
                 ("defaults", _inline(profile.grade_defaults), "scoring.qualitative.defaults"),
+                ("words", _words_inline(profile.value_words), "scoring.qualitative.words"),
+                *(
+                    [("free_text", _toml_value(profile.value_words.free_text.value), "scoring.qualitative.free_text")]
+                    if profile.value_words.free_text is not None
+                    else []
+                ),
             ],
         ),
         (
@@ -494,7 +511,7 @@ def profile_text(profile: Profile) -> str:
     lines = [f"name = {_toml_value(profile.name)}"]
     for title, rules in sections:
         lines += ["", f"[{title}]"]
-        width = max(len(f"{k} = {v}") for k, v, _ in rules)
+        width = max((len(f"{k} = {v}") for k, v, _ in rules if len(f"{k} = {v}") <= 80), default=0)
         lines += [f"{f'{k} = {v}':<{width}}  # {src.get(rule, '')}" for k, v, rule in rules]
     return "\n".join(lines)
 
@@ -740,14 +757,17 @@ def render_check(checked: CheckReport) -> str:
         lines.append("")
     lines.append(_check_summary(projects))
     errors = sum(p.severity is Severity.ERROR for p in problems)
-    warnings = len(problems) - errors
-    lines.append(f"\n{_count(len(projects), 'project')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    warnings = sum(p.severity is Severity.WARNING for p in problems)
+    notes = sum(p.severity is Severity.NOTE for p in problems)
+    noted = f", {_count(notes, 'note')} (inferred readings to confirm)" if notes else ""
+    counts = f"{_count(len(projects), 'project')}, {_count(errors, 'error')}, {_count(warnings, 'warning')}{noted}"
+    lines.append(f"\n{counts}")
     return "\n".join(lines)
 
 
 def render_goals_loaded(loaded: GoalsLoaded) -> str:
     """The load's warnings, then each project added, revision recorded and project unchanged, and the counts."""
-    lines = [str(problem) for problem in loaded.warnings]
+    lines = [str(problem) for problem in loaded.warnings if problem.severity is not Severity.NOTE]  # check lists notes
     lines += [f"added      {code} ({year})" for code, year in loaded.added]
     lines += [f"revised    {revision}" for revision in loaded.revised]
     lines += [f"unchanged  {code} ({year})" for code, year in loaded.unchanged]

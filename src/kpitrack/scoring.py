@@ -20,9 +20,10 @@ import pendulum
 
 from kpitrack.model import Indicator, Project
 from kpitrack.numbers import SETTLED, show
+from kpitrack.periods import due_date
 from kpitrack.profile import ExactVariant, Profile, Rating, ReverseVariant
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
-from kpitrack.thresholds import MONEY_UNITS, Kind, Op, Threshold
+from kpitrack.thresholds import Kind, Op, Threshold, convert, duration_step
 
 __all__ = [
     "ExecutionScore",
@@ -346,12 +347,11 @@ def _unusable(case: _Case, actual: Reading, wanted: str) -> IndicatorScore:
 
 
 def _number(case: _Case, actual: Reading) -> Decimal:
-    """The actual in the target's unit (money converts exactly between 元/万元/亿元)."""
+    """The actual in the target's unit (units of one family convert exactly: 元/万元/亿元, m/km)."""
     assert actual.number is not None
     target_unit = case.target.unit
-    if actual.unit != target_unit and actual.unit in MONEY_UNITS and target_unit in MONEY_UNITS:
-        return actual.number * MONEY_UNITS[actual.unit] / MONEY_UNITS[target_unit]
-    return actual.number
+    converted = convert(actual.number, actual.unit, target_unit) if actual.unit and target_unit else None
+    return actual.number if converted is None else converted
 
 
 def _score_compare(case: _Case, actual: Reading, last_year: Reading | None) -> IndicatorScore:
@@ -529,9 +529,7 @@ def _score_deadline(case: _Case, actual: Reading, last_year: Reading | None) -> 
     if actual.kind is not ReadingKind.DATE or actual.date is None:
         return _unusable(case, actual, "a deadline takes a completion date or a grade")
     target = case.target
-    year = target.year or case.year or actual.date.year
-    month = target.end_month or 12
-    due = pendulum.date(year, month, target.day) if target.day else pendulum.date(year, month, 1).end_of("month")
+    due = due_date(target, case.year or actual.date.year)
     return _by_date(case, actual, actual.date, due, Method.DEADLINE)
 
 
@@ -555,8 +553,11 @@ def _score_duration(case: _Case, actual: Reading, last_year: Reading | None) -> 
         return _graded(case, actual, Method.GRADED, prefix=f"{target}: ")
     if actual.kind is ReadingKind.DATE and actual.date is not None:
         begin = case.start or pendulum.date(case.year or actual.date.year, 1, 1)
-        amount = int(target.value)
-        due = begin.add(days=amount) if target.unit == "天" else begin.add(months=amount).subtract(days=1)
+        step = duration_step(target.unit)
+        if step is None:
+            return _unusable(case, actual, f"a duration in {target.unit} takes the time it took, not a date")
+        amount = int(target.value) * step[1]
+        due = begin.add(days=amount) if step[0] == "days" else begin.add(months=amount).subtract(days=1)
         return _by_date(case, actual, actual.date, due, Method.DURATION)
     if actual.kind is not ReadingKind.NUMBER:
         return _unusable(case, actual, "a duration takes a number of months, a completion date or a grade")

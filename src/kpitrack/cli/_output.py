@@ -23,25 +23,23 @@ def dump_json(payload: Any, *, lines: bool = False) -> None:
 
 def print_json_lines(texts: Iterable[str]) -> None:
     """A JSON array of the objects' texts, one per line, printed as they come: memory stays flat."""
-    write = sys.stdout.write
-    before = "[\n"
-    for text in texts:
-        write(before)
-        write(text)
-        before = ",\n"
-    write("\n]\n" if before == ",\n" else "[\n]\n")
+    _print_joined(texts, opening="[\n", between=",\n", closing="\n]\n", empty="[\n]\n")
 
 
 def print_texts(texts: Iterable[str]) -> None:
     """Blocks of text separated by an empty line, printed as they come."""
+    _print_joined(texts, opening="", between="\n\n", closing="\n", empty="")
+
+
+def _print_joined(texts: Iterable[str], *, opening: str, between: str, closing: str, empty: str) -> None:
+    """Each text as it comes: the first after ``opening``, the others after ``between``; ``empty`` if none."""
     write = sys.stdout.write
-    before = ""
+    before, any_text = opening, False
     for text in texts:
         write(before)
         write(text)
-        before = "\n\n"
-    if before:
-        write("\n")
+        before, any_text = between, True
+    write(closing if any_text else empty)
 
 
 def print_problems(problems: Iterable[Problem]) -> None:

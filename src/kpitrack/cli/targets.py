@@ -12,6 +12,7 @@ from tabulate import tabulate
 from kpitrack import thresholds
 from kpitrack.cli._options import add_format
 from kpitrack.cli._output import dump_json
+from kpitrack.model import unit_from_name
 from kpitrack.numbers import json_number
 
 
@@ -25,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "targets", nargs="+", metavar="TARGET", help="a target such as ≥90%% or 1500家; '-' reads stdin"
     )
     parser.add_argument("--category", help="the indicator's level-2 category (e.g. 成本指标): decides bare numbers")
+    parser.add_argument(
+        "--name",
+        default="",
+        help="the indicator's name (e.g. 完成时限（月）): the unit in its brackets is read for a bare duration",
+    )
     add_format(parser)
     parser.set_defaults(handler=run)
 
@@ -37,10 +43,15 @@ def _texts(arguments: list[str]) -> Iterator[str]:
             yield argument
 
 
-def describe(text: str, category: str | None) -> dict[str, Any]:
-    """One target as a JSON-ready record, or its error."""
+def describe(text: str, category: str | None, name: str = "") -> dict[str, Any]:
+    """One target as a JSON-ready record, or its error.
+
+    ``inferred`` lists what the reading took from elsewhere than the text's own
+    signs (a direction from the category, a unit from the name, a number from a
+    sentence), for the user to confirm; it is empty when the text says it all.
+    """
     try:
-        parsed = thresholds.parse(text, category)
+        parsed = thresholds.parse(text, category, name_unit=unit_from_name(name))
     except thresholds.InvalidThreshold as invalid:
         return {"text": text, "error": str(invalid)}
     record: dict[str, Any] = {
@@ -59,11 +70,12 @@ def describe(text: str, category: str | None) -> dict[str, Any]:
         record["direction"] = "down" if parsed.downward else "up"
     if not parsed.explicit:
         record["inferred_op"] = True
+    record["inferred"] = list(parsed.inferred)
     return record
 
 
 def run(args: argparse.Namespace) -> int:
-    records = [describe(text, args.category) for text in _texts(args.targets)]
+    records = [describe(text, args.category, args.name) for text in _texts(args.targets)]
     if args.format == "json":
         dump_json(records, lines=True)
     else:
@@ -75,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
                 r.get("value", ""),
                 r.get("unit", ""),
                 r.get("canonical") or r["error"],
+                "; ".join(r.get("inferred", ())),
             )
             for r in records
         ]
-        print(tabulate(rows, headers=["target", "kind", "op", "value", "unit", "canonical / error"]))
+        print(tabulate(rows, headers=["target", "kind", "op", "value", "unit", "canonical / error", "inferred"]))
     return 1 if any("error" in r for r in records) else 0

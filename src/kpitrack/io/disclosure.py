@@ -34,7 +34,15 @@ import attrs
 import pendulum
 
 from kpitrack import thresholds
-from kpitrack.model import FundPlan, Indicator, Project, level1_of, normalise_level1, normalise_level2
+from kpitrack.model import (
+    FundPlan,
+    Indicator,
+    Project,
+    level1_of,
+    normalise_level1,
+    normalise_level2,
+    unit_from_name,
+)
 from kpitrack.problems import Problem, Severity
 
 __all__ = ["ID_PREFIXES", "read"]
@@ -290,7 +298,7 @@ def _indicators(rows: Sequence[_Row], at: str, problems: list[Problem]) -> tuple
             problems.append(Problem(where, f"{name!r} has no target (指标值)"))
             continue
         try:
-            target = thresholds.parse(target_text, level2)
+            target = thresholds.parse(target_text, level2, name_unit=unit_from_name(name))
         except thresholds.InvalidThreshold as invalid:
             problems.append(Problem(where, str(invalid)))
             continue

@@ -72,7 +72,16 @@ import attrs
 
 from kpitrack import thresholds
 from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
-from kpitrack.model import Aggregate, FundPlan, Indicator, Project, normalise_level1, normalise_level2
+from kpitrack.model import (
+    Aggregate,
+    FundPlan,
+    Indicator,
+    Project,
+    normalise_level1,
+    normalise_level2,
+    unit_from_name,
+)
+from kpitrack.periods import PLAN_KEYS
 from kpitrack.problems import Problem
 
 __all__ = ["SUFFIXES", "load_paths", "parse_target", "read_paths"]
@@ -81,7 +90,6 @@ SUFFIXES = frozenset({".csv", ".xlsx"})
 
 PROJECT_FIELDS = ("name", "unit", "year", "budget", "fiscal", "other", "goal", "Q1", "Q2", "Q3", "Q4", "H1", "H2")
 INDICATOR_FIELDS = ("level1", "level2", "indicator", "indicator_id", "target", "weight", "aggregate")
-PLAN_KEYS = ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
 
 # Header spellings (after normalisation: NFKC, no spaces, lower case, unit suffix dropped) → field.
 _HEADERS = {
@@ -124,9 +132,9 @@ _YEAR_RE = re.compile(r"^(?P<year>\d{4})(?:\.0)?年?$")
 
 
 @functools.lru_cache(maxsize=65536)
-def parse_target(text: str, level2: str) -> thresholds.Threshold:
-    """:func:`kpitrack.thresholds.parse`, once per distinct (target, level-2 category)."""
-    return thresholds.parse(text, level2)
+def parse_target(text: str, level2: str, name_unit: str = "") -> thresholds.Threshold:
+    """:func:`kpitrack.thresholds.parse`, once per distinct (target, level-2 category, unit in the name)."""
+    return thresholds.parse(text, level2, name_unit=name_unit)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -449,7 +457,7 @@ def _indicator(id: str, name: str, level1: str, level2: str, target: str, weight
         raise _BadRow
     normalised = _level2(level2)
     try:
-        threshold = parse_target(target, normalised)
+        threshold = parse_target(target, normalised, unit_from_name(name))
     except thresholds.InvalidThreshold:
         raise _BadRow from None
     points = _amount(weight) if weight else None
@@ -479,7 +487,7 @@ def _row_problems(row: _IndicatorRow) -> Iterator[Problem]:
             f"{row.id!r} is not a valid indicator id (a letter, then letters, digits, _ . -)",
         )
     try:
-        parse_target(row.target, _level2(row.level2))
+        parse_target(row.target, _level2(row.level2), unit_from_name(row.name))
     except thresholds.InvalidThreshold as invalid:
         yield Problem(row.where("target"), str(invalid))
     if row.weight and _amount(row.weight) is None:

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +51,7 @@ import pendulum
 import tomli_w
 
 from kpitrack import thresholds
+from kpitrack.io import strict_toml
 from kpitrack.model import (
     Aggregate,
     FundPlan,
@@ -62,6 +62,7 @@ from kpitrack.model import (
     normalise_level2,
     unit_from_name,
 )
+from kpitrack.periods import PLAN_KEYS
 from kpitrack.problems import Problem
 
 __all__ = ["INDICATOR_ID", "PROJECT_ID", "dumps", "load_paths", "loads"]
@@ -71,7 +72,6 @@ INDICATOR_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 _PROJECT_KEYS = ("id", "name", "unit", "year", "budget", "fiscal", "other", "plan", "window", "goal", "indicators")
 _INDICATOR_KEYS = ("id", "level1", "level2", "name", "target", "weight", "aggregate", "unit")
-_PLAN_KEYS = ("Q1", "Q2", "Q3", "Q4", "H1", "H2")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 T = TypeVar("T")
@@ -165,23 +165,13 @@ def loads(text: str, where: str) -> tuple[Project | None, list[Problem]]:
 
     Returns the project, or None when the file has any error, and every problem found.
     """
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as invalid:
-        return None, [_syntax_problem(where, invalid)]
+    raw, syntax = strict_toml.parse(text, where)
+    if raw is None:
+        return None, [syntax] if syntax else []
     errors: list[str] = []
     project = _project(raw, where, errors)
     problems = [Problem(where, message) for message in errors]
     return (None if problems else project), problems
-
-
-def _syntax_problem(where: str, invalid: tomllib.TOMLDecodeError) -> Problem:
-    message = str(invalid)
-    match = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    if match is None:
-        return Problem(where, f"not valid TOML: {message}")
-    reason = message[: match.start()]
-    return Problem(f"{where}:{match.group(1)}", f"not valid TOML: {reason} (column {match.group(2)})")
 
 
 def _project(raw: Mapping[str, Any], where: str, errors: list[str]) -> Project | None:
@@ -225,7 +215,7 @@ def _plan(table: _Table) -> FundPlan | None:
     entries: list[tuple[str, Decimal]] = []
     ok = True
     for key, value in raw.items():
-        if key not in _PLAN_KEYS:
+        if key not in PLAN_KEYS:
             table.error(f"plan.{key}", "not a plan entry: use Q1..Q4 (quarters) or H1, H2 (half-years)")
             ok = False
             continue
@@ -236,7 +226,7 @@ def _plan(table: _Table) -> FundPlan | None:
             continue
         entries.append((key, amount))
     # Canonical order (Q1..Q4, H1, H2) so that equal plans compare equal however they were written.
-    entries.sort(key=lambda entry: _PLAN_KEYS.index(entry[0]))
+    entries.sort(key=lambda entry: PLAN_KEYS.index(entry[0]))
     return FundPlan(tuple(entries)) if ok else None
 
 
@@ -298,7 +288,8 @@ def _indicator(row: _Table) -> Indicator | None:
     # Without its level 2 a bare target's meaning is unknown: report the missing level 2 only.
     if target_text is not None and level2 is not None:
         try:
-            target = thresholds.parse(target_text, normalise_level2(level2) if level2 else None)
+            category = normalise_level2(level2) if level2 else None
+            target = thresholds.parse(target_text, category, name_unit=unit_from_name(name or ""))
         except thresholds.InvalidThreshold as invalid:
             row.error("target", str(invalid))
     if len(row.errors) > before:

@@ -18,6 +18,11 @@ Every key is optional; what is not given keeps the default of 财预〔2020〕10
     [scoring.qualitative]
     bands = "80/50"                # or a table: "达成" = [80, 100], "部分达成" = [50, 80], "未达成" = [0, 50]
     defaults = { "达成" = 100, "部分达成" = 70, "未达成" = 30 }   # percent for a bare grade
+    free_text = "达成"              # other text printed as a result takes this grade (default: an error)
+
+    [scoring.qualitative.words]    # words printed as results (实际完成值), over the default vocabulary
+    "是" = "达成"
+    "基本达到" = ["部分达成", 75]   # a word with its own score (percent, inside the grade's band)
 
     [scoring.grades]               # lowest total of each grade
     "优" = 90
@@ -43,14 +48,15 @@ by :func:`kpitrack.profile.validate` (weights make 100, bands ordered).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from kpitrack.io import strict_toml
 from kpitrack.model import LEVEL1, normalise_level1
 from kpitrack.problems import Problem
 from kpitrack.profile import (
@@ -63,7 +69,7 @@ from kpitrack.profile import (
     bands_80_50,
     validate,
 )
-from kpitrack.readings import Grade
+from kpitrack.readings import Grade, GradeWord, ValueWords
 
 __all__ = ["load", "loads"]
 
@@ -83,10 +89,9 @@ def load(path: Path, base: Profile = DEFAULT) -> tuple[Profile | None, list[Prob
 
 def loads(text: str, where: str, base: Profile = DEFAULT) -> tuple[Profile | None, list[Problem]]:
     """Read profile text over ``base``; ``where`` names it in problems and in the rules' sources."""
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as invalid:
-        return None, [Problem(where, f"not valid TOML: {invalid}")]
+    raw, syntax = strict_toml.parse(text, where)
+    if raw is None:
+        return None, [syntax] if syntax else []
     reader = _Reader(where)
     profile = reader.profile(raw, base)
     if reader.problems:
@@ -202,7 +207,7 @@ class _Reader:
         return merged if ok else None
 
     def qualitative(self, raw: object, base: Profile, changes: dict[str, Any]) -> None:
-        table = self.table(raw, "scoring.qualitative", ("bands", "defaults"))
+        table = self.table(raw, "scoring.qualitative", ("bands", "defaults", "words", "free_text"))
         if "bands" in table:
             bands = table["bands"]
             if isinstance(bands, str):
@@ -213,6 +218,43 @@ class _Reader:
         if "defaults" in table:
             defaults = self.keyed(table["defaults"], "scoring.qualitative.defaults", _GRADES.get, base.grade_defaults)
             self.set(changes, "grade_defaults", "scoring.qualitative.defaults", defaults)
+        words: Mapping[str, GradeWord] | None = base.value_words.words
+        free_text = base.value_words.free_text
+        if "words" in table:
+            words = self.word_table(table["words"], base.value_words.words)
+            if words is not None:
+                self.sources["scoring.qualitative.words"] = self.where
+        if "free_text" in table:
+            free_text = self.choice(table["free_text"], "scoring.qualitative.free_text", _GRADES)
+            if free_text is not None:
+                self.sources["scoring.qualitative.free_text"] = self.where
+        if words is not None and ("words" in table or "free_text" in table):
+            changes["value_words"] = ValueWords(words=MappingProxyType(dict(words)), free_text=free_text)
+
+    def word_table(self, raw: object, base: Mapping[str, GradeWord]) -> dict[str, GradeWord] | None:
+        """Words printed as results: ``"是" = "达成"`` or, with the word's own score, ``["部分达成", 75]``."""
+        path = "scoring.qualitative.words"
+        if not isinstance(raw, dict):
+            self.error(path, f"expected a table of words, got {_describe(raw)}")
+            return None
+        merged = dict(base)
+        ok = True
+        for word, value in raw.items():
+            where = f"{path}.{word}"
+            if isinstance(value, list) and len(value) == 2:
+                grade, score = self.choice(value[0], f"{where}[0]", _GRADES), self.number(value[1], f"{where}[1]")
+                ok = ok and grade is not None and score is not None
+                if grade is not None and score is not None:
+                    merged[word] = GradeWord(grade, score)
+            elif isinstance(value, str):
+                grade = self.choice(value, where, _GRADES)
+                ok = ok and grade is not None
+                if grade is not None:
+                    merged[word] = GradeWord(grade)
+            else:
+                self.error(where, f'expected a grade ("达成") or [grade, score], got {_describe(value)}')
+                ok = False
+        return merged if ok else None
 
     def band_table(self, raw: object, base: Profile) -> dict[Grade, tuple[Decimal, Decimal]] | None:
         path = "scoring.qualitative.bands"

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound, closest
-from kpitrack.readings import GradeBands, Progress, Reading
+from kpitrack.readings import DEFAULT_WORDS, GradeBands, Progress, Reading, ValueWords
 from kpitrack.store import bulk, goals, recording
 from kpitrack.store import schema as s
 from kpitrack.store._rows import reading_from_row
@@ -178,6 +178,7 @@ class Store:
         *,
         by: str,
         bands: GradeBands,
+        words: ValueWords = DEFAULT_WORDS,
         dry_run: bool = False,
     ) -> ImportResult:
         """Check every row and write them in one transaction; if any row is bad, nothing is written.
@@ -198,7 +199,7 @@ class Store:
             # The recorder takes every indicator and project key from its catalog, read in
             # this transaction: the references it writes are known to hold.
             with write_transaction(self.engine, "actuals", "spending", references_known=True) as connection:
-                recorder = recording.Recorder(connection, named, by=by, bands=bands)
+                recorder = recording.Recorder(connection, named, by=by, bands=bands, words=words)
                 recorder.record_actuals(actual_rows)
                 recorder.record_spending(spending_rows)
                 actuals, spending = recorder.finish()

@@ -19,7 +19,7 @@ import sys
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import chain, count
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -30,7 +30,16 @@ import sqlalchemy as sa
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.problems import Problem, closest
-from kpitrack.readings import GradeBands, InvalidReading, Reading, read
+from kpitrack.readings import (
+    DEFAULT_WORDS,
+    GradeBands,
+    InvalidReading,
+    Reading,
+    ReadingKind,
+    ValueWords,
+    read,
+    read_money,
+)
 from kpitrack.store import schema as s
 from kpitrack.store._rows import (
     copy_into,
@@ -293,8 +302,14 @@ class Catalog:
         row = self.connection.execute(sa.select(s.indicators).where(s.indicators.c.id == pk)).one()
         return indicator_from_row(row._mapping)
 
-    def read(self, slot: Slot, text: str, bands: GradeBands) -> Value | Fault:
-        """:func:`kpitrack.readings.read`, remembered per (target kind, unit, text); a misfit names its indicator."""
+    def read(
+        self, slot: Slot, text: str, bands: GradeBands, words: ValueWords = DEFAULT_WORDS, year: int | None = None
+    ) -> Value | Fault:
+        """:func:`kpitrack.readings.read`, remembered per (target kind, unit, text); a misfit names its indicator.
+
+        ``year`` is the row's year, which a month printed without one (``7月``) takes;
+        such a reading depends on it, so it is not remembered.
+        """
         value = slot.readings.get(text)
         if value is not None:
             return value
@@ -303,16 +318,17 @@ class Catalog:
         if model is None:  # any indicator of this kind and unit reads values the same way
             model = self._models[key] = self._load_indicator(slot.pk)
         try:
-            reading = read(model, text, bands)
+            reading = read(model, text, bands, words, year=year)
         except InvalidReading:
             try:  # read again with the row's own indicator, whose id the reason names
-                read(self._load_indicator(slot.pk), text, bands)
+                read(self._load_indicator(slot.pk), text, bands, words, year=year)
             except InvalidReading as invalid:
                 return Fault("value", text, invalid.reason)
             raise  # pragma: no cover - the same kind and unit read the same way
         row = reading_row(reading)
         value = Value(reading, driver_values(self.connection, [row[name] for name in _VALUE_COLUMNS]))
-        if self._remembered < 1_000_000:
+        yearless = reading.kind is ReadingKind.DATE and not re.search(r"\d{4}", text)
+        if self._remembered < 1_000_000 and not yearless:
             slot.readings[text] = value
             self._remembered += 1
         return value
@@ -433,24 +449,11 @@ def _quarter(text: str) -> Quarter | Fault:
     return found
 
 
-_MONEY_RE = re.compile(r"^(?P<num>[-+]?\d+(?:,\d{3})*(?:\.\d+)?)\s*(?:万元|万)?$")
-
-
 def read_amount(text: str) -> Decimal | str:
-    """Money spent in 万元 (``12.5`` or ``12.5万元``): the amount, or why it is not one."""
-    cleaned = unicodedata.normalize("NFKC", text).strip()
-    match = _MONEY_RE.match(cleaned)
-    if not cleaned:
-        return "the amount is empty"
-    if match is None:
-        return "expected an amount in 万元, such as 12.5"
-    try:
-        amount = Decimal(match.group("num").replace(",", ""))
-    except InvalidOperation:  # pragma: no cover - the regex admits only numbers
-        return "not a number"
-    if amount < 0:
+    """Money spent in 万元 (``12.5``, ``12.5万元``, or ``125000元`` converted exactly): the amount, or why not."""
+    if re.match(r"^\s*-\s*\d", unicodedata.normalize("NFKC", text)):
         return "money spent cannot be negative"
-    return amount
+    return read_money(text)
 
 
 def money_text(amount: Decimal) -> str:
@@ -509,11 +512,18 @@ class Recorder:
     """
 
     def __init__(
-        self, connection: sa.Connection, named: set[tuple[str, int]] | None, *, by: str, bands: GradeBands
+        self,
+        connection: sa.Connection,
+        named: set[tuple[str, int]] | None,
+        *,
+        by: str,
+        bands: GradeBands,
+        words: ValueWords = DEFAULT_WORDS,
     ) -> None:
         self.problems: list[Problem] = []
         self._catalog = catalog = load_catalog(connection, named)
         self._bands = bands
+        self._words = words
         self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys)
         self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys)
         self._connection = connection
@@ -551,7 +561,7 @@ class Recorder:
             if isinstance(slot, Fault):
                 self._reject(row, [slot])
                 continue
-            value = slot.readings.get(text) or catalog.read(slot, text, bands)
+            value = slot.readings.get(text) or catalog.read(slot, text, bands, self._words, place.quarter.year)
             if isinstance(value, Fault):
                 self._reject(row, [value])
                 continue
