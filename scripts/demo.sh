@@ -3,7 +3,7 @@
 # full example year of quarterly actuals and spending (examples/).  Sets everything up on
 # a fresh machine (Python 3.11+ and pip), then: check the goal files, load them into a
 # fresh database, import the year, and show mid-year monitoring, the year-end
-# self-evaluation, and the underperformers.
+# self-evaluation, and the underperformers; then write the 自评表 and 监控表 workbooks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
@@ -34,3 +34,6 @@ step "kpitrack score --year 2021  (year-end 单位自评)"
 kpitrack score --year 2021
 step "kpitrack underperforming --year 2021  (year end)"
 kpitrack underperforming --year 2021
+step "kpitrack form selfeval / monitor  (the forms of record, as workbooks)"
+kpitrack form selfeval --year 2021 --out examples/自评表.xlsx --force
+kpitrack form monitor --year 2021 --as-of 2021Q2 --out examples/监控表.xlsx --force

@@ -249,3 +249,11 @@ def test_inferred_readings_are_notes_to_confirm() -> None:
 def test_written_readings_give_no_notes() -> None:
     text = CLEAN.replace('target = "1人"', 'target = "≥1人"')
     assert [p for p in checks.validate([project(text)]) if p.severity is Severity.NOTE] == []
+
+
+def test_a_carryover_counts_among_the_funding_sources() -> None:
+    split = "budget = 35\nfiscal = 25\ncarryover = 5\nother = 5"
+    assert found(project(CLEAN.replace("budget = 35", split))) == []
+    assert found(project(CLEAN.replace("budget = 35", split.replace("carryover = 5", "carryover = 2")))) == [
+        "goals/p01.toml: fiscal 25 + carryover 2 + other 5 = 32 万元, but the budget is 35 万元"
+    ]

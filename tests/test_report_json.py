@@ -64,7 +64,7 @@ def test_score_text_is_json_dumps_text_with_the_documented_fields() -> None:
     assert _canonical(text)
     record = json.loads(text)
     head = ["project", "name", "year", "total", "grade", "execution"]
-    assert list(record) == [*head, "indicators", "rescaled_from", "explain"]
+    assert list(record) == [*head, "indicators", "rescaled_from", "explain", "missing_explanations"]
     assert list(record["execution"]) == ["budget", "spent", "rate", "rate_percent", "score", "weight", "explain"]
     rows = {row["id"]: row for row in record["indicators"]}
     common = ["id", "name", "level1", "level2", "target", "actual", "weight", "score", "status", "method", "explain"]
@@ -82,7 +82,17 @@ def test_status_text_is_json_dumps_text_with_the_documented_fields() -> None:
     (text,) = report.status_json([monitoring.assess(_progress(as_of=2), DEFAULT)])
     assert _canonical(text)
     record = json.loads(text)
-    assert list(record) == ["project", "name", "as_of", "light", "p", "basis", "budget", "indicators"]
+    assert list(record) == [
+        "project",
+        "name",
+        "as_of",
+        "light",
+        "p",
+        "basis",
+        "budget",
+        "indicators",
+        "missing_explanations",
+    ]
     assert list(record["budget"]) == [
         "budget",
         "spent",
@@ -136,3 +146,16 @@ def test_any_number_is_printed_as_json_prints_its_rounded_float(value: Decimal) 
 )
 def test_numbers_at_the_edge_of_a_float_s_exact_digits(value: str) -> None:
     assert report._number(D(value)) == json.dumps(report._num(D(value)))
+
+
+def test_missing_explanations_leave_out_the_explained() -> None:
+    # Hand-worked: qty1 is flagged (3600 ≥ 1.2 × 1500), cost1 scores 0.12 / 0.15 × 25 = 20 of 25, soc1
+    # 70 % of 30 = 21, sat1 is missing (0 of 10): all four need a 偏差原因分析及改进措施.
+    score = scoring.evaluate(_progress(), DEFAULT)
+    assert report.score_record(score)["missing_explanations"] == ["qty1", "cost1", "soc1", "sat1"]
+    assert report.score_record(score, {"P1": {"qty1", "sat1"}})["missing_explanations"] == ["cost1", "soc1"]
+    assert report.score_record(score, {"P9": {"qty1"}})["missing_explanations"] == ["qty1", "cost1", "soc1", "sat1"]
+    # At 2021Q2: cost1 is red (0.15 over the cap 0.12), soc1 yellow (部分达成); qty1 blue, sat1 no data.
+    status = monitoring.assess(_progress(as_of=2), DEFAULT)
+    assert report.status_record(status)["missing_explanations"] == ["cost1", "soc1"]
+    assert report.status_record(status, {"P1": {"soc1"}})["missing_explanations"] == ["cost1"]

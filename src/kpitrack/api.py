@@ -28,25 +28,28 @@ from pathlib import Path
 
 import attrs
 
-from kpitrack import checks, monitoring, scoring
-from kpitrack.io import intake, load_goals, profilefile
+from kpitrack import checks, explanations, monitoring, scoring
+from kpitrack.explanations import Explanation
+from kpitrack.io import forms, intake, layout, load_goals, profilefile
 from kpitrack.io.tables import read_tables
 from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound, Severity
+from kpitrack.problems import Problem, ProblemsFound, Severity, closest
 from kpitrack.profile import DEFAULT, Profile
-from kpitrack.readings import Progress
+from kpitrack.readings import InvalidReading, Progress, combine, last_quarter, read
 from kpitrack.store import (
     ActualRow,
     ActualsView,
     HistoryEntry,
     ImportResult,
+    IndicatorActuals,
     LoadReport,
     Revision,
     SpendingRow,
     Store,
     open_store,
 )
+from kpitrack.store.explaining import ExplanationRow
 
 __all__ = ["CheckReport", "GoalsLoaded", "History", "Workspace", "check_goals", "open", "parse_period", "read_profile"]
 
@@ -94,6 +97,7 @@ class History:
     indicator: str | None
     entries: tuple[HistoryEntry, ...]
     revisions: tuple[Revision, ...]
+    explanations: tuple[Explanation, ...] = ()  # every version, of the year end and of each cut-off
 
 
 def read_profile(path: PathArg | None) -> Profile:
@@ -179,21 +183,118 @@ class Workspace:
 
     # -- recording ---------------------------------------------------------------------
 
-    def import_values(self, paths: Iterable[PathArg], *, dry_run: bool = False, by: str | None = None) -> ImportResult:
-        """Import actuals and spending tables (CSV/XLSX), all files in one transaction, all or nothing.
+    def import_values(
+        self,
+        paths: Iterable[PathArg],
+        *,
+        dry_run: bool = False,
+        by: str | None = None,
+        layouts: Sequence[layout.Layout] = (),
+    ) -> ImportResult:
+        """Import actuals and spending tables (CSV/XLSX) and filled-in forms, in one transaction, all or nothing.
 
-        Raises :class:`ProblemsFound` with every bad row located (nothing written).
+        A workbook whose sheets carry a form's title (自评表, 绩效运行监控表: ``kpitrack
+        form``) is read as that form: what the unit filled in (实际完成值 or 1-N月执行情况,
+        and the explanations) becomes values and explanations; ``layouts`` are a province's
+        form layouts, recognised before kpitrack's own.  Raises
+        :class:`ProblemsFound` with every bad row or cell located (nothing written).
         """
-        tables, problems = [], []
+        tables, problems, filled = [], [], []
+        known = [*layouts, *(layout.builtin(form) for form in ("selfeval", "monitor"))]
         for path in _paths(paths):
+            sheets, trouble = forms.read_filled(path, known)
+            if sheets or trouble:
+                filled.extend(sheets)
+                problems.extend(trouble)
+                continue
             found, trouble = read_tables(path)
             tables.extend(found)
             problems.extend(trouble)
+        form_values, form_explained = self._from_forms(filled, problems)
         if problems:
             raise ProblemsFound(problems)
-        actual_rows = itertools.chain.from_iterable(table.actuals for table in tables)  # streamed, not held
+        actual_rows = itertools.chain(form_values, *(table.actuals for table in tables))  # streamed, not held
         spending_rows = itertools.chain.from_iterable(table.spending for table in tables)
-        return self._write(actual_rows, spending_rows, by=by, dry_run=dry_run)
+        explained = itertools.chain(form_explained, *(table.explanations for table in tables))
+        return self._write(actual_rows, spending_rows, by=by, dry_run=dry_run, explanation_rows=explained)
+
+    def _from_forms(
+        self, filled: Sequence[forms.FilledSheet], problems: builtins.list[Problem]
+    ) -> tuple[builtins.list[ActualRow], builtins.list[ExplanationRow]]:
+        """What units filled in forms, as rows of values and of explanations; bad cells go to ``problems``.
+
+        A form gives the year to date (实际完成值, 1-N月执行情况), the store keeps quarters:
+        a value that differs from the year to date in the database becomes the cut-off
+        quarter's value that makes it so (:func:`kpitrack.readings.last_quarter`).
+        """
+        values: builtins.list[ActualRow] = []
+        explained: builtins.list[ExplanationRow] = []
+        for sheet in filled:
+            title = f"{sheet.source}: {sheet.sheet}!A1"
+            if sheet.month % 3:
+                message = f"1-{sheet.month}月: kpitrack keeps quarters; a cut-off is 1-3, 1-6, 1-9 or 1-12月"
+                problems.append(Problem(title, message))
+                continue
+            project = self._form_project(sheet, title, problems)
+            if project is None:
+                continue
+            quarter = Quarter(sheet.year, 4 if sheet.form == "selfeval" else sheet.month // 3)
+            view = self.store.actuals(project, quarter)
+            found = {item.indicator.id: item for item in view.indicators}
+            found.update((item.indicator.name, item) for item in view.indicators)
+            period = str(sheet.year) if sheet.form == "selfeval" else str(quarter)
+            for position, row in enumerate(sheet.rows):
+                # By position first (a project may name two indicators alike), else by id or name.
+                item = view.indicators[position] if position < len(view.indicators) else None
+                if item is None or row.indicator not in (item.indicator.name, item.indicator.id):
+                    item = found.get(row.indicator)
+                if item is None:
+                    hint = closest(row.indicator, [i.indicator.name for i in view.indicators])
+                    reason = f"project {project.id} has no indicator with this id or name{hint}"
+                    problems.append(Problem(f"{sheet.source}: {row.where}", f"{row.indicator!r}: {reason}"))
+                    continue
+                value = self._form_value(sheet, row, item, quarter, problems)
+                if value is not None:
+                    values.append(ActualRow(sheet.source, 0, project.id, item.indicator.id, str(quarter), value))
+                explanation = _form_explanation(sheet, row, project.id, item.indicator.id, period)
+                if explanation is not None:
+                    explained.append(explanation)
+        return values, explained
+
+    def _form_project(self, sheet: forms.FilledSheet, title: str, problems: builtins.list[Problem]) -> Project | None:
+        """The project of a form's sheet: by the sheet's name (its id), else by the 项目名称 cell."""
+        for key in (sheet.project, sheet.name):
+            try:
+                return self.store.find_project(key, sheet.year)
+            except ProblemsFound:
+                continue
+        reason = f"no project {sheet.project!r} (the sheet's name) or {sheet.name!r} (项目名称) in {sheet.year}"
+        problems.append(Problem(title, reason))
+        return None
+
+    def _form_value(
+        self,
+        sheet: forms.FilledSheet,
+        row: forms.FilledRow,
+        item: IndicatorActuals,
+        quarter: Quarter,
+        problems: builtins.list[Problem],
+    ) -> str | None:
+        """The cut-off quarter's value a form's year to date asks for; None when it changes nothing."""
+        text, cell = row.cells.get("actual" if sheet.form == "selfeval" else "to_date", ("", ""))
+        if not text:
+            return None
+        indicator = item.indicator
+        try:
+            profile = self.profile
+            reading = read(indicator, text, profile.grade_bands, profile.value_words, year=quarter.year)
+            if reading == item.to_date:
+                return None
+            before = [item.quarters[q] for q in quarter.quarters_to_date()[:-1] if q in item.quarters]
+            return str(last_quarter(indicator.aggregate, reading, combine(indicator.aggregate, before)))
+        except InvalidReading as invalid:
+            problems.append(Problem(f"{sheet.source}: {cell}", f"{text!r}: {invalid.reason}"))
+            return None
 
     def record(
         self,
@@ -224,6 +325,52 @@ class Workspace:
         row = SpendingRow("", 0, project.strip(), str(quarter), str(amount), note or "")
         return self._write((), [row], by=by)
 
+    def explain(
+        self,
+        project: str,
+        indicator: str,
+        text: str,
+        *,
+        year: int | None = None,
+        as_of: str | Quarter | None = None,
+        cause: str | None = None,
+        likelihood: str | None = None,
+        measures: str | None = None,
+        by: str | None = None,
+    ) -> ImportResult:
+        """Explain an indicator's deviation: for the year end (``year``: 偏差原因分析及改进措施) or a cut-off
+        (``as_of``: the cause's text, with its category ``cause``, ``likelihood`` and 纠偏 ``measures``).
+
+        A second explanation of the same indicator and period supersedes the first; every
+        version is kept with who wrote it and when.
+        """
+        if (year is None) == (as_of is None):
+            raise ProblemsFound([Problem("period", "give either the year (year end) or as_of (a cut-off)")])
+        period = str(year) if year is not None else str(parse_period(as_of or "", where="as_of"))
+        row = ExplanationRow("", project, indicator, period, text, cause or "", likelihood or "", measures or "")
+        return self._write((), (), by=by, explanation_rows=[row])
+
+    def explanations(
+        self,
+        period: int | str | Quarter,
+        *,
+        units: Sequence[str] | None = None,
+        projects: Sequence[str] | None = None,
+        indicator: str | None = None,
+        every_version: bool = False,
+    ) -> builtins.list[Explanation]:
+        """The explanations of a year end (``2021``) or a cut-off (``2021Q2``), current ones or every version.
+
+        In project-id and indicator order, oldest version first.
+        """
+        try:
+            key = explanations.parse_period(str(period))
+        except explanations.InvalidExplanation as invalid:
+            raise ProblemsFound([Problem("period", str(invalid))]) from None
+        year = int(key[:4])
+        chosen = self._chosen(year, projects, units)
+        return self.store.explanations(year, key, chosen, indicator=indicator, every_version=every_version)
+
     def _write(
         self,
         actual_rows: Iterable[ActualRow],
@@ -231,10 +378,17 @@ class Workspace:
         *,
         by: str | None,
         dry_run: bool = False,
+        explanation_rows: Iterable[ExplanationRow] = (),
     ) -> ImportResult:
         bands, words = self.profile.grade_bands, self.profile.value_words
         result = self.store.record_rows(
-            actual_rows, spending_rows, by=by or _user(), bands=bands, words=words, dry_run=dry_run
+            actual_rows,
+            spending_rows,
+            by=by or _user(),
+            bands=bands,
+            words=words,
+            dry_run=dry_run,
+            explanation_rows=explanation_rows,
         )
         if result.problems:
             raise ProblemsFound(result.problems)
@@ -322,7 +476,8 @@ class Workspace:
             code = chosen.id
         entries = self.store.history(found, code)
         revisions = [r for r in self.store.revisions(found.id, found.year) if code is None or r.indicator == code]
-        return History(found, code, tuple(entries), tuple(revisions))
+        explained = self.store.explanations(found.year, None, [found.id], indicator=code, every_version=True)
+        return History(found, code, tuple(entries), tuple(revisions), tuple(explained))
 
     def actuals(self, project: str, as_of: str | Quarter | None = None) -> ActualsView:
         """A project's quarterly values and year to date beside its targets, and its money spent."""
@@ -347,6 +502,33 @@ class Workspace:
         seen = set(named)
         from_units = self.store.unit_projects(year, units) if units else []
         return [*named, *(key for key in from_units if key not in seen)]
+
+
+def _form_explanation(
+    sheet: forms.FilledSheet, row: forms.FilledRow, project: str, indicator: str, period: str
+) -> ExplanationRow | None:
+    """A form row's explanation (偏差原因 and, at a cut-off, its category, likelihood and 纠偏措施), if written.
+
+    A likelihood alone is no explanation: the cause or its text must be there.
+    """
+    texts = {field: row.cells.get(field, ("", ""))[0] for field in ("explanation", "cause", "likelihood", "measures")}
+    if not (texts["explanation"] or texts["cause"] or texts["measures"]):
+        return None
+    places = {
+        ("text" if field == "explanation" else field): f"{sheet.source}: {cell}"
+        for field, (_, cell) in row.cells.items()
+    }
+    return ExplanationRow(
+        f"{sheet.source}: {row.where}",
+        project,
+        indicator,
+        period,
+        texts["explanation"],
+        texts["cause"],
+        texts["likelihood"],
+        texts["measures"],
+        places=places,
+    )
 
 
 def _paths(paths: Iterable[PathArg]) -> list[Path]:

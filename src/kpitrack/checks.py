@@ -193,17 +193,17 @@ def check_plan_keys(projects: Sequence[Project]) -> Iterator[Problem]:
 
 
 def check_funding_split(projects: Sequence[Project]) -> Iterator[Problem]:
-    """财政拨款 + 其他资金 = 年度资金总额, when the split is given."""
+    """本年财政拨款 + 上年结转资金 + 其他资金 = 年度资金总额, when the split is given."""
     for project in projects:
-        if project.fiscal is None and project.other is None:
+        sources = [("fiscal", project.fiscal), ("carryover", project.carryover), ("other", project.other)]
+        if all(amount is None for _, amount in sources):
             continue
-        fiscal, other = project.fiscal or Decimal(0), project.other or Decimal(0)
-        if fiscal + other != project.budget:
-            yield Problem(
-                _where(project),
-                f"fiscal {format_decimal(fiscal)} + other {format_decimal(other)} = {_money(fiscal + other)}, "
-                f"but the budget is {_money(project.budget)}",
-            )
+        # Without a carry-over the message reads as before: fiscal + other.
+        shown = [(name, amount or Decimal(0)) for name, amount in sources if name != "carryover" or amount is not None]
+        total = sum((amount for _, amount in shown), Decimal(0))
+        if total != project.budget:
+            parts = " + ".join(f"{name} {format_decimal(amount)}" for name, amount in shown)
+            yield Problem(_where(project), f"{parts} = {_money(total)}, but the budget is {_money(project.budget)}")
 
 
 def _cost_cap(indicator: Indicator) -> Decimal | None:

@@ -182,7 +182,15 @@ class FundPlan:
 
 @attrs.frozen
 class Project:
-    """A budget project (项目) with its goal table and money, all in 万元."""
+    """A budget project (项目) with its goal table and money, all in 万元.
+
+    ``budget`` is the year's budget (全年预算数, after adjustments); ``initial_budget``
+    the budget as first approved (年初预算数, None: the same).  The sources of the
+    money (资金来源) are ``fiscal`` (本年财政拨款), ``carryover`` (上年结转资金) and
+    ``other`` (其他资金).  ``department`` (主管部门) and ``agency`` (实施单位) stand
+    beside the budget unit on the forms; ``goal`` is the 年度总体目标 and ``outcome``
+    its 实际完成情况.
+    """
 
     id: str
     name: str
@@ -196,6 +204,11 @@ class Project:
     plan: FundPlan = FundPlan()
     start: pendulum.Date | None = None
     end: pendulum.Date | None = None
+    department: str = ""
+    agency: str = ""
+    initial_budget: Decimal | None = None
+    carryover: Decimal | None = None
+    outcome: str = ""
     # Where the project was read from (a goal file, a table row), for locating problems;
     # like beancount's entry meta, it takes no part in equality.
     source: str = attrs.field(default="", eq=False)

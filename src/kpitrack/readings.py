@@ -42,6 +42,7 @@ __all__ = [
     "ReadingKind",
     "ValueWords",
     "combine",
+    "last_quarter",
     "read",
     "read_money",
 ]
@@ -377,6 +378,26 @@ def combine(aggregate: Aggregate, readings: Sequence[Reading]) -> Reading | None
         return readings[-1]
     total = sum((r.number for r in numbers if r.number is not None), Decimal(0))
     return Reading(ReadingKind.NUMBER, number=total, unit=numbers[-1].unit)
+
+
+def last_quarter(aggregate: Aggregate, to_date: Reading, earlier: Reading | None) -> Reading:
+    """The value of the last quarter that makes the year to date ``to_date``, after ``earlier`` quarters.
+
+    A form reports the year to date (实际完成值, 1-N月执行情况), the store keeps quarters:
+    for a flow the last quarter is the difference (``to_date`` less the earlier quarters'
+    sum), for a level or a judgement it is ``to_date`` itself.  A flow whose year to date
+    is below what earlier quarters already add up to raises :class:`InvalidReading`.
+    """
+    numbers = to_date.kind is ReadingKind.NUMBER and earlier is not None and earlier.kind is ReadingKind.NUMBER
+    if aggregate is Aggregate.LATEST or not numbers:
+        return to_date
+    assert to_date.number is not None and earlier is not None and earlier.number is not None
+    rest = to_date.number - earlier.number
+    if rest < 0:
+        raise InvalidReading(
+            str(to_date), f"less than the {earlier} the earlier quarters already add up to (a flow only grows)"
+        )
+    return attrs.evolve(to_date, number=rest)
 
 
 @attrs.frozen

@@ -10,7 +10,7 @@ Numbers are rounded to two places here and only here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ import wcwidth
 from tabulate import tabulate
 
 from kpitrack.api import CheckReport, GoalsLoaded, History
+from kpitrack.explanations import Explanation, cutoff_missing, year_end_missing
 from kpitrack.model import LEVEL1, Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, Underperformer
 from kpitrack.numbers import json_number, rounded, show
@@ -168,17 +169,31 @@ _STATUS_WORDS = {
 }
 
 
-def score_json(scores: Iterable[ProjectScore]) -> Iterator[str]:
+Explained = Mapping[str, Collection[str]]  # project id → ids of its indicators explained for the period
+
+
+def explained_by_project(found: Iterable[Explanation]) -> dict[str, set[str]]:
+    """Explanations (from ``Workspace.explanations``) as :data:`Explained`, for the lists of missing ones."""
+    by_project: dict[str, set[str]] = {}
+    for explanation in found:
+        by_project.setdefault(explanation.project, set()).add(explanation.indicator)
+    return by_project
+
+
+def score_json(scores: Iterable[ProjectScore], explained: Explained | None = None) -> Iterator[str]:
     """Each project's self-evaluation as one line of compact JSON, one by one (streamed).
 
     Fields: ``project``, ``name``, ``year``, ``total``, ``grade``, ``execution``
     (``budget``, ``spent``, ``rate``, ``rate_percent``, ``score``, ``weight``,
     ``explain``), ``indicators`` (``id``, ``name``, ``level1``, ``level2``, ``target``,
     ``actual``, ``weight``, ``score``, ``status``, ``method``, ``explain``, and
-    ``flags`` / ``last_year`` when there are any), ``rescaled_from``, ``explain``.
-    Numbers are rounded to two places.
+    ``flags`` / ``last_year`` when there are any), ``rescaled_from``, ``explain``,
+    ``missing_explanations`` (the ids of the indicators that need a 偏差原因分析及改进措施
+    and have none in ``explained``).  Numbers are rounded to two places.
     """
+    explained = explained or {}
     for score in scores:
+        missing = year_end_missing(score, explained.get(score.project.id, ()))
         project, execution = score.project, score.execution
         rate = execution.rate
         yield (
@@ -189,13 +204,14 @@ def score_json(scores: Iterable[ProjectScore]) -> Iterator[str]:
             f'"score": {_number(execution.score)}, "weight": {_number(execution.weight)}, '
             f'"explain": {_string(execution.explain)}}}, '
             f'"indicators": [{_joined(map(_score_row, score.indicators))}], '
-            f'"rescaled_from": {_number(score.rescaled_from)}, "explain": {_string(score.explain)}}}'
+            f'"rescaled_from": {_number(score.rescaled_from)}, "explain": {_string(score.explain)}, '
+            f'"missing_explanations": [{_joined(map(_string, missing))}]}}'
         )
 
 
-def score_record(score: ProjectScore) -> dict[str, Any]:
+def score_record(score: ProjectScore, explained: Explained | None = None) -> dict[str, Any]:
     """One project's self-evaluation as JSON-ready data: :func:`score_json`'s fields."""
-    record: dict[str, Any] = json.loads(next(score_json([score])))
+    record: dict[str, Any] = json.loads(next(score_json([score], explained)))
     return record
 
 
@@ -216,12 +232,12 @@ def _score_row(item: IndicatorScore) -> str:
     )
 
 
-def render_scores(scores: Iterable[ProjectScore]) -> str:
+def render_scores(scores: Iterable[ProjectScore], explained: Explained | None = None) -> str:
     """The 项目支出绩效自评表 of each project, one after another."""
-    return "\n\n".join(map(render_score, scores))
+    return "\n\n".join(render_score(score, (explained or {}).get(score.project.id, ())) for score in scores)
 
 
-def render_score(score: ProjectScore) -> str:
+def render_score(score: ProjectScore, explained: Collection[str] = ()) -> str:
     """One project's 项目支出绩效自评表: the budget row, one row per indicator, the total and what needs explaining."""
     project, execution = score.project, score.execution
     head = [
@@ -261,21 +277,27 @@ def render_score(score: ProjectScore) -> str:
     lines = [*head, table, total]
     if flagged:
         lines += ["需说明 (偏差原因分析及改进措施):", *flagged]
+    missing = year_end_missing(score, explained)
+    if missing:
+        lines.append(f"缺少说明 (missing explanations): {', '.join(missing)}")
     return "\n".join(lines)
 
 
 # --- mid-year monitoring (双监控) --------------------------------------------------------
 
 
-def status_json(statuses: Iterable[ProjectStatus]) -> Iterator[str]:
+def status_json(statuses: Iterable[ProjectStatus], explained: Explained | None = None) -> Iterator[str]:
     """Each project's monitoring result as one line of compact JSON, one by one (streamed).
 
     Fields: ``project``, ``name``, ``as_of``, ``light``, ``p``, ``basis``, ``budget``
     (``budget``, ``spent``, ``rate``, ``q``, ``planned``, ``plan_rate``, ``light``,
     ``expected``, ``likelihood``, ``explain``), ``indicators`` (``id``, ``name``,
-    ``target``, ``actual``, ``light``, ``ratio``, ``expected``, ``likelihood``, ``explain``).
+    ``target``, ``actual``, ``light``, ``ratio``, ``expected``, ``likelihood``, ``explain``),
+    ``missing_explanations`` (the red and yellow indicators with no explanation in ``explained``).
     """
+    explained = explained or {}
     for status in statuses:
+        missing = cutoff_missing(status, explained.get(status.project.id, ()))
         project, budget = status.project, status.budget
         likelihood = budget.likelihood.value if budget.likelihood else None
         yield (
@@ -287,13 +309,14 @@ def status_json(statuses: Iterable[ProjectStatus]) -> Iterator[str]:
             f'"plan_rate": {_number(budget.plan_rate)}, "light": {_string(budget.light.value)}, '
             f'"expected": {_number(budget.expected)}, "likelihood": {_optional(likelihood)}, '
             f'"explain": {_string(budget.explain)}}}, '
-            f'"indicators": [{_joined(map(_status_row, status.indicators))}]}}'
+            f'"indicators": [{_joined(map(_status_row, status.indicators))}], '
+            f'"missing_explanations": [{_joined(map(_string, missing))}]}}'
         )
 
 
-def status_record(status: ProjectStatus) -> dict[str, Any]:
+def status_record(status: ProjectStatus, explained: Explained | None = None) -> dict[str, Any]:
     """One project's monitoring result as JSON-ready data: :func:`status_json`'s fields."""
-    record: dict[str, Any] = json.loads(next(status_json([status])))
+    record: dict[str, Any] = json.loads(next(status_json([status], explained)))
     return record
 
 
@@ -323,12 +346,12 @@ _LIGHT_WORDS = {
 }
 
 
-def render_statuses(statuses: Iterable[ProjectStatus]) -> str:
+def render_statuses(statuses: Iterable[ProjectStatus], explained: Explained | None = None) -> str:
     """The 绩效运行监控 table of each project, one after another."""
-    return "\n\n".join(map(render_status, statuses))
+    return "\n\n".join(render_status(status, (explained or {}).get(status.project.id, ())) for status in statuses)
 
 
-def render_status(status: ProjectStatus) -> str:
+def render_status(status: ProjectStatus, explained: Collection[str] = ()) -> str:
     """One project's 绩效运行监控 table: budget row, then one row per indicator."""
     budget = status.budget
     head = (
@@ -359,6 +382,9 @@ def render_status(status: ProjectStatus) -> str:
         for item in status.indicators
     ]
     table = _table(rows, ["", "目标", "累计/最新", "预警", "预计全年", "完成可能性", "计算"])
+    missing = cutoff_missing(status, explained)
+    if missing:
+        return f"{head}\n{table}\n缺少说明 (missing explanations): {', '.join(missing)}"
     return f"{head}\n{table}"
 
 
@@ -536,6 +562,9 @@ def _summary_line(name: str, summary: WriteSummary) -> str:
 def render_import(result: ImportResult) -> str:
     """What an import did (or would do, in a dry run) to actuals and to spending."""
     lines = [_summary_line("actuals", result.actuals), _summary_line("spending", result.spending)]
+    explained = result.explanations
+    if explained.added or explained.unchanged:
+        lines.append(_summary_line("explanations", explained))
     if result.dry_run:
         lines.append("dry run: nothing written")
     return "\n".join(lines)
@@ -561,6 +590,20 @@ def history_record(history: History) -> dict[str, Any]:
         "revisions": [
             {"indicator": r.indicator, "field": r.field, "old": r.old, "new": r.new, "date": r.revised_on.isoformat()}
             for r in history.revisions
+        ],
+        "explanations": [
+            {
+                "indicator": x.indicator,
+                "period": x.period,
+                "text": x.text,
+                "cause": x.cause.value if x.cause else None,
+                "likelihood": x.likelihood.value if x.likelihood else None,
+                "measures": x.measures,
+                "recorded_by": x.recorded_by,
+                "recorded_at": x.recorded_at,
+                "current": x.current,
+            }
+            for x in history.explanations
         ],
     }
 
@@ -588,7 +631,37 @@ def render_history(history: History) -> str:
     if history.revisions:
         lines.append("\ngoal revisions (目标调整):")
         lines.extend(f"  {revision}" for revision in history.revisions)
+    if history.explanations:
+        lines.append("\nexplanations (情况说明):")
+        lines.append(tabulate([_explanation_row(x) for x in history.explanations], headers=_EXPLANATION_HEADERS))
     return "\n".join(lines)
+
+
+_EXPLANATION_HEADERS = [
+    "indicator",
+    "period",
+    "explanation",
+    "cause",
+    "likelihood",
+    "measures",
+    "state",
+    "by",
+    "at (UTC)",
+]
+
+
+def _explanation_row(explanation: Explanation) -> list[str]:
+    return [
+        explanation.indicator,
+        explanation.period,
+        explanation.text,
+        explanation.cause.value if explanation.cause else "",
+        explanation.likelihood.value if explanation.likelihood else "",
+        explanation.measures,
+        "" if explanation.current else "superseded",
+        explanation.recorded_by,
+        explanation.recorded_at[:19].replace("T", " "),
+    ]
 
 
 def _reading_record(reading: Reading | None) -> dict[str, Any] | None:

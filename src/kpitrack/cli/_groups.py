@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from kpitrack.cli import evaluate, goals, record, targets
+from kpitrack.cli import evaluate, explain, forms, goals, record, targets
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 REGISTRARS: tuple[Registrar, ...] = (
     goals.register,
     record.register,
+    explain.register,
     targets.register,
     evaluate.register,
+    forms.register,
 )

@@ -89,10 +89,11 @@ def _decimal(option: str, text: str | None) -> Decimal | None:
 def run_score(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         scores = ws.score(args.year, units=args.unit, projects=args.project)
+        explained = report.explained_by_project(ws.explanations(args.year, units=args.unit, projects=args.project))
         if args.format == "json":
-            print_json_lines(report.score_json(scores))
+            print_json_lines(report.score_json(scores, explained))
         else:
-            print_texts(map(report.render_score, scores))
+            print_texts(report.render_score(score, explained.get(score.project.id, ())) for score in scores)
     return 0
 
 
@@ -100,10 +101,11 @@ def run_status(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
         as_of = parse_period(args.as_of, where="--as-of")
         statuses = ws.status(as_of, units=args.unit, projects=args.project)
+        explained = report.explained_by_project(ws.explanations(as_of, units=args.unit, projects=args.project))
         if args.format == "json":
-            print_json_lines(report.status_json(statuses))
+            print_json_lines(report.status_json(statuses, explained))
         else:
-            print_texts(map(report.render_status, statuses))
+            print_texts(report.render_status(status, explained.get(status.project.id, ())) for status in statuses)
     return 0
 
 

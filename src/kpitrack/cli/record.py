@@ -15,14 +15,19 @@ from kpitrack import report
 from kpitrack.api import parse_period
 from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, workspace
 from kpitrack.cli._output import dump_json
-from kpitrack.io.tables import ACTUALS_COLUMNS, SPENDING_COLUMNS, write_template
+from kpitrack.io import forms, layout
+from kpitrack.io.tables import ACTUALS_COLUMNS, EXPLANATION_COLUMNS, SPENDING_COLUMNS, write_template
 from kpitrack.problems import Problem, ProblemsFound
 
 _IMPORT_HELP = f"""\
 The file says what it holds by its header row (column order, case and extra columns do not matter):
   actuals:  {", ".join(ACTUALS_COLUMNS)}   (note optional)
   spending: {", ".join(SPENDING_COLUMNS)}   (note optional; amounts in 万元)
+An actuals table may carry explanations: {", ".join(EXPLANATION_COLUMNS)} (period 2021: the year end's
+偏差原因分析及改进措施; a quarter: that cut-off's cause, likelihood and 纠偏措施).
 A CSV file is one table; an XLSX workbook may hold one per sheet (as `kpitrack template` writes it).
+A workbook of `kpitrack form selfeval|monitor` is read as that form: what a unit filled in (实际完成值,
+1-N月执行情况, the explanations) is imported, every bad cell located as sheet!cell.
 Rows with a blank value or amount are skipped. The whole file is checked first: if any row is bad,
 nothing is imported and every bad row is reported. Importing the same file twice adds nothing."""
 
@@ -62,6 +67,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     importer.add_argument("file", type=Path, metavar="FILE")
     importer.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
     importer.add_argument("--by", default=None, help="who reports (default: the OS user)")
+    importer.add_argument(
+        "--layout",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="a province's form layout (repeatable)",
+    )
     add_profile(importer)
     add_db(importer)
     importer.set_defaults(handler=run_import)
@@ -138,7 +150,8 @@ def run_spend(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        result = ws.import_values([args.file], dry_run=args.dry_run, by=args.by)
+        layouts = [layout.load(path, forms.FIELDS) for path in args.layout or ()]
+        result = ws.import_values([args.file], dry_run=args.dry_run, by=args.by, layouts=layouts)
     print(report.render_import(result))
     return 0
 

@@ -18,11 +18,17 @@ column                 English alias         meaning
                                              merged cell)
 项目名称               name                  project name
 单位 (预算单位)        unit                  budget unit (预算单位)
+主管部门               department            the supervising department (optional)
+实施单位               agency                the implementing unit (optional)
 年度                   year                  budget year, e.g. 2021
-年度资金总额           budget                budget (万元)
-财政拨款               fiscal                fiscal funds (万元)
+年度资金总额           budget                budget (万元), the 全年预算数
+(全年预算数)
+年初预算数             initial_budget        the budget first approved (万元, optional)
+财政拨款               fiscal                fiscal funds, 本年财政拨款 (万元)
+上年结转资金           carryover             carried over from last year (万元, optional)
 其他资金               other                 other funds (万元)
-项目总体目标           goal                  the project's overall goal
+项目总体目标           goal                  the project's overall goal (年度总体目标)
+实际完成情况           outcome               what the goal achieved (year end, optional)
 Q1..Q4 (第一季度…)     Q1 Q2 Q3 Q4           fund-release plan by quarter (万元)
 H1 H2 (上半年 下半年)  H1 H2                 fund-release plan by half-year (万元)
 一级指标               level1                level 1 (产出/效益/满意度); inferred from
@@ -88,7 +94,26 @@ __all__ = ["SUFFIXES", "load_paths", "parse_target", "read_paths"]
 
 SUFFIXES = frozenset({".csv", ".xlsx"})
 
-PROJECT_FIELDS = ("name", "unit", "year", "budget", "fiscal", "other", "goal", "Q1", "Q2", "Q3", "Q4", "H1", "H2")
+PROJECT_FIELDS = (
+    "name",
+    "unit",
+    "department",
+    "agency",
+    "year",
+    "budget",
+    "initial_budget",
+    "fiscal",
+    "carryover",
+    "other",
+    "goal",
+    "outcome",
+    "Q1",
+    "Q2",
+    "Q3",
+    "Q4",
+    "H1",
+    "H2",
+)
 INDICATOR_FIELDS = ("level1", "level2", "indicator", "indicator_id", "target", "weight", "aggregate")
 
 # Header spellings (after normalisation: NFKC, no spaces, lower case, unit suffix dropped) → field.
@@ -97,10 +122,15 @@ _HEADERS = {
     "name": ("项目名称", "name", "project_name"),
     "unit": ("单位", "预算单位", "单位名称", "unit"),
     "year": ("年度", "预算年度", "year"),
-    "budget": ("年度资金总额", "资金总额", "项目资金", "预算数", "budget"),
-    "fiscal": ("财政拨款", "其中:财政拨款", "fiscal"),
+    "department": ("主管部门", "department"),
+    "agency": ("实施单位", "agency"),
+    "budget": ("年度资金总额", "资金总额", "项目资金", "预算数", "全年预算数", "budget"),
+    "initial_budget": ("年初预算数", "initial_budget"),
+    "fiscal": ("财政拨款", "其中:财政拨款", "本年财政拨款", "fiscal"),
+    "carryover": ("上年结转资金", "上年结转", "carryover"),
     "other": ("其他资金", "other"),
-    "goal": ("项目总体目标", "总体目标", "goal"),
+    "goal": ("项目总体目标", "总体目标", "年度总体目标", "goal"),
+    "outcome": ("实际完成情况", "outcome"),
     "Q1": ("q1", "第一季度", "一季度", "1季度"),
     "Q2": ("q2", "第二季度", "二季度", "2季度"),
     "Q3": ("q3", "第三季度", "三季度", "3季度"),
@@ -184,6 +214,12 @@ class _Columns:
 # then the table and row number it came from.  A bare tuple: a province holds a million and a
 # half of them until every table is read, and a named tuple's constructor alone cost 1.3 s.
 _Cells = tuple[str, str, str, str, str, str, str, _Columns, int]
+_Fields = dict[str, tuple[str, _Columns, int]]  # a project's fields: text as written, its sheet and row
+
+
+def _text(fields: _Fields, field: str) -> str:
+    """A project's free-text field (goal, 主管部门 …), empty when its column is absent."""
+    return fields[field][0] if field in fields else ""
 
 
 class _IndicatorRow(NamedTuple):
@@ -401,6 +437,7 @@ class _Book:
         budget = self._money(fields, "budget")
         fiscal = self._money(fields, "fiscal")
         other = self._money(fields, "other")
+        initial_budget, carryover = self._money(fields, "initial_budget"), self._money(fields, "carryover")
         plan = FundPlan(tuple((key, amount) for key in PLAN_KEYS if (amount := self._money(fields, key)) is not None))
         indicators = self._indicators(draft.rows)
         if len(self.problems) > before or budget is None or draft.year is None:
@@ -414,12 +451,17 @@ class _Book:
             indicators=indicators,
             fiscal=fiscal,
             other=other,
-            goal=fields["goal"][0] if "goal" in fields else "",
+            goal=_text(fields, "goal"),
             plan=plan,
+            department=_text(fields, "department"),
+            agency=_text(fields, "agency"),
+            initial_budget=initial_budget,
+            carryover=carryover,
+            outcome=_text(fields, "outcome"),
             source=draft.first_where,
         )
 
-    def _money(self, fields: dict[str, tuple[str, _Columns, int]], field: str) -> Decimal | None:
+    def _money(self, fields: _Fields, field: str) -> Decimal | None:
         if field not in fields:
             return None
         text, sheet, number = fields[field]

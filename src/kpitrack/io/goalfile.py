@@ -7,11 +7,16 @@ One file per project, meant to be edited by hand::
     unit = "昌吉州市场监督管理局"       # budget unit (预算单位)
     year = 2021
     budget = 35                      # 万元; a whole number or a decimal (12.5), never a string
-    fiscal = 35                      # optional: 财政拨款 (万元)
+    department = "昌吉州市场监督管理局"   # optional: 主管部门
+    agency = "昌吉州市场监督管理局"       # optional: 实施单位
+    initial_budget = 35              # optional: 年初预算数 (万元; default: budget, the 全年预算数)
+    fiscal = 35                      # optional: 本年财政拨款 (万元)
+    carryover = 0                    # optional: 上年结转资金 (万元)
     other = 0                        # optional: 其他资金 (万元)
     plan = { Q2 = 10, Q3 = 15, Q4 = 10 }   # fund-release plan (资金分配情况): Q1..Q4, or H1/H2 by half-year
     window = ["2021-01", "2021-12"]  # optional: 资金执行时间, first and last month
-    goal = "…"                       # optional: 项目总体目标
+    goal = "…"                       # optional: 年度总体目标 (项目总体目标)
+    outcome = "…"                    # optional: the goal's 实际完成情况, written at year end
 
     [[indicators]]
     id = "qty1"                      # a letter, then letters, digits, _ . -; unique in the project
@@ -70,7 +75,27 @@ __all__ = ["INDICATOR_ID", "PROJECT_ID", "dumps", "load_paths", "loads"]
 PROJECT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 INDICATOR_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
-_PROJECT_KEYS = ("id", "name", "unit", "year", "budget", "fiscal", "other", "plan", "window", "goal", "indicators")
+_PROJECT_KEYS = (
+    "id",
+    "name",
+    "unit",
+    "department",
+    "agency",
+    "year",
+    "budget",
+    "initial_budget",
+    "fiscal",
+    "carryover",
+    "other",
+    "plan",
+    "window",
+    "goal",
+    "outcome",
+    "indicators",
+)
+# The optional texts and amounts the official forms print (自评表): written only when set.
+_FORM_TEXTS = ("department", "agency")
+_FORM_MONEY = ("initial_budget", "carryover")
 _INDICATOR_KEYS = ("id", "level1", "level2", "name", "target", "weight", "aggregate", "unit")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -183,6 +208,9 @@ def _project(raw: Mapping[str, Any], where: str, errors: list[str]) -> Project |
     year, budget = table.integer("year"), table.money("budget")
     fiscal, other = table.money("fiscal", required=False), table.money("other", required=False)
     goal = table.text("goal", required=False, empty=True)
+    outcome = table.text("outcome", required=False, empty=True)
+    department, agency = (table.text(key, required=False, empty=True) for key in _FORM_TEXTS)
+    initial_budget, carryover = (table.money(key, required=False) for key in _FORM_MONEY)
     plan = _plan(table)
     window = _window(table)
     indicators = _indicators(table)
@@ -204,6 +232,11 @@ def _project(raw: Mapping[str, Any], where: str, errors: list[str]) -> Project |
         plan=plan,
         start=start,
         end=end,
+        department=department or "",
+        agency=agency or "",
+        initial_budget=initial_budget,
+        carryover=carryover,
+        outcome=outcome or "",
         source=where,
     )
 
@@ -362,21 +395,21 @@ def dumps(project: Project) -> str:
         "id": project.id,
         "name": project.name,
         "unit": project.unit,
-        "year": project.year,
-        "budget": _number(project.budget),
     }
-    if project.fiscal is not None:
-        head["fiscal"] = _number(project.fiscal)
-    if project.other is not None:
-        head["other"] = _number(project.other)
+    head.update((key, getattr(project, key)) for key in _FORM_TEXTS if getattr(project, key))
+    head.update(year=project.year, budget=_number(project.budget))
+    for key in ("initial_budget", "fiscal", "carryover", "other"):
+        if getattr(project, key) is not None:
+            head[key] = _number(getattr(project, key))
     parts = [tomli_w.dumps(head).rstrip("\n")]
     plan = ", ".join(f"{key} = {_value(_number(amount))}" for key, amount in project.plan)
     parts.append(f"plan = {{ {plan} }}" if plan else "plan = {}")
     if project.start is not None and project.end is not None:
         months = [project.start.format("YYYY-MM"), project.end.format("YYYY-MM")]
         parts.append(f"window = [{_value(months[0])}, {_value(months[1])}]")
-    if project.goal:
-        parts.append(tomli_w.dumps({"goal": project.goal}, multiline_strings=True).rstrip("\n"))
+    for key in ("goal", "outcome"):
+        if getattr(project, key):
+            parts.append(tomli_w.dumps({key: getattr(project, key)}, multiline_strings=True).rstrip("\n"))
     text = "\n".join(parts) + "\n"
     for indicator in project.indicators:
         text += "\n[[indicators]]\n" + tomli_w.dumps(_indicator_row(indicator))

@@ -3,7 +3,12 @@
 A file says what it holds by its header row (case, spaces and column order do not
 matter; other columns, such as the template's display columns, are ignored):
 
-- **actuals**: ``project, indicator, period, value`` (and optionally ``note``);
+- **actuals**: ``project, indicator, period, value`` (and optionally ``note``), and
+  optionally the explanations (情况说明) ``偏差原因, 原因类别, 完成可能性, 纠偏措施``:
+  with a year as the period (``2021``) the 偏差原因 is the year end's 偏差原因分析及改进措施
+  (the row's value is then left blank); with a quarter it is that cut-off's cause, with
+  its category (经费保障 / 制度保障 / 人员保障 / 硬件条件保障 / 其他), the likelihood of
+  meeting the target (确定能 / 有可能 / 完全不可能) and the 纠偏措施;
 - **spending**: ``project, period, amount`` (and optionally ``note``), amounts in 万元.
 
 A CSV file is one table; an XLSX workbook may hold one table per sheet (the
@@ -26,9 +31,11 @@ from typing import Any
 
 import attrs
 
+from kpitrack.io.cells import safe
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound
+from kpitrack.store.explaining import ExplanationRow
 from kpitrack.store.recording import ActualRow, SpendingRow
 from kpitrack.thresholds import format_decimal
 
@@ -38,6 +45,7 @@ from kpitrack.thresholds import format_decimal
 __all__ = [
     "ACTUALS",
     "ACTUALS_COLUMNS",
+    "EXPLANATION_COLUMNS",
     "SHEET_ROWS",
     "SPENDING",
     "SPENDING_COLUMNS",
@@ -50,6 +58,8 @@ __all__ = [
 ACTUALS, SPENDING = "actuals", "spending"
 ACTUALS_COLUMNS = ("project", "indicator", "period", "value", "note")
 SPENDING_COLUMNS = ("project", "period", "amount", "note")
+# The explanation columns of the actuals layout, and the ExplanationRow field each fills.
+EXPLANATION_COLUMNS = {"偏差原因": "text", "原因类别": "cause", "完成可能性": "likelihood", "纠偏措施": "measures"}
 _REQUIRED = {ACTUALS: frozenset(ACTUALS_COLUMNS[:4]), SPENDING: frozenset(SPENDING_COLUMNS[:3])}
 _VALUE_COLUMN = {ACTUALS: "value", SPENDING: "amount"}
 
@@ -66,6 +76,7 @@ class Table:
     kind: str
     source: str
     rows: Iterable[ActualRow] | Iterable[SpendingRow]
+    explanations: Iterable[ExplanationRow] = ()
 
     @property
     def actuals(self) -> Iterable[ActualRow]:
@@ -162,7 +173,34 @@ def _actual_rows(source: str, header: list[str], rows: Iterable[tuple[int, list[
 
 
 def _table(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Table:
-    return Table(kind, source, tuple(_rows(kind, source, header, rows)))
+    if not _explains(kind, header):
+        return Table(kind, source, tuple(_rows(kind, source, header, rows)))
+    held = list(rows)
+    return Table(kind, source, tuple(_rows(kind, source, header, held)), tuple(_explanations(source, header, held)))
+
+
+def _explains(kind: str, header: Sequence[str]) -> bool:
+    """A table of actuals with any explanation column (偏差原因 …)."""
+    return kind == ACTUALS and any(column in header for column in EXPLANATION_COLUMNS)
+
+
+def _explanations(source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[ExplanationRow]:
+    """The rows that explain something (any explanation cell filled), as ExplanationRow."""
+    wanted = {column: header.index(column) for column in EXPLANATION_COLUMNS if column in header}
+    keys = {name: header.index(name) for name in ("project", "indicator", "period")}
+    for number, values in rows:
+        cells = {field: _at(values, wanted.get(column)) for column, field in EXPLANATION_COLUMNS.items()}
+        if not any(cells.values()):
+            continue
+        where = f"{source}: row {number}"
+        places = {field: f"{where}, column {column}" for column, field in EXPLANATION_COLUMNS.items()}
+        places.update((name, f"{where}, column {name}") for name in keys)
+        project, indicator, period = (_at(values, index) for index in keys.values())
+        yield ExplanationRow(where, project, indicator, period, places=places, **cells)
+
+
+def _at(values: Sequence[str], index: int | None) -> str:
+    return values[index].strip() if index is not None and index < len(values) else ""
 
 
 def _normalise_header(cells: Iterable[Any]) -> list[str]:
@@ -175,7 +213,8 @@ def _read_csv(path: Path) -> tuple[list[Table], list[Problem]]:
     kind = _kind(header)
     if kind is None:
         return [], [_header_problem(f"{path}: row 1", header)]
-    return [Table(kind, str(path), _CsvRows(path, kind, header))], []
+    explained = _CsvRows(path, kind, header, explanations=True) if _explains(kind, header) else ()
+    return [Table(kind, str(path), _CsvRows(path, kind, header), explained)], []
 
 
 @attrs.frozen
@@ -185,13 +224,18 @@ class _CsvRows:
     path: Path
     kind: str
     header: list[str]
+    explanations: bool = False  # the rows' explanations (ExplanationRow), not their values
 
     def __iter__(self) -> Iterator[Any]:
         with self.path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             try:
                 next(reader, None)
-                yield from _rows(self.kind, str(self.path), self.header, enumerate(reader, start=2))
+                numbered = enumerate(reader, start=2)
+                if self.explanations:
+                    yield from _explanations(str(self.path), self.header, numbered)
+                else:
+                    yield from _rows(self.kind, str(self.path), self.header, numbered)
             except (OSError, UnicodeDecodeError, csv.Error) as error:
                 # Found while the rows stream into an import: raised, so that the
                 # import's transaction is rolled back and the problem printed.
@@ -199,7 +243,7 @@ class _CsvRows:
                 raise ProblemsFound([problem]) from None
 
 
-def _cell_text(value: Any, number_format: str) -> str:
+def cell_text(value: Any, number_format: str) -> str:
     """A cell as the text a person typed: 85% stays 85%, 0.1 stays 0.1, a date is 2021-11-30."""
     if value is None:
         return ""
@@ -244,7 +288,7 @@ def _read_workbook(path: Path, workbook: Any) -> tuple[list[Table], list[Problem
                     problems.append(_header_problem(f"{source}, row 1", header))
                 continue
             numbered = (
-                (number, [_cell_text(getattr(c, "value", None), getattr(c, "number_format", "")) for c in row])
+                (number, [cell_text(getattr(c, "value", None), getattr(c, "number_format", "")) for c in row])
                 for number, row in enumerate(rows, start=2)
             )
             tables.append(_table(kind, source, header, numbered))
@@ -354,7 +398,8 @@ def _sheets(
         to_fill = [name in editable for name, _ in layout]
         room = SHEET_ROWS - 1
         while row is not None and room:
-            sheet.append([blank if fill else value for value, fill in zip(row, to_fill, strict=True)])
+            # Text such as a target '=4次' or a name '=HYPERLINK(…)' stays text (kpitrack.io.cells).
+            sheet.append([blank if fill else safe(sheet, value) for value, fill in zip(row, to_fill, strict=True)])
             written += 1
             room -= 1
             row = next(rows, None)

@@ -51,7 +51,22 @@ REVISED_FIELDS = {
     "level2": "level2",
     "aggregate": "aggregate",
 }
-PROJECT_FIELDS = ("name", "unit", "budget", "fiscal", "other", "goal", "plan", "start", "end")
+PROJECT_FIELDS = (
+    "name",
+    "unit",
+    "budget",
+    "fiscal",
+    "other",
+    "goal",
+    "plan",
+    "start",
+    "end",
+    "department",
+    "agency",
+    "initial_budget",
+    "carryover",
+    "outcome",
+)
 
 
 def indicator_row(indicator: Indicator) -> dict[str, Any]:

@@ -164,6 +164,11 @@ def _project(
         plan=plans.get(head[0], _NO_PLAN),
         start=to_date(head[9]),
         end=to_date(head[10]),
+        department=head[11],
+        agency=head[12],
+        initial_budget=records.optional_decimal(head[13]),
+        carryover=records.optional_decimal(head[14]),
+        outcome=head[15],
     )
 
 
@@ -324,6 +329,11 @@ def _heads(
         p.c.goal,
         p.c.start_date,
         p.c.end_date,
+        p.c.department,
+        p.c.agency,
+        _text(p.c.initial_budget),
+        _text(p.c.carryover),
+        p.c.outcome,
     ).where(p.c.year == year)
     return _tuples(connection, _filtered(query, codes, units).order_by(p.c.code))
 

@@ -18,11 +18,12 @@ import attrs
 import pendulum
 import sqlalchemy as sa
 
+from kpitrack.explanations import Explanation
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound, closest
 from kpitrack.readings import DEFAULT_WORDS, GradeBands, Progress, Reading, ValueWords
-from kpitrack.store import bulk, goals, recording
+from kpitrack.store import bulk, explaining, goals, recording
 from kpitrack.store import schema as s
 from kpitrack.store._rows import reading_from_row
 from kpitrack.store.engine import connect, write_transaction
@@ -40,6 +41,7 @@ class ImportResult:
     spending: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
     problems: tuple[Problem, ...] = ()
     dry_run: bool = False
+    explanations: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
 
 
 @attrs.frozen
@@ -180,8 +182,11 @@ class Store:
         bands: GradeBands,
         words: ValueWords = DEFAULT_WORDS,
         dry_run: bool = False,
+        explanation_rows: Iterable[explaining.ExplanationRow] = (),
     ) -> ImportResult:
         """Check every row and write them in one transaction; if any row is bad, nothing is written.
+
+        Explanations (情况说明) go in the same transaction, after the values.
 
         The rows may be a stream (a large CSV file): they are checked and written
         as they come, and the transaction is rolled back at the end if any was bad.
@@ -198,14 +203,16 @@ class Store:
         try:
             # The recorder takes every indicator and project key from its catalog, read in
             # this transaction: the references it writes are known to hold.
-            with write_transaction(self.engine, "actuals", "spending", references_known=True) as connection:
+            tables = ("actuals", "spending", "explanations")
+            with write_transaction(self.engine, *tables, references_known=True) as connection:
                 recorder = recording.Recorder(connection, named, by=by, bands=bands, words=words)
                 recorder.record_actuals(actual_rows)
                 recorder.record_spending(spending_rows)
                 actuals, spending = recorder.finish()
-                if recorder.problems:
-                    raise _Rollback(ImportResult(problems=tuple(recorder.problems)))
-                result = ImportResult(actuals=actuals, spending=spending, dry_run=dry_run)
+                explained, trouble = explaining.write(connection, explanation_rows, by=by)
+                if recorder.problems or trouble:
+                    raise _Rollback(ImportResult(problems=(*recorder.problems, *trouble)))
+                result = ImportResult(actuals=actuals, spending=spending, dry_run=dry_run, explanations=explained)
                 if dry_run:
                     raise _Rollback(result)
                 return result
@@ -228,6 +235,21 @@ class Store:
         ``ids`` and ``units`` only narrow what it reads.
         """
         return bulk.progress(self.engine, year, as_of, codes=ids, units=units)
+
+    def explanations(
+        self,
+        year: int,
+        period: str | None = None,
+        ids: Sequence[str] | None = None,
+        *,
+        indicator: str | None = None,
+        every_version: bool = False,
+    ) -> list[Explanation]:
+        """The explanations of ``year``, or of one period (``2021``: year end, ``2021Q2``: a cut-off)."""
+        with self.engine.connect() as connection:
+            return explaining.read(
+                connection, year, period, codes=ids, indicator=indicator, every_version=every_version
+            )
 
     def find_project(self, key: str, year: int | None = None) -> Project:
         """A project by id or exact name, in ``year`` or else its latest year; unknown → closest matches."""

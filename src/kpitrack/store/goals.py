@@ -85,10 +85,31 @@ def _project_values(project: Project) -> dict[str, Any]:
         "goal": project.goal,
         "start_date": project.start,
         "end_date": project.end,
+        "department": project.department,
+        "agency": project.agency,
+        "initial_budget": project.initial_budget,
+        "carryover": project.carryover,
+        "outcome": project.outcome,
     }
 
 
-_PROJECT_COLUMNS = ("code", "year", "name", "unit", "budget", "fiscal", "other", "goal", "start_date", "end_date")
+_PROJECT_COLUMNS = (
+    "code",
+    "year",
+    "name",
+    "unit",
+    "budget",
+    "fiscal",
+    "other",
+    "goal",
+    "start_date",
+    "end_date",
+    "department",
+    "agency",
+    "initial_budget",
+    "carryover",
+    "outcome",
+)
 _PLAN_COLUMNS = ("project_id", "position", "key", "amount")
 _INDICATOR_INSERT = ("project_id", "position", *INDICATOR_COLUMNS)
 
@@ -156,7 +177,9 @@ class _DriverRows:
         number, date = self._number, self._date
         money = (number(project.budget), number(project.fiscal), number(project.other))
         dates = (date(project.start), date(project.end))
-        return (pk, project.id, project.year, project.name, project.unit, *money, project.goal, *dates)
+        forms = (project.department, project.agency, number(project.initial_budget), number(project.carryover))
+        head = (pk, project.id, project.year, project.name, project.unit, *money, project.goal, *dates)
+        return (*head, *forms, project.outcome)
 
     def plan(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
         return [(pk, position, key, self._number(amount)) for position, (key, amount) in enumerate(project.plan)]
@@ -436,6 +459,11 @@ def _read(connection: sa.Connection, pks: Sequence[int], *, include_retired: boo
             plan=FundPlan(tuple(plans[row.id])),
             start=to_date(row.start_date),
             end=to_date(row.end_date),
+            department=row.department,
+            agency=row.agency,
+            initial_budget=row.initial_budget,
+            carryover=row.carryover,
+            outcome=row.outcome,
         )
         result[row.id] = _Stored(project, rows[row.id])
     return result

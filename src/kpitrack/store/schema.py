@@ -31,6 +31,7 @@ __all__ = [
     "ExactDecimal",
     "actuals",
     "decimal_text",
+    "explanations",
     "fund_plans",
     "indicator_shapes",
     "indicators",
@@ -97,6 +98,12 @@ projects = sa.Table(
     sa.Column("goal", sa.Text, nullable=False, server_default=""),
     sa.Column("start_date", sa.Date),
     sa.Column("end_date", sa.Date),
+    # What the forms print (migration 0006): 主管部门, 实施单位, 年初预算数, 上年结转资金, 实际完成情况.
+    sa.Column("department", sa.Text, nullable=False, server_default=""),
+    sa.Column("agency", sa.Text, nullable=False, server_default=""),
+    sa.Column("initial_budget", ExactDecimal),
+    sa.Column("carryover", ExactDecimal),
+    sa.Column("outcome", sa.Text, nullable=False, server_default=""),
     sa.UniqueConstraint("code", "year", name="uq_projects_code_year"),
 )
 sa.Index("ix_projects_year_name", projects.c.year, projects.c.name)
@@ -263,3 +270,23 @@ spending = sa.Table(
     sa.Column("current", sa.Boolean, nullable=False),
 )
 _version_indexes(spending, spending.c.project_id)
+
+# Explanations (情况说明): per indicator and period, the 偏差原因分析及改进措施 of the year end
+# (period "2021") or, at a monitoring cut-off (period "2021Q2"), the cause category, its
+# text, the likelihood of meeting the target and the 纠偏 measures.  Kept like values:
+# one row per version, the ``current`` one in force (migration 0006).
+explanations = sa.Table(
+    "explanations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period", sa.String(16), nullable=False),  # "2021" (year end) or "2021Q2" (a cut-off)
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("cause", sa.String(16)),  # 经费保障 / 制度保障 / 人员保障 / 硬件条件保障 / 其他
+    sa.Column("likelihood", sa.String(8)),  # 确定能 / 有可能 / 完全不可能
+    sa.Column("measures", sa.Text, nullable=False),  # 纠偏措施
+    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("current", sa.Boolean, nullable=False),
+)
+_version_indexes(explanations, explanations.c.indicator_id)

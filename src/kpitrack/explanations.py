@@ -1,0 +1,136 @@
+"""Explanations (情况说明) the forms ask for, and which ones are still missing: pure functions.
+
+The 自评表 wants a 偏差原因分析及改进措施 for every indicator that scores below its
+weight or is flagged (:attr:`kpitrack.scoring.IndicatorScore.needs_explanation`); the
+绩效运行监控表 wants, for every red or yellow indicator at a cut-off, the cause of the
+deviation (偏差原因: 经费保障 / 制度保障 / 人员保障 / 硬件条件保障 / 其他) with its
+text, the likelihood of meeting the target (完成目标可能性) and the 纠偏 measures.
+
+An explanation belongs to a project's indicator and a *period*: the year (``2021``)
+for the year end, a quarter (``2021Q2``) for a cut-off.  The store keeps every
+version, who wrote it and when, as it keeps values.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Collection
+
+import attrs
+
+from kpitrack.monitoring import Likelihood, ProjectStatus
+from kpitrack.periods import InvalidPeriod, Quarter
+from kpitrack.scoring import ProjectScore
+
+__all__ = [
+    "Cause",
+    "Explanation",
+    "InvalidExplanation",
+    "Likelihood",
+    "cutoff_missing",
+    "parse_cause",
+    "parse_likelihood",
+    "parse_period",
+    "year_end_missing",
+]
+
+
+class InvalidExplanation(ValueError):
+    """A cause, likelihood or period that is not one the forms know; quotes the text."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(f"{text!r}: {reason}")
+        self.text = text
+        self.reason = reason
+
+
+class Cause(enum.Enum):
+    """The cause category of a deviation (偏差原因分析), as 财预〔2019〕136号's monitoring form lists them."""
+
+    FUNDING = "经费保障"
+    RULES = "制度保障"
+    STAFF = "人员保障"
+    HARDWARE = "硬件条件保障"
+    OTHER = "其他"
+
+
+@attrs.frozen
+class Explanation:
+    """One version of an indicator's explanation for a period (``"2021"``: the year end; ``"2021Q2"``: a cut-off).
+
+    ``text`` is the 偏差原因分析及改进措施 (year end) or the cause's text (cut-off);
+    ``cause``, ``likelihood`` and ``measures`` (纠偏措施) belong to cut-offs.
+    """
+
+    project: str
+    indicator: str
+    period: str
+    text: str
+    cause: Cause | None = None
+    likelihood: Likelihood | None = None
+    measures: str = ""
+    recorded_by: str = ""
+    recorded_at: str = ""
+    current: bool = True
+
+    @property
+    def year_end(self) -> bool:
+        return "Q" not in self.period
+
+    def same_content(self, other: Explanation) -> bool:
+        """Says the same (who wrote it and when aside): a second import of it changes nothing."""
+        return (self.text, self.cause, self.likelihood, self.measures) == (
+            other.text,
+            other.cause,
+            other.likelihood,
+            other.measures,
+        )
+
+
+def _choice(text: str, members: type[enum.Enum], what: str) -> enum.Enum:
+    cleaned = re.sub(r"\s+", "", text)
+    for member in members:
+        if cleaned == member.value:
+            return member
+    known = " / ".join(str(member.value) for member in members)
+    raise InvalidExplanation(text, f"not a {what} (one of {known})")
+
+
+def parse_cause(text: str) -> Cause:
+    """``经费保障`` → :attr:`Cause.FUNDING`; anything else raises :class:`InvalidExplanation`."""
+    cause = _choice(text, Cause, "cause category (原因类别)")
+    assert isinstance(cause, Cause)
+    return cause
+
+
+def parse_likelihood(text: str) -> Likelihood:
+    """``有可能`` → :attr:`Likelihood.POSSIBLE`; anything else raises :class:`InvalidExplanation`."""
+    likelihood = _choice(text, Likelihood, "likelihood (完成可能性)")
+    assert isinstance(likelihood, Likelihood)
+    return likelihood
+
+
+def parse_period(text: str) -> str:
+    """The canonical period of an explanation: ``2021`` (year end) or a quarter such as ``2021Q2``."""
+    cleaned = text.strip()
+    if re.fullmatch(r"\d{4}年?(度)?", cleaned):
+        return cleaned[:4]
+    try:
+        return str(Quarter.parse(cleaned))
+    except InvalidPeriod:
+        raise InvalidExplanation(text, "expected a year like 2021 or a quarter like 2021Q2") from None
+
+
+def year_end_missing(score: ProjectScore, explained: Collection[str]) -> tuple[str, ...]:
+    """The ids of the indicators whose 自评表 row needs a 偏差原因分析及改进措施 and has none in ``explained``."""
+    return tuple(
+        item.indicator.id for item in score.indicators if item.needs_explanation and item.indicator.id not in explained
+    )
+
+
+def cutoff_missing(status: ProjectStatus, explained: Collection[str]) -> tuple[str, ...]:
+    """The ids of the red and yellow indicators at a cut-off with no explanation in ``explained``."""
+    return tuple(
+        item.indicator.id for item in status.indicators if item.needs_attention and item.indicator.id not in explained
+    )
