@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             run_stage(f"import {name}", [*kp, "import", str(path), "--by", "bench", "--db", url], _count_rows(path))
     indicators = _count_rows(data / "goals-2021.csv")
     bare = max(bare_aggregation(args.url or db), 1e-6)
-    print(f"{'bare GROUP BY of every actual':<34} {bare:>8.1f} s  (the yardstick of the ratios below)", flush=True)
+    clock = "wall, on the server" if args.url else "CPU"
+    print(f"{'bare GROUP BY of every actual':<34} {bare:>8.2f} s  ({clock}; the ratios' yardstick)", flush=True)
     took, out = None, args.workdir / "score.json"
     if "score" not in skip:
         argv_score = [*kp, "score", "--year", "2021", "--format", "json", "--db", url]
