@@ -25,6 +25,7 @@ the clock.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import multiprocessing
 import os
 import resource
@@ -45,8 +46,11 @@ def _count_rows(path: Path) -> int:
 
 def run_stage(
     label: str, argv: list[str], rows: int | None, output: Path | None = None, bare: float | None = None
-) -> float:
-    """Run one child process; print wall time, rows/s, its peak RSS, CPU and its ratio to ``bare`` if given."""
+) -> tuple[float, float]:
+    """Run one child process; print wall time, rows/s, its peak RSS, CPU and its ratio to ``bare`` if given.
+
+    Returns its wall and CPU seconds.
+    """
     started = time.perf_counter()
     with open(output or os.devnull, "wb") as sink:
         child = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
@@ -61,7 +65,7 @@ def run_stage(
     ratio = f"  {elapsed / bare:>5.1f}x GROUP BY (cpu {cpu / bare:.1f}x)" if bare else ""
     failed = "" if child.returncode == 0 else f"  EXIT {child.returncode}: {errors.decode()[-300:].strip()}"
     print(f"{label:<34} {elapsed:>8.1f} s  {rate}  peak {peak:>7,.0f} MB  cpu {cpu:>6.1f} s{ratio}{failed}", flush=True)
-    return elapsed
+    return elapsed, cpu
 
 
 def python_loop() -> float:
@@ -136,20 +140,23 @@ def in_process_score(url: str, bare: float) -> None:
     )
 
 
-def pandas_baseline(data: Path, workdir: Path, rows: int, score_json: Path | None, took: float | None) -> None:
+def pandas_baseline(
+    data: Path, workdir: Path, rows: int, score_json: Path | None, took: tuple[float, float] | None
+) -> None:
     """The pandas yardstick on the province's CSVs, timed like a stage, with its ratio to kpitrack's ``score``."""
-    try:
-        import pandas  # noqa: F401  (only to know whether the baseline can run here)
-    except ImportError:
+    if importlib.util.find_spec("pandas") is None:
         print(f"{'pandas baseline (bench_pandas.py)':<34} skipped: pip install pandas to run it", flush=True)
         return
     argv = [sys.executable, str(HERE / "bench_pandas.py"), f"--province={data}", f"--out={workdir / 'pandas.csv'}"]
     if score_json is not None and score_json.exists():
         argv.append(f"--compare={score_json}")
     report = workdir / "pandas.txt"
-    elapsed = run_stage("pandas baseline (bench_pandas.py)", argv, rows, report)
+    elapsed, cpu = run_stage("pandas baseline (bench_pandas.py)", argv, rows, report)
     if took:
-        print(f"{'':<34} (pandas took {elapsed / took:.2f} times kpitrack's score --format json, wall)")
+        print(
+            f"{'':<34} (pandas took {elapsed / took[0]:.2f} times kpitrack's score --format json "
+            f"in wall time, {cpu / took[1]:.2f} in CPU)"
+        )
     for line in report.read_text(encoding="utf-8").splitlines():
         print(f"{'':<34} ({line.strip()})")
 
