@@ -75,7 +75,8 @@ def test_goal_file_form_keys_are_strict(tmp_path: Path) -> None:
     assert project is None
     assert [str(p) for p in problems] == [
         "p01.toml: agncy: unknown key (did you mean 'agency'?)",
-        "p01.toml: initial_budget: expected a number, got the string '30'",
+        "p01.toml: initial_budget: expected a number (万元), or an amount with its unit such as '125000元', "
+        "got the string '30'",
     ]
 
 

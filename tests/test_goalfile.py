@@ -103,8 +103,21 @@ def test_a_valid_file_reads_into_a_project() -> None:
         ("year = 2021", 'year = "2021"', "year: expected an integer, got the string '2021'"),
         ("year = 2021", "year = 2021.0", "year: expected an integer, got 2021.0"),
         ("year = 2021", "year = true", "year: expected an integer, got true"),
-        ("budget = 35", 'budget = "abc"', "budget: expected a number, got the string 'abc'"),
-        ("budget = 35", 'budget = "35"', "budget: expected a number, got the string '35'"),
+        (
+            "budget = 35",
+            'budget = "abc"',
+            "budget: expected a number (万元), or an amount with its unit such as '125000元', got the string 'abc'",
+        ),
+        (
+            "budget = 35",
+            'budget = "35"',
+            "budget: expected a number (万元), or an amount with its unit such as '125000元', got the string '35'",
+        ),
+        (
+            "budget = 35",
+            'budget = "-5元"',
+            "budget: cannot read amount '-5元': an amount cannot be negative",
+        ),
         ("budget = 35", "budget = -35", "budget: must not be negative, got -35"),
         ("budget = 35", "budget = nan", "budget: expected a number, got NaN"),
         ('unit = "昌吉州市场监督管理局"\n', "", "unit: required key is missing"),
@@ -112,7 +125,11 @@ def test_a_valid_file_reads_into_a_project() -> None:
         ('name = "法制宣传工作经费"', "name = 3", "name: expected a string, got 3"),
         ('name = "法制宣传工作经费"', 'name = " "', "name: must not be empty"),
         ("Q4 = 10", "Q5 = 10", "plan.Q5: not a plan entry: use Q1..Q4 (quarters) or H1, H2 (half-years)"),
-        ("Q4 = 10", 'Q4 = "10"', "plan.Q4: expected a non-negative amount in 万元, got the string '10'"),
+        (
+            "Q4 = 10",
+            'Q4 = "10"',
+            "plan.Q4: expected a number (万元), or an amount with its unit such as '125000元', got the string '10'",
+        ),
         (
             "plan = { Q4 = 10, Q2 = 10, Q3 = 15 }",
             "plan = 35",

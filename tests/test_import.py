@@ -45,7 +45,8 @@ def test_import_twice_adds_nothing_the_second_time(
     assert (code, out) == (
         0,
         "actuals: 4 recorded (0 superseding earlier values), 0 unchanged\n"
-        "spending: 0 recorded (0 superseding earlier values), 0 unchanged\n",
+        "spending: 0 recorded (0 superseding earlier values), 0 unchanged\n"
+        "1 row left blank: not reported, not recorded\n",  # time1's
     )
     code, out, _ = run(capsys, "import", str(path), "--db", db_url)
     assert out.startswith("actuals: 0 recorded (0 superseding earlier values), 4 unchanged\n")
@@ -160,7 +161,8 @@ def test_the_template_round_trip(
     assert (code, out) == (
         0,
         "actuals: 4 recorded (0 superseding earlier values), 0 unchanged\n"
-        "spending: 1 recorded (0 superseding earlier values), 0 unchanged\n",
+        "spending: 1 recorded (0 superseding earlier values), 0 unchanged\n"
+        "3 rows left blank: not reported, not recorded\n",  # 7 indicators, 4 filled in
     )
     progress = next(loaded.progress(2021, Quarter(2021, 3)))
     assert {k: str(v) for k, v in progress.actuals.items()} == {

@@ -140,10 +140,11 @@ def test_profile_file__every_problem_located_and_quoted() -> None:
     assert profile is None
     assert [str(p) for p in problems] == [
         "profile.toml: name: expected text, got 3",
-        "profile.toml: scoring.colour: unknown key; expected one of execution, tiers, reverse, exact, "
-        "over_achievement, qualitative, grades",
+        "profile.toml: scoring.colour: unknown key; expected one of execution, tiers, row_rounding, reverse, "
+        "exact, over_achievement, qualitative, grades",
         "profile.toml: scoring.execution: expected a number, got the text '20'",
-        "profile.toml: scoring.tiers.产品指标: unknown key; expected one of 产出指标, 效益指标, 满意度指标",
+        "profile.toml: scoring.tiers.产品指标: unknown key; expected one of 产出指标, 效益指标, 满意度指标 "
+        '(a tier of your own is a table: { weight = 20, level2 = ["…"] })',
         "profile.toml: scoring.qualitative.bands: expected one of 80/60, 80/50, got the text '80/40'",
         "profile.toml: monitoring.elapsed: expected one of time, plan, got the text 'calendar'",
     ]

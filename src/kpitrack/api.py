@@ -58,10 +58,14 @@ PathArg = str | PathLike[str]
 
 @attrs.frozen
 class CheckReport:
-    """What checking goal files found: the projects read and every problem (errors and warnings)."""
+    """What checking goal files found: the projects read and every problem (errors and warnings).
+
+    ``profile`` is the one they were checked under: its tiers are the summary's columns.
+    """
 
     projects: tuple[Project, ...]
     problems: tuple[Problem, ...]
+    profile: Profile = DEFAULT
 
     @property
     def ok(self) -> bool:
@@ -113,11 +117,12 @@ def read_profile(path: PathArg | None) -> Profile:
 def check_goals(paths: Iterable[PathArg], profile: Profile = DEFAULT) -> CheckReport:
     """Read goal files (TOML, flat CSV/XLSX tables, folders) → every problem a finance officer would catch.
 
-    Needs no database: the checks judge the files alone, against ``profile``'s tiers.
+    Needs no database: the checks judge the files alone, against ``profile``'s tiers (with each
+    project's own scoring section over them), as :meth:`Workspace.load_goals` does.
     """
     projects, problems = load_goals(_paths(paths))
-    problems += checks.validate(projects, profile.tier_weights)
-    return CheckReport(tuple(projects), tuple(problems))
+    problems += checks.validate(projects, profile)
+    return CheckReport(tuple(projects), tuple(problems), profile)
 
 
 def open(url: str | None = None, *, profile: Profile | PathArg | None = None) -> Workspace:
@@ -176,8 +181,7 @@ class Workspace:
 
         Raises :class:`ProblemsFound` (nothing written) when any check finds an error.
         """
-        tier_weights = self._profile(profile).tier_weights
-        with intake.checked_goals(_paths(paths), tier_weights) as goals:
+        with intake.checked_goals(_paths(paths), self._profile(profile)) as goals:
             report = self.store.load_goals(goals.projects)
         return GoalsLoaded(report, tuple(goals.problems))
 
@@ -197,7 +201,8 @@ class Workspace:
         form``) is read as that form: what the unit filled in (实际完成值 or 1-N月执行情况,
         and the explanations) becomes values and explanations; ``layouts`` are a province's
         form layouts, recognised before kpitrack's own.  Raises
-        :class:`ProblemsFound` with every bad row or cell located (nothing written).
+        :class:`ProblemsFound` with every bad row or cell located (nothing written).  Rows with a blank
+        value are not reported and skipped; the result says how many (``blank``).
         """
         tables, problems, filled = [], [], []
         known = [*layouts, *(layout.builtin(form) for form in ("selfeval", "monitor"))]
@@ -216,7 +221,9 @@ class Workspace:
         actual_rows = itertools.chain(form_values, *(table.actuals for table in tables))  # streamed, not held
         spending_rows = itertools.chain.from_iterable(table.spending for table in tables)
         explained = itertools.chain(form_explained, *(table.explanations for table in tables))
-        return self._write(actual_rows, spending_rows, by=by, dry_run=dry_run, explanation_rows=explained)
+        result = self._write(actual_rows, spending_rows, by=by, dry_run=dry_run, explanation_rows=explained)
+        blank = sum(table.blank for table in tables) + _blank_form_rows(filled)  # tables' counted as they were read
+        return attrs.evolve(result, blank=blank)
 
     def _from_forms(
         self, filled: Sequence[forms.FilledSheet], problems: builtins.list[Problem]
@@ -529,6 +536,11 @@ def _form_explanation(
         texts["measures"],
         places=places,
     )
+
+
+def _blank_form_rows(filled: Iterable[forms.FilledSheet]) -> int:
+    """The indicator rows of filled forms where the unit filled in nothing: not reported."""
+    return sum(1 for sheet in filled for row in sheet.rows if not any(text for text, _ in row.cells.values()))
 
 
 def _paths(paths: Iterable[PathArg]) -> list[Path]:

@@ -1,7 +1,9 @@
 """Validation of goal tables (绩效目标审核): what a finance officer would catch before approving.
 
-Each check is a small named function ``(projects) -> Iterable[Problem]``; :func:`validate`
-runs them all.  Problems are located as ``<source>: indicators[12]``, where the
+Each check is a small named function ``(projects) -> Iterable[Problem]`` (those that
+judge by the indicator tree and weights take the profile too); :func:`validate` runs
+them all.  A project's own scoring section is laid over the profile for its checks,
+as for its score.  Problems are located as ``<source>: indicators[12]``, where the
 source is the project's :attr:`~kpitrack.model.Project.source` (the goal file it was
 read from) and indices count from 0 in the project's indicator order.  Errors make
 ``kpitrack check`` fail; warnings point at what looks wrong but may be intended.
@@ -15,9 +17,12 @@ The checks:
   half-years; 财政拨款 + 其他资金 must make the budget when given;
 - cost caps (成本指标 with ≤ in money) adding up to more than the budget (warning);
 - a cap (≤, <) on a count, which is normally a minimum (warning: likely a typo for ≥);
-- missing level-1 categories and unknown level-2 names (warnings), a level 1 that
-  contradicts its level 2 (error), a deadline in another year than the project's
-  (warning);
+- missing level-1 categories and unknown level-2 names (warnings), an indicator
+  printed under another level 1 than its level 2's (warning: it is scored under its
+  level 2's tier), a deadline in another year than the project's (warning);
+- a goal table's own scoring section (``[scoring]``): tiers the profile knows (or
+  that the table declares), no negative weight; weights that do not make 100 with it
+  (70/20/10 + 10) warn that the total is rescaled;
 - every target reading that was inferred rather than written (a direction from the
   category, a unit from the name, a number from a sentence): a note to confirm.
 """
@@ -25,12 +30,13 @@ The checks:
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 
-from kpitrack.model import LEVEL1, LEVEL2, Indicator, Project, level1_of
+from kpitrack.model import Indicator, Project
 from kpitrack.problems import Problem, Severity, has_errors
-from kpitrack.profile import DEFAULT
+from kpitrack.profile import DEFAULT, Profile
+from kpitrack.profile import validate as validate_profile
 from kpitrack.thresholds import MONEY_UNITS, Kind, Op, UnitFamily, format_decimal, unit_family
 
 __all__ = ["CHECKS", "REVERSE_NAME_WORDS", "Check", "Validation", "validate"]
@@ -63,10 +69,22 @@ REVERSE_NAME_WORDS = (
 Check = Callable[[Sequence[Project]], Iterable[Problem]]
 
 
-def validate(projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = DEFAULT.tier_weights) -> list[Problem]:
-    """Every problem the checks find in ``projects``, in check order."""
-    checks: list[Check] = [*CHECKS, functools.partial(check_weights, tier_weights=tier_weights)]
-    return [problem for check in checks for problem in check(projects)]
+def validate(projects: Sequence[Project], profile: Profile = DEFAULT) -> list[Problem]:
+    """Every problem the checks find in ``projects`` under ``profile``, in check order."""
+    return [problem for check in _checks(profile) for problem in check(projects)]
+
+
+def _checks(profile: Profile) -> list[Check]:
+    """:data:`CHECKS`, with the profile given to those that judge by it, then the weights and scoring sections."""
+    by_tree: dict[Check, Check] = {
+        check_level1_present: functools.partial(check_level1_present, profile=profile),
+        check_levels: functools.partial(check_levels, profile=profile),
+    }
+    return [
+        *(by_tree.get(check, check) for check in CHECKS),
+        functools.partial(check_weights, profile=profile),
+        functools.partial(check_project_scoring, profile=profile),
+    ]
 
 
 class Validation:
@@ -78,12 +96,11 @@ class Validation:
     was, not the project); every other check looks at one project at a time.
     """
 
-    def __init__(self, tier_weights: Mapping[str, Decimal] = DEFAULT.tier_weights) -> None:
+    def __init__(self, profile: Profile = DEFAULT) -> None:
         first: dict[tuple[str, int], str] = {}
         duplicates = functools.partial(_duplicate_projects, first=first)
         self._checks: list[Check] = [
-            *(duplicates if check is check_duplicate_projects else check for check in CHECKS),
-            functools.partial(check_weights, tier_weights=tier_weights),
+            duplicates if check is check_duplicate_projects else check for check in _checks(profile)
         ]
         self._found: list[list[Problem]] = [[] for _ in self._checks]
 
@@ -140,15 +157,19 @@ def check_duplicate_indicators(projects: Sequence[Project]) -> Iterator[Problem]
                 seen[indicator.id] = index
 
 
-def check_weights(
-    projects: Sequence[Project], tier_weights: Mapping[str, Decimal] = DEFAULT.tier_weights
-) -> Iterator[Problem]:
-    """Weights (分值) inside a level-1 tier: all or none, adding up to the tier's weight."""
+def check_weights(projects: Sequence[Project], profile: Profile = DEFAULT) -> Iterator[Problem]:
+    """Weights (分值) inside a level-1 tier: all or none, adding up to the tier's weight.
+
+    The tiers are the profile's with the project's own scoring section over them, and
+    an indicator counts in its level 2's tier (:meth:`Profile.tier_of`), as in scoring.
+    """
     for project in projects:
         if all(i.weight is None for i in project.indicators):
             continue  # most goal tables give no weights: nothing to check
-        for level1 in dict.fromkeys(i.level1 for i in project.indicators):
-            tier = [(index, i) for index, i in enumerate(project.indicators) if i.level1 == level1]
+        tree = profile.for_project(project.scoring)
+        tiers = [tree.tier_of(i) for i in project.indicators]
+        for level1 in dict.fromkeys(tiers):
+            tier = [(index, i) for index, i in enumerate(project.indicators) if tiers[index] == level1]
             weighted = [(index, i) for index, i in tier if i.weight is not None]
             if not weighted:
                 continue
@@ -160,13 +181,47 @@ def check_weights(
                 )
                 continue
             total = sum((i.weight for _, i in weighted if i.weight is not None), Decimal(0))
-            expected = tier_weights.get(level1)
+            expected = tree.tier_weights.get(level1)
             if expected is not None and total != expected:
                 yield Problem(
                     _where(project),
                     f"{level1}: indicator weights add up to {format_decimal(total)}, "
                     f"expected the tier weight {format_decimal(expected)}",
                 )
+
+
+def check_project_scoring(projects: Sequence[Project], profile: Profile = DEFAULT) -> Iterator[Problem]:
+    """A goal table's own scoring section: tiers the profile has (or the table declares), no negative weight.
+
+    Weights that do not make 100 (a table printed with 产出 70 / 效益 20 / 满意度 10
+    plus 10 for execution) are a warning: the rows score as printed and the total is
+    rescaled to 100, as when weights are out of play.
+    """
+    for project in projects:
+        scoring = project.scoring
+        if not scoring:
+            continue
+        declared = set(scoring.level2.values())
+        unknown = [name for name in scoring.tiers if name not in profile.tier_weights and name not in declared]
+        for name in unknown:
+            yield Problem(
+                f"{_where(project)}: scoring.tiers.{name}",
+                f"unknown tier; the profile's are {', '.join(profile.tier_weights)} "
+                '(a tier of the table\'s own is a table: { weight = 20, level2 = ["…"] })',
+            )
+        if unknown:
+            continue
+        tree = profile.for_project(scoring)
+        for problem in validate_profile(tree):
+            if problem.where == "scoring.tiers":  # the sum: printed tables may make 110 (70/20/10 + 10)
+                yield Problem(
+                    f"{_where(project)}: scoring",
+                    f"the table's weights make {format_decimal(tree.total_weight)}, not 100: its total is rescaled "
+                    f"to 100 (× 100 / {format_decimal(tree.total_weight)})",
+                    Severity.WARNING,
+                )
+            elif problem.where.startswith(("scoring.tiers.", "scoring.execution")):
+                yield problem.at(_where(project))
 
 
 def check_plan_total(projects: Sequence[Project]) -> Iterator[Problem]:
@@ -261,35 +316,46 @@ def _capped_count(indicator: Indicator) -> str | None:
     )
 
 
-def check_level1_present(projects: Sequence[Project]) -> Iterator[Problem]:
-    """Every goal table has output, benefit and satisfaction indicators."""
+def check_level1_present(projects: Sequence[Project], profile: Profile = DEFAULT) -> Iterator[Problem]:
+    """Every goal table has indicators in each tier of its profile (产出, 效益, 满意度 by default)."""
     for project in projects:
-        present = {indicator.level1 for indicator in project.indicators}
-        missing = [level1 for level1 in LEVEL1 if level1 not in present]
+        if not project.indicators:
+            yield Problem(_where(project), "no indicators: scored on budget execution alone", Severity.WARNING)
+            continue
+        tree = profile.for_project(project.scoring)
+        present = {tree.tier_of(indicator) for indicator in project.indicators}
+        missing = [tier for tier, weight in tree.tier_weights.items() if weight > 0 and tier not in present]
         if missing:
             yield Problem(_where(project), f"no {', '.join(missing)} indicators", Severity.WARNING)
 
 
-def check_levels(projects: Sequence[Project]) -> Iterator[Problem]:
-    """Level-2 names are known, and a given level 1 agrees with its level 2."""
+def check_levels(projects: Sequence[Project], profile: Profile = DEFAULT) -> Iterator[Problem]:
+    """Level-2 names are known to the profile's tree, and an indicator is printed under its level 2's tier.
+
+    One printed under another level 1 (an 经济效益指标 row inside the 产出 block) is
+    scored under its level 2's tier: a warning names both.
+    """
     for project in projects:
+        tree = profile.for_project(project.scoring)
         for index, indicator in enumerate(project.indicators):
-            expected = level1_of(indicator.level2)
-            if indicator.level2 not in LEVEL2:
+            expected = tree.level2_tiers.get(indicator.level2)
+            if expected is None:
                 yield Problem(
                     _where(project, index),
-                    f"unknown level-2 category {indicator.level2!r}; known: {', '.join(LEVEL2)}",
+                    f"unknown level-2 category {indicator.level2!r}; known: {', '.join(tree.level2_tiers)}",
                     Severity.WARNING,
                 )
-            elif expected != indicator.level1:
+            elif indicator.level1 and expected != indicator.level1:
                 yield Problem(
                     _where(project, index),
-                    f"level1 {indicator.level1!r} contradicts level2 {indicator.level2!r}, which belongs to {expected}",
+                    f"{indicator.name!r} is printed under level 1 {indicator.level1!r}, but its level 2 "
+                    f"{indicator.level2!r} belongs to {expected!r}: it is scored under {expected!r}",
+                    Severity.WARNING,
                 )
-            if indicator.level1 and indicator.level1 not in LEVEL1:
+            if indicator.level1 and expected is None and indicator.level1 not in tree.tier_weights:
                 yield Problem(
                     _where(project, index),
-                    f"unknown level-1 category {indicator.level1!r}; known: {', '.join(LEVEL1)}",
+                    f"unknown level-1 category {indicator.level1!r}; known: {', '.join(tree.tier_weights)}",
                     Severity.WARNING,
                 )
 

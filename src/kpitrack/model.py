@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 
 import attrs
 import pendulum
@@ -27,6 +28,7 @@ __all__ = [
     "FundPlan",
     "Indicator",
     "Project",
+    "ProjectScoring",
     "default_aggregate",
     "level1_of",
     "normalise_level2",
@@ -34,6 +36,10 @@ __all__ = [
 ]
 
 OUTPUT, BENEFIT, SATISFACTION = "产出指标", "效益指标", "满意度指标"
+# The national indicator tree (财预〔2020〕10号): the default profile's tiers and their level 2s.
+# A profile may define other tiers (项目决策 / 项目管理 …): scoring and the checks take the
+# tree from the profile (``Profile.tier_of``); these constants only name the default one and
+# let readers infer a level 1 the table left blank.
 LEVEL1 = (OUTPUT, BENEFIT, SATISFACTION)
 
 # Level-2 categories (二级指标) by their canonical name, with the level 1 they belong to.
@@ -180,6 +186,35 @@ class FundPlan:
         return iter(self.entries)
 
 
+def _weights(value: Mapping[str, Decimal]) -> Mapping[str, Decimal]:
+    return MappingProxyType(dict(value))
+
+
+def _names(value: Mapping[str, str]) -> Mapping[str, str]:
+    return MappingProxyType(dict(value))
+
+
+@attrs.frozen
+class ProjectScoring:
+    """A goal table's own scoring section (``[scoring]``): the weights it prints, over the profile's.
+
+    ``execution`` is the 预算执行率 weight; ``tiers`` the weights of the level-1 tiers
+    (一级指标分值) it names, in its order; ``level2`` the level-2 categories of tiers the
+    table defines itself (项目决策 → 项目立项 …).  Empty: the profile's rules alone.
+    :meth:`kpitrack.profile.Profile.for_project` lays it over a profile.
+    """
+
+    execution: Decimal | None = None
+    tiers: Mapping[str, Decimal] = attrs.field(factory=dict, converter=_weights)
+    level2: Mapping[str, str] = attrs.field(factory=dict, converter=_names)
+
+    def __bool__(self) -> bool:
+        return self.execution is not None or bool(self.tiers) or bool(self.level2)
+
+    def __hash__(self) -> int:  # its mappings are read-only views, which do not hash
+        return hash((self.execution, tuple(sorted(self.tiers.items())), tuple(sorted(self.level2.items()))))
+
+
 @attrs.frozen
 class Project:
     """A budget project (项目) with its goal table and money, all in 万元.
@@ -190,6 +225,9 @@ class Project:
     ``other`` (其他资金).  ``department`` (主管部门) and ``agency`` (实施单位) stand
     beside the budget unit on the forms; ``goal`` is the 年度总体目标 and ``outcome``
     its 实际完成情况.
+
+    ``scoring`` is the table's own scoring section, when it prints its weights
+    (产出 40 / 效益 30 / 满意度 20 …); scoring lays it over the profile in force.
     """
 
     id: str
@@ -209,6 +247,7 @@ class Project:
     initial_budget: Decimal | None = None
     carryover: Decimal | None = None
     outcome: str = ""
+    scoring: ProjectScoring = ProjectScoring()
     # Where the project was read from (a goal file, a table row), for locating problems;
     # like beancount's entry meta, it takes no part in equality.
     source: str = attrs.field(default="", eq=False)

@@ -18,11 +18,11 @@ import enum
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
-from kpitrack.model import BENEFIT, LEVEL1, OUTPUT, SATISFACTION
+from kpitrack.model import BENEFIT, LEVEL2, OUTPUT, SATISFACTION, Indicator, ProjectScoring
 from kpitrack.problems import Problem
 from kpitrack.readings import DEFAULT_WORDS, Grade, GradeBands, ValueWords
 
@@ -30,10 +30,12 @@ __all__ = [
     "DEFAULT",
     "ElapsedBasis",
     "ExactVariant",
+    "Halves",
     "MonitoringBands",
     "Profile",
     "Rating",
     "ReverseVariant",
+    "RowRounding",
     "bands_80_50",
     "validate",
 ]
@@ -51,6 +53,35 @@ class ExactVariant(enum.Enum):
 
     FORWARD = "forward"  # as forward; A ≠ T is flagged
     STRICT = "strict"  # full only when equal, else 0
+
+
+class Halves(enum.Enum):
+    """Which way a half goes when a row's score is rounded."""
+
+    HALF_UP = "half_up"  # 四舍五入: 8.25 → 8.3
+    HALF_DOWN = "half_down"  # 8.25 → 8.2
+
+
+@attrs.frozen
+class RowRounding:
+    """How each row's score (得分) is rounded before the total: some provinces print rows to 1 decimal or whole points.
+
+    ``places`` None keeps the exact score (the default: only display rounds, in
+    :mod:`kpitrack.numbers`); 2, 1 or 0 decimals otherwise.  A scoring rule, applied by
+    :mod:`kpitrack.scoring`, not a way of showing numbers.
+    """
+
+    places: int | None = None
+    halves: Halves = Halves.HALF_UP
+
+    def __str__(self) -> str:
+        if self.places is None:
+            return "none"
+        digits = "integer" if self.places == 0 else f"{self.places} decimal{'s' if self.places > 1 else ''}"
+        return f"{digits}, {self.halves.value.replace('_', ' ')}"
+
+
+ROW_PLACES = (2, 1, 0)  # the row roundings seen in published tables
 
 
 class ElapsedBasis(enum.Enum):
@@ -121,6 +152,7 @@ RULES: Mapping[str, str] = MappingProxyType(
     {
         "scoring.execution": NATIONAL,
         "scoring.tiers": NATIONAL,
+        "scoring.row_rounding": LOCAL,
         "scoring.reverse": NATIONAL,
         "scoring.exact": NATIONAL,
         "scoring.over_achievement": NATIONAL,
@@ -150,6 +182,11 @@ class Profile:
     ``grade_cutoffs`` maps 优/良/中 to the lowest total that earns it (差 is the rest);
     ``execution_floor`` is a rate (0.9 = 90 %) and ``underperforming_below`` a total.
     ``sources`` maps each rule key (see :data:`RULES`) to where its value comes from.
+
+    The indicator tree is data too: ``tier_weights`` names the level-1 tiers (一级指标)
+    and ``level2_tiers`` which tier each level-2 category (二级指标) belongs to; the
+    default is the national tree (产出 / 效益 / 满意度), a department's may be
+    项目决策 / 项目管理 / 项目产出 / 项目效益.
     """
 
     name: str = "default"
@@ -157,7 +194,9 @@ class Profile:
         factory=lambda: {OUTPUT: Decimal(50), BENEFIT: Decimal(30), SATISFACTION: Decimal(10)},
         converter=_frozen_mapping,
     )
+    level2_tiers: Mapping[str, str] = attrs.field(factory=lambda: LEVEL2, converter=_frozen_mapping)
     execution_weight: Decimal = Decimal(10)
+    row_rounding: RowRounding = RowRounding()
     reverse: ReverseVariant = ReverseVariant.RATIO
     exact: ExactVariant = ExactVariant.FORWARD
     over_achievement: Decimal = Decimal("1.2")
@@ -197,6 +236,40 @@ class Profile:
     def total_weight(self) -> Decimal:
         return self.execution_weight + sum(self.tier_weights.values(), Decimal(0))
 
+    def tier_of(self, indicator: Indicator) -> str:
+        """The tier an indicator is scored under: its level 2's when the tree knows it, else its level 1 as printed.
+
+        So an 经济效益指标 row printed inside the 产出 block still counts under 效益
+        (``check`` warns of it).
+        """
+        return self.level2_tiers.get(indicator.level2) or indicator.level1
+
+    def with_tiers(self, weights: Mapping[str, Decimal], level2: Mapping[str, str] | None = None) -> Profile:
+        """The profile with tier weights (and level-2 memberships) laid over its own.
+
+        Weights of tiers it has re-weight them (产出 40 …) and keep the others; a tier
+        it does not have starts a tree of its own: then the tiers are exactly those
+        given, and the level-2 categories of dropped tiers belong to none.
+        """
+        if all(name in self.tier_weights for name in weights):
+            tiers = {**self.tier_weights, **weights}
+            members = {**self.level2_tiers, **(level2 or {})}
+        else:
+            tiers = dict(weights)
+            members = {name: tier for name, tier in self.level2_tiers.items() if tier in tiers}
+            members.update(level2 or {})
+        tree: dict[str, Any] = {"tier_weights": tiers, "level2_tiers": members}
+        return attrs.evolve(self, **tree)
+
+    def for_project(self, scoring: ProjectScoring) -> Profile:
+        """This profile under a goal table's own scoring section (its printed weights); itself when it has none."""
+        if not scoring:
+            return self
+        profile = self.with_tiers(scoring.tiers, scoring.level2) if scoring.tiers or scoring.level2 else self
+        if scoring.execution is not None:
+            profile = attrs.evolve(profile, execution_weight=scoring.execution)
+        return profile
+
 
 DEFAULT = Profile()
 
@@ -205,8 +278,6 @@ def validate(profile: Profile) -> list[Problem]:
     """Every way a profile is inconsistent, located by rule key (``scoring.tiers.产出指标``)."""
     problems: list[Problem] = []
     for name, weight in profile.tier_weights.items():
-        if name not in LEVEL1:
-            problems.append(Problem(f"scoring.tiers.{name}", f"unknown level-1 tier; expected one of {LEVEL1}"))
         if weight < 0:
             problems.append(Problem(f"scoring.tiers.{name}", f"a weight cannot be negative ({weight})"))
     if profile.execution_weight < 0:
@@ -219,6 +290,10 @@ def validate(profile: Profile) -> list[Problem]:
                 f"tier weights and the execution weight must make 100, not {profile.total_weight} "
                 f"(预算执行率 {profile.execution_weight} + {parts})",
             )
+        )
+    if profile.row_rounding.places not in (None, *ROW_PLACES):
+        problems.append(
+            Problem("scoring.row_rounding.places", f"must be 2, 1 or 0 decimals, not {profile.row_rounding.places}")
         )
     if profile.over_achievement <= 1:
         problems.append(Problem("scoring.over_achievement", f"must be above 1, not {profile.over_achievement}"))

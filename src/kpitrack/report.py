@@ -20,11 +20,11 @@ from tabulate import tabulate
 
 from kpitrack.api import CheckReport, GoalsLoaded, History
 from kpitrack.explanations import Explanation, cutoff_missing, year_end_missing
-from kpitrack.model import LEVEL1, Indicator, Project
+from kpitrack.model import LEVEL2, Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, Underperformer
 from kpitrack.numbers import json_number, rounded, show
 from kpitrack.problems import Problem, Severity
-from kpitrack.profile import Profile, Rating
+from kpitrack.profile import Profile, Rating, RowRounding
 from kpitrack.readings import Grade, GradeWord, Reading, ValueWords
 from kpitrack.scoring import IndicatorScore, ProjectScore, Status
 from kpitrack.store import ActualsView, ImportResult, WriteSummary
@@ -483,6 +483,25 @@ def _words_inline(words: ValueWords) -> str:
     return "{ " + ", ".join(f'"{w}" = {meaning(m)}' for w, m in words.words.items()) + " }"
 
 
+def _tiers_inline(profile: Profile) -> str:
+    """The tiers as a profile file writes them: a weight, or for a tier not of the national tree its level 2s too."""
+
+    def tier(name: str, weight: Decimal) -> str:
+        members = [level2 for level2, owner in profile.level2_tiers.items() if owner == name]
+        if members == [level2 for level2, owner in LEVEL2.items() if owner == name]:
+            return _toml_value(weight)
+        listed = ", ".join(_toml_value(level2) for level2 in members)
+        return f"{{ weight = {_toml_value(weight)}, level2 = [{listed}] }}"
+
+    return "{ " + ", ".join(f'"{name}" = {tier(name, w)}' for name, w in profile.tier_weights.items()) + " }"
+
+
+def _rounding_inline(rule: RowRounding) -> str:
+    if rule.places is None:
+        return '"none"'
+    return f"{{ places = {rule.places}, mode = {_toml_value(rule.halves.value)} }}"
+
+
 def profile_text(profile: Profile) -> str:
     """The profile in force, in the profile-file format, each rule with its source as a comment."""
     src = profile.sources
@@ -492,7 +511,8 @@ def profile_text(profile: Profile) -> str:
             "scoring",
             [
                 ("execution", _toml_value(profile.execution_weight), "scoring.execution"),
-                ("tiers", _inline(profile.tier_weights), "scoring.tiers"),
+                ("tiers", _tiers_inline(profile), "scoring.tiers"),
+                ("row_rounding", _rounding_inline(profile.row_rounding), "scoring.row_rounding"),
                 ("reverse", _toml_value(profile.reverse.value), "scoring.reverse"),
                 ("exact", _toml_value(profile.exact.value), "scoring.exact"),
                 ("over_achievement", _toml_value(profile.over_achievement), "scoring.over_achievement"),
@@ -565,6 +585,8 @@ def render_import(result: ImportResult) -> str:
     explained = result.explanations
     if explained.added or explained.unchanged:
         lines.append(_summary_line("explanations", explained))
+    if result.blank:
+        lines.append(f"{result.blank} row{'s' if result.blank > 1 else ''} left blank: not reported, not recorded")
     if result.dry_run:
         lines.append("dry run: nothing written")
     return "\n".join(lines)
@@ -740,9 +762,26 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _counts(project: Project) -> dict[str, int]:
-    counts = {level1: len(project.tier(level1)) for level1 in LEVEL1}
-    other = len(project.indicators) - sum(counts.values())
+def _tiers(projects: Sequence[Project], profile: Profile) -> list[str]:
+    """The tiers the summary counts in: the profile's, then those projects declare in their own sections."""
+    names = dict.fromkeys(profile.tier_weights)
+    for project in projects:
+        if project.scoring:
+            names.update(dict.fromkeys(profile.for_project(project.scoring).tier_weights))
+    return list(names)
+
+
+def _counts(project: Project, profile: Profile, tiers: Sequence[str]) -> dict[str, int]:
+    """Indicators per tier, each counted in the tier it scores under (its level 2's, ``Profile.tier_of``)."""
+    tree = profile.for_project(project.scoring)
+    counts = dict.fromkeys(tiers, 0)
+    other = 0
+    for indicator in project.indicators:
+        tier = tree.tier_of(indicator)
+        if tier in counts:
+            counts[tier] += 1
+        else:
+            other += 1
     if other:
         counts["other"] = other
     return counts
@@ -752,12 +791,12 @@ def _plan_text(project: Project) -> str:
     return " / ".join(f"{key} {format_decimal(amount)}" for key, amount in project.plan)
 
 
-def _check_summary(projects: Sequence[Project]) -> str:
-    tiers = [level1.removesuffix("指标") for level1 in LEVEL1]
-    headers = ["id", "name", "year", "budget (万元)", "plan", *tiers, "all"]
+def _check_summary(projects: Sequence[Project], profile: Profile) -> str:
+    tiers = _tiers(projects, profile)
+    headers = ["id", "name", "year", "budget (万元)", "plan", *(tier.removesuffix("指标") for tier in tiers), "all"]
     rows: list[list[str]] = []
     for project in projects:
-        counts = _counts(project)
+        counts = _counts(project, profile, tiers)
         rows.append(
             [
                 project.id,
@@ -765,11 +804,11 @@ def _check_summary(projects: Sequence[Project]) -> str:
                 str(project.year),
                 format_decimal(project.budget),
                 _plan_text(project),
-                *(str(counts[level1]) for level1 in LEVEL1),
+                *(str(counts[tier]) for tier in tiers),
                 str(len(project.indicators)),
             ]
         )
-    totals = _totals(projects)
+    totals = _totals(projects, profile, tiers)
     rows.append(
         [
             "total",
@@ -777,16 +816,20 @@ def _check_summary(projects: Sequence[Project]) -> str:
             "",
             format_decimal(sum((p.budget for p in projects), Decimal(0))),
             "",
-            *(str(totals["by_level1"][level1]) for level1 in LEVEL1),
+            *(str(totals["by_level1"][tier]) for tier in tiers),
             str(totals["indicators"]),
         ]
     )
-    align = ("left", "left", "left", "right", "left", "right", "right", "right", "right")
+    align = ("left", "left", "left", "right", "left", *(["right"] * (len(tiers) + 1)))
     return tabulate(rows, headers=headers, disable_numparse=True, colalign=align)
 
 
-def _totals(projects: Sequence[Project]) -> dict[str, Any]:
-    by_level1 = {level1: sum(len(p.tier(level1)) for p in projects) for level1 in LEVEL1}
+def _totals(projects: Sequence[Project], profile: Profile, tiers: Sequence[str]) -> dict[str, Any]:
+    by_level1 = dict.fromkeys(tiers, 0)
+    for project in projects:
+        for tier, count in _counts(project, profile, tiers).items():
+            if tier in by_level1:
+                by_level1[tier] += count
     return {
         "projects": len(projects),
         "indicators": sum(len(p.indicators) for p in projects),
@@ -795,7 +838,8 @@ def _totals(projects: Sequence[Project]) -> dict[str, Any]:
     }
 
 
-def _check_payload(projects: Sequence[Project], problems: Sequence[Problem]) -> dict[str, Any]:
+def _check_payload(projects: Sequence[Project], problems: Sequence[Problem], profile: Profile) -> dict[str, Any]:
+    tiers = _tiers(projects, profile)
     return {
         "projects": [
             {
@@ -807,19 +851,19 @@ def _check_payload(projects: Sequence[Project], problems: Sequence[Problem]) -> 
                 "fiscal": json_number(p.fiscal),
                 "other": json_number(p.other),
                 "plan": {key: json_number(amount) for key, amount in p.plan},
-                "indicators": _counts(p) | {"total": len(p.indicators)},
+                "indicators": _counts(p, profile, tiers) | {"total": len(p.indicators)},
                 "source": p.source,
             }
             for p in projects
         ],
-        "totals": _totals(projects),
+        "totals": _totals(projects, profile, tiers),
         "problems": [{"where": p.where, "message": p.message, "severity": p.severity.value} for p in problems],
     }
 
 
 def check_record(checked: CheckReport) -> dict[str, Any]:
     """The check of goal files as JSON-ready data: the projects, totals and every problem."""
-    return _check_payload(checked.projects, checked.problems)
+    return _check_payload(checked.projects, checked.problems, checked.profile)
 
 
 def render_check(checked: CheckReport) -> str:
@@ -828,7 +872,7 @@ def render_check(checked: CheckReport) -> str:
     lines = [str(problem) for problem in problems]
     if problems:
         lines.append("")
-    lines.append(_check_summary(projects))
+    lines.append(_check_summary(projects, checked.profile))
     errors = sum(p.severity is Severity.ERROR for p in problems)
     warnings = sum(p.severity is Severity.WARNING for p in problems)
     notes = sum(p.severity is Severity.NOTE for p in problems)

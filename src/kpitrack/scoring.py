@@ -5,7 +5,9 @@ into a :class:`ProjectScore` out of 100: the budget-execution row (预算执行�
 :class:`IndicatorScore` per indicator (分值, 得分) with the method used and a one-line
 explanation of the arithmetic, the total and the grade (优/良/中/差).  Every number
 and variant comes from a :class:`~kpitrack.profile.Profile`; the formulas are those
-of ``domain.md`` §5.  Computation is exact (Decimal); rounding is for display only.
+of ``domain.md`` §5.  Computation is exact (Decimal); display rounds (:mod:`kpitrack.numbers`),
+and a profile may round each row's score before the total (``row_rounding``, a province's rule).
+A project's own scoring section (its printed weights) is laid over the profile first.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import enum
 import functools
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 import attrs
 import pendulum
@@ -21,7 +24,7 @@ import pendulum
 from kpitrack.model import Indicator, Project
 from kpitrack.numbers import SETTLED, show
 from kpitrack.periods import due_date
-from kpitrack.profile import ExactVariant, Profile, Rating, ReverseVariant
+from kpitrack.profile import ExactVariant, Halves, Profile, Rating, ReverseVariant, RowRounding
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.thresholds import Kind, Op, Threshold, convert, duration_step
 
@@ -34,6 +37,7 @@ __all__ = [
     "evaluate",
     "evaluator",
     "indicator_weights",
+    "round_row",
     "score_execution",
     "score_indicator",
 ]
@@ -144,24 +148,53 @@ class ProjectScore:
 
 
 def evaluate(progress: Progress, profile: Profile) -> ProjectScore:
-    """Score one project's year (单位自评) under ``profile``: weights → indicators → execution → total."""
+    """Score one project's year (单位自评) under ``profile``: weights → indicators → execution → total.
+
+    The project's own scoring section (``Project.scoring``: the weights its table
+    prints) is laid over ``profile`` first; each row is then rounded by the profile's
+    ``row_rounding`` before the total.
+    """
     project = progress.project
+    profile = profile.for_project(project.scoring)
     weights = indicator_weights(project, profile)
-    year, start = project.year, project.start
+    year, start, rule = project.year, project.start, profile.row_rounding
     scores = tuple(
-        score_indicator(
-            indicator,
-            progress.actuals.get(indicator.id),
-            progress.last_year.get(indicator.id),
-            weights[indicator.id],
-            profile,
-            year=year,
-            start=start,
+        round_row(
+            score_indicator(
+                indicator,
+                progress.actuals.get(indicator.id),
+                progress.last_year.get(indicator.id),
+                weights[indicator.id],
+                profile,
+                year=year,
+                start=start,
+            ),
+            rule,
         )
         for indicator in project.indicators
     )
-    execution = score_execution(project.budget, progress.spent, profile)
+    execution = round_row(score_execution(project.budget, progress.spent, profile), rule)
     return _total(project, execution, scores, profile)
+
+
+_HALVES = {Halves.HALF_UP: ROUND_HALF_UP, Halves.HALF_DOWN: ROUND_HALF_DOWN}
+_Row = TypeVar("_Row", "IndicatorScore", "ExecutionScore")
+
+
+def round_row(row: _Row, rule: RowRounding) -> _Row:
+    """A row's score (得分) rounded as the profile says (2, 1 or 0 places; half up or down), the rounding explained.
+
+    The exact score is settled first (as totals are), so a score that is exactly
+    8.25 rounds as 8.25 does, whatever digits 28-digit division left.
+    """
+    if rule.places is None:
+        return row
+    exact = row.score.quantize(SETTLED)
+    score = exact.quantize(Decimal(1).scaleb(-rule.places), rounding=_HALVES[rule.halves])
+    if score == exact:
+        return attrs.evolve(row, score=score)
+    explain = f"{row.explain}; row rounded ({rule}): {format(exact.normalize(), 'f')} → {format(score, 'f')}"
+    return attrs.evolve(row, score=score, explain=explain)
 
 
 def evaluator(profile: Profile) -> Callable[[Progress], ProjectScore]:
@@ -176,15 +209,17 @@ def _evaluate_under(profile: Profile, progress: Progress) -> ProjectScore:
 def indicator_weights(project: Project, profile: Profile) -> Mapping[str, Decimal]:
     """Each indicator's weight (分值): its own when given, else its tier's remainder split equally.
 
-    An indicator whose level 1 is not a tier of the profile weighs nothing (``check``
-    reports it).  Exact division: 50 / 6 stays 8.333…; only display rounds.
+    An indicator counts in its level 2's tier (``Profile.tier_of``); one whose tier is
+    not a tier of the profile weighs nothing (``check`` reports it).  Exact division:
+    50 / 6 stays 8.333…; only display (or the profile's row rounding) rounds.
     """
     tier_weights = profile.tier_weights
-    tiers: dict[str, list[Indicator]] = {}  # project.tier() of each, in one pass
+    tiers: dict[str, list[Indicator]] = {}  # the members of each tier, in one pass
     weights: dict[str, Decimal] = {}
     for indicator in project.indicators:
-        if indicator.level1 in tier_weights:
-            tiers.setdefault(indicator.level1, []).append(indicator)
+        tier = profile.tier_of(indicator)
+        if tier in tier_weights:
+            tiers.setdefault(tier, []).append(indicator)
         else:
             weights[indicator.id] = ZERO
     for tier, tier_weight in tier_weights.items():
@@ -230,7 +265,7 @@ def _total(
             available += item.weight
         elif item.weight > 0:
             excluded.append(f"{item.indicator.id} 不适用 {show(item.weight)}")
-    present = {indicator.level1 for indicator in project.indicators}
+    present = {profile.tier_of(indicator) for indicator in project.indicators}
     for tier, tier_weight in profile.tier_weights.items():
         if tier_weight > 0 and tier not in present:
             excluded.append(f"no {tier} {show(tier_weight)}")
@@ -445,6 +480,10 @@ def _score_exact(case: _Case, actual: Reading, last_year: Reading | None) -> Ind
     target = case.target
     assert target.value is not None
     value, w = _number(case, actual), case.weight
+    if target.value == 0:  # =0 (no accidents): a zero target, full only at 0
+        if value == 0:
+            return case.result(actual, w, Status.MET, Method.ZERO, f"{target}: {show(value)} = 0 → full {show(w)}")
+        return case.result(actual, ZERO, Status.MISSED, Method.ZERO, f"{target}: {show(value)} ≠ 0 → 0")
     if value == target.value:
         return case.result(
             actual, w, Status.MET, Method.EXACT, f"{target}: {show(value)} = {show(target.value)} → full {show(w)}"

@@ -50,6 +50,7 @@ __all__ = [
     "Threshold",
     "UnitFamily",
     "convert",
+    "criterion",
     "duration_step",
     "format_decimal",
     "parse",
@@ -618,6 +619,15 @@ def _parse_words(text: str) -> Threshold:
     if deadline is not None and deadline.group("yearend") in ("年底", "年末", "年内"):
         return Threshold(kind=Kind.DEADLINE, end_month=12, words=_due_words(deadline.group("rest")))
     return Threshold(kind=Kind.QUALITATIVE, words=text)
+
+
+def criterion(name: str) -> Threshold:
+    """The target of an indicator whose 指标值 was left blank: qualitative, its criterion the indicator's name.
+
+    Tables print such rows (``资金使用合规`` with no value); the evaluator grades them
+    (达成 / 部分达成 / 未达成) like any free-text target.  Readers warn that it was blank.
+    """
+    return Threshold(kind=Kind.QUALITATIVE, words=name.strip())
 
 
 def _due_words(rest: str) -> str:

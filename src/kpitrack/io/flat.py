@@ -41,7 +41,19 @@ H1 H2 (上半年 下半年)  H1 H2                 fund-release plan by half-yea
 指标值 (目标值)        target                the target, in the target language
 分值 (权重)            weight                the indicator's weight (optional)
 汇总方式               aggregate             sum (累计) or latest (最新): how quarters combine
+预算执行率分值         execution             optional: the table's own 预算执行率 weight
+一级指标分值           level1_weight         optional: the weight of the row's level 1 (产出
+                                             40 …), on any of its rows (repeats must agree)
 =====================  ====================  ===========================================
+
+The last two columns are the table's own scoring section, as a goal file's
+``[scoring]`` (``execution`` and ``tiers``): a table printed with 产出 40 / 效益 30 /
+满意度 20 scores by those weights.  A level 2 the national tree does not know
+(项目立项 under 项目决策) belongs to the level 1 it is printed under.
+
+Money (年度资金总额, 财政拨款, 其他资金, the plan) is in 万元, or says its unit:
+``125000元`` is 12.5 万元.  A blank 指标值 is read as a qualitative target whose
+criterion is the indicator's name, with a warning.
 
 A row that fills the indicator columns is an indicator of the project named in its
 项目编码; project columns on that row (or on a row without indicator columns) give
@@ -79,16 +91,20 @@ import attrs
 from kpitrack import thresholds
 from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
 from kpitrack.model import (
+    LEVEL2,
     Aggregate,
     FundPlan,
     Indicator,
     Project,
+    ProjectScoring,
+    level1_of,
     normalise_level1,
     normalise_level2,
     unit_from_name,
 )
 from kpitrack.periods import PLAN_KEYS
-from kpitrack.problems import Problem
+from kpitrack.problems import Problem, Severity, has_errors
+from kpitrack.readings import read_money
 
 __all__ = ["SUFFIXES", "load_paths", "parse_target", "read_paths"]
 
@@ -107,6 +123,7 @@ PROJECT_FIELDS = (
     "other",
     "goal",
     "outcome",
+    "execution",
     "Q1",
     "Q2",
     "Q3",
@@ -114,7 +131,7 @@ PROJECT_FIELDS = (
     "H1",
     "H2",
 )
-INDICATOR_FIELDS = ("level1", "level2", "indicator", "indicator_id", "target", "weight", "aggregate")
+INDICATOR_FIELDS = ("level1", "level2", "indicator", "indicator_id", "target", "weight", "aggregate", "level1_weight")
 
 # Header spellings (after normalisation: NFKC, no spaces, lower case, unit suffix dropped) → field.
 _HEADERS = {
@@ -144,6 +161,8 @@ _HEADERS = {
     "target": ("指标值", "目标值", "target"),
     "weight": ("分值", "权重", "weight"),
     "aggregate": ("汇总方式", "汇总", "aggregate"),
+    "execution": ("预算执行率分值", "执行率分值", "execution"),
+    "level1_weight": ("一级指标分值", "level1_weight"),
 }
 _HEADER_FIELDS = {spelling: field for field, spellings in _HEADERS.items() for spelling in spellings}
 _UNIT_SUFFIX_RE = re.compile(r"[(（][^()（）]*[)）]$")
@@ -248,6 +267,7 @@ class _ProjectDraft:
     first_where: str
     fields: dict[str, tuple[str, _Columns, int]] = attrs.field(factory=dict)  # field → (text, table, row)
     rows: list[_Cells] = attrs.field(factory=list)
+    tiers: dict[str, tuple[str, _Columns, int]] = attrs.field(factory=dict)  # level 1 → (its weight, table, row)
 
 
 class _Book:
@@ -298,7 +318,7 @@ class _Book:
         project_at, year_at = columns["project"], at("year")
         indicator_at, target_at = at("indicator"), at("target")
         level1_at, level2_at, id_at = at("level1"), at("level2"), at("indicator_id")
-        weight_at, aggregate_at = at("weight"), at("aggregate")
+        weight_at, aggregate_at, tier_at = at("weight"), at("aggregate"), at("level1_weight")
         # The same few texts fill most cells of a province (level names, ids, targets):
         # keeping one copy of each saves hundreds of megabytes until the rows are built.
         shared: dict[str, str] = {}
@@ -342,6 +362,8 @@ class _Book:
                 level1, level2 = share(level1_text, level1_text), share(level2_text, level2_text)
             elif level1_text:
                 level1 = share(level1_text, level1_text)
+            if tier_at is not None and (tier_text := row[tier_at].strip()):
+                self._tier_weight(draft, _level1(level1) or level1_of(_level2(level2)) or "", tier_text, sheet, number)
             if not name and not target:
                 continue
             draft.rows.append(
@@ -392,6 +414,19 @@ class _Book:
                 )
             )
 
+    def _tier_weight(self, draft: _ProjectDraft, tier: str, text: str, sheet: _Columns, number: int) -> None:
+        """A level 1's weight (一级指标分值) given on one of its rows; repeats must agree."""
+        where = sheet.where(number, "level1_weight")
+        if not tier:
+            self.problems.append(Problem(where, f"a level-1 weight ({text!r}) on a row without a level 1"))
+            return
+        known = draft.tiers.get(tier)
+        if known is None:
+            draft.tiers[tier] = (text, sheet, number)
+        elif known[0] != text and not _same_amount(known[0], text):
+            first = known[1].where(known[2], "level1_weight")
+            self.problems.append(Problem(where, f"{tier}: {text!r} differs from {known[0]!r} given at {first}"))
+
     # -- joining ---------------------------------------------------------------------------
 
     def projects(self) -> Iterator[Project]:
@@ -440,7 +475,8 @@ class _Book:
         initial_budget, carryover = self._money(fields, "initial_budget"), self._money(fields, "carryover")
         plan = FundPlan(tuple((key, amount) for key in PLAN_KEYS if (amount := self._money(fields, key)) is not None))
         indicators = self._indicators(draft.rows)
-        if len(self.problems) > before or budget is None or draft.year is None:
+        scoring = self._scoring(draft)
+        if has_errors(self.problems[before:]) or budget is None or draft.year is None:
             return None
         return Project(
             id=draft.id,
@@ -458,18 +494,48 @@ class _Book:
             initial_budget=initial_budget,
             carryover=carryover,
             outcome=_text(fields, "outcome"),
+            scoring=scoring,
             source=draft.first_where,
         )
 
+    def _scoring(self, draft: _ProjectDraft) -> ProjectScoring:
+        """The table's own scoring section: its 预算执行率 and level-1 weights, when it prints them.
+
+        Level 2s the national tree does not know belong to the level 1 they are printed under.
+        """
+        execution = self._points(draft.fields.get("execution"), "execution")
+        tiers = {tier: self._points(cell, "level1_weight") for tier, cell in draft.tiers.items()}
+        weights = {tier: weight for tier, weight in tiers.items() if weight is not None}
+        members = {
+            _level2(row[1]): tier
+            for row in draft.rows
+            if (tier := _level1(row[0])) in weights and _level2(row[1]) not in LEVEL2
+        }
+        return ProjectScoring(execution, weights, members)
+
+    def _points(self, cell: tuple[str, _Columns, int] | None, field: str) -> Decimal | None:
+        if cell is None:
+            return None
+        text, sheet, number = cell
+        points = _amount(text)
+        if points is None:
+            self.problems.append(
+                Problem(sheet.where(number, field), f"cannot read weight {text!r}: expected a number of points")
+            )
+        return points
+
     def _money(self, fields: _Fields, field: str) -> Decimal | None:
+        """An amount in 万元, or with its unit (``125000元``): :func:`kpitrack.readings.read_money`."""
         if field not in fields:
             return None
         text, sheet, number = fields[field]
-        amount = _amount(text)
-        if amount is None:
+        amount = read_money(text)
+        if isinstance(amount, str):
             where = sheet.where(number, field)
             self.problems.append(Problem(where, f"cannot read amount {text!r}: expected 万元 such as 35 or 12.5"))
-        return amount
+            return None
+        # Converted from 元 (125000元 → 12.5000 万元): as if written 12.5; plain 万元 stays as written.
+        return Decimal(thresholds.format_decimal(amount)) if "元" in text else amount
 
     def _indicators(self, rows: list[_Cells]) -> tuple[Indicator, ...]:
         indicators: list[Indicator] = []
@@ -480,6 +546,15 @@ class _Book:
                 add(_indicator(code or f"I{position:02d}", name, level1, level2, target, weight, aggregate))
             except _BadRow:
                 self.problems.extend(_row_problems(_IndicatorRow._make(row)))
+                continue
+            if not target:
+                self.problems.append(
+                    Problem(
+                        _IndicatorRow._make(row).where("target"),
+                        f"blank: read as a qualitative target, judged by the indicator's name {name!r}",
+                        Severity.WARNING,
+                    )
+                )
         return tuple(indicators)
 
 
@@ -499,7 +574,7 @@ def _indicator(id: str, name: str, level1: str, level2: str, target: str, weight
         raise _BadRow
     normalised = _level2(level2)
     try:
-        threshold = parse_target(target, normalised, unit_from_name(name))
+        threshold = parse_target(target, normalised, unit_from_name(name)) if target else thresholds.criterion(name)
     except thresholds.InvalidThreshold:
         raise _BadRow from None
     points = _amount(weight) if weight else None
@@ -529,7 +604,8 @@ def _row_problems(row: _IndicatorRow) -> Iterator[Problem]:
             f"{row.id!r} is not a valid indicator id (a letter, then letters, digits, _ . -)",
         )
     try:
-        parse_target(row.target, _level2(row.level2), unit_from_name(row.name))
+        if row.target:
+            parse_target(row.target, _level2(row.level2), unit_from_name(row.name))
     except thresholds.InvalidThreshold as invalid:
         yield Problem(row.where("target"), str(invalid))
     if row.weight and _amount(row.weight) is None:

@@ -6,7 +6,7 @@ One file per project, meant to be edited by hand::
     name = "法制宣传工作经费"
     unit = "昌吉州市场监督管理局"       # budget unit (预算单位)
     year = 2021
-    budget = 35                      # 万元; a whole number or a decimal (12.5), never a string
+    budget = 35                      # 万元; a whole number or a decimal (12.5), or text with its unit ("125000元")
     department = "昌吉州市场监督管理局"   # optional: 主管部门
     agency = "昌吉州市场监督管理局"       # optional: 实施单位
     initial_budget = 35              # optional: 年初预算数 (万元; default: budget, the 全年预算数)
@@ -18,12 +18,16 @@ One file per project, meant to be edited by hand::
     goal = "…"                       # optional: 年度总体目标 (项目总体目标)
     outcome = "…"                    # optional: the goal's 实际完成情况, written at year end
 
+    [scoring]                        # optional: the table's printed weights (a profile file's keys)
+    execution = 10
+    tiers = { "产出指标" = 40, "效益指标" = 30, "满意度指标" = 20 }
+
     [[indicators]]
     id = "qty1"                      # a letter, then letters, digits, _ . -; unique in the project
     level1 = "产出指标"                # optional: inferred from level2
     level2 = "数量指标"
     name = "聘请法律顾问人数"
-    target = "1人"                    # 指标值, read by kpitrack.thresholds.parse
+    target = "1人"                    # 指标值, read by kpitrack.thresholds.parse; "" (blank): judged by the name
     weight = 5                       # optional: 分值
     aggregate = "sum"                # optional: sum | latest (default from the unit)
     unit = "人"                       # optional: default from the target, else the name's （单位）
@@ -57,18 +61,21 @@ import tomli_w
 
 from kpitrack import thresholds
 from kpitrack.io import strict_toml
+from kpitrack.io.profilefile import read_project_scoring
 from kpitrack.model import (
     Aggregate,
     FundPlan,
     Indicator,
     Project,
+    ProjectScoring,
     default_aggregate,
     level1_of,
     normalise_level2,
     unit_from_name,
 )
 from kpitrack.periods import PLAN_KEYS
-from kpitrack.problems import Problem
+from kpitrack.problems import Problem, Severity
+from kpitrack.readings import read_money
 
 __all__ = ["INDICATOR_ID", "PROJECT_ID", "dumps", "load_paths", "loads"]
 
@@ -91,6 +98,7 @@ _PROJECT_KEYS = (
     "window",
     "goal",
     "outcome",
+    "scoring",
     "indicators",
 )
 # The optional texts and amounts the official forms print (自评表): written only when set.
@@ -127,10 +135,18 @@ def _describe(value: object) -> str:
 class _Table:
     """One TOML table read strictly: typed getters that record ``path: message`` problems."""
 
-    def __init__(self, raw: Mapping[str, Any], path: str, known: Sequence[str], errors: list[str]) -> None:
+    def __init__(
+        self,
+        raw: Mapping[str, Any],
+        path: str,
+        known: Sequence[str],
+        errors: list[str],
+        warnings: list[tuple[str, str]],
+    ) -> None:
         self.raw = raw
         self.path = path
         self.errors = errors
+        self.warnings = warnings
         for key in raw:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1)
@@ -142,6 +158,9 @@ class _Table:
 
     def error(self, key: str, message: str) -> None:
         self.errors.append(f"{self.at(key)}: {message}")
+
+    def warn(self, key: str, message: str) -> None:
+        self.warnings.append((self.at(key), message))
 
     def get(self, key: str, required: bool, convert: Callable[[Any], T | None], expected: str) -> T | None:
         if key not in self.raw:
@@ -167,12 +186,35 @@ class _Table:
         )
 
     def money(self, key: str, *, required: bool = True) -> Decimal | None:
+        """Money in 万元: an exact number, or a string with its unit (``"125000元"`` is 12.5), never negative."""
+        if isinstance(self.raw.get(key), str):
+            amount = _money_text(self.raw[key])
+            if isinstance(amount, str):
+                self.error(key, amount)
+                return None
+            return amount
+        return self.points(key, required=required)
+
+    def points(self, key: str, *, required: bool = True) -> Decimal | None:
         """A non-negative exact number: an integer or a decimal, never a string or a float."""
         value = self.get(key, required, _exact_number, "a number")
         if value is not None and value < 0:
             self.error(key, f"must not be negative, got {value}")
             return None
         return value
+
+
+def _money_text(text: str) -> Decimal | str:
+    """An amount written with its unit (``"125000元"``, ``"12.5万元"``) in 万元, exactly; or why it is not one.
+
+    A bare number in quotes (``"35"``) stays an error: an amount as text must say its unit.
+    """
+    if not re.search(r"元\s*$", text):
+        return f"expected a number (万元), or an amount with its unit such as '125000元', got {_describe(text)}"
+    amount = read_money(text)
+    if isinstance(amount, str):
+        return f"cannot read amount {text!r}: {amount}"
+    return Decimal(thresholds.format_decimal(amount))  # 12.5, as if written 12.5 (not 12.5000)
 
 
 def _exact_number(value: object) -> Decimal | None:
@@ -194,13 +236,15 @@ def loads(text: str, where: str) -> tuple[Project | None, list[Problem]]:
     if raw is None:
         return None, [syntax] if syntax else []
     errors: list[str] = []
-    project = _project(raw, where, errors)
+    warnings: list[tuple[str, str]] = []  # (path, message): a warning is located as the checks' are
+    project = _project(raw, where, errors, warnings)
     problems = [Problem(where, message) for message in errors]
-    return (None if problems else project), problems
+    problems += [Problem(f"{where}: {path}", message, Severity.WARNING) for path, message in warnings]
+    return (None if errors else project), problems
 
 
-def _project(raw: Mapping[str, Any], where: str, errors: list[str]) -> Project | None:
-    table = _Table(raw, "", _PROJECT_KEYS, errors)
+def _project(raw: Mapping[str, Any], where: str, errors: list[str], warnings: list[tuple[str, str]]) -> Project | None:
+    table = _Table(raw, "", _PROJECT_KEYS, errors, warnings)
     project_id = table.text("id")
     if project_id is not None and not PROJECT_ID.match(project_id):
         table.error("id", f"{project_id!r} is not a valid project id (a letter or digit, then letters, digits, _ . -)")
@@ -213,6 +257,10 @@ def _project(raw: Mapping[str, Any], where: str, errors: list[str]) -> Project |
     initial_budget, carryover = (table.money(key, required=False) for key in _FORM_MONEY)
     plan = _plan(table)
     window = _window(table)
+    scoring = ProjectScoring()
+    if "scoring" in table.raw:
+        scoring, found = read_project_scoring(table.raw["scoring"], "")
+        errors.extend(str(problem) for problem in found)
     indicators = _indicators(table)
     if errors:
         return None
@@ -237,6 +285,7 @@ def _project(raw: Mapping[str, Any], where: str, errors: list[str]) -> Project |
         initial_budget=initial_budget,
         carryover=carryover,
         outcome=outcome or "",
+        scoring=scoring,
         source=where,
     )
 
@@ -252,7 +301,11 @@ def _plan(table: _Table) -> FundPlan | None:
             table.error(f"plan.{key}", "not a plan entry: use Q1..Q4 (quarters) or H1, H2 (half-years)")
             ok = False
             continue
-        amount = _exact_number(value)
+        amount = _money_text(value) if isinstance(value, str) else _exact_number(value)
+        if isinstance(amount, str):
+            table.error(f"plan.{key}", amount)
+            ok = False
+            continue
         if amount is None or amount < 0:
             table.error(f"plan.{key}", f"expected a non-negative amount in 万元, got {_describe(value)}")
             ok = False
@@ -293,7 +346,10 @@ def _indicators(table: _Table) -> tuple[Indicator, ...] | None:
     if not (isinstance(raw, list) and all(isinstance(item, dict) for item in raw)):
         table.error("indicators", "expected an array of tables ([[indicators]])")
         return None
-    built = [_indicator(_Table(item, f"indicators[{i}]", _INDICATOR_KEYS, table.errors)) for i, item in enumerate(raw)]
+    built = [
+        _indicator(_Table(item, f"indicators[{i}]", _INDICATOR_KEYS, table.errors, table.warnings))
+        for i, item in enumerate(raw)
+    ]
     if any(indicator is None for indicator in built):
         return None
     return tuple(indicator for indicator in built if indicator is not None)
@@ -307,8 +363,8 @@ def _indicator(row: _Table) -> Indicator | None:
     level1 = row.text("level1", required=False)
     level2 = row.text("level2")
     name = row.text("name")
-    target_text = row.text("target")
-    weight = row.money("weight", required=False)
+    target_text = row.text("target", empty=True)
+    weight = row.points("weight", required=False)
     aggregate_text = row.text("aggregate", required=False)
     unit = row.text("unit", required=False, empty=True)
     aggregate = None
@@ -319,7 +375,10 @@ def _indicator(row: _Table) -> Indicator | None:
             row.error("aggregate", f"{aggregate_text!r} is not one of sum, latest")
     target = None
     # Without its level 2 a bare target's meaning is unknown: report the missing level 2 only.
-    if target_text is not None and level2 is not None:
+    if target_text is not None and not target_text.strip() and name:
+        target = thresholds.criterion(name)
+        row.warn("target", f"blank: read as a qualitative target, judged by the indicator's name {name!r}")
+    elif target_text is not None and level2 is not None:
         try:
             category = normalise_level2(level2) if level2 else None
             target = thresholds.parse(target_text, category, name_unit=unit_from_name(name or ""))
@@ -389,7 +448,8 @@ def dumps(project: Project) -> str:
 
     Inferred values (level 1, unit, aggregation) are written only where they differ
     from what reading would infer, and targets in their canonical form (``1人``
-    under 数量指标 becomes ``≥1人``, showing the direction the engine uses).
+    under 数量指标 becomes ``≥1人``, showing the direction the engine uses); a blank
+    target (judged by the name) stays blank.
     """
     head: dict[str, Any] = {
         "id": project.id,
@@ -411,6 +471,8 @@ def dumps(project: Project) -> str:
         if getattr(project, key):
             parts.append(tomli_w.dumps({key: getattr(project, key)}, multiline_strings=True).rstrip("\n"))
     text = "\n".join(parts) + "\n"
+    if project.scoring:
+        text += "\n" + _scoring_table(project.scoring)
     for indicator in project.indicators:
         text += "\n[[indicators]]\n" + tomli_w.dumps(_indicator_row(indicator))
     return text
@@ -420,7 +482,8 @@ def _indicator_row(indicator: Indicator) -> dict[str, Any]:
     row: dict[str, Any] = {"id": indicator.id}
     if indicator.level1 != (level1_of(indicator.level2) or ""):
         row["level1"] = indicator.level1
-    row.update(level2=indicator.level2, name=indicator.name, target=str(indicator.target))
+    blank = indicator.target == thresholds.criterion(indicator.name)
+    row.update(level2=indicator.level2, name=indicator.name, target="" if blank else str(indicator.target))
     if indicator.weight is not None:
         row["weight"] = _number(indicator.weight)
     if indicator.aggregate is not default_aggregate(indicator.target, indicator.unit):
@@ -428,6 +491,21 @@ def _indicator_row(indicator: Indicator) -> dict[str, Any]:
     if indicator.unit != (indicator.target.unit or unit_from_name(indicator.name)):
         row["unit"] = indicator.unit
     return row
+
+
+def _scoring_table(scoring: ProjectScoring) -> str:
+    """The ``[scoring]`` section of a goal file, as :func:`read_project_scoring` reads it."""
+    table: dict[str, Any] = {}
+    if scoring.execution is not None:
+        table["execution"] = _number(scoring.execution)
+    declared = {tier: [l2 for l2, owner in scoring.level2.items() if owner == tier] for tier in scoring.tiers}
+    table["tiers"] = {
+        tier: {"weight": _number(weight), "level2": declared[tier]} if declared[tier] else _number(weight)
+        for tier, weight in scoring.tiers.items()
+    }
+    if not scoring.tiers:
+        del table["tiers"]
+    return tomli_w.dumps({"scoring": table})
 
 
 def _number(value: Decimal) -> int | Decimal:

@@ -13,8 +13,7 @@ the order ``kpitrack check`` gives them: reading's first, then check by check.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator, Iterator, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -23,6 +22,7 @@ from kpitrack import checks
 from kpitrack.io import stream_goals
 from kpitrack.model import Project
 from kpitrack.problems import Problem, ProblemsFound, has_errors
+from kpitrack.profile import Profile
 
 __all__ = ["BATCH", "CheckedGoals", "checked_goals"]
 
@@ -47,14 +47,14 @@ class CheckedGoals:
         self.close()
 
 
-def checked_goals(paths: Sequence[Path], tier_weights: Mapping[str, Decimal]) -> CheckedGoals:
-    """The projects of ``paths``, checked batch by batch against the profile's ``tier_weights``.
+def checked_goals(paths: Sequence[Path], profile: Profile) -> CheckedGoals:
+    """The projects of ``paths``, checked batch by batch under ``profile`` (as ``check`` does).
 
     Every file is read before this returns; the projects are built as the stream is consumed.
     """
     problems: list[Problem] = []
     goals = stream_goals(paths)
-    return CheckedGoals(_checking(goals.projects, goals.problems, checks.Validation(tier_weights), problems), problems)
+    return CheckedGoals(_checking(goals.projects, goals.problems, checks.Validation(profile), problems), problems)
 
 
 def _checking(

@@ -9,11 +9,23 @@ Every key is optional; what is not given keeps the default of 财预〔2020〕10
     reverse = "ratio"              # ratio | linear: how a cost over its cap scores
     exact = "forward"              # forward | strict: how an equality target scores
     over_achievement = 1.2         # A ≥ 1.2 × T is flagged
+    row_rounding = { places = 1, mode = "half_up" }   # each row's score before the total:
+                                   # places 2 | 1 | 0, mode half_up (四舍五入) | half_down; "none" (default)
 
     [scoring.tiers]                # 一级指标 points; with execution they must make 100
     "产出指标" = 40                 # TOML bare keys are ASCII: quote the Chinese names
     "效益指标" = 30
     "满意度指标" = 10
+
+A tier the default tree does not have is declared as a table with its level-2
+categories, and starts a tree of its own (then only the tiers named count; the
+level 2s of the dropped tiers belong to none)::
+
+    [scoring.tiers]
+    "项目决策" = { weight = 20, level2 = ["项目立项", "绩效目标", "资金投入"] }
+    "项目管理" = { weight = 20, level2 = ["资金管理", "组织实施"] }
+    "产出指标" = 40                 # keeps its level 2s: 数量指标, 质量指标 …
+    "效益指标" = 20                 # with execution 0
 
     [scoring.qualitative]
     bands = "80/50"                # or a table: "达成" = [80, 100], "部分达成" = [50, 80], "未达成" = [0, 50]
@@ -57,21 +69,27 @@ from typing import Any
 import attrs
 
 from kpitrack.io import strict_toml
-from kpitrack.model import LEVEL1, normalise_level1
+from kpitrack.model import ProjectScoring, normalise_level1, normalise_level2
 from kpitrack.problems import Problem
 from kpitrack.profile import (
     DEFAULT,
+    ROW_PLACES,
     ElapsedBasis,
     ExactVariant,
+    Halves,
     Profile,
     Rating,
     ReverseVariant,
+    RowRounding,
     bands_80_50,
     validate,
 )
 from kpitrack.readings import Grade, GradeWord, ValueWords
 
-__all__ = ["load", "loads"]
+__all__ = ["PROJECT_SCORING_KEYS", "load", "loads", "read_project_scoring"]
+
+# The keys of a goal table's own [scoring] section: what a printed table shows of its rules.
+PROJECT_SCORING_KEYS = ("execution", "tiers")
 
 _GRADES = {grade.value: grade for grade in Grade}
 _RATINGS = {rating.value: rating for rating in (Rating.EXCELLENT, Rating.GOOD, Rating.FAIR)}
@@ -100,6 +118,21 @@ def loads(text: str, where: str, base: Profile = DEFAULT) -> tuple[Profile | Non
     return (None, problems) if problems else (profile, [])
 
 
+def read_project_scoring(raw: object, where: str) -> tuple[ProjectScoring, list[Problem]]:
+    """A goal table's ``[scoring]`` section: the keys of a profile file's (``execution``, ``tiers``), read alike.
+
+    Any tier name is taken here: which tiers exist is the profile's to say, and
+    :func:`kpitrack.checks.check_project_scoring` judges the section against the
+    profile in force (names, and weights that make 100).
+    """
+    reader = _Reader(where)
+    table = reader.table(raw, "scoring", PROJECT_SCORING_KEYS, hint="; other rules belong in a profile file")
+    execution = reader.number(table["execution"], "scoring.execution") if "execution" in table else None
+    tiers = reader.tiers(table["tiers"], None) if "tiers" in table else None
+    weights, members = tiers if tiers is not None else ({}, {})
+    return ProjectScoring(execution, weights, members), reader.problems
+
+
 class _Reader:
     """Walks the TOML tables, collecting located problems and the rules it changed."""
 
@@ -109,15 +142,15 @@ class _Reader:
         self.sources: dict[str, str] = {}
 
     def error(self, path: str, message: str) -> None:
-        self.problems.append(Problem(f"{self.where}: {path}", message))
+        self.problems.append(Problem(f"{self.where}: {path}" if self.where else path, message))
 
-    def table(self, raw: object, path: str, known: tuple[str, ...]) -> Mapping[str, Any]:
+    def table(self, raw: object, path: str, known: tuple[str, ...], hint: str = "") -> Mapping[str, Any]:
         if not isinstance(raw, dict):
             self.error(path, f"expected a table, got {_describe(raw)}")
             return {}
         for key in raw:
             if key not in known:
-                self.error(f"{path}.{key}" if path else key, f"unknown key; expected one of {', '.join(known)}")
+                self.error(f"{path}.{key}" if path else key, f"unknown key; expected one of {', '.join(known)}{hint}")
         return raw
 
     def number(self, value: object, path: str) -> Decimal | None:
@@ -160,7 +193,7 @@ class _Reader:
         return attrs.evolve(base, **changes)
 
     def scoring(self, raw: object, base: Profile, changes: dict[str, Any]) -> None:
-        known = ("execution", "tiers", "reverse", "exact", "over_achievement", "qualitative", "grades")
+        known = ("execution", "tiers", "row_rounding", "reverse", "exact", "over_achievement", "qualitative", "grades")
         table = self.table(raw, "scoring", known)
         if "execution" in table:
             self.set(
@@ -177,13 +210,88 @@ class _Reader:
             if key in table:
                 self.set(changes, field, f"scoring.{key}", self.choice(table[key], f"scoring.{key}", choices))
         if "tiers" in table:
-            tiers = self.keyed(table["tiers"], "scoring.tiers", _tier_key, base.tier_weights)
-            self.set(changes, "tier_weights", "scoring.tiers", tiers)
+            tiers = self.tiers(table["tiers"], base.tier_weights)
+            if tiers is not None:
+                tree = base.with_tiers(*tiers)
+                changes["level2_tiers"] = tree.level2_tiers
+                self.set(changes, "tier_weights", "scoring.tiers", tree.tier_weights)
+        if "row_rounding" in table:
+            self.set(changes, "row_rounding", "scoring.row_rounding", self.row_rounding(table["row_rounding"]))
         if "grades" in table:
             grades = self.keyed(table["grades"], "scoring.grades", _RATINGS.get, base.grade_cutoffs)
             self.set(changes, "grade_cutoffs", "scoring.grades", grades)
         if "qualitative" in table:
             self.qualitative(table["qualitative"], base, changes)
+
+    def tiers(
+        self, raw: object, known: Mapping[str, Decimal] | None
+    ) -> tuple[dict[str, Decimal], dict[str, str]] | None:
+        """Tier weights (一级指标分值) and the level 2s of tiers declared here, or None if any is bad.
+
+        ``"产出指标" = 40`` re-weights a tier of ``known`` (any name when ``known`` is
+        None: a goal table's section, judged later against the profile); a tier of
+        one's own is ``{ weight = 20, level2 = ["项目立项", …] }``.
+        """
+        path = "scoring.tiers"
+        if not isinstance(raw, dict):
+            self.error(path, f"expected a table, got {_describe(raw)}")
+            return None
+        weights: dict[str, Decimal] = {}
+        members: dict[str, str] = {}
+        ok = True
+        for name, value in raw.items():
+            tier, where = normalise_level1(name), f"{path}.{name}"
+            if isinstance(value, dict):
+                declared = self.declared_tier(value, where)
+                if declared is None:
+                    ok = False
+                    continue
+                weight, level2 = declared
+                members.update((category, tier) for category in level2)
+            elif known is not None and tier not in known:
+                expected = ", ".join(known)
+                self.error(
+                    where,
+                    f"unknown key; expected one of {expected} "
+                    '(a tier of your own is a table: { weight = 20, level2 = ["…"] })',
+                )
+                ok = False
+                continue
+            else:
+                weight = self.number(value, where)
+            if weight is None:
+                ok = False
+            else:
+                weights[tier] = weight
+        return (weights, members) if ok else None
+
+    def declared_tier(self, raw: Mapping[str, Any], where: str) -> tuple[Decimal | None, list[str]] | None:
+        """``{ weight = 20, level2 = ["项目立项", "绩效目标"] }``: a tier with its level-2 categories."""
+        table = self.table(raw, where, ("weight", "level2"))
+        if "weight" not in table or "level2" not in table:
+            self.error(where, "a tier of its own needs weight and level2 (its level-2 categories)")
+            return None
+        level2 = table["level2"]
+        if not (isinstance(level2, list) and level2 and all(isinstance(n, str) and n.strip() for n in level2)):
+            self.error(f"{where}.level2", f"expected a list of level-2 names, got {_describe(level2)}")
+            return None
+        return self.number(table["weight"], f"{where}.weight"), [normalise_level2(n) for n in level2]
+
+    def row_rounding(self, raw: object) -> RowRounding | None:
+        """``"none"`` or ``{ places = 2 | 1 | 0, mode = "half_up" | "half_down" }``: how each row is rounded."""
+        path = "scoring.row_rounding"
+        if raw == "none":
+            return RowRounding()
+        if not isinstance(raw, dict):
+            self.error(path, f'expected "none" or {{ places = 1, mode = "half_up" }}, got {_describe(raw)}')
+            return None
+        table = self.table(raw, path, ("places", "mode"))
+        places = table.get("places")
+        if isinstance(places, bool) or places not in ROW_PLACES:
+            self.error(f"{path}.places", f"expected 2, 1 or 0 (decimals), got {_describe(places)}")
+            return None
+        halves = self.choice(table.get("mode", "half_up"), f"{path}.mode", {h.value: h for h in Halves})
+        return None if halves is None else RowRounding(int(places), halves)
 
     def keyed(
         self, raw: object, path: str, key_of: Callable[[str], Any], base: Mapping[Any, Decimal]
@@ -300,11 +408,6 @@ class _Reader:
                 "monitoring.elapsed",
                 self.choice(table["elapsed"], "monitoring.elapsed", choices),
             )
-
-
-def _tier_key(name: str) -> str | None:
-    canonical = normalise_level1(name)
-    return canonical if canonical in LEVEL1 else None
 
 
 def _name(key: object) -> object:

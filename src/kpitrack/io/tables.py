@@ -14,7 +14,8 @@ matter; other columns, such as the template's display columns, are ignored):
 A CSV file is one table; an XLSX workbook may hold one table per sheet (the
 template has an ``actuals`` and a ``spending`` sheet).  A row whose value (or
 amount) is blank is not reported yet and is skipped, so a partly filled template
-imports what was filled.  Rows are numbered as a spreadsheet shows them (the
+imports what was filled; :attr:`Table.blank` counts those rows (lines with no cell
+filled at all are not rows).  Rows are numbered as a spreadsheet shows them (the
 header is row 1).
 """
 
@@ -49,6 +50,7 @@ __all__ = [
     "SHEET_ROWS",
     "SPENDING",
     "SPENDING_COLUMNS",
+    "Blanks",
     "Table",
     "TemplateSummary",
     "read_tables",
@@ -64,19 +66,43 @@ _REQUIRED = {ACTUALS: frozenset(ACTUALS_COLUMNS[:4]), SPENDING: frozenset(SPENDI
 _VALUE_COLUMN = {ACTUALS: "value", SPENDING: "amount"}
 
 
+@attrs.define
+class Blanks:
+    """How many rows of a table were left blank (not reported), as of its last reading.
+
+    A row with no value that explains something (偏差原因 …) was reported: it is not
+    counted; nor is an empty line, which is no row.
+    """
+
+    count: int = 0
+    explaining: tuple[int, ...] = ()  # positions of the explanation columns
+
+    def note(self, values: list[str]) -> None:
+        """Count a row without a value, unless it is empty or explains something."""
+        width = len(values)
+        if any(cell.strip() for cell in values) and not any(values[i].strip() for i in self.explaining if i < width):
+            self.count += 1
+
+
 @attrs.frozen
 class Table:
     """One CSV file or XLSX sheet, and which kind of table it is.
 
     ``rows`` can be iterated more than once; a CSV file's rows are read from the
     file as they are iterated (a province's actuals are millions of rows), an XLSX
-    sheet's rows are held.
+    sheet's rows are held.  ``blank`` is the number of rows skipped as not reported,
+    known once the rows have been read through.
     """
 
     kind: str
     source: str
     rows: Iterable[ActualRow] | Iterable[SpendingRow]
     explanations: Iterable[ExplanationRow] = ()
+    blanks: Blanks = attrs.field(factory=Blanks)
+
+    @property
+    def blank(self) -> int:
+        return self.blanks.count
 
     @property
     def actuals(self) -> Iterable[ActualRow]:
@@ -134,14 +160,20 @@ def _padded(values: list[str], indexes: list[int]) -> tuple[str, ...]:
     return tuple(values[i] if 0 <= i < width else "" for i in indexes)
 
 
-def _rows(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[Any]:
-    """The rows that hold a value, as ActualRow or SpendingRow, cells stripped."""
+def _rows(
+    kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]], blanks: Blanks
+) -> Iterator[Any]:
+    """The rows that hold a value, as ActualRow or SpendingRow, cells stripped; ``blanks`` counts the others."""
+    blanks.count = 0
+    blanks.explaining = tuple(i for i, column in enumerate(header) if column in EXPLANATION_COLUMNS)
     if kind == ACTUALS and set(ACTUALS_COLUMNS) <= set(header):
-        return _actual_rows(source, header, rows)  # not through one more generator: a province has millions
-    return _picked_rows(kind, source, header, rows)
+        return _actual_rows(source, header, rows, blanks)  # not through one more generator: a province has millions
+    return _picked_rows(kind, source, header, rows, blanks)
 
 
-def _picked_rows(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[Any]:
+def _picked_rows(
+    kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]], blanks: Blanks
+) -> Iterator[Any]:
     """:func:`_rows` of any table: its columns picked by name, missing ones empty."""
     pick, value_index = _picker(kind, header)
     make = ActualRow if kind == ACTUALS else SpendingRow
@@ -150,33 +182,38 @@ def _picked_rows(kind: str, source: str, header: list[str], rows: Iterable[tuple
     new, strip = tuple.__new__, str.strip
     for number, values in rows:
         if value_index >= len(values) or not values[value_index].strip():
-            continue  # not reported yet (a blank template row) or an empty line
+            blanks.note(values)  # not reported yet (a blank template row)
+            continue
         yield new(make, (source, number, *map(strip, pick(values))))
 
 
-def _actual_rows(source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[ActualRow]:
+def _actual_rows(
+    source: str, header: list[str], rows: Iterable[tuple[int, list[str]]], blanks: Blanks
+) -> Iterator[ActualRow]:
     """:func:`_rows` of a table of actuals with every column (a province's file): the same rows, less per row."""
     indexes = [header.index(name) for name in ACTUALS_COLUMNS]
     pick, width = itemgetter(*indexes), max(indexes) + 1
     new = tuple.__new__
     for number, values in rows:
         if len(values) < width:
-            if len(values) <= indexes[3]:
-                continue  # an empty line, or one that stops before the value
             values = values + [""] * (width - len(values))
         project, indicator, period, value, note = pick(values)
         value = value.strip()
-        if value:  # else not reported yet (a blank template row)
+        if value:
             yield new(
                 ActualRow, (source, number, project.strip(), indicator.strip(), period.strip(), value, note.strip())
             )
+        else:
+            blanks.note(values)  # not reported yet (a blank template row)
 
 
 def _table(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Table:
+    blanks = Blanks()
     if not _explains(kind, header):
-        return Table(kind, source, tuple(_rows(kind, source, header, rows)))
+        return Table(kind, source, tuple(_rows(kind, source, header, rows, blanks)), blanks=blanks)
     held = list(rows)
-    return Table(kind, source, tuple(_rows(kind, source, header, held)), tuple(_explanations(source, header, held)))
+    values = tuple(_rows(kind, source, header, held, blanks))
+    return Table(kind, source, values, tuple(_explanations(source, header, held)), blanks)
 
 
 def _explains(kind: str, header: Sequence[str]) -> bool:
@@ -213,17 +250,19 @@ def _read_csv(path: Path) -> tuple[list[Table], list[Problem]]:
     kind = _kind(header)
     if kind is None:
         return [], [_header_problem(f"{path}: row 1", header)]
-    explained = _CsvRows(path, kind, header, explanations=True) if _explains(kind, header) else ()
-    return [Table(kind, str(path), _CsvRows(path, kind, header), explained)], []
+    blanks = Blanks()  # counted by the reading of values, not of explanations
+    explained = _CsvRows(path, kind, header, Blanks(), explanations=True) if _explains(kind, header) else ()
+    return [Table(kind, str(path), _CsvRows(path, kind, header, blanks), explained, blanks)], []
 
 
 @attrs.frozen
 class _CsvRows:
-    """The rows of a CSV table, read from the file each time they are iterated."""
+    """The rows of a CSV table, read from the file each time they are iterated (each reading counts the blanks)."""
 
     path: Path
     kind: str
     header: list[str]
+    blanks: Blanks
     explanations: bool = False  # the rows' explanations (ExplanationRow), not their values
 
     def __iter__(self) -> Iterator[Any]:
@@ -235,7 +274,7 @@ class _CsvRows:
                 if self.explanations:
                     yield from _explanations(str(self.path), self.header, numbered)
                 else:
-                    yield from _rows(self.kind, str(self.path), self.header, numbered)
+                    yield from _rows(self.kind, str(self.path), self.header, numbered, self.blanks)
             except (OSError, UnicodeDecodeError, csv.Error) as error:
                 # Found while the rows stream into an import: raised, so that the
                 # import's transaction is rolled back and the problem printed.

@@ -8,6 +8,7 @@ type processing; on PostgreSQL a ``COPY`` (:func:`copy_rows`).
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import count
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 import pendulum
 import sqlalchemy as sa
 
-from kpitrack.model import Aggregate, FundPlan, Indicator, Project
+from kpitrack.model import Aggregate, FundPlan, Indicator, Project, ProjectScoring
 from kpitrack.readings import Grade, Reading, ReadingKind
 from kpitrack.store.schema import SHAPE_COLUMNS, decimal_text
 from kpitrack.thresholds import Kind, Op, Threshold, format_decimal
@@ -37,6 +38,8 @@ __all__ = [
     "project_fields",
     "reading_from_row",
     "reading_row",
+    "scoring_from_text",
+    "scoring_text",
 ]
 
 INDICATOR_COLUMNS = ("code", *SHAPE_COLUMNS)  # what the goal writer stores per indicator
@@ -66,6 +69,7 @@ PROJECT_FIELDS = (
     "initial_budget",
     "carryover",
     "outcome",
+    "scoring",
 )
 
 
@@ -130,9 +134,45 @@ def plan_text(plan: FundPlan) -> str:
     return ", ".join(f"{key} {format_decimal(amount)}" for key, amount in plan)
 
 
+def scoring_text(scoring: ProjectScoring) -> str | None:
+    """A project's own scoring section as canonical JSON (``projects.scoring``); None when it has none.
+
+    Numbers as their plain text (``40``, never ``40.0``), tiers in the table's order:
+    equal sections are equal texts, so a second load of the same goals changes nothing.
+    """
+    if not scoring:
+        return None
+    data: dict[str, Any] = {}
+    if scoring.execution is not None:
+        data["execution"] = format_decimal(scoring.execution)
+    if scoring.tiers:
+        data["tiers"] = {tier: format_decimal(weight) for tier, weight in scoring.tiers.items()}
+    if scoring.level2:
+        data["level2"] = dict(scoring.level2)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def scoring_from_text(text: str | None) -> ProjectScoring:
+    """:func:`scoring_text` read back."""
+    if not text:
+        return _NO_SCORING
+    data = json.loads(text)
+    execution = data.get("execution")
+    return ProjectScoring(
+        None if execution is None else Decimal(execution),
+        {tier: Decimal(weight) for tier, weight in data.get("tiers", {}).items()},
+        data.get("level2", {}),
+    )
+
+
+_NO_SCORING = ProjectScoring()
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
+    if isinstance(value, ProjectScoring):
+        return scoring_text(value)
     if isinstance(value, Decimal):
         return format_decimal(value)
     if isinstance(value, FundPlan):

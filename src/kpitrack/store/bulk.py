@@ -54,7 +54,7 @@ from kpitrack.model import Aggregate, FundPlan, Indicator, Project
 from kpitrack.periods import Quarter
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.store import schema as s
-from kpitrack.store._rows import driver_cursor, in_lists, to_date
+from kpitrack.store._rows import driver_cursor, in_lists, scoring_from_text, to_date
 from kpitrack.thresholds import Kind, Op, Threshold
 
 __all__ = ["count", "progress", "projects"]
@@ -169,6 +169,7 @@ def _project(
         initial_budget=records.optional_decimal(head[13]),
         carryover=records.optional_decimal(head[14]),
         outcome=head[15],
+        scoring=scoring_from_text(head[16]),
     )
 
 
@@ -315,7 +316,7 @@ class _Records:
 def _heads(
     connection: sa.Connection, year: int, codes: Sequence[str] | None, units: Sequence[str] | None
 ) -> list[tuple[Any, ...]]:
-    """The chosen projects of ``year`` in code order: key, code, name, unit, year, money, goal, dates."""
+    """The chosen projects of ``year`` in code order: key, code, name, unit, year, money, goal, dates, scoring."""
     p = s.projects
     query = sa.select(
         p.c.id,
@@ -334,6 +335,7 @@ def _heads(
         _text(p.c.initial_budget),
         _text(p.c.carryover),
         p.c.outcome,
+        p.c.scoring,
     ).where(p.c.year == year)
     return _tuples(connection, _filtered(query, codes, units).order_by(p.c.code))
 

@@ -35,13 +35,18 @@ _PEEK = 100_000  # an import of fewer rows reads the indicators of the projects 
 
 @attrs.frozen
 class ImportResult:
-    """What recording rows did, or would do (dry run), or why nothing was done (problems)."""
+    """What recording rows did, or would do (dry run), or why nothing was done (problems).
+
+    ``blank`` counts the rows of the files imported whose value was left blank: not
+    reported, so not recorded (a partly filled template).
+    """
 
     actuals: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
     spending: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
     problems: tuple[Problem, ...] = ()
     dry_run: bool = False
     explanations: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
+    blank: int = 0
 
 
 @attrs.frozen

@@ -32,6 +32,8 @@ from kpitrack.store._rows import (
     indicator_from_row,
     indicator_row,
     project_fields,
+    scoring_from_text,
+    scoring_text,
     to_date,
 )
 from kpitrack.store.schema import SHAPE_COLUMNS, decimal_text, shape_digest
@@ -90,6 +92,7 @@ def _project_values(project: Project) -> dict[str, Any]:
         "initial_budget": project.initial_budget,
         "carryover": project.carryover,
         "outcome": project.outcome,
+        "scoring": scoring_text(project.scoring),
     }
 
 
@@ -109,6 +112,7 @@ _PROJECT_COLUMNS = (
     "initial_budget",
     "carryover",
     "outcome",
+    "scoring",
 )
 _PLAN_COLUMNS = ("project_id", "position", "key", "amount")
 _INDICATOR_INSERT = ("project_id", "position", *INDICATOR_COLUMNS)
@@ -179,7 +183,7 @@ class _DriverRows:
         dates = (date(project.start), date(project.end))
         forms = (project.department, project.agency, number(project.initial_budget), number(project.carryover))
         head = (pk, project.id, project.year, project.name, project.unit, *money, project.goal, *dates)
-        return (*head, *forms, project.outcome)
+        return (*head, *forms, project.outcome, scoring_text(project.scoring))
 
     def plan(self, pk: int, project: Project) -> list[tuple[Any, ...]]:
         return [(pk, position, key, self._number(amount)) for position, (key, amount) in enumerate(project.plan)]
@@ -288,6 +292,8 @@ def _insert(connection: sa.Connection, new: Sequence[Project], rows: _DriverRows
     bulk_insert(connection, s.fund_plans, _PLAN_COLUMNS, plan_rows, ready=True)
     rows.number()
     keys = [(pk, at, shape.columns[0], shape.number) for pk, shapes in shaped for at, shape in enumerate(shapes)]
+    if not keys:  # projects with a budget and no indicators: an empty insert is no statement at all
+        return
     # A statement per row runs at half the speed of one statement joining the rows (their
     # keys bound into a temporary table) with their shapes: on SQLite 1.5 M rows 9-11 s → 5 s.
     # On PostgreSQL the keys go in by COPY (a province's goals 86 → 76 s, the client's CPU
@@ -464,6 +470,7 @@ def _read(connection: sa.Connection, pks: Sequence[int], *, include_retired: boo
             initial_budget=row.initial_budget,
             carryover=row.carryover,
             outcome=row.outcome,
+            scoring=scoring_from_text(row.scoring),
         )
         result[row.id] = _Stored(project, rows[row.id])
     return result

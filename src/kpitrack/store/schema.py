@@ -104,6 +104,10 @@ projects = sa.Table(
     sa.Column("initial_budget", ExactDecimal),
     sa.Column("carryover", ExactDecimal),
     sa.Column("outcome", sa.Text, nullable=False, server_default=""),
+    # The goal table's own scoring section (its printed weights) as canonical JSON; NULL: none
+    # (migration 0005).  One text, not columns: its tiers are an open set (a department's
+    # 项目决策 / 项目管理 …), and as one canonical text it compares, and is revised, as a whole.
+    sa.Column("scoring", sa.Text),
     sa.UniqueConstraint("code", "year", name="uq_projects_code_year"),
 )
 sa.Index("ix_projects_year_name", projects.c.year, projects.c.name)

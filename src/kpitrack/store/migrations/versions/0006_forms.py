@@ -7,7 +7,7 @@ period, the 偏差原因分析及改进措施 of the year end or the cause, like
 纠偏 measures of a monitoring cut-off, one row per version as values are kept.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 from kpitrack.store.schema import ExactDecimal
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
