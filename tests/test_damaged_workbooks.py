@@ -12,7 +12,10 @@ from conftest import run
 @pytest.mark.parametrize("content", [b"project,indicator,period,value\n", b"PK\x03\x04 cut short"])
 @pytest.mark.parametrize(
     ("command", "message"),
-    [(("import",), "not a readable workbook: File is not a zip file"), (("goals", "load"), "cannot read the file")],
+    [
+        (("import",), "not a readable workbook (damaged or not XLSX): File is not a zip file"),
+        (("goals", "load"), "not a readable workbook (damaged or not XLSX): File is not a zip file"),
+    ],
 )
 def test_a_file_that_is_no_workbook_is_reported_and_nothing_is_written(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes, command: tuple[str, ...], message: str

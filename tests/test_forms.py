@@ -408,7 +408,11 @@ def test_an_existing_workbook_is_kept_without_force_and_units_get_their_own(
     out = tmp_path / "自评表.xlsx"
     out.write_bytes(b"not mine")
     code, _, err = run(capsys, "form", "selfeval", "--year", "2021", "--out", str(out), "--db", db)
-    assert (code, err, out.read_bytes()) == (1, f"{out}: exists already; give --force to replace it\n", b"not mine")
+    assert (code, err, out.read_bytes()) == (
+        1,
+        f"{out}: already exists: give --force to replace it; nothing was written\n",
+        b"not mine",
+    )
     assert run(capsys, "form", "selfeval", "--year", "2021", "--out", str(out), "--force", "--db", db)[0] == 0
     assert openpyxl.load_workbook(out).sheetnames[0] == "汇总"
     folder = tmp_path / "units"

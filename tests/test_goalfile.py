@@ -229,7 +229,7 @@ def test_unreadable_and_empty_inputs_are_problems(tmp_path: Path) -> None:
     assert projects == []
     assert [str(p) for p in problems] == [
         f"{empty}: no goal files (*.toml) in this folder",
-        f"{tmp_path / 'latin1.toml'}: cannot read the file: not UTF-8 text",
+        f"{tmp_path / 'latin1.toml'}: line 1: neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8",
     ]
 
 

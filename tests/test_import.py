@@ -236,7 +236,7 @@ def test_a_template_of_chosen_budget_units(
     assert (code, out) == (0, f"wrote {out_file}: 7 indicators of 1 projects for 2021Q3\n")
     assert {row[0].value for row in openpyxl.load_workbook(out_file)["actuals"].iter_rows(min_row=2)} == {"p02"}
 
-    code, out, err = run(capsys, *argv, "--unit", "昌吉州财政局", "--unit", "昌吉州市场监管局")
+    code, out, err = run(capsys, *argv, "--force", "--unit", "昌吉州财政局", "--unit", "昌吉州市场监管局")
     assert (code, out) == (1, "")
     assert err == (
         "--unit: '昌吉州市场监管局': no project of this budget unit in 2021; "

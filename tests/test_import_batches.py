@@ -118,7 +118,8 @@ def test_an_unreadable_line_deep_in_a_csv_is_reported_and_nothing_is_written(
     path.write_bytes(("project,indicator,period,value,note\n" + good[:8200]).encode() + b"\xff\xfe bad\n")
     code, out, err = run(capsys, "import", str(path), "--db", sqlite_url)
     assert (code, out) == (1, "")
-    assert err.startswith(f"{path}: line ") and "cannot read the file: 'utf-8' codec can't decode" in err
+    # Found before a row is read: the whole file is decoded first (kpitrack.io.textfile).
+    assert err == f"{path}: line 6: neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8\n"
     assert loaded.history(loaded.find_project("p01")) == []
 
 
@@ -203,7 +204,8 @@ def _actuals_count(store: Store) -> int:
         return int(connection.execute(sa.text("SELECT count(*) FROM actuals")).scalar_one())
 
 
-@pytest.mark.parametrize("by", ["O'Brien'); DROP TABLE actuals; --", "统计员 ''", "a\x00b"])
+# A NUL or another control character is refused (tests/test_hostile.py): it is no one's name.
+@pytest.mark.parametrize("by", ["O'Brien'); DROP TABLE actuals; --", "统计员 ''"])
 def test_who_reports_is_stored_as_given_whatever_the_text(by: str, batches: int, loaded: Store) -> None:
     assert loaded.record_rows(_rows(YEAR), by=by, bands=Profile().grade_bands).actuals.added == 7
     versions = loaded.history(loaded.find_project("p01"))

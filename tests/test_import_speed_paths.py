@@ -137,7 +137,8 @@ def test_an_unreadable_line_deep_in_a_csv_is_reported_and_nothing_is_written(
     path.write_bytes(("project,indicator,period,value,note\n" + good[:8200]).encode() + b"\xff\xfe bad\n")
     code, out, err = run(capsys, "import", str(path), "--db", db_url)
     assert (code, out) == (1, "")
-    assert err.startswith(f"{path}: line ") and "cannot read the file: 'utf-8' codec can't decode" in err
+    # Found before a row is read: the whole file is decoded first (kpitrack.io.textfile).
+    assert err == f"{path}: line 6: neither UTF-8 nor GBK/GB18030 text: save the file as UTF-8\n"
     assert loaded.history(loaded.find_project("p01")) == []
 
 

@@ -247,7 +247,7 @@ INVALID = [
     ("2022.07-2024.03", "a window longer than twelve months cannot be a year's target"),
     ("2022年1月-2023年6月", "a window longer than twelve months cannot be a year's target"),
     ("2022-2023", "a span of years is not a target; write the months (2022年1月-2023年12月)"),
-    ("99999年底前", "unknown unit '年底前'"),
+    ("99999年底前", "the year 99999 is outside 1900–2199"),  # a typo for a year (kpitrack.limits)
     ("5万", "'万' without a unit is ambiguous outside 成本指标; write 万元 or the count"),
     ("≥1.2.3", "expected a number with an optional unit"),
     ("约90%", "'约' makes the number approximate; write it with an operator (≥, ≤) or as a range"),

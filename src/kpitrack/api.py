@@ -34,7 +34,7 @@ from kpitrack.io import forms, intake, layout, load_goals, profilefile
 from kpitrack.io.tables import read_tables
 from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound, Severity, closest
+from kpitrack.problems import Problem, ProblemsFound, Severity, ambiguous, closest
 from kpitrack.profile import DEFAULT, Profile
 from kpitrack.readings import InvalidReading, Progress, combine, last_quarter, read
 from kpitrack.store import (
@@ -155,6 +155,10 @@ class Workspace:
 
     def years(self) -> list[int]:
         return self.store.years()
+
+    def version(self) -> tuple[int, ...]:
+        """A token that changes whenever anything is written (by any process): what a cache of results keys on."""
+        return self.store.version()
 
     def units(self, year: int) -> list[str]:
         """The budget units (预算单位) with projects in ``year``, sorted."""
@@ -332,6 +336,22 @@ class Workspace:
         row = SpendingRow("", 0, project.strip(), str(quarter), str(amount), note or "")
         return self._write((), [row], by=by)
 
+    def record_rows(
+        self,
+        actual_rows: Iterable[ActualRow] = (),
+        spending_rows: Iterable[SpendingRow] = (),
+        *,
+        dry_run: bool = False,
+        by: str | None = None,
+    ) -> ImportResult:
+        """Record many values and amounts at once, all or nothing, checked exactly as :meth:`import_values` checks.
+
+        For a form of many fields (the web's 填报 page): each row's ``source`` and
+        ``number`` say where it came from, and every problem is located there.
+        Raises :class:`ProblemsFound` (nothing written) when any row is bad.
+        """
+        return self._write(actual_rows, spending_rows, by=by, dry_run=dry_run)
+
     def explain(
         self,
         project: str,
@@ -480,6 +500,10 @@ class Workspace:
             chosen = found.indicator(indicator)
             if chosen is None:
                 raise ProblemsFound([Problem(indicator, f"project {found.id} has no indicator with this id or name")])
+            named = [i.id for i in found.indicators if i.name == indicator]
+            if chosen.id != indicator and len(named) > 1:
+                message = ambiguous("indicators", named, f"of project {found.id}")
+                raise ProblemsFound([Problem(indicator, message)])
             code = chosen.id
         entries = self.store.history(found, code)
         revisions = [r for r in self.store.revisions(found.id, found.year) if code is None or r.indicator == code]

@@ -8,6 +8,7 @@ from decimal import Decimal
 import attrs
 import pendulum
 
+from kpitrack import limits
 from kpitrack.thresholds import Threshold
 
 __all__ = ["PLAN_KEYS", "InvalidPeriod", "Quarter", "due_date", "plan_quarter"]
@@ -38,14 +39,15 @@ class Quarter:
     def parse(cls, text: str) -> Quarter:
         """Read ``2021Q3``, ``2021-Q3``, ``2021q3`` or ``2021年第三季度``."""
         cleaned = text.strip()
-        match = _QUARTER_RE.match(cleaned)
-        if match is not None:
-            return cls(int(match.group(1)), int(match.group(2)))
-        match = _CHINESE_QUARTER_RE.match(cleaned)
-        if match is not None:
-            digit = match.group(2)
-            return cls(int(match.group(1)), _CHINESE_DIGITS.get(digit) or int(digit))
-        raise InvalidPeriod(text, "expected a quarter like 2021Q3")
+        match = _QUARTER_RE.match(cleaned) or _CHINESE_QUARTER_RE.match(cleaned)
+        if match is None:
+            raise InvalidPeriod(text, "expected a quarter like 2021Q3")
+        year, digit = int(match.group(1)), match.group(2)
+        try:
+            limits.year(year)
+        except limits.OutOfBounds as beyond:
+            raise InvalidPeriod(text, beyond.reason) from None
+        return cls(year, _CHINESE_DIGITS.get(digit) or int(digit))
 
     @classmethod
     def containing(cls, day: pendulum.Date) -> Quarter:

@@ -12,7 +12,11 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-__all__ = ["Problem", "ProblemsFound", "Severity", "closest", "has_errors"]
+__all__ = ["MAX_SHOWN", "Problem", "ProblemsFound", "Severity", "ambiguous", "closest", "has_errors", "more_problems"]
+
+# Problems kept and shown at most: a 200 MB file of bad rows has millions, and the first
+# thousand say what is wrong; the rest are counted (more_problems).
+MAX_SHOWN = 1000
 
 
 class Severity(enum.Enum):
@@ -45,6 +49,16 @@ def closest(key: str, candidates: Sequence[str]) -> str:
     """A hint for an unknown name: ``"; closest: a, b"`` with up to three near candidates, or nothing."""
     matches = difflib.get_close_matches(key, candidates, n=3, cutoff=0.4)
     return f"; closest: {', '.join(matches)}" if matches else ""
+
+
+def ambiguous(what: str, ids: Sequence[str], scope: str) -> str:
+    """Why a name cannot be looked up: ``names 2 projects in 2021: p01, p02; give the id``."""
+    return f"names {len(ids)} {what} {scope}: {', '.join(ids)}; give the id"
+
+
+def more_problems(count: int) -> Problem:
+    """The line that stands for the problems not kept: ``… and 123,456 more problems``."""
+    return Problem("", f"… and {count:,} more problem{'s' if count != 1 else ''}")
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

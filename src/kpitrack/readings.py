@@ -19,6 +19,7 @@ from types import MappingProxyType
 import attrs
 import pendulum
 
+from kpitrack import limits
 from kpitrack.model import Aggregate, Indicator, Project
 from kpitrack.periods import Quarter
 from kpitrack.thresholds import (
@@ -265,7 +266,10 @@ def _read_grade(original: str, cleaned: str, bands: GradeBands, words: ValueWord
     grade = meaning.grade
     if match.group("score") is None:
         return Reading(ReadingKind.GRADE, grade=grade, score=meaning.score)
-    score = Decimal(match.group("score"))
+    try:
+        score = limits.number(Decimal(match.group("score")))
+    except limits.OutOfBounds as beyond:
+        raise InvalidReading(original, f"the score is {beyond.reason}") from None
     low, high = bands[grade]
     # The top band is closed ([80, 100]); the others are half-open ([60, 80)).
     inside = low <= score <= high if high == 100 else low <= score < high
@@ -291,6 +295,10 @@ def _read_date(cleaned: str, year: int | None) -> pendulum.Date | None:
             raise InvalidReading(cleaned, "a month without a year needs the indicator's year; write 2021-07")
         found_year, month, day = year, int(match.group("m")), match.group("d")
     try:
+        limits.year(found_year)
+    except limits.OutOfBounds as beyond:
+        raise InvalidReading(cleaned, beyond.reason) from None
+    try:
         if day:
             return pendulum.date(found_year, month, int(day))
         return pendulum.date(found_year, month, 1).end_of("month")
@@ -311,9 +319,11 @@ def read_money(text: str) -> Decimal | str:
     unit = match.group("unit") or "万元"
     unit = {"万": "万元", "亿": "亿元"}.get(unit, unit)
     try:
-        amount = Decimal(match.group("num").replace(",", ""))
+        amount = limits.number(Decimal(match.group("num").replace(",", "")))
     except InvalidOperation:  # pragma: no cover - the regex admits only numbers
         return "not a number"
+    except limits.OutOfBounds as beyond:
+        return f"the amount is {beyond.reason}"
     converted = convert(amount, unit, "万元")
     assert converted is not None  # every money unit converts to 万元
     return converted
@@ -324,9 +334,11 @@ def _read_number(indicator: Indicator, original: str, cleaned: str) -> Reading:
     if match is None:
         raise InvalidReading(original, f"expected a number in {indicator.unit or 'the indicator unit'}")
     try:
-        number = Decimal(match.group("num").replace(",", ""))
+        number = limits.number(Decimal(match.group("num").replace(",", "")))
     except InvalidOperation:  # pragma: no cover - the regex admits only numbers
         raise InvalidReading(original, "not a number") from None
+    except limits.OutOfBounds as beyond:
+        raise InvalidReading(original, f"the number is {beyond.reason}") from None
     written = match.group("unit").strip()
     expected = indicator.unit
     if number < 0:

@@ -415,6 +415,18 @@ def underperformer_record(item: Underperformer) -> dict[str, Any]:
     return record
 
 
+def json_array(texts: Iterable[str]) -> Iterator[str]:
+    """The pieces of a JSON array of the objects' texts, one object per line, as ``--format json`` prints them.
+
+    Streamed: a province's records are written as they are made (the web's ``/api/`` sends the same text).
+    """
+    before = "[\n"
+    for text in texts:
+        yield before + text
+        before = ",\n"
+    yield "\n]\n" if before == ",\n" else "[\n]\n"
+
+
 def underperformer_json(items: Iterable[Underperformer]) -> Iterator[str]:
     """Each listed project as one line of compact JSON: :func:`underperformer_record`'s fields."""
     for item in items:

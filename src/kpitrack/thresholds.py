@@ -41,6 +41,8 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
+from kpitrack import limits
+
 __all__ = [
     "COUNT_UNITS",
     "MONEY_UNITS",
@@ -322,10 +324,10 @@ _DEADLINE_RES = (
     re.compile(r"^" + _DOT_POINT.format(n=2) + r"(?P<before>之?前|以前)?(?P<rest>.*)$"),
 )
 _DONE_WORDS = ("前完成", "完成", "前")
+_LONG_YEAR_RE = re.compile(r"(\d{5,})\s*年")
 _DURATION_CATEGORIES = frozenset({"时效指标"})
 _REVERSE_CATEGORIES = frozenset({"成本指标"})
 _TRAILING_PUNCTUATION = "。.;；,，、!！?？:：\"'“”‘’"
-_FIRST_YEAR, _LAST_YEAR = 1900, 2199
 
 
 def format_decimal(value: Decimal) -> str:
@@ -499,6 +501,11 @@ def parse(text: str, category: str | None = None, *, name_unit: str = "") -> Thr
     number its direction; ``name_unit`` is the unit the indicator's name carries
     (``个月`` for ``完成时限（月）``), which a bare number under 时效指标 is read in.
     """
+    unfit = limits.text_fault(text)
+    if unfit is not None:
+        raise InvalidThreshold(text, unfit)
+    for year in _LONG_YEAR_RE.findall(text):  # 99999年: a typo for a year, never prose to judge
+        _year(text, year)
     cleaned = _normalise(text)
     if not cleaned:
         raise InvalidThreshold(text, "the target is empty")
@@ -638,10 +645,10 @@ def _due_words(rest: str) -> str:
 def _year(original: str, digits: str | None) -> int | None:
     if digits is None:
         return None
-    year = int(digits)
-    if not _FIRST_YEAR <= year <= _LAST_YEAR:
-        raise InvalidThreshold(original, f"{year} is not a plausible year")
-    return year
+    try:
+        return limits.year(int(digits))
+    except limits.OutOfBounds as beyond:
+        raise InvalidThreshold(original, beyond.reason) from None
 
 
 def _check_day(original: str, year: int | None, month: int, day: int | None) -> None:
@@ -762,9 +769,11 @@ def _scaled(number: Decimal, scale: Decimal) -> Decimal:
 
 def _decimal(original: str, digits: str) -> Decimal:
     try:
-        return Decimal(digits.replace(",", ""))
+        return limits.number(Decimal(digits.replace(",", "")), digits)
     except InvalidOperation:  # pragma: no cover - the regex admits only digits
         raise InvalidThreshold(original, f"{digits!r} is not a number") from None
+    except limits.OutOfBounds as beyond:
+        raise InvalidThreshold(original, f"{digits!r} is {beyond.reason}") from None
 
 
 def _resolve_unit(original: str, unit: str, category: str | None) -> tuple[str, Decimal, str]:
@@ -780,6 +789,8 @@ def _resolve_unit(original: str, unit: str, category: str | None) -> tuple[str, 
         )
     if not unit:
         return "", Decimal(1), ""
+    if len(unit) > limits.UNIT_LENGTH:
+        raise InvalidThreshold(original, f"the unit {unit!r} is longer than {limits.UNIT_LENGTH} characters")
     if unit[0] in _SCALES:
         base, scale, why = _resolve_unit(original, unit[1:], None)
         if unit_family(base) in (UnitFamily.PERCENT, UnitFamily.MONEY, UnitFamily.SCORE, UnitFamily.NONE):

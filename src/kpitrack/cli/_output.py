@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from kpitrack import report
 from kpitrack.problems import Problem
 
 __all__ = ["dump_json", "print_json_lines", "print_problems", "print_texts"]
@@ -23,23 +24,19 @@ def dump_json(payload: Any, *, lines: bool = False) -> None:
 
 def print_json_lines(texts: Iterable[str]) -> None:
     """A JSON array of the objects' texts, one per line, printed as they come: memory stays flat."""
-    _print_joined(texts, opening="[\n", between=",\n", closing="\n]\n", empty="[\n]\n")
+    sys.stdout.writelines(report.json_array(texts))
 
 
 def print_texts(texts: Iterable[str]) -> None:
     """Blocks of text separated by an empty line, printed as they come."""
-    _print_joined(texts, opening="", between="\n\n", closing="\n", empty="")
-
-
-def _print_joined(texts: Iterable[str], *, opening: str, between: str, closing: str, empty: str) -> None:
-    """Each text as it comes: the first after ``opening``, the others after ``between``; ``empty`` if none."""
     write = sys.stdout.write
-    before, any_text = opening, False
+    before = ""
     for text in texts:
         write(before)
         write(text)
-        before, any_text = between, True
-    write(closing if any_text else empty)
+        before = "\n\n"
+    if before:
+        write("\n")
 
 
 def print_problems(problems: Iterable[Problem]) -> None:

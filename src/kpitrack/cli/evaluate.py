@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 import attrs
 
-from kpitrack import report
+from kpitrack import limits, report
 from kpitrack.api import parse_period
 from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, load_profile, workspace
 from kpitrack.cli._output import print_json_lines, print_texts
@@ -75,14 +75,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _decimal(option: str, text: str | None) -> Decimal | None:
+    """The option's number: a cut-off total or rate, never negative."""
     if text is None:
         return None
     try:
-        value = Decimal(text)
+        value = limits.number(Decimal(text), text)
     except InvalidOperation:
         raise ProblemsFound([Problem(option, f"{text!r} is not a number")]) from None
-    if not value.is_finite():
-        raise ProblemsFound([Problem(option, f"{text!r} is not a number")])
+    except limits.OutOfBounds as beyond:
+        raise ProblemsFound([Problem(option, str(beyond))]) from None
+    if value < 0:
+        raise ProblemsFound([Problem(option, f"{text!r} is negative")])
     return value
 
 

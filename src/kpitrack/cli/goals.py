@@ -21,6 +21,7 @@ from kpitrack.cli._memory import no_cycle_collection
 from kpitrack.cli._options import add_db, add_format, add_profile, load_profile, workspace
 from kpitrack.cli._output import dump_json, print_problems
 from kpitrack.io import disclosure, goalfile
+from kpitrack.io.textfile import read_text
 from kpitrack.problems import Problem, ProblemsFound, Severity, has_errors
 from kpitrack.thresholds import format_decimal
 
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Read every 项目支出绩效目标表 of a budget disclosure in text form, with each project's fund plan "
         "from 第三部分 七, and write one goal file per project. Nothing is written if anything cannot be read.",
     )
-    importer.add_argument("file", type=Path, metavar="FILE", help="the disclosure as UTF-8 text")
+    importer.add_argument("file", type=Path, metavar="FILE", help="the disclosure as text (UTF-8 or GBK)")
     importer.add_argument("--out", type=Path, default=Path("goals"), help="folder for the goal files (goals/)")
     importer.add_argument("--prefix", default="p", help="project id prefix: p → p01, p02 … (default p)")
     importer.set_defaults(handler=run_import)
@@ -77,10 +78,9 @@ def run_import(args: argparse.Namespace) -> int:
     if not goalfile.PROJECT_ID.match(f"{args.prefix}01"):
         raise ProblemsFound([Problem("--prefix", f"{args.prefix!r} does not make valid project ids")])
     try:
-        text = args.file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as failure:
-        reason = "not UTF-8 text" if isinstance(failure, UnicodeDecodeError) else failure.strerror or str(failure)
-        raise ProblemsFound([Problem(str(args.file), f"cannot read the file: {reason}")]) from None
+        text = read_text(args.file)  # UTF-8, or GBK as saved on Chinese Windows
+    except OSError as failure:
+        raise ProblemsFound([Problem(str(args.file), f"cannot read the file: {failure.strerror or failure}")]) from None
     projects, problems = disclosure.read(text, str(args.file), prefix=args.prefix)
     files = {args.out / f"{project.id}.toml": goalfile.dumps(project) for project in projects}
     for path, content in files.items():

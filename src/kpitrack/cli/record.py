@@ -16,6 +16,7 @@ from kpitrack.api import parse_period
 from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, workspace
 from kpitrack.cli._output import dump_json
 from kpitrack.io import forms, layout
+from kpitrack.io.output import check_writable, replacing
 from kpitrack.io.tables import ACTUALS_COLUMNS, EXPLANATION_COLUMNS, SPENDING_COLUMNS, write_template
 from kpitrack.problems import Problem, ProblemsFound
 
@@ -89,6 +90,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     template.add_argument("--project", action="append", metavar="PROJECT", help="only this project (repeatable)")
     add_unit(template)
     template.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx")
+    template.add_argument("--force", action="store_true", help="replace --out if it exists")
     add_db(template)
     template.set_defaults(handler=run_template)
 
@@ -157,12 +159,14 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_template(args: argparse.Namespace) -> int:
+    check_writable(args.out, force=args.force)  # before the work, not after it
     with workspace(args) as ws:
         quarter = parse_period(args.period, where="--period")
         projects = ws.projects(quarter.year, units=args.unit, projects=args.project)
     if not projects:
         raise ProblemsFound([Problem("--period", f"no goals for {quarter.year} in the database")])
-    written = write_template(args.out, quarter, projects)
+    with replacing(args.out, force=args.force) as temporary:
+        written = write_template(temporary, quarter, projects)
     sheets = f" (actuals on {len(written.actual_sheets)} sheets)" if len(written.actual_sheets) > 1 else ""
     print(f"wrote {args.out}: {written.indicators} indicators of {written.projects} projects for {quarter}{sheets}")
     return 0

@@ -6,7 +6,8 @@ into the same :class:`~kpitrack.model.Project` records as the TOML goal files.
 
 The layout
 ----------
-A *table* is a CSV file (UTF-8, with or without BOM) or one sheet of an XLSX
+A *table* is a CSV file (UTF-8 with or without BOM, GBK/GB18030 or UTF-16, as
+:mod:`kpitrack.io.textfile` reads them) or one sheet of an XLSX
 workbook.  Its first row holds column headers, in Chinese or English (case and
 spaces do not matter, and a trailing unit such as ``（万元）`` is ignored):
 
@@ -75,21 +76,21 @@ are read as plain lists by column position.
 from __future__ import annotations
 
 import csv
-import datetime
 import functools
 import operator
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NamedTuple
 
 import attrs
 
-from kpitrack import thresholds
+from kpitrack import limits, thresholds
 from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
+from kpitrack.io.textfile import csv_rows
+from kpitrack.io.workbook import read_sheets
 from kpitrack.model import (
     LEVEL2,
     Aggregate,
@@ -103,7 +104,7 @@ from kpitrack.model import (
     unit_from_name,
 )
 from kpitrack.periods import PLAN_KEYS
-from kpitrack.problems import Problem, Severity, has_errors
+from kpitrack.problems import Problem, ProblemsFound, Severity, has_errors
 from kpitrack.readings import read_money
 
 __all__ = ["SUFFIXES", "load_paths", "parse_target", "read_paths"]
@@ -399,11 +400,18 @@ class _Book:
         if match is None:
             self.problems.append(Problem(where, f"cannot read year {text!r}: expected a year such as 2021"))
             return None
-        return int(match.group("year"))
+        try:
+            return limits.year(int(match.group("year")), text)
+        except limits.OutOfBounds as beyond:
+            self.problems.append(Problem(where, str(beyond)))
+            return None
 
     def _project_field(self, draft: _ProjectDraft, field: str, text: str, sheet: _Columns, number: int) -> None:
         known = draft.fields.get(field)
-        if known is None:
+        unfit = limits.text_fault(text, limit=limits.GOAL_LENGTH if field == "goal" else limits.NAME_LENGTH)
+        if unfit is not None:
+            self.problems.append(Problem(sheet.where(number, field), f"{text!r} {unfit}"))
+        elif known is None:
             draft.fields[field] = (text, sheet, number)
         elif known[0] != text and not _same_amount(known[0], text):
             first = known[1].where(known[2], field)
@@ -532,7 +540,7 @@ class _Book:
         amount = read_money(text)
         if isinstance(amount, str):
             where = sheet.where(number, field)
-            self.problems.append(Problem(where, f"cannot read amount {text!r}: expected 万元 such as 35 or 12.5"))
+            self.problems.append(Problem(where, f"cannot read amount {text!r}: {amount}"))
             return None
         # Converted from 元 (125000元 → 12.5000 万元): as if written 12.5; plain 万元 stays as written.
         return Decimal(thresholds.format_decimal(amount)) if "元" in text else amount
@@ -570,7 +578,7 @@ def _indicator(id: str, name: str, level1: str, level2: str, target: str, weight
     of projects; the records are frozen, so equal rows share one.  A bad row raises
     :class:`_BadRow`, and :func:`_row_problems` then says what is wrong with it.
     """
-    if not name or not level2 or (id and not INDICATOR_ID.match(id)):
+    if not name or not level2 or (id and not INDICATOR_ID.match(id)) or _text_faults(name, level1, level2):
         raise _BadRow
     normalised = _level2(level2)
     try:
@@ -598,6 +606,8 @@ def _row_problems(row: _IndicatorRow) -> Iterator[Problem]:
         yield Problem(row.where("indicator"), "no indicator name")
     if not row.level2:
         yield Problem(row.where(), f"indicator {row.name!r} has no level 2 (二级指标)")
+    for field, text, fault in _text_faults(row.name, row.level1, row.level2):
+        yield Problem(row.where(field if field in row.columns.written else None), f"{text!r} {fault}")
     if row.id and not INDICATOR_ID.match(row.id):
         yield Problem(
             row.where("indicator_id"),
@@ -617,6 +627,17 @@ def _row_problems(row: _IndicatorRow) -> Iterator[Problem]:
         )
 
 
+def _text_faults(name: str, level1: str, level2: str) -> list[tuple[str, str, str]]:
+    """What cannot be stored of an indicator's texts: (field, text, why) each."""
+    texts = (
+        ("indicator", name, limits.NAME_LENGTH),
+        ("level1", level1, limits.LEVEL_LENGTH),
+        ("level2", level2, limits.LEVEL_LENGTH),
+    )
+    found = [(field, text, limits.text_fault(text, limit=limit)) for field, text, limit in texts]
+    return [(field, text, fault) for field, text, fault in found if fault is not None]
+
+
 def _cells(positions: list[int]) -> Callable[[list[str]], Sequence[str]]:
     """A function picking the cells at ``positions`` out of a row, at C speed."""
     if len(positions) < 2:  # itemgetter gives a bare cell for one position, and takes no fewer
@@ -629,8 +650,10 @@ def _amount(text: str) -> Decimal | None:
     if match is None:
         return None
     try:
-        return Decimal(match.group("num").replace(",", ""))
+        return limits.number(Decimal(match.group("num").replace(",", "")))
     except InvalidOperation:  # pragma: no cover - the regex admits only numbers
+        return None
+    except limits.OutOfBounds:  # reported as an amount that cannot be read, quoted
         return None
 
 
@@ -656,51 +679,19 @@ def _files(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Path]:
 
 
 def _csv_tables(path: Path) -> Iterator[_Table]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+    with csv_rows(path) as reader:
         headers = next(reader, None)
         if headers is None:
             return
         yield _Table(str(path), None, tuple(headers), enumerate(reader, start=2))
 
 
-def _cell_text(value: object, number_format: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if "%" in number_format:
-            # A percentage cell holds 0.9 and shows 90%: the target is what people see.
-            return f"{thresholds.format_decimal(number * 100)}%"
-        return thresholds.format_decimal(number)
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
-def _sheet_rows(rows: Iterable[Sequence[object]]) -> Iterator[tuple[int, list[str]]]:
-    for number, cells in enumerate(rows, start=2):
-        yield number, [_cell_text(getattr(c, "value", None), getattr(c, "number_format", "") or "") for c in cells]
-
-
 def _xlsx_tables(path: Path) -> Iterator[_Table]:
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        for sheet in workbook.worksheets:
-            rows = sheet.iter_rows()
-            header_cells = next(rows, None)
-            if header_cells is None:
-                continue
-            headers = tuple(_cell_text(getattr(c, "value", None), "") for c in header_cells)
-            if not any(h.strip() for h in headers):
-                continue
-            yield _Table(str(path), sheet.title, headers, _sheet_rows(rows))
-    finally:
-        workbook.close()
+    for title, rows in read_sheets(path):
+        first = next(rows, None)
+        if first is None or not any(h.strip() for h in first[1]):
+            continue
+        yield _Table(str(path), title, tuple(first[1]), rows)
 
 
 def _read_file(book: _Book, path: Path) -> None:
@@ -708,9 +699,9 @@ def _read_file(book: _Book, path: Path) -> None:
     try:
         for table in tables:
             book.read(table)
-    except UnicodeDecodeError:
-        book.problems.append(Problem(str(path), "not UTF-8 text: save the CSV as UTF-8"))
-    except (OSError, ValueError, KeyError, csv.Error, zipfile.BadZipFile) as error:  # damaged workbooks raise these
+    except ProblemsFound as found:  # not text kpitrack reads, a damaged workbook, a formula without its value
+        book.problems.extend(found.problems)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         book.problems.append(Problem(str(path), f"cannot read the file: {error}"))
 
 

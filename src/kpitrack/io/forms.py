@@ -18,9 +18,7 @@ here from the records (:class:`FormSheet`).
 from __future__ import annotations
 
 import itertools
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +30,8 @@ import wcwidth
 from kpitrack.explanations import Explanation
 from kpitrack.io.cells import put
 from kpitrack.io.layout import Column, Layout, Placed, grid
+from kpitrack.io.output import check_writable, replacing
+from kpitrack.io.workbook import DAMAGED, value_text
 from kpitrack.model import Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus
 from kpitrack.numbers import rounded
@@ -283,10 +283,7 @@ def write(
     All or nothing: the workbook is written beside ``path`` and moved into place, so a
     failure leaves no half-written file; an existing file is replaced only with ``force``.
     """
-    if path.exists() and not force:
-        raise ProblemsFound([Problem(str(path), "exists already; give --force to replace it")])
-    if not path.parent.is_dir():
-        raise ProblemsFound([Problem(str(path), f"no folder {str(path.parent)!r} to write into")])
+    check_writable(path, force=force)
     long = [sheet.project.id for sheet in sheets if len(sheet.project.id) > SHEET_NAME]
     if long:
         reason = f"longer than a sheet's name may be ({SHEET_NAME} characters); the sheets are named by project id"
@@ -298,14 +295,8 @@ def write(
     _summary(workbook.active, layout, sheets, _words(layout.title, words))
     for sheet in sheets:
         _project_sheet(workbook.create_sheet(sheet.project.id), layout, sheet, words)
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent, prefix=".kpitrack-")
-    os.close(handle)
-    try:
+    with replacing(path, force=force) as temporary:
         workbook.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _words(text: str, words: Mapping[str, str]) -> str:
@@ -565,8 +556,6 @@ def read_filled(path: Path, layouts: Sequence[Layout]) -> tuple[list[FilledSheet
     """
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return [], []
-    import zipfile
-
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -575,7 +564,7 @@ def read_filled(path: Path, layouts: Sequence[Layout]) -> tuple[list[FilledSheet
         if not _has_form(openpyxl.load_workbook(path, read_only=True, data_only=True), patterns):
             return [], []  # a table of actuals (perhaps a province's): read by the table reader
         workbook = openpyxl.load_workbook(path, data_only=True)
-    except (OSError, ValueError, KeyError, InvalidFileException, zipfile.BadZipFile):
+    except (InvalidFileException, *DAMAGED):
         return [], []  # the table reader says why
     found: list[FilledSheet] = []
     problems: list[Problem] = []
@@ -609,8 +598,6 @@ def _has_form(workbook: Any, patterns: Sequence[tuple[Layout, re.Pattern[str]]])
 def _read_sheet(
     source: str, sheet: Any, layout: Layout, match: re.Match[str], problems: list[Problem]
 ) -> FilledSheet | None:
-    from kpitrack.io.tables import cell_text
-
     year = int(match.group("year"))
     month = int(match.groupdict().get("month") or 12)
     words = {"{year}": str(year), "{month}": str(month)}
@@ -621,7 +608,7 @@ def _read_sheet(
             Problem(f"{source}: {sheet.title}!A1", f"a {match.group(0).strip()!r} without its header row {headers}")
         )
         return None
-    text: Callable[[int, int], str] = lambda r, c: cell_text(  # noqa: E731
+    text: Callable[[int, int], str] = lambda r, c: value_text(  # noqa: E731
         sheet.cell(row=r, column=c).value, sheet.cell(row=r, column=c).number_format
     ).strip()
     head, _ = grid(layout.head, layout.width, first_row=2)

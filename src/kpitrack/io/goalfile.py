@@ -59,9 +59,10 @@ from typing import Any, TypeVar
 import pendulum
 import tomli_w
 
-from kpitrack import thresholds
+from kpitrack import limits, thresholds
 from kpitrack.io import strict_toml
 from kpitrack.io.profilefile import read_project_scoring
+from kpitrack.io.textfile import read_text
 from kpitrack.model import (
     Aggregate,
     FundPlan,
@@ -74,13 +75,24 @@ from kpitrack.model import (
     unit_from_name,
 )
 from kpitrack.periods import PLAN_KEYS
-from kpitrack.problems import Problem, Severity
+from kpitrack.problems import Problem, ProblemsFound, Severity
 from kpitrack.readings import read_money
 
 __all__ = ["INDICATOR_ID", "PROJECT_ID", "dumps", "load_paths", "loads"]
 
-PROJECT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-INDICATOR_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+# \Z, not $: "p01\n" is no id.  Letters, digits and _ . - only, so an id is never a path.
+PROJECT_ID = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{limits.ID_LENGTH - 1}}}\Z")
+INDICATOR_ID = re.compile(rf"^[A-Za-z][A-Za-z0-9_.-]{{0,{limits.ID_LENGTH - 1}}}\Z")
+# How long a text may be and whether it must be one line, by key (an indicator's: "indicator.key");
+# any other text is a name or a target: limits.NAME_LENGTH, line breaks allowed (cells of real tables have them).
+_TEXT_RULES = {
+    "id": (limits.ID_LENGTH, True),
+    "goal": (limits.GOAL_LENGTH, False),
+    "indicator.id": (limits.ID_LENGTH, True),
+    "indicator.unit": (limits.UNIT_LENGTH, True),
+    "indicator.level1": (limits.LEVEL_LENGTH, False),
+    "indicator.level2": (limits.LEVEL_LENGTH, False),
+}
 
 _PROJECT_KEYS = (
     "id",
@@ -178,12 +190,23 @@ class _Table:
         if value is not None and not empty and not value.strip():
             self.error(key, "must not be empty")
             return None
+        limit, one_line = _TEXT_RULES.get(f"indicator.{key}" if self.path else key, (limits.NAME_LENGTH, False))
+        fault = limits.text_fault(value, limit=limit, one_line=one_line) if value is not None else None
+        if fault is not None:
+            self.error(key, f"{value!r} {fault}")
+            return None
         return value
 
-    def integer(self, key: str) -> int | None:
-        return self.get(
+    def year(self, key: str) -> int | None:
+        """An integer that is a plausible year (:data:`kpitrack.limits.YEARS`)."""
+        value = self.get(
             key, True, lambda v: v if isinstance(v, int) and not isinstance(v, bool) else None, "an integer"
         )
+        try:
+            return limits.year(value) if value is not None else None
+        except limits.OutOfBounds as beyond:
+            self.error(key, beyond.reason)
+            return None
 
     def money(self, key: str, *, required: bool = True) -> Decimal | None:
         """Money in 万元: an exact number, or a string with its unit (``"125000元"`` is 12.5), never negative."""
@@ -197,11 +220,23 @@ class _Table:
 
     def points(self, key: str, *, required: bool = True) -> Decimal | None:
         """A non-negative exact number: an integer or a decimal, never a string or a float."""
-        value = self.get(key, required, _exact_number, "a number")
+        value = self.get(key, required, _finite_number, "a number")
+        if value is not None:
+            try:
+                limits.number(value)
+            except limits.OutOfBounds as beyond:
+                self.error(key, f"{_describe(value)} is {beyond.reason}")
+                return None
         if value is not None and value < 0:
             self.error(key, f"must not be negative, got {value}")
             return None
         return value
+
+
+def _finite_number(value: object) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        return None
+    return Decimal(value) if Decimal(value).is_finite() else None
 
 
 def _money_text(text: str) -> Decimal | str:
@@ -218,13 +253,12 @@ def _money_text(text: str) -> Decimal | str:
 
 
 def _exact_number(value: object) -> Decimal | None:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
         return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal) and value.is_finite():
-        return value
-    return None
+    try:
+        return limits.number(Decimal(value))
+    except limits.OutOfBounds:  # reported as "expected a number, got 1E+26"
+        return None
 
 
 def loads(text: str, where: str) -> tuple[Project | None, list[Problem]]:
@@ -249,7 +283,7 @@ def _project(raw: Mapping[str, Any], where: str, errors: list[str], warnings: li
     if project_id is not None and not PROJECT_ID.match(project_id):
         table.error("id", f"{project_id!r} is not a valid project id (a letter or digit, then letters, digits, _ . -)")
     name, unit = table.text("name"), table.text("unit", empty=True)
-    year, budget = table.integer("year"), table.money("budget")
+    year, budget = table.year("year"), table.money("budget")
     fiscal, other = table.money("fiscal", required=False), table.money("other", required=False)
     goal = table.text("goal", required=False, empty=True)
     outcome = table.text("outcome", required=False, empty=True)
@@ -409,9 +443,12 @@ def load_paths(paths: Sequence[Path]) -> tuple[list[Project], list[Problem]]:
     problems: list[Problem] = []
     for file in _expand(paths, problems):
         try:
-            text = file.read_text(encoding="utf-8")
+            text = read_text(file)
         except (OSError, UnicodeDecodeError) as failure:
             problems.append(Problem(str(file), f"cannot read the file: {_reason(failure)}"))
+            continue
+        except ProblemsFound as unreadable:
+            problems.extend(unreadable.problems)
             continue
         project, found = loads(text, str(file))
         problems.extend(found)

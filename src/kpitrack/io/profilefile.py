@@ -68,9 +68,11 @@ from typing import Any
 
 import attrs
 
+from kpitrack import limits
 from kpitrack.io import strict_toml
+from kpitrack.io.textfile import read_text
 from kpitrack.model import ProjectScoring, normalise_level1, normalise_level2
-from kpitrack.problems import Problem
+from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.profile import (
     DEFAULT,
     ROW_PLACES,
@@ -99,9 +101,11 @@ _NAMED_BANDS = {"80/60": DEFAULT.grade_bands, "80/50": bands_80_50()}
 def load(path: Path, base: Profile = DEFAULT) -> tuple[Profile | None, list[Problem]]:
     """Read a profile file over ``base``; the problems name the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except OSError as failure:
         return None, [Problem(str(path), f"cannot read the profile: {failure.strerror or failure}")]
+    except ProblemsFound as found:
+        return None, list(found.problems)
     return loads(text, str(path), base)
 
 
@@ -157,7 +161,11 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
             self.error(path, f"expected a number, got {_describe(value)}")
             return None
-        return Decimal(value)
+        try:
+            return limits.number(Decimal(value))
+        except limits.OutOfBounds as beyond:
+            self.error(path, f"{value} is {beyond.reason}")
+            return None
 
     def choice(self, value: object, path: str, choices: Mapping[str, Any]) -> Any:
         if not isinstance(value, str) or value not in choices:

@@ -11,21 +11,19 @@ matter; other columns, such as the template's display columns, are ignored):
   meeting the target (确定能 / 有可能 / 完全不可能) and the 纠偏措施;
 - **spending**: ``project, period, amount`` (and optionally ``note``), amounts in 万元.
 
-A CSV file is one table; an XLSX workbook may hold one table per sheet (the
-template has an ``actuals`` and a ``spending`` sheet).  A row whose value (or
-amount) is blank is not reported yet and is skipped, so a partly filled template
-imports what was filled; :attr:`Table.blank` counts those rows (lines with no cell
-filled at all are not rows).  Rows are numbered as a spreadsheet shows them (the
-header is row 1).
+A CSV file is one table, in any encoding :mod:`kpitrack.io.textfile` reads (UTF-8,
+GBK, UTF-16); an XLSX workbook may hold one table per sheet (the template has an
+``actuals`` and a ``spending`` sheet), read by :mod:`kpitrack.io.workbook`.  A row
+whose value (or amount) is blank is not reported yet and is skipped, so a partly
+filled template imports what was filled; :attr:`Table.blank` counts those rows
+(lines with no cell filled at all are not rows).  Rows are numbered as a
+spreadsheet shows them (the header is row 1).
 """
 
 from __future__ import annotations
 
 import csv
-import datetime
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -33,12 +31,13 @@ from typing import Any
 import attrs
 
 from kpitrack.io.cells import safe
+from kpitrack.io.textfile import CsvFormat, csv_format, csv_rows
+from kpitrack.io.workbook import read_sheets
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.store.explaining import ExplanationRow
 from kpitrack.store.recording import ActualRow, SpendingRow
-from kpitrack.thresholds import format_decimal
 
 # openpyxl is imported where a workbook is read or written: most commands never touch
 # one, and it would add a tenth of a second to the start of each.
@@ -245,14 +244,20 @@ def _normalise_header(cells: Iterable[Any]) -> list[str]:
 
 
 def _read_csv(path: Path) -> tuple[list[Table], list[Problem]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = _normalise_header(next(csv.reader(handle), []))
+    try:
+        how = csv_format(path)
+        with csv_rows(path, how) as reader:
+            header = _normalise_header(next(reader, []))
+    except ProblemsFound as found:
+        return [], list(found.problems)
+    except csv.Error as error:
+        return [], [Problem(f"{path}: line 1", f"cannot read the file: {error}")]
     kind = _kind(header)
     if kind is None:
         return [], [_header_problem(f"{path}: row 1", header)]
     blanks = Blanks()  # counted by the reading of values, not of explanations
-    explained = _CsvRows(path, kind, header, Blanks(), explanations=True) if _explains(kind, header) else ()
-    return [Table(kind, str(path), _CsvRows(path, kind, header, blanks), explained, blanks)], []
+    explained = _CsvRows(path, how, kind, header, Blanks(), explanations=True) if _explains(kind, header) else ()
+    return [Table(kind, str(path), _CsvRows(path, how, kind, header, blanks), explained, blanks)], []
 
 
 @attrs.frozen
@@ -260,14 +265,14 @@ class _CsvRows:
     """The rows of a CSV table, read from the file each time they are iterated (each reading counts the blanks)."""
 
     path: Path
+    how: CsvFormat
     kind: str
     header: list[str]
     blanks: Blanks
     explanations: bool = False  # the rows' explanations (ExplanationRow), not their values
 
     def __iter__(self) -> Iterator[Any]:
-        with self.path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
+        with csv_rows(self.path, self.how) as reader:
             try:
                 next(reader, None)
                 numbered = enumerate(reader, start=2)
@@ -282,57 +287,24 @@ class _CsvRows:
                 raise ProblemsFound([problem]) from None
 
 
-def cell_text(value: Any, number_format: str) -> str:
-    """A cell as the text a person typed: 85% stays 85%, 0.1 stays 0.1, a date is 2021-11-30."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, int | float):
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        if "%" in (number_format or ""):
-            return f"{format_decimal(number * 100)}%"
-        return format_decimal(number)
-    return str(value)
-
-
 def _read_xlsx(path: Path) -> tuple[list[Table], list[Problem]]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        return _read_workbook(path, openpyxl.load_workbook(path, read_only=True, data_only=True))
-    except (ValueError, KeyError, InvalidFileException, zipfile.BadZipFile) as error:  # a damaged or renamed file
-        return [], [Problem(str(path), f"not a readable workbook: {error}")]
-
-
-def _read_workbook(path: Path, workbook: Any) -> tuple[list[Table], list[Problem]]:
     tables: list[Table] = []
     problems: list[Problem] = []
     try:
-        for sheet in workbook.worksheets:
-            rows = sheet.iter_rows()
+        for title, rows in read_sheets(path):
             first = next(rows, None)
             if first is None:
                 continue
-            header = _normalise_header(cell.value for cell in first)
-            source = f"{path}: sheet {sheet.title}"
+            header = _normalise_header(first[1])
+            source = f"{path}: sheet {title}"
             kind = _kind(header)
             if kind is None:
                 if any(header):
                     problems.append(_header_problem(f"{source}, row 1", header))
                 continue
-            numbered = (
-                (number, [cell_text(getattr(c, "value", None), getattr(c, "number_format", "")) for c in row])
-                for number, row in enumerate(rows, start=2)
-            )
-            tables.append(_table(kind, source, header, numbered))
-    finally:
-        workbook.close()
+            tables.append(_table(kind, source, header, rows))
+    except ProblemsFound as found:
+        return [], [*problems, *found.problems]
     if not tables and not problems:
         problems.append(Problem(str(path), "the workbook has no sheet of actuals or spending"))
     return tables, problems

@@ -18,10 +18,11 @@ import attrs
 import pendulum
 import sqlalchemy as sa
 
+from kpitrack import limits
 from kpitrack.explanations import Explanation
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
-from kpitrack.problems import Problem, ProblemsFound, closest
+from kpitrack.problems import Problem, ProblemsFound, ambiguous, closest
 from kpitrack.readings import DEFAULT_WORDS, GradeBands, Progress, Reading, ValueWords
 from kpitrack.store import bulk, explaining, goals, recording
 from kpitrack.store import schema as s
@@ -153,6 +154,19 @@ class Store:
             query = sa.select(p.c.code).where(p.c.year == year, p.c.unit.in_(sorted(set(units)))).order_by(p.c.code)
             return [row[0] for row in connection.execute(query)]
 
+    def version(self) -> tuple[int, ...]:
+        """A token that changes whenever goals, revisions, values, spending or explanations are written.
+
+        The largest key of each table that a write adds rows to (a correction is a new
+        row, a revised goal a new revision): an index look-up per table, so a reader that keeps
+        results (the web's cache) can ask on every request whether they still hold.
+        """
+        tables = (s.projects, s.indicators, s.revisions, s.actuals, s.spending, s.explanations)
+        query = sa.select(*(sa.func.coalesce(sa.select(sa.func.max(t.c.id)).scalar_subquery(), 0) for t in tables))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one()
+        return tuple(int(value) for value in row)
+
     def years(self) -> list[int]:
         with self.engine.connect() as connection:
             return [
@@ -196,6 +210,9 @@ class Store:
         The rows may be a stream (a large CSV file): they are checked and written
         as they come, and the transaction is rolled back at the end if any was bad.
         """
+        unfit = limits.text_fault(by, limit=limits.WHO_LENGTH, one_line=True)
+        if unfit is not None:
+            return ImportResult(problems=(Problem("--by", f"{by!r} {unfit}"),))
         # A short import (fewer rows than _PEEK, read ahead here) needs only the
         # projects it names; a long one reads the catalog as rows name its projects.
         actual_rows, spending_rows = iter(actual_rows), iter(spending_rows)
@@ -216,7 +233,7 @@ class Store:
                 actuals, spending = recorder.finish()
                 explained, trouble = explaining.write(connection, explanation_rows, by=by)
                 if recorder.problems or trouble:
-                    raise _Rollback(ImportResult(problems=(*recorder.problems, *trouble)))
+                    raise _Rollback(ImportResult(problems=(*recorder.reported(), *trouble)))
                 result = ImportResult(actuals=actuals, spending=spending, dry_run=dry_run, explanations=explained)
                 if dry_run:
                     raise _Rollback(result)
@@ -260,9 +277,14 @@ class Store:
         """A project by id or exact name, in ``year`` or else its latest year; unknown → closest matches."""
         p = s.projects
         with self.engine.connect() as connection:
-            query = sa.select(p.c.id, p.c.year).where(sa.or_(p.c.code == key, p.c.name == key))
-            rows = list(connection.execute(query.order_by(p.c.year.desc())))
-            chosen = [r for r in rows if year is None or r.year == year]
+            query = sa.select(p.c.id, p.c.code, p.c.year).where(sa.or_(p.c.code == key, p.c.name == key))
+            rows = list(connection.execute(query.order_by(p.c.year.desc(), p.c.code)))
+            chosen = [r for r in rows if r.year == (rows[0].year if year is None else year)]
+            by_id = [r for r in chosen if r.code == key]
+            if not by_id and len(chosen) > 1:  # a name two projects share: which one is meant?
+                message = ambiguous("projects", [r.code for r in chosen], f"in {chosen[0].year}")
+                raise ProblemsFound([Problem(key, message)])
+            chosen = by_id or chosen
             if not chosen:
                 if rows:
                     years = ", ".join(sorted({str(r.year) for r in rows}))

@@ -10,6 +10,7 @@ ROW EXCLUSIVE mode, which lets readers through but queues the other writers.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from kpitrack.problems import Problem, ProblemsFound
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["DEFAULT_URL", "connect", "migrate", "resolve_url", "write_transaction"]
+__all__ = ["DEFAULT_URL", "connect", "database_fault", "migrate", "resolve_url", "shown_url", "write_transaction"]
 
 DEFAULT_URL = "sqlite:///kpitrack.db"
 BUSY_TIMEOUT_MS = 60_000
@@ -40,10 +41,75 @@ def resolve_url(url: str | None) -> str:
     return chosen
 
 
-def _fail(url: str, reason: object) -> ProblemsFound:
-    shown = sa.engine.make_url(url).render_as_string(hide_password=True) if "://" in url else url
-    text = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
-    return ProblemsFound([Problem(shown, f"cannot open the database: {text}")])
+def shown_url(url: str | None) -> str:
+    """The database's URL as messages show it: resolved, its password hidden."""
+    resolved = resolve_url(url)
+    try:
+        return sa.engine.make_url(resolved).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return resolved
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+_NOTHING_CHANGED = "nothing was changed"
+
+# What a database error says (SQLite's message, or PostgreSQL's SQLSTATE or message) → what happened, for people.
+_LOCKED = "the database stayed locked by another writer until the wait ran out: try again later"
+_SQLITE_FAULTS = (
+    ("database is locked", _LOCKED),
+    ("database table is locked", _LOCKED),
+    ("readonly database", "the database file or its folder is read-only"),
+    ("unable to open database file", "cannot open the database file (is its folder writable?)"),
+    ("file is not a database", "the file is not a kpitrack database (or it is damaged)"),
+    ("disk image is malformed", "the database file is damaged"),
+    ("database or disk is full", "the disk is full"),
+    ("disk i/o error", "the disk failed while writing"),
+)
+_POSTGRESQL_FAULTS = {
+    "22001": "a value is longer than the database allows",
+    "25006": "the database is read-only",
+    "53100": "the database server's disk is full",
+    "55P03": _LOCKED,
+    "57P01": "the database server ended the connection",
+    "42501": "the database user may not do this",
+    "3D000": "there is no such database",
+}
+
+
+def database_fault(error: BaseException) -> str | None:
+    """What went wrong with the database, in one line for people; None when ``error`` is no database fault.
+
+    The one place where database errors become messages: a command that meets one
+    ends with this line (its transaction rolled back) instead of a traceback.
+    """
+    if isinstance(error, sa.exc.DBAPIError) and error.orig is not None:
+        return database_fault(error.orig) or f"{_first_line(error.orig)}; {_NOTHING_CHANGED}"
+    if isinstance(error, sqlite3.Error):
+        text = _first_line(error)
+        for phrase, meaning in _SQLITE_FAULTS:
+            if phrase in text.lower():
+                return f"{meaning} ({text}); {_NOTHING_CHANGED}"
+        return f"database error: {text}; {_NOTHING_CHANGED}"
+    sqlstate = getattr(error, "sqlstate", None)
+    if type(error).__module__.startswith("psycopg"):
+        text = _first_line(error)
+        if sqlstate in _POSTGRESQL_FAULTS:
+            return f"{_POSTGRESQL_FAULTS[sqlstate]} ({text}); {_NOTHING_CHANGED}"
+        if sqlstate is None or str(sqlstate).startswith("08"):  # no answer, or a connection exception
+            return f"the connection to the database failed or was lost ({text}); {_NOTHING_CHANGED}"
+        return f"database error: {text}; {_NOTHING_CHANGED}"
+    if isinstance(error, sa.exc.SQLAlchemyError):
+        return f"database error: {_first_line(error)}; {_NOTHING_CHANGED}"
+    return None
+
+
+def _fail(url: str, reason: BaseException) -> ProblemsFound:
+    what = database_fault(reason) or _first_line(reason)
+    return ProblemsFound([Problem(shown_url(url), f"cannot open the database: {what}")])
 
 
 def connect(url: str | None) -> sa.Engine:
@@ -51,16 +117,16 @@ def connect(url: str | None) -> sa.Engine:
     resolved = resolve_url(url)
     try:
         engine = _create_engine(resolved)
-    except (sa.exc.ArgumentError, ImportError, sa.exc.NoSuchModuleError) as error:
-        raise _fail(resolved, error) from None
+    except (sa.exc.ArgumentError, ImportError, sa.exc.NoSuchModuleError, ValueError) as error:
+        raise ProblemsFound([Problem(shown_url(resolved), f"cannot open the database: {_first_line(error)}")]) from None
     try:
         migrate(engine)
-    except sa.exc.DBAPIError as error:
-        engine.dispose()
-        raise _fail(resolved, error.orig if error.orig is not None else error) from None
     except sa.exc.SQLAlchemyError as error:
         engine.dispose()
         raise _fail(resolved, error) from None
+    except ProblemsFound as found:  # a database from a newer kpitrack
+        engine.dispose()
+        raise ProblemsFound(problem.at(shown_url(resolved)) for problem in found.problems) from None
     return engine
 
 
@@ -73,14 +139,16 @@ def _create_engine(url: str) -> sa.Engine:
         folder = Path(database).expanduser().resolve().parent
         if not folder.is_dir():
             raise sa.exc.ArgumentError(f"no folder {str(folder)!r} for the database file")
-    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    # How long a writer waits for another to finish: BUSY_TIMEOUT_MS, or ?timeout=SECONDS in the URL.
+    timeout_ms = round(float(parsed.query.get("timeout", BUSY_TIMEOUT_MS / 1000)) * 1000)  # type: ignore[arg-type]
+    engine = sa.create_engine(url, connect_args={"timeout": timeout_ms / 1000})
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
@@ -135,7 +203,12 @@ def _head() -> str:
     it adds a tenth of a second to the start of every command.  A test holds this
     equal to Alembic's own head.
     """
-    return max(path.name.partition("_")[0] for path in (_MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    return max(_known())
+
+
+def _known() -> set[str]:
+    """The revisions this kpitrack has migrations for (``0001`` …), from the migrations' file names."""
+    return {path.name.partition("_")[0] for path in (_MIGRATIONS / "versions").glob("[0-9]*_*.py")}
 
 
 def _current(connection: sa.Connection) -> str | None:
@@ -147,11 +220,22 @@ def _current(connection: sa.Connection) -> str | None:
 
 
 def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (default: the newest), once, even with several processes."""
+    """Bring the schema to ``revision`` (default: the newest), once, even with several processes.
+
+    A database whose revision this kpitrack does not know was made by a newer one:
+    it is refused untouched rather than half-understood.
+    """
     if revision == "head":
         with engine.connect() as connection:
-            if _current(connection) == _head():
-                return
+            current = _current(connection)
+        if current == _head():
+            return
+        if current is not None and current not in _known():
+            reason = (
+                f"the database was made by a newer kpitrack (schema revision {current}; this one knows up to "
+                f"{_head()}): upgrade kpitrack; {_NOTHING_CHANGED}"
+            )
+            raise ProblemsFound([Problem("", reason)])
     with engine.connect() as connection:
         connection.info["write"] = True
         with connection.begin():

@@ -22,14 +22,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from itertools import chain, count
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 import sqlalchemy as sa
 
+from kpitrack.limits import text_fault
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, closest
+from kpitrack.problems import MAX_SHOWN, Problem, ambiguous, closest, more_problems
 from kpitrack.readings import (
     DEFAULT_WORDS,
     GradeBands,
@@ -183,17 +184,22 @@ class Catalog:
         # By name, and the years of each id and name: only for a row that names a project
         # by its name or in another year, so made then (a province has 100,000 projects,
         # and the import waits for the catalog before it reads a row).
-        self._by_name: dict[tuple[str, int], ProjectRef] | None = None
+        self._by_name: dict[tuple[str, int], ProjectRef | Fault] | None = None
         self._years: dict[str, set[int]] = {}
         self.projects = len(projects)
         self.size = size  # slots there can be: the positions of the table of rows already seen
         self._slots = slots if slots is not None else {}
-        self._by_indicator_name: dict[int, dict[str, Slot]] = {}
+        self._by_indicator_name: dict[int, dict[str, Slot | Fault]] = {}
         self._found: dict[tuple[str, int], ProjectRef | Fault] = {}
+        self._unknown = 0  # project keys found unknown: the first MAX_SHOWN get the closest names as a hint
         self._readings = readings if readings is not None else {}  # the slots' tables of values read
         self._shapes: dict[int, tuple[str, str, dict[str, Value]]] | None = None  # see :func:`_shapes`
         self._remembered = 0  # values in those tables
         self._models: dict[tuple[str, str], Indicator] = {}
+        self._owners: dict[int, Indicator] = {}  # see _own_indicator
+        # Whether values read are remembered: not once an import has a problem (nothing
+        # will be written, and a file of bad rows must not fill memory with good ones).
+        self.remembering = True
 
     def project_keys(self, year: int) -> range:
         """The range of the keys (database ids) of the year's projects."""
@@ -247,7 +253,9 @@ class Catalog:
         """The project a row names, by id or exact name, in the quarter's year (remembered)."""
         found = self._found.get((key, quarter.year))
         if found is None:
-            found = self._found[(key, quarter.year)] = self._project(key, quarter)
+            found = self._project(key, quarter)
+            if not isinstance(found, Fault) or len(self._found) < _FAULTS_KEPT:  # a file of bad keys has millions
+                self._found[(key, quarter.year)] = found
         return found
 
     def _project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
@@ -255,18 +263,22 @@ class Catalog:
         if found is not None:
             return found
         if self._by_name is None:
-            self._by_name = {}
+            named: dict[tuple[str, int], list[ProjectRef]] = {}
             for ref in self._refs:
-                self._by_name.setdefault((ref.name, ref.year), ref)
+                named.setdefault((ref.name, ref.year), []).append(ref)
                 self._years.setdefault(ref.code, set()).add(ref.year)
                 self._years.setdefault(ref.name, set()).add(ref.year)
-        found = self._by_name.get((key, quarter.year))
-        if found is not None:
-            return found
+            self._by_name = {pair: _one(pair[0], refs, f"in {pair[1]}") for pair, refs in named.items()}
+        by_name = self._by_name.get((key, quarter.year))
+        if by_name is not None:
+            return by_name
         years = sorted(self._years.get(key, ()))
         if years:
             listed = ", ".join(str(y) for y in years)
             return Fault("period", str(quarter), f"outside the year of project {key} ({listed})")
+        self._unknown += 1
+        if self._unknown > MAX_SHOWN:  # its problem is only counted: no hint to look for
+            return Fault("project", key, f"no project with this id or name in {quarter.year}")
         names = self._year_names(quarter.year)
         candidates = [code for code, _ in names] + [name for _, name in names]
         return Fault("project", key, f"no project with this id or name in {quarter.year}{closest(key, candidates)}")
@@ -276,10 +288,12 @@ class Catalog:
         by_code = self.slots(project)
         by_name = self._by_indicator_name.get(project.pk)
         if by_name is None:
-            by_name = {}
+            named: dict[str, list[Slot]] = {}
             for code, name in self._names(project.pk):
                 if code in by_code:
-                    by_name.setdefault(name, by_code[code])
+                    named.setdefault(name, []).append(by_code[code])
+            scope = f"of project {project.code}"
+            by_name = {name: _one(name, slots, scope) for name, slots in named.items()}
             self._by_indicator_name[project.pk] = by_name
         found = by_name.get(key)
         if found is not None:
@@ -302,6 +316,15 @@ class Catalog:
         row = self.connection.execute(sa.select(s.indicators).where(s.indicators.c.id == pk)).one()
         return indicator_from_row(row._mapping)
 
+    def _own_indicator(self, pk: int) -> Indicator:
+        """The full record of an indicator a bad value names, remembered: a file of bad rows names few indicators."""
+        found = self._owners.get(pk)
+        if found is None:
+            if len(self._owners) >= 10_000:
+                self._owners.clear()
+            found = self._owners[pk] = self._load_indicator(pk)
+        return found
+
     def read(
         self, slot: Slot, text: str, bands: GradeBands, words: ValueWords = DEFAULT_WORDS, year: int | None = None
     ) -> Value | Fault:
@@ -321,17 +344,28 @@ class Catalog:
             reading = read(model, text, bands, words, year=year)
         except InvalidReading:
             try:  # read again with the row's own indicator, whose id the reason names
-                read(self._load_indicator(slot.pk), text, bands, words, year=year)
+                read(self._own_indicator(slot.pk), text, bands, words, year=year)
             except InvalidReading as invalid:
                 return Fault("value", text, invalid.reason)
             raise  # pragma: no cover - the same kind and unit read the same way
         row = reading_row(reading)
         value = Value(reading, driver_values(self.connection, [row[name] for name in _VALUE_COLUMNS]))
         yearless = reading.kind is ReadingKind.DATE and not re.search(r"\d{4}", text)
-        if self._remembered < 1_000_000 and not yearless:
+        if self._remembered < 1_000_000 and self.remembering and not yearless:
             slot.readings[text] = value
             self._remembered += 1
         return value
+
+
+_Named = TypeVar("_Named", ProjectRef, Slot)
+
+
+def _one(name: str, found: list[_Named], scope: str) -> _Named | Fault:
+    """What a name names, or, when it names several (projects or indicators ``scope``), a fault listing their ids."""
+    if len(found) == 1:
+        return found[0]
+    column, what = ("project", "projects") if isinstance(found[0], ProjectRef) else ("indicator", "indicators")
+    return Fault(column, name, ambiguous(what, [item.code for item in found], scope))
 
 
 def named_in(actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]) -> set[tuple[str, int]]:
@@ -410,6 +444,7 @@ def _shapes(
     return found
 
 
+_FAULTS_KEPT = 100_000  # bad (project, period) pairs remembered: a file of bad rows has millions
 _FEW_KEYS = 400  # project ids or names few enough to look the projects up by them
 
 
@@ -521,6 +556,7 @@ class Recorder:
         words: ValueWords = DEFAULT_WORDS,
     ) -> None:
         self.problems: list[Problem] = []
+        self.unreported = 0  # problems beyond MAX_SHOWN, counted only
         self._catalog = catalog = load_catalog(connection, named)
         self._bands = bands
         self._words = words
@@ -531,11 +567,24 @@ class Recorder:
         self._first_spent = _FirstRows(catalog.projects)
 
     def _reject(self, row: ActualRow | SpendingRow, faults: Sequence[Fault]) -> None:
-        self.problems.extend(Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults)
+        self._add([Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults])
 
     def _duplicate(self, row: ActualRow | SpendingRow, column: str, quarter: Quarter, first: str) -> None:
         message = f"{getattr(row, column)!r}: {quarter} is already given in {first}"
-        self.problems.append(Problem(_where(row, column), message))
+        self._add([Problem(_where(row, column), message)])
+
+    def _add(self, problems: list[Problem]) -> None:
+        """Keep the first :data:`~kpitrack.problems.MAX_SHOWN` problems and count the rest (memory stays flat)."""
+        self._catalog.remembering = False
+        room = max(MAX_SHOWN - len(self.problems), 0)
+        if room < len(problems):
+            self.unreported += len(problems) - room
+            problems = problems[:room]
+        self.problems.extend(problems)
+
+    def reported(self) -> list[Problem]:
+        """The problems kept, then the count of those that were not."""
+        return [*self.problems, more_problems(self.unreported)] if self.unreported else list(self.problems)
 
     def record_actuals(self, rows: Iterable[ActualRow]) -> None:
         """Check each row of actuals; write it while every row so far was good.
@@ -553,7 +602,9 @@ class Recorder:
             name, number, project, indicator, period, text, note = row
             place = places.get((project, period))
             if place is None:
-                place = places[(project, period)] = self._place(project, period)
+                place = self._place(project, period)
+                if not isinstance(place, Fault) or len(places) < _FAULTS_KEPT:  # a file of bad keys has millions
+                    places[(project, period)] = place
             if isinstance(place, Fault):
                 self._reject(row, [place])
                 continue
@@ -564,6 +615,9 @@ class Recorder:
             value = slot.readings.get(text) or catalog.read(slot, text, bands, self._words, place.quarter.year)
             if isinstance(value, Fault):
                 self._reject(row, [value])
+                continue
+            if note and (unfit := text_fault(note)) is not None:
+                self._reject(row, [Fault("note", note, unfit)])
                 continue
             key = slot.position * 4 + place.offset
             if seen[key]:
@@ -593,6 +647,8 @@ class Recorder:
             amount = read_amount(row.amount)
             if isinstance(amount, str):
                 faults.append(Fault("amount", row.amount, amount))
+            if row.note and (unfit := text_fault(row.note)) is not None:
+                faults.append(Fault("note", row.note, unfit))
             quarter = _quarter(row.period)
             if isinstance(quarter, Fault):
                 self._reject(row, [quarter, *faults])
@@ -601,7 +657,7 @@ class Recorder:
             if isinstance(project, Fault):
                 self._reject(row, [project, *faults])
                 continue
-            if isinstance(amount, str):
+            if faults or isinstance(amount, str):
                 self._reject(row, faults)
                 continue
             earlier = first.claim(project.position * 4 + quarter.number - 1, row)

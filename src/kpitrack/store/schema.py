@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from kpitrack import limits
 from kpitrack.periods import Quarter
 
 __all__ = [
@@ -88,7 +89,7 @@ projects = sa.Table(
     "projects",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("code", sa.String(64), nullable=False),  # the project id of the goal file (p01)
+    sa.Column("code", sa.String(limits.ID_LENGTH), nullable=False),  # the project id of the goal file (p01)
     sa.Column("year", sa.Integer, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("unit", sa.Text, nullable=False),  # 预算单位
@@ -131,9 +132,9 @@ def _definition_columns() -> list[sa.Column[Any]]:
     """
     return [
         sa.Column("name", sa.Text, nullable=False),
-        sa.Column("level1", sa.String(32), nullable=False),
-        sa.Column("level2", sa.String(32), nullable=False),
-        sa.Column("unit", sa.String(32), nullable=False),  # the unit actuals are recorded in
+        sa.Column("level1", sa.String(limits.LEVEL_LENGTH), nullable=False),
+        sa.Column("level2", sa.String(limits.LEVEL_LENGTH), nullable=False),
+        sa.Column("unit", sa.String(limits.UNIT_LENGTH), nullable=False),  # the unit actuals are recorded in
         sa.Column("weight", ExactDecimal),
         sa.Column("aggregate", sa.String(8), nullable=False),  # sum | latest
         sa.Column("target_text", sa.Text, nullable=False),  # canonical str(Threshold)
@@ -141,7 +142,7 @@ def _definition_columns() -> list[sa.Column[Any]]:
         sa.Column("op", sa.String(2)),
         sa.Column("value", ExactDecimal),
         sa.Column("upper", ExactDecimal),
-        sa.Column("target_unit", sa.String(32), nullable=False),
+        sa.Column("target_unit", sa.String(limits.UNIT_LENGTH), nullable=False),
         sa.Column("deadline_year", sa.Integer),
         sa.Column("start_month", sa.Integer),
         sa.Column("end_month", sa.Integer),
@@ -194,7 +195,7 @@ indicators = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("code", sa.String(64), nullable=False),  # qty1, sat1 …
+    sa.Column("code", sa.String(limits.ID_LENGTH), nullable=False),  # qty1, sat1 …
     sa.Column("position", sa.Integer, nullable=False),
     *_definition_columns(),
     sa.Column("retired_on", sa.Date),  # dropped from the goal file: kept for its history
@@ -225,13 +226,13 @@ actuals = sa.Table(
     sa.Column("period", sa.Integer, nullable=False),  # 20213 = 2021Q3
     sa.Column("kind", sa.String(8), nullable=False),  # number | grade | date | n/a
     sa.Column("number", ExactDecimal),
-    sa.Column("unit", sa.String(32), nullable=False),
+    sa.Column("unit", sa.String(limits.UNIT_LENGTH), nullable=False),
     sa.Column("grade", sa.String(8)),
     sa.Column("score", ExactDecimal),
     sa.Column("done_on", sa.Date),
     sa.Column("text", sa.Text, nullable=False),  # canonical str(Reading)
     sa.Column("note", sa.Text, nullable=False),
-    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_by", sa.String(limits.WHO_LENGTH), nullable=False),
     sa.Column("recorded_at", sa.String(32), nullable=False),  # ISO 8601, UTC
     sa.Column("current", sa.Boolean, nullable=False),
 )
@@ -269,7 +270,7 @@ spending = sa.Table(
     sa.Column("period", sa.Integer, nullable=False),
     sa.Column("amount", ExactDecimal, nullable=False),  # 万元
     sa.Column("note", sa.Text, nullable=False),
-    sa.Column("recorded_by", sa.String(128), nullable=False),
+    sa.Column("recorded_by", sa.String(limits.WHO_LENGTH), nullable=False),
     sa.Column("recorded_at", sa.String(32), nullable=False),
     sa.Column("current", sa.Boolean, nullable=False),
 )
