@@ -5,12 +5,23 @@ Record quarterly actuals and money spent, score the year-end self-evaluation
 :func:`open`, which gives a :class:`Workspace` (see :mod:`kpitrack.api`).
 """
 
-from kpitrack.api import CheckReport, GoalsLoaded, History, Workspace, check_goals, open, read_profile
+from kpitrack.api import (
+    AuditReport,
+    CheckReport,
+    GoalsLoaded,
+    History,
+    Workspace,
+    audit_files,
+    check_goals,
+    open,
+    read_profile,
+)
 from kpitrack.problems import Problem, ProblemsFound
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuditReport",
     "CheckReport",
     "GoalsLoaded",
     "History",
@@ -18,6 +29,7 @@ __all__ = [
     "ProblemsFound",
     "Workspace",
     "__version__",
+    "audit_files",
     "check_goals",
     "open",
     "read_profile",

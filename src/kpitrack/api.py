@@ -28,9 +28,9 @@ from pathlib import Path
 
 import attrs
 
-from kpitrack import checks, explanations, monitoring, scoring
+from kpitrack import audit, checks, explanations, monitoring, scoring
 from kpitrack.explanations import Explanation
-from kpitrack.io import forms, intake, layout, load_goals, profilefile
+from kpitrack.io import forms, intake, layout, load_goals, profilefile, selfeval
 from kpitrack.io.tables import read_tables
 from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
@@ -51,7 +51,18 @@ from kpitrack.store import (
 )
 from kpitrack.store.explaining import ExplanationRow
 
-__all__ = ["CheckReport", "GoalsLoaded", "History", "Workspace", "check_goals", "open", "parse_period", "read_profile"]
+__all__ = [
+    "AuditReport",
+    "CheckReport",
+    "GoalsLoaded",
+    "History",
+    "Workspace",
+    "audit_files",
+    "check_goals",
+    "open",
+    "parse_period",
+    "read_profile",
+]
 
 PathArg = str | PathLike[str]
 
@@ -123,6 +134,43 @@ def check_goals(paths: Iterable[PathArg], profile: Profile = DEFAULT) -> CheckRe
     projects, problems = load_goals(_paths(paths))
     problems += checks.validate(projects, profile)
     return CheckReport(tuple(projects), tuple(problems), profile)
+
+
+@attrs.frozen
+class AuditReport:
+    """What auditing filled-in 自评表 found: each table audited (in the order read), and the files not read."""
+
+    tables: tuple[audit.AuditedTable, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def summary(self) -> audit.Summary:
+        return audit.summarise(self.tables, len(self.problems))
+
+    @property
+    def ok(self) -> bool:
+        """Every file read and every table consistent (``kpitrack audit`` exits 0)."""
+        return not self.problems and not any(table.flags for table in self.tables)
+
+
+def audit_files(
+    paths: Iterable[PathArg],
+    profile: Profile | PathArg | None = None,
+    *,
+    tolerance: Decimal = audit.DEFAULT_TOLERANCE,
+    layouts: Sequence[layout.Layout] = (),
+) -> AuditReport:
+    """复核: read filled-in self-evaluation tables → re-score every row by ``profile``'s rules → what breaks them.
+
+    Needs no database.  Files (flat or official layout, CSV or XLSX, or folders of
+    them) that cannot be read are problems; every table that was read is audited,
+    one bad table never stopping the others.  ``layouts`` are a province's 自评表 layouts,
+    whose column headers are read too.  (Named ``audit_files``: ``kpitrack.audit`` is the
+    core module.)
+    """
+    rules = profile if isinstance(profile, Profile) else read_profile(profile)
+    tables, problems = selfeval.read_paths(_paths(paths), layouts)
+    return AuditReport(tuple(audit.audit(table, rules, tolerance) for table in tables), tuple(problems))
 
 
 def open(url: str | None = None, *, profile: Profile | PathArg | None = None) -> Workspace:

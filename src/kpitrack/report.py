@@ -19,6 +19,7 @@ import wcwidth
 from tabulate import tabulate
 
 from kpitrack.api import CheckReport, GoalsLoaded, History
+from kpitrack.audit import AuditedRow, AuditedTable, Finding, Summary
 from kpitrack.explanations import Explanation, cutoff_missing, year_end_missing
 from kpitrack.model import LEVEL2, Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, Underperformer
@@ -31,7 +32,11 @@ from kpitrack.store import ActualsView, ImportResult, WriteSummary
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
+    "audit_json",
+    "audit_order",
+    "audit_record",
     "profile_text",
+    "render_audit",
     "render_scores",
     "render_statuses",
     "render_underperformers",
@@ -902,4 +907,105 @@ def render_goals_loaded(loaded: GoalsLoaded) -> str:
     lines += [f"unchanged  {code} ({year})" for code, year in loaded.unchanged]
     revised = len({(r.project, r.year) for r in loaded.revised})
     lines.append(f"{len(loaded.added)} added, {revised} revised, {len(loaded.unchanged)} unchanged")
+    return "\n".join(lines)
+
+
+# --- the audit of filled-in self-evaluation tables (复核) -----------------------------------------
+
+
+def audit_order(tables: Sequence[AuditedTable]) -> list[AuditedTable]:
+    """Grouped by file (in the order the files were given), the worst table of each file first."""
+    files: dict[str, list[AuditedTable]] = {}
+    for table in tables:
+        files.setdefault(table.table.file, []).append(table)
+    return [t for group in files.values() for t in sorted(group, key=lambda t: t.badness, reverse=True)]
+
+
+def audit_record(table: AuditedTable) -> dict[str, Any]:
+    """One audited table as JSON-ready data.
+
+    Fields: ``project``, ``file``, ``sheet``, ``total_published``, ``total_rules``,
+    ``grade_published``, ``grade_rules``, ``flags``, ``findings`` (the table's own:
+    ``flag``, ``field``, ``message``), and ``rows``: each with ``row`` (the file's row
+    number), ``indicator`` (三级指标; 预算执行率 and 总分 for those rows), ``weight``,
+    ``published``, ``expected``, ``explain``, ``flags`` and ``messages`` (``flag: why``).
+    Published figures are as printed; the rules' are rounded to two places.
+    """
+    return {
+        "project": table.table.project,
+        "file": table.table.file,
+        "sheet": table.table.sheet,
+        "total_published": json_number(table.total_published),
+        "total_rules": _num(table.total_rules),
+        "grade_published": table.grade_published,
+        "grade_rules": table.grade_rules.value if table.grade_rules is not None else None,
+        "flags": list(table.flags),
+        "findings": [_finding_record(finding) for finding in table.findings],
+        "rows": [_audited_row_record(row) for row in table.rows],
+    }
+
+
+def _finding_record(finding: Finding) -> dict[str, str]:
+    return {"flag": finding.flag, "field": finding.field, "message": finding.message}
+
+
+def _audited_row_record(row: AuditedRow) -> dict[str, Any]:
+    return {
+        "row": row.row,
+        "indicator": row.indicator,
+        "weight": _num(row.weight),
+        "published": json_number(row.published),
+        "expected": _num(row.expected),
+        "explain": row.explain,
+        "flags": list(row.flags),
+        "messages": [f"{finding.flag}: {finding.message}" for finding in row.findings],
+    }
+
+
+def audit_json(tables: Sequence[AuditedTable]) -> Iterator[str]:
+    """Each audited table (in :func:`audit_order`) as one line of JSON: :func:`audit_record`'s fields."""
+    for table in audit_order(tables):
+        yield json.dumps(audit_record(table), ensure_ascii=False)
+
+
+def render_audit(tables: Sequence[AuditedTable], summary: Summary) -> str:
+    """Each table audited (grouped by file, worst first), then the summary over all files."""
+    blocks = [_render_audited(table) for table in audit_order(tables)]
+    return "\n\n".join([*blocks, _render_audit_summary(summary)])
+
+
+def _render_audited(table: AuditedTable) -> str:
+    source = table.table
+    totals = f"总分 {_show(table.total_published) or '—'} printed, {_show(table.total_rules) or '—'} by the rules"
+    grades = ""
+    if table.grade_published or table.grade_rules is not None:
+        rules = table.grade_rules.value if table.grade_rules is not None else "—"
+        grades = f"; 等级 {table.grade_published or '—'} printed, {rules} by the rules"
+    verdict = f"flags: {', '.join(table.flags)}" if table.flags else "consistent"
+    head = f"{source.source}: {source.project}  ({totals}{grades})  {verdict}"
+    rows = [
+        [
+            str(row.row),
+            row.indicator,
+            _show(row.weight),
+            _show(row.published) if row.published is not None else "—",
+            _show(row.expected) if row.expected is not None else "—",
+            ", ".join(row.flags),
+            "; ".join(f.message for f in row.findings) if row.findings else row.explain,
+        ]
+        for row in table.rows
+    ]
+    lines = [head, _table(rows, ["行", "三级指标", "分值", "得分", "复核", "标记", "说明"])]
+    lines += [f"  {finding.flag}: {finding.message}" for finding in table.findings]
+    return "\n".join(lines)
+
+
+def _render_audit_summary(summary: Summary) -> str:
+    lines = [
+        f"复核 summary: {_count(summary.tables, 'table')} audited, {_count(summary.rows, 'row')}, "
+        f"{_count(summary.flagged_rows, 'row')} flagged, {_count(summary.totals_off, 'table')} whose total is off"
+    ]
+    if summary.problems:
+        lines.append(f"  {_count(summary.problems, 'problem')} reading the files (printed above)")
+    lines += [f"  {flag}: {count}" for flag, count in summary.by_flag.items()]
     return "\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from kpitrack.cli import evaluate, explain, forms, goals, record, serve, targets
+from kpitrack.cli import audit, evaluate, explain, forms, goals, record, serve, targets
 
 Registrar = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
@@ -16,5 +16,6 @@ REGISTRARS: tuple[Registrar, ...] = (
     targets.register,
     evaluate.register,
     forms.register,
+    audit.register,
     serve.register,
 )

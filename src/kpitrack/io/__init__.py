@@ -11,7 +11,24 @@ import attrs
 from kpitrack.model import Project
 from kpitrack.problems import Problem
 
-__all__ = ["GoalStream", "load_goals", "stream_goals"]
+__all__ = ["TABLE_SUFFIXES", "GoalStream", "load_goals", "stream_goals", "table_files"]
+
+TABLE_SUFFIXES = frozenset({".csv", ".xlsx"})  # what a flat table (goals, values, a 自评表) may be
+
+
+def table_files(
+    paths: Sequence[Path], problems: list[Problem], what: str, suffixes: frozenset[str] = TABLE_SUFFIXES
+) -> Iterator[Path]:
+    """The table files of ``paths`` (folders give theirs, sorted); others are problems naming ``what``."""
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in suffixes)
+        elif not path.exists():
+            problems.append(Problem(str(path), "no such file or folder"))
+        elif path.suffix.lower() not in suffixes:
+            problems.append(Problem(str(path), f"{what} is a .csv or .xlsx file"))
+        else:
+            yield path
 
 
 @attrs.frozen
@@ -40,12 +57,12 @@ def stream_goals(paths: Sequence[Path]) -> GoalStream:
     tables: list[Path] = []
     for path in paths:
         if path.is_dir():
-            holds_tables = any(p.suffix.lower() in flat.SUFFIXES for p in path.iterdir())
+            holds_tables = any(p.suffix.lower() in TABLE_SUFFIXES for p in path.iterdir())
             if holds_tables:
                 tables.append(path)
             if not holds_tables or any(path.glob("*.toml")):
                 toml.append(path)
-        elif path.suffix.lower() in flat.SUFFIXES:
+        elif path.suffix.lower() in TABLE_SUFFIXES:
             tables.append(path)
         else:
             toml.append(path)

@@ -88,6 +88,7 @@ from typing import NamedTuple
 import attrs
 
 from kpitrack import limits, thresholds
+from kpitrack.io import table_files
 from kpitrack.io.goalfile import INDICATOR_ID, PROJECT_ID
 from kpitrack.io.textfile import csv_rows
 from kpitrack.io.workbook import read_sheets
@@ -107,9 +108,8 @@ from kpitrack.periods import PLAN_KEYS
 from kpitrack.problems import Problem, ProblemsFound, Severity, has_errors
 from kpitrack.readings import read_money
 
-__all__ = ["SUFFIXES", "load_paths", "parse_target", "read_paths"]
+__all__ = ["load_paths", "parse_target", "read_paths"]
 
-SUFFIXES = frozenset({".csv", ".xlsx"})
 
 PROJECT_FIELDS = (
     "name",
@@ -666,18 +666,6 @@ def _same_amount(first: str, second: str) -> bool:
 # -- files ---------------------------------------------------------------------------------
 
 
-def _files(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Path]:
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES)
-        elif not path.exists():
-            problems.append(Problem(str(path), "no such file or folder"))
-        elif path.suffix.lower() not in SUFFIXES:
-            problems.append(Problem(str(path), "a flat goal table is a .csv or .xlsx file"))
-        else:
-            yield path
-
-
 def _csv_tables(path: Path) -> Iterator[_Table]:
     with csv_rows(path) as reader:
         headers = next(reader, None)
@@ -715,7 +703,7 @@ def read_paths(paths: Sequence[Path], problems: list[Problem]) -> Iterator[Proje
     duplicate ids) are left to :mod:`kpitrack.checks`, which runs on goals of every format.
     """
     book = _Book(problems)
-    for path in _files(paths, problems):
+    for path in table_files(paths, problems, "a flat goal table"):
         _read_file(book, path)
     return book.projects()
 
