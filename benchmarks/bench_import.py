@@ -7,11 +7,10 @@ Run (after ``benchmarks/generate.py`` made the province, see README)::
 The province's goals are loaded once into ``<workdir>/goals-<name>.db`` (kept, reused).
 Each run copies that file and imports ``actuals-2021.csv`` into the copy with the
 installed ``kpitrack import`` in a child process, and prints the wall time, rows
-per second, the CPU time of the child and of the processes it waited for (a
-second reading process included, ``os.wait4``) and peak memory: the largest
-single process (``ru_maxrss``) and, sampled every 0.2 s, the peak of the sum over
-the child and its descendants of RSS (counts pages shared after a fork twice)
-and of PSS (shares them out).  Then it
+per second, the CPU time of the child and of any processes it waited for
+(``os.wait4``) and peak memory: the largest single process (``ru_maxrss``) and,
+sampled every 0.2 s, the peak of the sum over the child and its descendants of RSS
+and of PSS (pages shared between processes shared out).  Then it
 imports the corrections file into the last copy (a few thousand rows into a year
 that already holds values: the look-up path), and last, the way a year is really
 recorded: Q1 and Q2 into a fresh copy, then Q3 alone into the year holding them.
