@@ -38,7 +38,6 @@ Choices the rules leave open, made here once:
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -473,9 +472,8 @@ def _indicator(
     return indicator, None
 
 
-@functools.lru_cache(maxsize=65536)
 def _target(text: str, level2: str, name_unit: str) -> Threshold:
-    """:func:`kpitrack.thresholds.parse`, once per distinct target: a province's tables repeat theirs."""
+    """:func:`kpitrack.thresholds.parse` of a printed target, read as its level 2 and name say."""
     return thresholds.parse(text, level2, name_unit=name_unit)
 
 
@@ -893,9 +891,8 @@ def _weight_findings(
 # -- reading numbers ---------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=65536)
 def _clean(text: str) -> str:
-    """A printed cell as compared: NFKC, spaces collapsed, a dash or slash for blank (cached: tables repeat)."""
+    """A printed cell as compared: NFKC, spaces collapsed, a dash or slash for blank."""
     cleaned = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
     return "" if cleaned in _BLANKS else cleaned
 

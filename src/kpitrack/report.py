@@ -18,9 +18,10 @@ import tabulate as _tabulate_module
 import wcwidth
 from tabulate import tabulate
 
+from kpitrack import thresholds
 from kpitrack.audit import AuditedRow, AuditedTable, Finding, Summary
 from kpitrack.explanations import Explanation, cutoff_missing, year_end_missing
-from kpitrack.model import LEVEL2, Indicator, Project
+from kpitrack.model import LEVEL2, Indicator, Project, unit_from_name
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, Underperformer
 from kpitrack.numbers import json_number, rounded, show
 from kpitrack.problems import Problem, Severity
@@ -1037,3 +1038,54 @@ def _render_audit_summary(summary: Summary) -> str:
         lines.append(f"  {_count(summary.problems, 'problem')} reading the files (printed above)")
     lines += [f"  {flag}: {count}" for flag, count in summary.by_flag.items()]
     return "\n".join(lines)
+
+
+# --- targets (parse-target) ---------------------------------------------------------------
+
+
+def target_record(text: str, category: str | None, name: str = "") -> dict[str, Any]:
+    """How a target string (指标值) reads, as a JSON-ready record, or its error (``parse-target``).
+
+    ``inferred`` lists what the reading took from elsewhere than the text's own
+    signs (a direction from the category, a unit from the name, a number from a
+    sentence), for the user to confirm; it is empty when the text says it all.
+    """
+    try:
+        parsed = thresholds.parse(text, category, name_unit=unit_from_name(name))
+    except thresholds.InvalidThreshold as invalid:
+        return {"text": text, "error": str(invalid)}
+    record: dict[str, Any] = {
+        "text": text,
+        "kind": parsed.kind.value,
+        "op": parsed.op.value if parsed.op else None,
+        "value": json_number(parsed.value),
+        "unit": parsed.unit,
+        "canonical": str(parsed),
+    }
+    if parsed.kind is thresholds.Kind.RANGE:
+        record["upper"] = json_number(parsed.upper)
+    if parsed.kind is thresholds.Kind.DEADLINE:
+        record.update(year=parsed.year, start_month=parsed.start_month, end_month=parsed.end_month, day=parsed.day)
+    if parsed.kind is thresholds.Kind.TREND:
+        record["direction"] = "down" if parsed.downward else "up"
+    if not parsed.explicit:
+        record["inferred_op"] = True
+    record["inferred"] = list(parsed.inferred)
+    return record
+
+
+def render_targets(records: Sequence[Mapping[str, Any]]) -> str:
+    """:func:`target_record`'s records as a table: kind, operator, value, unit, canonical text or error."""
+    rows = [
+        (
+            r["text"],
+            r.get("kind", "ERROR"),
+            r.get("op") or "",
+            r.get("value", ""),
+            r.get("unit", ""),
+            r.get("canonical") or r["error"],
+            "; ".join(r.get("inferred", ())),
+        )
+        for r in records
+    ]
+    return tabulate(rows, headers=["target", "kind", "op", "value", "unit", "canonical / error", "inferred"])

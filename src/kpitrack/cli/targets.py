@@ -5,15 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from typing import Any
 
-from tabulate import tabulate
-
-from kpitrack import thresholds
+from kpitrack import report
 from kpitrack.cli._options import add_format
 from kpitrack.cli._output import dump_json
-from kpitrack.model import unit_from_name
-from kpitrack.numbers import json_number
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,53 +38,10 @@ def _texts(arguments: list[str]) -> Iterator[str]:
             yield argument
 
 
-def describe(text: str, category: str | None, name: str = "") -> dict[str, Any]:
-    """One target as a JSON-ready record, or its error.
-
-    ``inferred`` lists what the reading took from elsewhere than the text's own
-    signs (a direction from the category, a unit from the name, a number from a
-    sentence), for the user to confirm; it is empty when the text says it all.
-    """
-    try:
-        parsed = thresholds.parse(text, category, name_unit=unit_from_name(name))
-    except thresholds.InvalidThreshold as invalid:
-        return {"text": text, "error": str(invalid)}
-    record: dict[str, Any] = {
-        "text": text,
-        "kind": parsed.kind.value,
-        "op": parsed.op.value if parsed.op else None,
-        "value": json_number(parsed.value),
-        "unit": parsed.unit,
-        "canonical": str(parsed),
-    }
-    if parsed.kind is thresholds.Kind.RANGE:
-        record["upper"] = json_number(parsed.upper)
-    if parsed.kind is thresholds.Kind.DEADLINE:
-        record.update(year=parsed.year, start_month=parsed.start_month, end_month=parsed.end_month, day=parsed.day)
-    if parsed.kind is thresholds.Kind.TREND:
-        record["direction"] = "down" if parsed.downward else "up"
-    if not parsed.explicit:
-        record["inferred_op"] = True
-    record["inferred"] = list(parsed.inferred)
-    return record
-
-
 def run(args: argparse.Namespace) -> int:
-    records = [describe(text, args.category, args.name) for text in _texts(args.targets)]
+    records = [report.target_record(text, args.category, args.name) for text in _texts(args.targets)]
     if args.format == "json":
         dump_json(records, lines=True)
     else:
-        rows = [
-            (
-                r["text"],
-                r.get("kind", "ERROR"),
-                r.get("op") or "",
-                r.get("value", ""),
-                r.get("unit", ""),
-                r.get("canonical") or r["error"],
-                "; ".join(r.get("inferred", ())),
-            )
-            for r in records
-        ]
-        print(tabulate(rows, headers=["target", "kind", "op", "value", "unit", "canonical / error", "inferred"]))
+        print(report.render_targets(records))
     return 1 if any("error" in r for r in records) else 0

@@ -39,7 +39,7 @@ def _json(texts: Iterable[str]) -> StreamingResponse:
     "/score", summary="The year-end self-evaluation (自评表) of each project, as `kpitrack score --format json`"
 )
 def score(web: WebDep, year: int, unit: Units = None, project: Projects = None) -> StreamingResponse:
-    return _json(report.score_json(web.ws.score(year, units=unit, projects=project)))
+    return _json(web.ws.score_json(year, units=unit, projects=project))
 
 
 @router.get("/status", summary="Mid-year monitoring (双监控) at a quarter end, as `kpitrack status --format json`")
@@ -49,7 +49,7 @@ def status(
     unit: Units = None,
     project: Projects = None,
 ) -> StreamingResponse:
-    return _json(report.status_json(web.ws.status(as_of, units=unit, projects=project)))
+    return _json(web.ws.status_json(as_of, units=unit, projects=project))
 
 
 @router.get(
