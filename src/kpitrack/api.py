@@ -28,21 +28,20 @@ from pathlib import Path
 
 import attrs
 
-from kpitrack import audit, checks, evaluation, explanations, monitoring, report, scoring
+from kpitrack import audit, checks, evaluation, explanations, filled_forms, monitoring, report, scoring
 from kpitrack.explanations import Explanation
 from kpitrack.io import forms, intake, layout, load_goals, profilefile, selfeval
 from kpitrack.io.tables import read_tables
 from kpitrack.model import Project
 from kpitrack.periods import InvalidPeriod, Quarter
-from kpitrack.problems import Problem, ProblemsFound, Severity, ambiguous, closest
+from kpitrack.problems import Problem, ProblemsFound, Severity, ambiguous
 from kpitrack.profile import DEFAULT, Profile
-from kpitrack.readings import InvalidReading, Progress, combine, last_quarter, read
+from kpitrack.readings import Progress
 from kpitrack.store import (
     ActualRow,
     ActualsView,
     HistoryEntry,
     ImportResult,
-    IndicatorActuals,
     LoadReport,
     Revision,
     SpendingRow,
@@ -268,7 +267,7 @@ class Workspace:
             found, trouble = read_tables(path)
             tables.extend(found)
             problems.extend(trouble)
-        form_values, form_explained = self._from_forms(filled, problems)
+        form_values, form_explained = filled_forms.rows(filled, self.store, self.profile, problems)
         if problems:
             raise ProblemsFound(problems)
         actual_rows = itertools.chain(form_values, *(table.actuals for table in tables))  # streamed, not held
@@ -277,84 +276,6 @@ class Workspace:
         result = self._write(actual_rows, spending_rows, by=by, dry_run=dry_run, explanation_rows=explained)
         blank = sum(table.blank for table in tables) + _blank_form_rows(filled)  # tables' counted as they were read
         return attrs.evolve(result, blank=blank)
-
-    def _from_forms(
-        self, filled: Sequence[forms.FilledSheet], problems: builtins.list[Problem]
-    ) -> tuple[builtins.list[ActualRow], builtins.list[ExplanationRow]]:
-        """What units filled in forms, as rows of values and of explanations; bad cells go to ``problems``.
-
-        A form gives the year to date (实际完成值, 1-N月执行情况), the store keeps quarters:
-        a value that differs from the year to date in the database becomes the cut-off
-        quarter's value that makes it so (:func:`kpitrack.readings.last_quarter`).
-        """
-        values: builtins.list[ActualRow] = []
-        explained: builtins.list[ExplanationRow] = []
-        for sheet in filled:
-            title = f"{sheet.source}: {sheet.sheet}!A1"
-            if sheet.month % 3:
-                message = f"1-{sheet.month}月: kpitrack keeps quarters; a cut-off is 1-3, 1-6, 1-9 or 1-12月"
-                problems.append(Problem(title, message))
-                continue
-            project = self._form_project(sheet, title, problems)
-            if project is None:
-                continue
-            quarter = Quarter(sheet.year, 4 if sheet.form == "selfeval" else sheet.month // 3)
-            view = self.store.actuals(project, quarter)
-            found = {item.indicator.id: item for item in view.indicators}
-            found.update((item.indicator.name, item) for item in view.indicators)
-            period = str(sheet.year) if sheet.form == "selfeval" else str(quarter)
-            for position, row in enumerate(sheet.rows):
-                # By position first (a project may name two indicators alike), else by id or name.
-                item = view.indicators[position] if position < len(view.indicators) else None
-                if item is None or row.indicator not in (item.indicator.name, item.indicator.id):
-                    item = found.get(row.indicator)
-                if item is None:
-                    hint = closest(row.indicator, [i.indicator.name for i in view.indicators])
-                    reason = f"project {project.id} has no indicator with this id or name{hint}"
-                    problems.append(Problem(f"{sheet.source}: {row.where}", f"{row.indicator!r}: {reason}"))
-                    continue
-                value = self._form_value(sheet, row, item, quarter, problems)
-                if value is not None:
-                    values.append(ActualRow(sheet.source, 0, project.id, item.indicator.id, str(quarter), value))
-                explanation = _form_explanation(sheet, row, project.id, item.indicator.id, period)
-                if explanation is not None:
-                    explained.append(explanation)
-        return values, explained
-
-    def _form_project(self, sheet: forms.FilledSheet, title: str, problems: builtins.list[Problem]) -> Project | None:
-        """The project of a form's sheet: by the sheet's name (its id), else by the 项目名称 cell."""
-        for key in (sheet.project, sheet.name):
-            try:
-                return self.store.find_project(key, sheet.year)
-            except ProblemsFound:
-                continue
-        reason = f"no project {sheet.project!r} (the sheet's name) or {sheet.name!r} (项目名称) in {sheet.year}"
-        problems.append(Problem(title, reason))
-        return None
-
-    def _form_value(
-        self,
-        sheet: forms.FilledSheet,
-        row: forms.FilledRow,
-        item: IndicatorActuals,
-        quarter: Quarter,
-        problems: builtins.list[Problem],
-    ) -> str | None:
-        """The cut-off quarter's value a form's year to date asks for; None when it changes nothing."""
-        text, cell = row.cells.get("actual" if sheet.form == "selfeval" else "to_date", ("", ""))
-        if not text:
-            return None
-        indicator = item.indicator
-        try:
-            profile = self.profile
-            reading = read(indicator, text, profile.grade_bands, profile.value_words, year=quarter.year)
-            if reading == item.to_date:
-                return None
-            before = [item.quarters[q] for q in quarter.quarters_to_date()[:-1] if q in item.quarters]
-            return str(last_quarter(indicator.aggregate, reading, combine(indicator.aggregate, before)))
-        except InvalidReading as invalid:
-            problems.append(Problem(f"{sheet.source}: {cell}", f"{text!r}: {invalid.reason}"))
-            return None
 
     def record(
         self,
@@ -619,33 +540,6 @@ class Workspace:
         seen = set(named)
         from_units = self.store.unit_projects(year, units) if units else []
         return [*named, *(key for key in from_units if key not in seen)]
-
-
-def _form_explanation(
-    sheet: forms.FilledSheet, row: forms.FilledRow, project: str, indicator: str, period: str
-) -> ExplanationRow | None:
-    """A form row's explanation (偏差原因 and, at a cut-off, its category, likelihood and 纠偏措施), if written.
-
-    A likelihood alone is no explanation: the cause or its text must be there.
-    """
-    texts = {field: row.cells.get(field, ("", ""))[0] for field in ("explanation", "cause", "likelihood", "measures")}
-    if not (texts["explanation"] or texts["cause"] or texts["measures"]):
-        return None
-    places = {
-        ("text" if field == "explanation" else field): f"{sheet.source}: {cell}"
-        for field, (_, cell) in row.cells.items()
-    }
-    return ExplanationRow(
-        f"{sheet.source}: {row.where}",
-        project,
-        indicator,
-        period,
-        texts["explanation"],
-        texts["cause"],
-        texts["likelihood"],
-        texts["measures"],
-        places=places,
-    )
 
 
 def _blank_form_rows(filled: Iterable[forms.FilledSheet]) -> int:

@@ -1,0 +1,129 @@
+"""Filled-in forms back in (回收): what a unit wrote in a 自评表 or 绩效运行监控表, as rows to record.
+
+A form gives the year to date (实际完成值, 1-N月执行情况) and the explanations; the
+store keeps quarters.  :func:`rows` turns each filled-in sheet into the rows an import
+writes: a changed year to date becomes the cut-off quarter's value that makes it so,
+and each written explanation an explanation row.  Bad cells are located problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kpitrack.io import forms
+from kpitrack.model import Project
+from kpitrack.periods import Quarter
+from kpitrack.problems import Problem, ProblemsFound, closest
+from kpitrack.profile import Profile
+from kpitrack.readings import InvalidReading, combine, last_quarter, read
+from kpitrack.store import ActualRow, IndicatorActuals, Store
+from kpitrack.store.explaining import ExplanationRow
+
+__all__ = ["rows"]
+
+
+def rows(
+    filled: Sequence[forms.FilledSheet], store: Store, profile: Profile, problems: list[Problem]
+) -> tuple[list[ActualRow], list[ExplanationRow]]:
+    """What units filled in forms, as rows of values and of explanations; bad cells go to ``problems``.
+
+    A form gives the year to date (实际完成值, 1-N月执行情况), the store keeps quarters:
+    a value that differs from the year to date in the database becomes the cut-off
+    quarter's value that makes it so (:func:`kpitrack.readings.last_quarter`).
+    """
+    values: list[ActualRow] = []
+    explained: list[ExplanationRow] = []
+    for sheet in filled:
+        title = f"{sheet.source}: {sheet.sheet}!A1"
+        if sheet.month % 3:
+            message = f"1-{sheet.month}月: kpitrack keeps quarters; a cut-off is 1-3, 1-6, 1-9 or 1-12月"
+            problems.append(Problem(title, message))
+            continue
+        project = _project(store, sheet, title, problems)
+        if project is None:
+            continue
+        quarter = Quarter(sheet.year, 4 if sheet.form == "selfeval" else sheet.month // 3)
+        view = store.actuals(project, quarter)
+        found = {item.indicator.id: item for item in view.indicators}
+        found.update((item.indicator.name, item) for item in view.indicators)
+        period = str(sheet.year) if sheet.form == "selfeval" else str(quarter)
+        for position, row in enumerate(sheet.rows):
+            # By position first (a project may name two indicators alike), else by id or name.
+            item = view.indicators[position] if position < len(view.indicators) else None
+            if item is None or row.indicator not in (item.indicator.name, item.indicator.id):
+                item = found.get(row.indicator)
+            if item is None:
+                hint = closest(row.indicator, [i.indicator.name for i in view.indicators])
+                reason = f"project {project.id} has no indicator with this id or name{hint}"
+                problems.append(Problem(f"{sheet.source}: {row.where}", f"{row.indicator!r}: {reason}"))
+                continue
+            value = _value(profile, sheet, row, item, quarter, problems)
+            if value is not None:
+                values.append(ActualRow(sheet.source, 0, project.id, item.indicator.id, str(quarter), value))
+            explanation = _explanation(sheet, row, project.id, item.indicator.id, period)
+            if explanation is not None:
+                explained.append(explanation)
+    return values, explained
+
+
+def _project(store: Store, sheet: forms.FilledSheet, title: str, problems: list[Problem]) -> Project | None:
+    """The project of a form's sheet: by the sheet's name (its id), else by the 项目名称 cell."""
+    for key in (sheet.project, sheet.name):
+        try:
+            return store.find_project(key, sheet.year)
+        except ProblemsFound:
+            continue
+    reason = f"no project {sheet.project!r} (the sheet's name) or {sheet.name!r} (项目名称) in {sheet.year}"
+    problems.append(Problem(title, reason))
+    return None
+
+
+def _value(
+    profile: Profile,
+    sheet: forms.FilledSheet,
+    row: forms.FilledRow,
+    item: IndicatorActuals,
+    quarter: Quarter,
+    problems: list[Problem],
+) -> str | None:
+    """The cut-off quarter's value a form's year to date asks for; None when it changes nothing."""
+    text, cell = row.cells.get("actual" if sheet.form == "selfeval" else "to_date", ("", ""))
+    if not text:
+        return None
+    indicator = item.indicator
+    try:
+        reading = read(indicator, text, profile.grade_bands, profile.value_words, year=quarter.year)
+        if reading == item.to_date:
+            return None
+        before = [item.quarters[q] for q in quarter.quarters_to_date()[:-1] if q in item.quarters]
+        return str(last_quarter(indicator.aggregate, reading, combine(indicator.aggregate, before)))
+    except InvalidReading as invalid:
+        problems.append(Problem(f"{sheet.source}: {cell}", f"{text!r}: {invalid.reason}"))
+        return None
+
+
+def _explanation(
+    sheet: forms.FilledSheet, row: forms.FilledRow, project: str, indicator: str, period: str
+) -> ExplanationRow | None:
+    """A form row's explanation (偏差原因 and, at a cut-off, its category, likelihood and 纠偏措施), if written.
+
+    A likelihood alone is no explanation: the cause or its text must be there.
+    """
+    texts = {field: row.cells.get(field, ("", ""))[0] for field in ("explanation", "cause", "likelihood", "measures")}
+    if not (texts["explanation"] or texts["cause"] or texts["measures"]):
+        return None
+    places = {
+        ("text" if field == "explanation" else field): f"{sheet.source}: {cell}"
+        for field, (_, cell) in row.cells.items()
+    }
+    return ExplanationRow(
+        f"{sheet.source}: {row.where}",
+        project,
+        indicator,
+        period,
+        texts["explanation"],
+        texts["cause"],
+        texts["likelihood"],
+        texts["measures"],
+        places=places,
+    )
