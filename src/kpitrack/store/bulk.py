@@ -128,10 +128,10 @@ def read(
 
     Without ``with_values`` only the goals are read: every actual is null and nothing is spent.
     """
-    parts = list(chunks(engine, year, as_of, codes=codes, units=units, with_values=with_values))
-    if not parts:
+    whole = next(chunks(engine, year, as_of, codes=codes, units=units, with_values=with_values), None)
+    if whole is None:  # size 0: one part, or none when no project is chosen
         return Columns(year, as_of, [], {}, {}, pl.DataFrame(schema=_ROWS), Records())
-    return parts[0]
+    return whole
 
 
 CHUNK = 20_000  # projects read and evaluated together: a province's memory stays that of a fifth of it
