@@ -691,7 +691,7 @@ def test_a_database_at_0004_opens_with_the_new_code_and_takes_scoring_sections(d
     engine.dispose()
     with open_store(db_url) as store:
         with store.engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0006"  # through 0005
+            assert MigrationContext.configure(connection).get_current_revision() == "0007"  # through 0005
         (old,) = store.projects(2021)
         assert (old.id, old.scoring) == ("old", ProjectScoring())
     scored = year_scored(tmp_path, db_url, HEAD + SCORING_40_30_20 + ONE_PER_TIER)

@@ -338,8 +338,9 @@ class Workspace:
         """Explain an indicator's deviation: for the year end (``year``: 偏差原因分析及改进措施) or a cut-off
         (``as_of``: the cause's text, with its category ``cause``, ``likelihood`` and 纠偏 ``measures``).
 
-        A second explanation of the same indicator and period supersedes the first; every
-        version is kept with who wrote it and when.
+        ``indicator`` ``预算执行`` (or 资金执行, 项目资金) explains the project's budget row
+        instead, the same way.  A second explanation of the same indicator and period
+        supersedes the first; every version is kept with who wrote it and when.
         """
         if (year is None) == (as_of is None):
             raise ProblemsFound([Problem("period", "give either the year (year end) or as_of (a cut-off)")])
@@ -358,7 +359,8 @@ class Workspace:
     ) -> builtins.list[Explanation]:
         """The explanations of a year end (``2021``) or a cut-off (``2021Q2``), current ones or every version.
 
-        In project-id and indicator order, oldest version first.
+        In project-id order, each project's budget row (预算执行) first, then its indicators
+        in order, oldest version first.  ``indicator``: one indicator's id, or ``预算执行``.
         """
         try:
             key = explanations.parse_period(str(period))
@@ -366,6 +368,8 @@ class Workspace:
             raise ProblemsFound([Problem("period", str(invalid))]) from None
         year = int(key[:4])
         chosen = self._chosen(year, projects, units)
+        if indicator is not None and explanations.is_budget(indicator):
+            indicator = explanations.BUDGET
         return self.store.explanations(year, key, chosen, indicator=indicator, every_version=every_version)
 
     def _write(
@@ -500,8 +504,14 @@ class Workspace:
         return monitoring.underperformers_midyear(statuses)
 
     def history(self, project: str, indicator: str | None = None, *, year: int | None = None) -> History:
-        """Every version of a project's values and spending (or one indicator's), who, when, why; its revisions."""
+        """Every version of a project's values and spending (or one indicator's), who, when, why; its revisions.
+
+        ``indicator`` ``预算执行`` gives the budget row's: the money spent, the project's own
+        revisions (its budget, its plan …) and the budget's explanations.
+        """
         found = self.store.find_project(project, year)
+        if indicator is not None and explanations.is_budget(indicator):
+            return self._budget_history(found)
         code = None
         if indicator is not None:
             chosen = found.indicator(indicator)
@@ -516,6 +526,13 @@ class Workspace:
         revisions = [r for r in self.store.revisions(found.id, found.year) if code is None or r.indicator == code]
         explained = self.store.explanations(found.year, None, [found.id], indicator=code, every_version=True)
         return History(found, code, tuple(entries), tuple(revisions), tuple(explained))
+
+    def _budget_history(self, found: Project) -> History:
+        entries = [entry for entry in self.store.history(found) if entry.indicator is None]
+        revisions = [r for r in self.store.revisions(found.id, found.year) if r.indicator is None]
+        budget = explanations.BUDGET
+        explained = self.store.explanations(found.year, None, [found.id], indicator=budget, every_version=True)
+        return History(found, budget, tuple(entries), tuple(revisions), tuple(explained))
 
     def actuals(self, project: str, as_of: str | Quarter | None = None) -> ActualsView:
         """A project's quarterly values and year to date beside its targets, and its money spent."""

@@ -24,7 +24,9 @@ The checks:
   that the table declares), no negative weight; weights that do not make 100 with it
   (70/20/10 + 10) warn that the total is rescaled;
 - every target reading that was inferred rather than written (a direction from the
-  category, a unit from the name, a number from a sentence): a note to confirm.
+  category, a unit from the name, a number from a sentence): a note to confirm;
+- an indicator whose id or name is a word reserved for the budget row (预算执行,
+  资金执行, 项目资金): its explanations would be the budget's (warning).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 
+from kpitrack.explanations import BUDGET, is_budget
 from kpitrack.model import Indicator, Project
 from kpitrack.problems import Problem, Severity, has_errors
 from kpitrack.profile import DEFAULT, Profile
@@ -391,6 +394,23 @@ def check_inferred_readings(projects: Sequence[Project]) -> Iterator[Problem]:
                 )
 
 
+def check_reserved_names(projects: Sequence[Project]) -> Iterator[Problem]:
+    """An indicator named by a budget-row word (预算执行 …): explaining it would explain the budget instead.
+
+    A warning, not an error: its values are still recorded (they name it by its id).
+    """
+    for project in projects:
+        for index, indicator in enumerate(project.indicators):
+            for what, word in (("id", indicator.id), ("name", indicator.name)):
+                if is_budget(word):
+                    message = (
+                        f"indicator {what} {word!r} is reserved for the budget row ({BUDGET}): an explanation "
+                        "naming it explains the budget; rename the indicator"
+                    )
+                    yield Problem(_where(project, index), message, Severity.WARNING)
+                    break  # one warning an indicator
+
+
 CHECKS: tuple[Check, ...] = (
     check_duplicate_projects,
     check_duplicate_indicators,
@@ -403,4 +423,5 @@ CHECKS: tuple[Check, ...] = (
     check_levels,
     check_deadline_year,
     check_inferred_readings,
+    check_reserved_names,
 )

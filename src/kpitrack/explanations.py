@@ -9,6 +9,10 @@ text, the likelihood of meeting the target (完成目标可能性) and the 纠�
 An explanation belongs to a project's indicator and a *period*: the year (``2021``)
 for the year end, a quarter (``2021Q2``) for a cut-off.  The store keeps every
 version, who wrote it and when, as it keeps values.
+
+The monitoring form's budget row (项目资金: 预算执行) is explained the same way: it is
+named by the reserved word :data:`BUDGET` (or one of :data:`BUDGET_WORDS`) where an
+indicator would be, and its explanations have ``indicator == BUDGET``.
 """
 
 from __future__ import annotations
@@ -24,16 +28,31 @@ from kpitrack.periods import InvalidPeriod, Quarter
 from kpitrack.scoring import ProjectScore
 
 __all__ = [
+    "BUDGET",
+    "BUDGET_WORDS",
     "Cause",
     "Explanation",
     "InvalidExplanation",
     "Likelihood",
     "cutoff_missing",
+    "is_budget",
     "parse_cause",
     "parse_likelihood",
     "parse_period",
     "year_end_missing",
 ]
+
+
+# The budget row (预算执行) where an indicator is named for an explanation: the word kpitrack
+# prints, and every word a unit may write for it.  Reserved: an indicator named so is warned
+# about (kpitrack.checks), as its explanations would be the budget's.
+BUDGET = "预算执行"
+BUDGET_WORDS = frozenset({BUDGET, "资金执行", "项目资金"})
+
+
+def is_budget(word: str) -> bool:
+    """``预算执行``, ``资金执行`` or ``项目资金`` (spaces aside): the budget row, not an indicator."""
+    return re.sub(r"\s+", "", word) in BUDGET_WORDS
 
 
 class InvalidExplanation(ValueError):
@@ -59,8 +78,9 @@ class Cause(enum.Enum):
 class Explanation:
     """One version of an indicator's explanation for a period (``"2021"``: the year end; ``"2021Q2"``: a cut-off).
 
-    ``text`` is the 偏差原因分析及改进措施 (year end) or the cause's text (cut-off);
-    ``cause``, ``likelihood`` and ``measures`` (纠偏措施) belong to cut-offs.
+    ``indicator`` is the indicator's id, or :data:`BUDGET` for the budget row.  ``text`` is the
+    偏差原因分析及改进措施 (year end) or the cause's text (cut-off); ``cause``, ``likelihood``
+    and ``measures`` (纠偏措施) belong to cut-offs.
     """
 
     project: str
@@ -77,6 +97,11 @@ class Explanation:
     @property
     def year_end(self) -> bool:
         return "Q" not in self.period
+
+    @property
+    def budget(self) -> bool:
+        """Explains the budget row (预算执行), not an indicator."""
+        return self.indicator == BUDGET
 
     def same_content(self, other: Explanation) -> bool:
         """Says the same (who wrote it and when aside): a second import of it changes nothing."""
@@ -123,14 +148,27 @@ def parse_period(text: str) -> str:
 
 
 def year_end_missing(score: ProjectScore, explained: Collection[str]) -> tuple[str, ...]:
-    """The ids of the indicators whose 自评表 row needs a 偏差原因分析及改进措施 and has none in ``explained``."""
+    """The ids of the indicators whose 自评表 row needs a 偏差原因分析及改进措施 and has none in ``explained``.
+
+    The budget row is never listed here, though a year-end budget explanation may be
+    written: the 自评表's 项目资金 block has no 偏差原因 cell (only the indicator rows
+    have one), its 预算执行率 row is scored, not judged, and the rule that asks for a text
+    (domain §5) names the indicators.  Listing under-execution would also ask almost
+    every project for one (a year rarely ends at exactly 100%), drowning the misses the
+    list is for; ``underperforming`` already lists execution below the floor.
+    """
     return tuple(
         item.indicator.id for item in score.indicators if item.needs_explanation and item.indicator.id not in explained
     )
 
 
 def cutoff_missing(status: ProjectStatus, explained: Collection[str]) -> tuple[str, ...]:
-    """The ids of the red and yellow indicators at a cut-off with no explanation in ``explained``."""
-    return tuple(
+    """The red and yellow items at a cut-off with no explanation in ``explained``: :data:`BUDGET` first, then ids.
+
+    The budget row (预算执行) is one of them when its light is red or yellow: the
+    monitoring form asks its cause, text and likelihood as for an indicator (domain §6).
+    """
+    budget = (BUDGET,) if status.budget.needs_attention and BUDGET not in explained else ()
+    return budget + tuple(
         item.indicator.id for item in status.indicators if item.needs_attention and item.indicator.id not in explained
     )

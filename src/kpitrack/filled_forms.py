@@ -3,13 +3,15 @@
 A form gives the year to date (实际完成值, 1-N月执行情况) and the explanations; the
 store keeps quarters.  :func:`rows` turns each filled-in sheet into the rows an import
 writes: a changed year to date becomes the cut-off quarter's value that makes it so,
-and each written explanation an explanation row.  Bad cells are located problems.
+and each written explanation (an indicator row's, or the budget row's: 预算执行) an
+explanation row.  Bad cells are located problems.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kpitrack.explanations import BUDGET
 from kpitrack.io import forms
 from kpitrack.model import Project
 from kpitrack.periods import Quarter
@@ -47,6 +49,9 @@ def rows(
         found = {item.indicator.id: item for item in view.indicators}
         found.update((item.indicator.name, item) for item in view.indicators)
         period = str(sheet.year) if sheet.form == "selfeval" else str(quarter)
+        budget = None if sheet.budget is None else _explanation(sheet, sheet.budget, project.id, BUDGET, period)
+        if budget is not None:
+            explained.append(budget)
         for position, row in enumerate(sheet.rows):
             # By position first (a project may name two indicators alike), else by id or name.
             item = view.indicators[position] if position < len(view.indicators) else None
@@ -105,12 +110,15 @@ def _value(
 def _explanation(
     sheet: forms.FilledSheet, row: forms.FilledRow, project: str, indicator: str, period: str
 ) -> ExplanationRow | None:
-    """A form row's explanation (偏差原因 and, at a cut-off, its category, likelihood and 纠偏措施), if written.
+    """A form row's explanation (偏差原因 and, at a cut-off, its category, likelihood and 纠偏措施), if any is written.
 
-    A likelihood alone is no explanation: the cause or its text must be there.
+    A 完成目标可能性 alone is one too, with no text: a unit that picks 有可能 for a row
+    expects it kept, the explanation rules ask for no text (a table's row with only
+    完成可能性 is imported so), and a word that is no likelihood is then reported at
+    its cell instead of dropped unseen.
     """
     texts = {field: row.cells.get(field, ("", ""))[0] for field in ("explanation", "cause", "likelihood", "measures")}
-    if not (texts["explanation"] or texts["cause"] or texts["measures"]):
+    if not any(texts.values()):
         return None
     places = {
         ("text" if field == "explanation" else field): f"{sheet.source}: {cell}"

@@ -124,6 +124,11 @@ class BudgetStatus:
     likelihood: Likelihood | None
     explain: str
 
+    @property
+    def needs_attention(self) -> bool:
+        """Red or yellow, as an indicator's: the monitoring form then asks for its cause (偏差原因)."""
+        return self.light in (Light.RED, Light.YELLOW)
+
 
 @attrs.frozen
 class ProjectStatus:

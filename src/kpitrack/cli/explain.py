@@ -4,6 +4,8 @@ The 自评表 asks for a 偏差原因分析及改进措施 beside every indicato
 its weight or is flagged (``--year``); the 绩效运行监控表 asks, for every red or yellow
 indicator at a cut-off (``--as-of``), the cause with its category, the likelihood of
 meeting the target and the 纠偏 measures.  ``score`` and ``status`` list the ones missing.
+The indicator ``预算执行`` (or 资金执行, 项目资金) names the budget row (项目资金), which a
+cut-off asks to explain too when its light is red or yellow.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from kpitrack.cli._options import add_db, workspace
-from kpitrack.explanations import Cause, Likelihood
+from kpitrack.explanations import BUDGET, Cause, Likelihood
 
 __all__ = ["register"]
 
@@ -21,11 +23,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "explain",
         help="explain an indicator's deviation (偏差原因) for the year end or a cut-off",
         description="Write the 偏差原因分析及改进措施 of an indicator for the year end (--year), or the cause of "
-        "its deviation at a cut-off (--as-of) with its category, likelihood and 纠偏 measures. A second "
-        "explanation supersedes the first; `kpitrack score` and `status` list the ones still missing.",
+        f"its deviation at a cut-off (--as-of) with its category, likelihood and 纠偏 measures. {BUDGET} as the "
+        "indicator explains the budget row instead. A second explanation supersedes the first; `kpitrack score` "
+        "and `status` list the ones still missing.",
     )
     explain.add_argument("project", metavar="PROJECT", help="project id or exact name")
-    explain.add_argument("indicator", metavar="INDICATOR", help="indicator id or exact name")
+    explain.add_argument(
+        "indicator", metavar="INDICATOR", help=f"indicator id or exact name, or {BUDGET} for the budget row (项目资金)"
+    )
     explain.add_argument("text", metavar="TEXT", help="偏差原因分析及改进措施 (year end) or the cause's text")
     period = explain.add_mutually_exclusive_group(required=True)
     period.add_argument("--year", type=int, help="the year end's 自评表")

@@ -8,7 +8,8 @@ a value, never a formula (:mod:`kpitrack.io.cells`).  Numbers are rounded half u
 places by :func:`kpitrack.numbers.rounded`, as ``score --format json`` rounds them.
 
 :func:`read_filled` recognises a filled-in form by its title and its indicator header
-and returns what a unit wrote in the ``input`` columns, each cell located as
+and returns what a unit wrote in the ``input`` columns, and in the ``input`` cells of
+the budget row (项目资金: its 偏差原因, 完成目标可能性 and 纠偏措施), each cell located as
 ``p04!E12``; the API turns that into values and explanations.
 
 The fields a layout may name are those of :data:`FIELDS`; what each holds is made
@@ -27,7 +28,7 @@ from typing import Any
 import attrs
 import wcwidth
 
-from kpitrack.explanations import Explanation
+from kpitrack.explanations import BUDGET, Explanation
 from kpitrack.io.cells import put
 from kpitrack.io.layout import Column, Layout, Placed, grid
 from kpitrack.io.output import check_writable, replacing
@@ -41,6 +42,7 @@ from kpitrack.scoring import IndicatorScore, ProjectScore
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
+    "BUDGET_INPUTS",
     "FIELDS",
     "INDICATOR_FIELDS",
     "LIGHT_WORDS",
@@ -80,8 +82,9 @@ Value = str | Decimal | int | Percent | None
 class FormSheet:
     """What one project's sheet shows: its goals, and its score or its status, and its explanations.
 
-    ``explained`` holds the form's period's explanations by indicator id; ``missing``
-    the ids of the indicators that need one and have none.
+    ``explained`` holds the form's period's explanations by indicator id (the budget
+    row's under :data:`~kpitrack.explanations.BUDGET`); ``missing`` what needs one and
+    has none (:func:`kpitrack.explanations.cutoff_missing`).
     """
 
     project: Project
@@ -153,12 +156,27 @@ def _status_fields(sheet: FormSheet) -> dict[str, Value]:
         "budget_light": LIGHT_WORDS[budget.light],
         "schedule": Percent(status.p),
         "expected_spent": _money(budget.expected),
-        "budget_likelihood": budget.likelihood.value if budget.likelihood else "",
+        "budget_estimate": budget.likelihood.value if budget.likelihood else "",
+        **_budget_explanation(sheet.explained.get(BUDGET)),
     }
     if sheet.score is None:  # the monitoring form: money to the cut-off
         values["spent"] = _money(budget.spent)
         values["execution_rate"] = None if budget.rate is None else Percent(budget.rate)
     return values
+
+
+def _budget_explanation(explanation: Explanation | None) -> dict[str, Value]:
+    """The budget row's explanation as the unit wrote it (blank when none): import reads these cells back.
+
+    Only what was recorded, never the engine's own estimate of the likelihood: a cell
+    kpitrack filled would come back as if the unit had written it, as an explanation.
+    """
+    return {
+        "budget_cause": explanation.cause.value if explanation and explanation.cause else "",
+        "budget_explanation": explanation.text if explanation else "",
+        "budget_likelihood": explanation.likelihood.value if explanation and explanation.likelihood else "",
+        "budget_measures": explanation.measures if explanation else "",
+    }
 
 
 def _indicator_fields(indicator: Indicator) -> dict[str, Value]:
@@ -235,7 +253,19 @@ PROJECT_FIELDS = {
     "budget_light": "the budget's light",
     "schedule": "序时进度 (share of the year elapsed, or planned)",
     "expected_spent": "全年预计执行数",
-    "budget_likelihood": "the budget's 完成目标可能性",
+    "budget_estimate": "the budget's 完成目标可能性 as kpitrack estimates it from the pace (not read back)",
+    "budget_cause": "the budget row's 原因类别 (import reads it, as an input cell)",
+    "budget_explanation": "the budget row's 偏差原因分析 text (import reads it, as an input cell)",
+    "budget_likelihood": "the budget row's 完成目标可能性 as the unit states it (import reads it, as an input cell)",
+    "budget_measures": "the budget row's 纠偏措施 (import reads it, as an input cell)",
+}
+# The budget row's cells import reads back (``input = true`` in the head), and the
+# explanation field each fills, named as an indicator row's input columns are.
+BUDGET_INPUTS = {
+    "budget_cause": "cause",
+    "budget_explanation": "explanation",
+    "budget_likelihood": "likelihood",
+    "budget_measures": "measures",
 }
 INDICATOR_FIELDS = {
     "level1": "一级指标",
@@ -259,6 +289,7 @@ FIELDS: Mapping[str, tuple[str, ...]] = {
     "head": tuple(PROJECT_FIELDS),
     "columns": tuple(INDICATOR_FIELDS),
     "summary": tuple(PROJECT_FIELDS),
+    "inputs": tuple(BUDGET_INPUTS),
 }
 
 
@@ -540,6 +571,7 @@ class FilledSheet:
     project: str  # the sheet's name: the project id kpitrack wrote
     name: str  # the 项目名称 cell
     rows: tuple[FilledRow, ...]
+    budget: FilledRow | None = None  # the budget row's input cells (项目资金), named as an indicator row's
 
 
 def _title_pattern(layout: Layout) -> re.Pattern[str]:
@@ -613,6 +645,7 @@ def _read_sheet(
     ).strip()
     head, _ = grid(layout.head, layout.width, first_row=2)
     name = next((text(item.row, item.column) for item in head if item.cell.field == "name"), "")
+    budget = _budget_row(sheet, head, text)
     fields = [spec.field for spec in layout.columns]
     indicator_column = fields.index("indicator") + 1
     inputs = [(column, spec.field) for column, spec in enumerate(layout.columns, start=1) if spec.input]
@@ -623,7 +656,23 @@ def _read_sheet(
             break  # the foot (总分 …) or the end
         cells = {field: (text(number, c), f"{sheet.title}!{_coordinate(number, c)}") for c, field in inputs}
         rows.append(FilledRow(indicator, f"{sheet.title}!{_coordinate(number, indicator_column)}", cells))
-    return FilledSheet(layout.form, source, sheet.title, year, month, sheet.title, name, tuple(rows))
+    return FilledSheet(layout.form, source, sheet.title, year, month, sheet.title, name, tuple(rows), budget)
+
+
+def _budget_row(sheet: Any, head: Sequence[Placed], text: Callable[[int, int], str]) -> FilledRow | None:
+    """The budget row's input cells (项目资金: 原因类别, 偏差原因分析 …), located at the first of them; None if none."""
+    placed = sorted((item for item in head if item.cell.input and item.cell.field in BUDGET_INPUTS), key=_at)
+    if not placed:
+        return None
+    cells = {
+        BUDGET_INPUTS[item.cell.field]: (text(item.row, item.column), f"{sheet.title}!{_coordinate(*_at(item))}")
+        for item in placed
+    }
+    return FilledRow(BUDGET, f"{sheet.title}!{_coordinate(*_at(placed[0]))}", cells)
+
+
+def _at(item: Placed) -> tuple[int, int]:
+    return item.row, item.column
 
 
 def _find_header(sheet: Any, headers: Sequence[str]) -> int | None:

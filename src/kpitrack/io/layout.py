@@ -3,11 +3,12 @@
 The 自评表, the 绩效运行监控表 and the 绩效目标表 are described in ``layouts/*.toml``
 beside this module: the title, the font, the column widths, the rows above and below
 the indicators as cells (a fixed ``text`` or a ``field`` kpitrack fills, with ``span``
-and ``rows`` merges), the indicator columns and the summary sheet's columns.  A
-province whose form differs gives its own file (``kpitrack form … --layout FILE``),
-as a scoring profile is a file.  :mod:`kpitrack.io.forms` fills a layout and reads a
-filled one back; this module only reads and checks the description, strictly: an
-unknown key or field is a located problem, never a silent blank.
+and ``rows`` merges; an ``input`` field is one a unit fills in), the indicator columns
+and the summary sheet's columns.  A province whose form differs gives its own file
+(``kpitrack form … --layout FILE``), as a scoring profile is a file.
+:mod:`kpitrack.io.forms` fills a layout and reads a filled one back; this module
+only reads and checks the description, strictly: an unknown key or field is a
+located problem, never a silent blank.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Cell:
     span: int = 1  # columns, to the right
     rows: int = 1  # rows, downwards
     align: str = "center"
+    input: bool = False  # a field a unit fills in (the budget row's 偏差原因), read back by ``kpitrack import``
 
 
 @attrs.frozen
@@ -119,8 +121,8 @@ def builtin(form: str) -> Layout:
 def load(path: Path, fields: Mapping[str, Collection[str]] | None = None) -> Layout:
     """Read a layout file; every problem is raised at once as :class:`ProblemsFound`, located in the file.
 
-    ``fields`` (by part: ``head``, ``columns``, ``summary``) are the fields the form knows;
-    a layout naming another is rejected.
+    ``fields`` (by part: ``head``, ``columns``, ``summary``, and ``inputs``: the head's
+    fields import reads) are the fields the form knows; a layout naming another is rejected.
     """
     where = str(path)
     try:
@@ -138,7 +140,7 @@ def load(path: Path, fields: Mapping[str, Collection[str]] | None = None) -> Lay
 
 
 _LAYOUT_KEYS = ("form", "title", "font", "size", "widths", "head", "columns", "foot", "signature", "summary")
-_CELL_KEYS = ("text", "field", "span", "rows", "align")
+_CELL_KEYS = ("text", "field", "span", "rows", "align", "input")
 _COLUMN_KEYS = ("header", "field", "merge", "input", "align", "width")
 
 
@@ -179,8 +181,8 @@ class _Reader:
         if not widths or not all(isinstance(w, int | Decimal) and not isinstance(w, bool) and w > 0 for w in widths):
             self.error("widths", "expected a list of positive column widths")
         known = fields or {}
-        head = self.rows(raw, "head", known.get("head"))
-        foot = self.rows(raw, "foot", known.get("head"))
+        head = self.rows(raw, "head", known.get("head"), known.get("inputs"))
+        foot = self.rows(raw, "foot", known.get("head"), ())
         columns = self.columns(raw, "columns", known.get("columns"))
         summary = self.columns(raw, "summary", known.get("summary"))
         if columns and widths and len(columns) != len(widths):
@@ -204,17 +206,20 @@ class _Reader:
             source=self.where,
         )
 
-    def rows(self, raw: Mapping[str, Any], key: str, fields: Collection[str] | None) -> tuple[tuple[Cell, ...], ...]:
+    def rows(
+        self, raw: Mapping[str, Any], key: str, fields: Collection[str] | None, inputs: Collection[str] | None
+    ) -> tuple[tuple[Cell, ...], ...]:
         rows = self.get(raw, key, list, "", [])
         built = []
         for r, row in enumerate(rows):
             if not isinstance(row, list):
                 self.error(f"{key}[{r}]", "expected a list of cells")
                 continue
-            built.append(tuple(self.cell(item, f"{key}[{r}][{c}]", fields) for c, item in enumerate(row)))
+            built.append(tuple(self.cell(item, f"{key}[{r}][{c}]", fields, inputs) for c, item in enumerate(row)))
         return tuple(built)
 
-    def cell(self, raw: Any, path: str, fields: Collection[str] | None) -> Cell:
+    def cell(self, raw: Any, path: str, fields: Collection[str] | None, inputs: Collection[str] | None) -> Cell:
+        """A cell; ``inputs``: the fields import reads back, which alone may be an ``input`` (None: any field)."""
         if not isinstance(raw, dict):
             self.error(path, 'expected a table such as { text = "项目名称" }')
             return Cell()
@@ -223,12 +228,17 @@ class _Reader:
         self.known(field, fields, f"{path}.field")
         if field and "text" in raw:
             self.error(path, "a cell has a text or a field, not both")
+        filled_in = self.get(raw, "input", bool, path, False)
+        if filled_in and (not field or (inputs is not None and field not in inputs)):
+            known = ", ".join(inputs or ()) or "none here"
+            self.error(f"{path}.input", f"import reads no field {field!r} from this part of the form ({known})")
         return Cell(
             text=self.get(raw, "text", str, path, ""),
             field=field,
             span=self.positive(raw, "span", path),
             rows=self.positive(raw, "rows", path),
             align=self.align(raw, path),
+            input=filled_in,
         )
 
     def columns(self, raw: Mapping[str, Any], key: str, fields: Collection[str] | None) -> tuple[Column, ...]:

@@ -9,7 +9,10 @@ matter; other columns, such as the template's display columns, are ignored):
   (the row's value is then left blank); with a quarter it is that cut-off's cause, with
   its category (经费保障 / 制度保障 / 人员保障 / 硬件条件保障 / 其他), the likelihood of
   meeting the target (确定能 / 有可能 / 完全不可能) and the 纠偏措施;
-- **spending**: ``project, period, amount`` (and optionally ``note``), amounts in 万元.
+- **spending**: ``project, period, amount`` (and optionally ``note``), amounts in 万元,
+  and optionally the same explanation columns: they explain the project's budget row
+  (预算执行) for that period, as an actuals row naming the indicator ``预算执行`` (or
+  资金执行, 项目资金) with a blank value does.
 
 A CSV file is one table, in any encoding :mod:`kpitrack.io.textfile` reads (UTF-8,
 GBK, UTF-16); an XLSX workbook may hold one table per sheet (the template has an
@@ -30,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from kpitrack.explanations import BUDGET
 from kpitrack.io.cells import safe
 from kpitrack.io.textfile import CsvFormat, csv_format, csv_rows
 from kpitrack.io.workbook import read_sheets
@@ -216,23 +220,28 @@ def _table(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, 
 
 
 def _explains(kind: str, header: Sequence[str]) -> bool:
-    """A table of actuals with any explanation column (偏差原因 …)."""
-    return kind == ACTUALS and any(column in header for column in EXPLANATION_COLUMNS)
+    """A table of actuals or spending with any explanation column (偏差原因 …)."""
+    return any(column in header for column in EXPLANATION_COLUMNS)
 
 
 def _explanations(source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Iterator[ExplanationRow]:
-    """The rows that explain something (any explanation cell filled), as ExplanationRow."""
+    """The rows that explain something (any explanation cell filled), as ExplanationRow.
+
+    A table without an ``indicator`` column (spending) explains the budget row (预算执行).
+    """
     wanted = {column: header.index(column) for column in EXPLANATION_COLUMNS if column in header}
-    keys = {name: header.index(name) for name in ("project", "indicator", "period")}
+    keys = {name: header.index(name) if name in header else None for name in ("project", "indicator", "period")}
     for number, values in rows:
         cells = {field: _at(values, wanted.get(column)) for column, field in EXPLANATION_COLUMNS.items()}
         if not any(cells.values()):
             continue
         where = f"{source}: row {number}"
         places = {field: f"{where}, column {column}" for column, field in EXPLANATION_COLUMNS.items()}
-        places.update((name, f"{where}, column {name}") for name in keys)
+        places.update((name, f"{where}, column {name}") for name, index in keys.items() if index is not None)
         project, indicator, period = (_at(values, index) for index in keys.values())
-        yield ExplanationRow(where, project, indicator, period, places=places, **cells)
+        yield ExplanationRow(
+            where, project, indicator if keys["indicator"] is not None else BUDGET, period, places=places, **cells
+        )
 
 
 def _at(values: Sequence[str], index: int | None) -> str:

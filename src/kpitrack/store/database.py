@@ -161,11 +161,14 @@ class Store:
         row, a revised goal a new revision): an index look-up per table, so a reader that keeps
         results (the web's cache) can ask on every request whether they still hold.
         """
-        tables = (s.projects, s.indicators, s.revisions, s.actuals, s.spending, s.explanations)
+        tables = (s.projects, s.indicators, s.revisions, s.actuals, s.spending, s.explanations, s.budget_explanations)
         query = sa.select(*(sa.func.coalesce(sa.select(sa.func.max(t.c.id)).scalar_subquery(), 0) for t in tables))
         with self.engine.connect() as connection:
-            row = connection.execute(query).one()
-        return tuple(int(value) for value in row)
+            *keys, budget = (int(value) for value in connection.execute(query).one())
+        # Explanations of indicators and of budget rows as one number (their largest keys added):
+        # a write adds to it exactly the explanations it wrote, as the import result counts them.
+        keys[-1] += budget
+        return tuple(keys)
 
     def years(self) -> list[int]:
         with self.engine.connect() as connection:
@@ -225,7 +228,7 @@ class Store:
         try:
             # The recorder takes every indicator and project key from its catalog, read in
             # this transaction: the references it writes are known to hold.
-            tables = ("actuals", "spending", "explanations")
+            tables = ("actuals", "spending", "explanations", "budget_explanations")
             with write_transaction(self.engine, *tables, references_known=True) as connection:
                 recorder = recording.Recorder(connection, named, by=by, bands=bands, words=words)
                 recorder.record_actuals(actual_rows)

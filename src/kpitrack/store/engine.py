@@ -29,7 +29,16 @@ DEFAULT_URL = "sqlite:///kpitrack.db"
 BUSY_TIMEOUT_MS = 60_000
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 715_400_301  # PostgreSQL advisory lock key of kpitrack's migrations
-_WRITE_TABLES = ("projects", "fund_plans", "indicators", "revisions", "actuals", "spending", "explanations")
+_WRITE_TABLES = (
+    "projects",
+    "fund_plans",
+    "indicators",
+    "revisions",
+    "actuals",
+    "spending",
+    "explanations",
+    "budget_explanations",
+)
 
 
 def resolve_url(url: str | None) -> str:

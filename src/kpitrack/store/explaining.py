@@ -2,7 +2,10 @@
 
 A row names a project and an indicator (by id or exact name), a period (the year for
 the year end's 偏差原因分析及改进措施, a quarter for a cut-off's cause, likelihood and
-纠偏措施) and the texts.  :func:`write` checks every row inside the caller's
+纠偏措施) and the texts.  A row naming the budget row (预算执行, or another of
+:data:`~kpitrack.explanations.BUDGET_WORDS`) instead of an indicator explains the
+project's budget: it is kept in ``budget_explanations``, per project, as spending is
+kept beside actuals.  :func:`write` checks every row inside the caller's
 transaction and writes the good ones; a text equal to the current one is left alone,
 a different one supersedes it, and the caller rolls back when any row was bad.
 """
@@ -16,9 +19,11 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from kpitrack.explanations import (
+    BUDGET,
     Cause,
     Explanation,
     InvalidExplanation,
+    is_budget,
     parse_cause,
     parse_likelihood,
     parse_period,
@@ -56,7 +61,10 @@ class ExplanationRow(NamedTuple):
 
 
 class _Checked(NamedTuple):
-    indicator_pk: int
+    """A good row: the key of what it explains (an indicator's, or with ``budget`` its project's) and the version."""
+
+    budget: bool
+    key: int
     explanation: Explanation
 
 
@@ -66,14 +74,14 @@ def write(connection: sa.Connection, rows: Iterable[ExplanationRow], *, by: str)
     When problems come back the caller must roll back (some rows may be written).
     """
     problems: list[Problem] = []
-    first: dict[tuple[int, str], str] = {}
+    first: dict[tuple[bool, int, str], str] = {}
     checked: list[_Checked] = []
     projects = _Projects(connection)
     for row in rows:
         found = _check(row, projects, by, problems)
         if found is None:
             continue
-        key = (found.indicator_pk, found.explanation.period)
+        key = (found.budget, found.key, found.explanation.period)
         if key in first:
             problems.append(Problem(row.at("text"), f"a second explanation of {_what(row)} (first at {first[key]})"))
             continue
@@ -111,12 +119,14 @@ def _check(row: ExplanationRow, projects: _Projects, by: str, problems: list[Pro
         problems.append(
             Problem(row.at("cause"), f"{_what(row)}: a cause, likelihood or 纠偏措施 belongs to a cut-off (a quarter)")
         )
-    pk = projects.indicator(row, int(period[:4]), problems)
+    budget = is_budget(row.indicator)
+    year = int(period[:4])
+    pk = projects.project(row, year, problems) if budget else projects.indicator(row, year, problems)
     if pk is None or len(problems) > before:
         return None
     explanation = Explanation(
         project=pk[1],
-        indicator=pk[2],
+        indicator=BUDGET if budget else pk[2],
         period=period,
         text=row.text.strip(),
         cause=cause,
@@ -125,7 +135,7 @@ def _check(row: ExplanationRow, projects: _Projects, by: str, problems: list[Pro
         recorded_by=by,
         recorded_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )
-    return _Checked(pk[0], explanation)
+    return _Checked(budget, pk[0], explanation)
 
 
 class _Projects:
@@ -136,8 +146,8 @@ class _Projects:
         self._projects: dict[tuple[str, int], tuple[int, str] | None] = {}
         self._indicators: dict[int, list[tuple[int, str, str]]] = {}
 
-    def indicator(self, row: ExplanationRow, year: int, problems: list[Problem]) -> tuple[int, str, str] | None:
-        """(indicator key, project id, indicator id) of the row, or None with a problem."""
+    def project(self, row: ExplanationRow, year: int, problems: list[Problem]) -> tuple[int, str, str] | None:
+        """(project key, project id, project id) of the row, or None with a problem."""
         project = self._project(row.project.strip(), year)
         if project is None:
             p = s.projects
@@ -145,12 +155,19 @@ class _Projects:
             message = f"{row.project!r}: no project with this id or name in {year}{closest(row.project, names)}"
             problems.append(Problem(row.at("project"), message))
             return None
+        return project[0], project[1], project[1]
+
+    def indicator(self, row: ExplanationRow, year: int, problems: list[Problem]) -> tuple[int, str, str] | None:
+        """(indicator key, project id, indicator id) of the row, or None with a problem."""
+        project = self.project(row, year, problems)
+        if project is None:
+            return None
         indicators = self._of(project[0])
         key = row.indicator.strip()
         for pk, code, name in indicators:
             if key in (code, name):
                 return pk, project[1], code
-        hint = closest(key, [code for _, code, _ in indicators] + [name for _, _, name in indicators])
+        hint = closest(key, [code for _, code, _ in indicators] + [name for _, _, name in indicators] + [BUDGET])
         message = f"{row.indicator!r}: project {project[1]} has no indicator with this id or name{hint}"
         problems.append(Problem(row.at("indicator"), message))
         return None
@@ -173,22 +190,23 @@ class _Projects:
 
 
 def _store(connection: sa.Connection, checked: Sequence[_Checked]) -> WriteSummary:
-    e = s.explanations
     added = superseded = unchanged = 0
     for item in checked:
         new = item.explanation
-        query = sa.select(e).where(e.c.indicator_id == item.indicator_pk, e.c.period == new.period, e.c.current)
+        table = s.budget_explanations if item.budget else s.explanations
+        key = table.c.project_id if item.budget else table.c.indicator_id
+        query = sa.select(table).where(key == item.key, table.c.period == new.period, table.c.current)
         stored = connection.execute(query).first()
         if stored is not None:
             if _explanation(stored, new.project, new.indicator).same_content(new):
                 unchanged += 1
                 continue
-            connection.execute(sa.update(e).where(e.c.id == stored.id).values(current=False))
+            connection.execute(sa.update(table).where(table.c.id == stored.id).values(current=False))
             superseded += 1
         added += 1
         connection.execute(
-            sa.insert(e).values(
-                indicator_id=item.indicator_pk,
+            sa.insert(table).values(
+                **{key.name: item.key},
                 period=new.period,
                 text=new.text,
                 cause=new.cause.value if new.cause else None,
@@ -228,24 +246,43 @@ def read(
 ) -> list[Explanation]:
     """The explanations of ``year`` (or of one ``period`` of it): current ones or every version.
 
-    In project, indicator, period and age order; ``codes`` narrows to those projects
-    (in Python: explanations are few, a unit's project ids may be thousands),
-    ``indicator`` to one indicator id.
+    In project order; within a project the budget row's (预算执行) first, as the
+    monitoring form prints it, then the indicators' in their order; each by period
+    and age.  ``codes`` narrows to those projects (in Python: explanations are few, a
+    unit's project ids may be thousands), ``indicator`` to one indicator id, or to the
+    budget row with :data:`~kpitrack.explanations.BUDGET`.
     """
-    e, i, p = s.explanations, s.indicators, s.projects
-    query = (
+    e, b, i, p = s.explanations, s.budget_explanations, s.indicators, s.projects
+    of_indicators = (
         sa.select(e, p.c.code.label("project_code"), i.c.code.label("indicator_code"), i.c.position)
         .join(i, i.c.id == e.c.indicator_id)
         .join(p, p.c.id == i.c.project_id)
         .where(p.c.year == year)
     )
-    if period is not None:
-        query = query.where(e.c.period == period)
-    if indicator is not None:
-        query = query.where(i.c.code == indicator)
-    if not every_version:
-        query = query.where(e.c.current)
+    of_budgets = (
+        sa.select(b, p.c.code.label("project_code"), sa.literal(BUDGET).label("indicator_code"))
+        .add_columns(sa.literal(-1).label("position"))  # before the indicators
+        .join(p, p.c.id == b.c.project_id)
+        .where(p.c.year == year)
+    )
+    queries = []
+    if indicator is None or indicator == BUDGET:
+        queries.append(_narrowed(of_budgets, b, period, every_version))
+    if indicator != BUDGET:
+        if indicator is not None:
+            of_indicators = of_indicators.where(i.c.code == indicator)
+        queries.append(_narrowed(of_indicators, e, period, every_version))
     chosen = None if codes is None else set(codes)
-    rows = [row for row in connection.execute(query) if chosen is None or row.project_code in chosen]
+    rows = [row for query in queries for row in connection.execute(query)]
+    rows = [row for row in rows if chosen is None or row.project_code in chosen]
     rows.sort(key=lambda r: (r.project_code, r.position, len(r.period), r.period, r.id))
     return [_explanation(row, row.project_code, row.indicator_code) for row in rows]
+
+
+def _narrowed(query: sa.Select[Any], table: sa.Table, period: str | None, every_version: bool) -> sa.Select[Any]:
+    """``query`` of one period (or all), of the current versions (or every one)."""
+    if period is not None:
+        query = query.where(table.c.period == period)
+    if not every_version:
+        query = query.where(table.c.current)
+    return query

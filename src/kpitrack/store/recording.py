@@ -27,6 +27,7 @@ from typing import Any, NamedTuple, TypeVar
 import attrs
 import sqlalchemy as sa
 
+from kpitrack.explanations import BUDGET, is_budget
 from kpitrack.limits import text_fault
 from kpitrack.model import Indicator
 from kpitrack.periods import InvalidPeriod, Quarter
@@ -298,6 +299,9 @@ class Catalog:
         found = by_name.get(key)
         if found is not None:
             return found
+        if is_budget(key):  # the budget row's money is spending, its explanation a row without a value
+            reason = f"the budget row ({BUDGET}) takes no value: record money spent as spending (kpitrack spend)"
+            return Fault("indicator", key, reason)
         candidates = list(by_code) + list(by_name)
         reason = f"project {project.code} has no indicator with this id or name{closest(key, candidates)}"
         return Fault("indicator", key, reason)

@@ -31,6 +31,7 @@ __all__ = [
     "SHAPE_COLUMNS",
     "ExactDecimal",
     "actuals",
+    "budget_explanations",
     "decimal_text",
     "explanations",
     "fund_plans",
@@ -239,7 +240,7 @@ actuals = sa.Table(
 
 
 def _version_indexes(table: sa.Table, key: sa.Column[int]) -> None:
-    """The indexes of a table of recorded values (actuals, spending) by (key, period).
+    """The indexes of a table of recorded versions (actuals, spending, explanations) by (key, period).
 
     Current values: unique per quarter.  Values a correction replaced: an index of
     their own (migration 0004), so that each value recorded goes into one index, not
@@ -276,6 +277,21 @@ spending = sa.Table(
 )
 _version_indexes(spending, spending.c.project_id)
 
+
+def _explanation_columns() -> list[sa.Column[Any]]:
+    """An explanation's own columns, after its key: ``explanations`` and ``budget_explanations`` both hold them."""
+    return [
+        sa.Column("period", sa.String(16), nullable=False),  # "2021" (year end) or "2021Q2" (a cut-off)
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("cause", sa.String(16)),  # 经费保障 / 制度保障 / 人员保障 / 硬件条件保障 / 其他
+        sa.Column("likelihood", sa.String(8)),  # 确定能 / 有可能 / 完全不可能
+        sa.Column("measures", sa.Text, nullable=False),  # 纠偏措施
+        sa.Column("recorded_by", sa.String(128), nullable=False),
+        sa.Column("recorded_at", sa.String(32), nullable=False),
+        sa.Column("current", sa.Boolean, nullable=False),
+    ]
+
+
 # Explanations (情况说明): per indicator and period, the 偏差原因分析及改进措施 of the year end
 # (period "2021") or, at a monitoring cut-off (period "2021Q2"), the cause category, its
 # text, the likelihood of meeting the target and the 纠偏 measures.  Kept like values:
@@ -285,13 +301,17 @@ explanations = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("period", sa.String(16), nullable=False),  # "2021" (year end) or "2021Q2" (a cut-off)
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("cause", sa.String(16)),  # 经费保障 / 制度保障 / 人员保障 / 硬件条件保障 / 其他
-    sa.Column("likelihood", sa.String(8)),  # 确定能 / 有可能 / 完全不可能
-    sa.Column("measures", sa.Text, nullable=False),  # 纠偏措施
-    sa.Column("recorded_by", sa.String(128), nullable=False),
-    sa.Column("recorded_at", sa.String(32), nullable=False),
-    sa.Column("current", sa.Boolean, nullable=False),
+    *_explanation_columns(),
 )
 _version_indexes(explanations, explanations.c.indicator_id)
+
+# The same for a project's budget row (项目资金, 预算执行) of the monitoring form, per project as
+# ``spending`` is beside ``actuals`` (migration 0007).
+budget_explanations = sa.Table(
+    "budget_explanations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    *_explanation_columns(),
+)
+_version_indexes(budget_explanations, budget_explanations.c.project_id)
