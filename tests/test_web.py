@@ -182,6 +182,20 @@ def test_project_page_shows_the_explanations_of_the_cut_off_and_the_year_end(cli
     ]
 
 
+def test_project_page_lists_the_budget_rows_explanation_first(client: TestClient, url: str) -> None:
+    with kpitrack.open(url) as ws:
+        ws.explain("p04", "qty2", "印刷厂停工", as_of="2021Q2", cause="经费保障")
+        ws.explain(
+            "p04", "项目资金", "资金拨付滞后", as_of="2021Q2", cause="经费保障", likelihood="有可能", by="张科长"
+        )
+    table = client.get("/project/p04?as_of=2021Q2").text.split('id="explanations"', 1)[1].split("</table>", 1)[0]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row)[:5] for row in table.split("<tr>")[2:]]
+    assert rows == [
+        ["预算执行", "2021Q2", "资金拨付滞后", "经费保障", "有可能"],
+        ["qty2", "2021Q2", "印刷厂停工", "经费保障", ""],
+    ]
+
+
 def test_an_unknown_project_is_a_message_page_with_the_closest(client: TestClient) -> None:
     page = client.get("/project/p4")
     assert page.status_code == 400
