@@ -181,7 +181,8 @@ _STATUS_WORDS = {
 }
 
 
-Explained = Mapping[str, Collection[str]]  # project id → ids of its indicators explained for the period
+# project id → ids of its indicators explained for the period, and 预算执行 when its budget row is
+Explained = Mapping[str, Collection[str]]
 
 
 def explained_by_project(found: Iterable[Explanation]) -> dict[str, set[str]]:
@@ -316,7 +317,8 @@ def status_json(statuses: Iterable[ProjectStatus], explained: Explained | None =
     (``budget``, ``spent``, ``rate``, ``q``, ``planned``, ``plan_rate``, ``light``,
     ``expected``, ``likelihood``, ``explain``), ``indicators`` (``id``, ``name``,
     ``target``, ``actual``, ``light``, ``ratio``, ``expected``, ``likelihood``, ``explain``),
-    ``missing_explanations`` (the red and yellow indicators with no explanation in ``explained``).
+    ``missing_explanations`` (the red and yellow items with no explanation in ``explained``:
+    ``预算执行`` first when the budget row is one, then indicator ids).
     """
     explained = explained or {}
     for status in statuses:
