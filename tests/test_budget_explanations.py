@@ -351,6 +351,14 @@ def test_a_filled_budget_row_comes_back_through_import(
     assert again["J9"].value == "有可能"
     code, out, _ = run(capsys, "import", str(filled), "--db", db)
     assert (code, out.splitlines()[2]) == (0, "explanations: 0 recorded (0 superseding earlier values), 2 unchanged")
+    # The budget row's 完成目标可能性 alone (p01, red) is an explanation too, with no text.
+    workbook = _form(capsys, db, tmp_path / "p01.xlsx", "p01")
+    workbook["p01"]["K5"] = "完全不可能"
+    workbook.save(filled)
+    assert run(capsys, "import", str(filled), "--db", db)[0] == 0
+    with kpitrack.open(db) as ws:
+        (alone,) = ws.explanations("2021Q2", projects=["p01"], indicator=BUDGET)
+    assert (alone.text, alone.cause, alone.likelihood, alone.measures) == ("", None, Likelihood.IMPOSSIBLE, "")
 
 
 def test_a_bad_word_in_the_budget_row_is_located_and_nothing_is_written(
