@@ -212,15 +212,15 @@ def _actual_rows(
 
 def _table(kind: str, source: str, header: list[str], rows: Iterable[tuple[int, list[str]]]) -> Table:
     blanks = Blanks()
-    if not _explains(kind, header):
+    if not _explains(header):
         return Table(kind, source, tuple(_rows(kind, source, header, rows, blanks)), blanks=blanks)
     held = list(rows)
     values = tuple(_rows(kind, source, header, held, blanks))
     return Table(kind, source, values, tuple(_explanations(source, header, held)), blanks)
 
 
-def _explains(kind: str, header: Sequence[str]) -> bool:
-    """A table of actuals or spending with any explanation column (偏差原因 …)."""
+def _explains(header: Sequence[str]) -> bool:
+    """A table (of actuals or of spending) with any explanation column (偏差原因 …)."""
     return any(column in header for column in EXPLANATION_COLUMNS)
 
 
@@ -265,7 +265,7 @@ def _read_csv(path: Path) -> tuple[list[Table], list[Problem]]:
     if kind is None:
         return [], [_header_problem(f"{path}: row 1", header)]
     blanks = Blanks()  # counted by the reading of values, not of explanations
-    explained = _CsvRows(path, how, kind, header, Blanks(), explanations=True) if _explains(kind, header) else ()
+    explained = _CsvRows(path, how, kind, header, Blanks(), explanations=True) if _explains(header) else ()
     return [Table(kind, str(path), _CsvRows(path, how, kind, header, blanks), explained, blanks)], []
 
 
