@@ -120,13 +120,13 @@ def _check(row: ExplanationRow, projects: _Projects, by: str, problems: list[Pro
             Problem(row.at("cause"), f"{_what(row)}: a cause, likelihood or 纠偏措施 belongs to a cut-off (a quarter)")
         )
     budget = is_budget(row.indicator)
-    year = int(period[:4])
-    pk = projects.project(row, year, problems) if budget else projects.indicator(row, year, problems)
-    if pk is None or len(problems) > before:
+    project = projects.project(row, int(period[:4]), problems)
+    target = project if budget or project is None else projects.indicator(project, row, problems)
+    if project is None or target is None or len(problems) > before:
         return None
     explanation = Explanation(
-        project=pk[1],
-        indicator=BUDGET if budget else pk[2],
+        project=project[1],
+        indicator=BUDGET if budget else target[1],
         period=period,
         text=row.text.strip(),
         cause=cause,
@@ -135,7 +135,7 @@ def _check(row: ExplanationRow, projects: _Projects, by: str, problems: list[Pro
         recorded_by=by,
         recorded_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )
-    return _Checked(budget, pk[0], explanation)
+    return _Checked(budget, target[0], explanation)
 
 
 class _Projects:
@@ -146,27 +146,25 @@ class _Projects:
         self._projects: dict[tuple[str, int], tuple[int, str] | None] = {}
         self._indicators: dict[int, list[tuple[int, str, str]]] = {}
 
-    def project(self, row: ExplanationRow, year: int, problems: list[Problem]) -> tuple[int, str, str] | None:
-        """(project key, project id, project id) of the row, or None with a problem."""
+    def project(self, row: ExplanationRow, year: int, problems: list[Problem]) -> tuple[int, str] | None:
+        """(project key, project id) of the row, or None with a problem."""
         project = self._project(row.project.strip(), year)
         if project is None:
             p = s.projects
             names = [r[0] for r in self._connection.execute(sa.select(p.c.code).where(p.c.year == year))]
             message = f"{row.project!r}: no project with this id or name in {year}{closest(row.project, names)}"
             problems.append(Problem(row.at("project"), message))
-            return None
-        return project[0], project[1], project[1]
+        return project
 
-    def indicator(self, row: ExplanationRow, year: int, problems: list[Problem]) -> tuple[int, str, str] | None:
-        """(indicator key, project id, indicator id) of the row, or None with a problem."""
-        project = self.project(row, year, problems)
-        if project is None:
-            return None
+    def indicator(
+        self, project: tuple[int, str], row: ExplanationRow, problems: list[Problem]
+    ) -> tuple[int, str] | None:
+        """(indicator key, indicator id) of the row in ``project``, or None with a problem."""
         indicators = self._of(project[0])
         key = row.indicator.strip()
         for pk, code, name in indicators:
             if key in (code, name):
-                return pk, project[1], code
+                return pk, code
         hint = closest(key, [code for _, code, _ in indicators] + [name for _, _, name in indicators] + [BUDGET])
         message = f"{row.indicator!r}: project {project[1]} has no indicator with this id or name{hint}"
         problems.append(Problem(row.at("indicator"), message))
