@@ -15,6 +15,7 @@ from kpitrack import report
 from kpitrack.api import parse_period
 from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, workspace
 from kpitrack.cli._output import dump_json
+from kpitrack.explanations import BUDGET
 from kpitrack.io import forms, layout
 from kpitrack.io.output import check_writable, replacing
 from kpitrack.io.tables import ACTUALS_COLUMNS, EXPLANATION_COLUMNS, SPENDING_COLUMNS, write_template
@@ -25,7 +26,8 @@ The file says what it holds by its header row (column order, case and extra colu
   actuals:  {", ".join(ACTUALS_COLUMNS)}   (note optional)
   spending: {", ".join(SPENDING_COLUMNS)}   (note optional; amounts in 万元)
 An actuals table may carry explanations: {", ".join(EXPLANATION_COLUMNS)} (period 2021: the year end's
-偏差原因分析及改进措施; a quarter: that cut-off's cause, likelihood and 纠偏措施).
+偏差原因分析及改进措施; a quarter: that cut-off's cause, likelihood and 纠偏措施). On a spending table, or
+an actuals row naming the indicator {BUDGET} with a blank value, they explain the budget row (项目资金).
 A CSV file is one table; an XLSX workbook may hold one per sheet (as `kpitrack template` writes it).
 A workbook of `kpitrack form selfeval|monitor` is read as that form: what a unit filled in (实际完成值,
 1-N月执行情况, the explanations) is imported, every bad cell located as sheet!cell.
