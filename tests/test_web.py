@@ -26,7 +26,7 @@ from openpyxl import Workbook, load_workbook
 
 import kpitrack
 from kpitrack.cli import main
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.web import create_app
 from kpitrack.web.pages import XLSX
 from kpitrack.web.views import build
@@ -257,7 +257,7 @@ def test_entry_correction_needs_a_note_then_changes_the_score(client: TestClient
     web = client.app.state.web  # type: ignore[attr-defined]
     assert web.cache.builds == 1
     with kpitrack.open(url) as ws:
-        assert web.cache.view(2021, Quarter(2021, 2)) == build(ws, 2021, Quarter(2021, 2))
+        assert web.cache.view(2021, Period.quarter(2021, 2)) == build(ws, 2021, Period.quarter(2021, 2))
 
 
 def test_a_saved_form_updates_the_views_of_its_year_and_drops_the_others(
@@ -554,4 +554,4 @@ def test_the_web_on_each_database(db_url: str, capsys: pytest.CaptureFixture[str
         web = client.app.state.web  # type: ignore[attr-defined]
         assert web.cache.builds == 1  # the form's project read again, not the year
         with kpitrack.open(db_url) as ws:
-            assert web.cache.view(2021, Quarter(2021, 2)) == build(ws, 2021, Quarter(2021, 2))
+            assert web.cache.view(2021, Period.quarter(2021, 2)) == build(ws, 2021, Period.quarter(2021, 2))
