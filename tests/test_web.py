@@ -182,6 +182,19 @@ def test_project_page_shows_the_explanations_of_the_cut_off_and_the_year_end(cli
     ]
 
 
+def test_a_month_cut_off_is_offered_and_shown(client: TestClient) -> None:
+    page = client.get("/", params={"as_of": "2021-07"})
+    assert page.status_code == 200
+    assert '<option value="2021-07" selected>1-7月 (2021-07)</option>' in page.text
+    assert '<option value="2021Q2" >1-6月 (2021Q2)</option>' in page.text
+    text = client.get("/project/p04", params={"as_of": "2021-07"}).text
+    # By the end of July p04 has spent Q2's 20 of 115 (Q3 ends in September): q = (20/115) / (7/12) = 0.3 → red.
+    assert '2021-07: <span class="light red" id="project-light">' in text
+    # 填报 takes a month as well as a quarter.
+    entry = client.get("/entry", params={"project": "p04", "quarter": "2021-07"})
+    assert entry.status_code == 200 and "填报：2021-07" in entry.text
+
+
 def test_an_unknown_project_is_a_message_page_with_the_closest(client: TestClient) -> None:
     page = client.get("/project/p4")
     assert page.status_code == 400
