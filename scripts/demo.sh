@@ -36,4 +36,4 @@ step "kpitrack underperforming --year 2021  (year end)"
 kpitrack underperforming --year 2021
 step "kpitrack form selfeval / monitor  (the forms of record, as workbooks)"
 kpitrack form selfeval --year 2021 --out examples/自评表.xlsx --force
-kpitrack form monitor --year 2021 --as-of 2021Q2 --out examples/监控表.xlsx --force
+kpitrack form monitor --year 2021 --as-of 2021-07 --out examples/监控表.xlsx --force

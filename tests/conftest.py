@@ -20,7 +20,7 @@ import pytest
 from kpitrack.cli import main
 from kpitrack.io import load_goals
 from kpitrack.model import Project
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.store import Store, open_store
 
 PG_URL = os.environ.get("KPITRACK_TEST_PG_URL")
@@ -195,7 +195,7 @@ def import_year(capsys: pytest.CaptureFixture[str], store: Store, url: str, fold
         "spending: 0 recorded (0 superseding earlier values), 0 unchanged\n",
         "",
     )
-    progress = next(store.progress(2021, Quarter(2021, 4), ids=["p01"]))
+    progress = next(store.progress(2021, Period.quarter(2021, 4), ids=["p01"]))
     assert {k: str(v) for k, v in progress.actuals.items()} == {
         "qty1": "5000份",
         "qual1": "86%",

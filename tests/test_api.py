@@ -12,7 +12,7 @@ import kpitrack
 from conftest import load_generator, run
 from kpitrack import scoring
 from kpitrack.numbers import rounded, show
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +154,7 @@ def test_recording_is_all_or_nothing_and_kept_with_history(db_url: str) -> None:
         ws.load_goals([ROOT / "goals"])
         first = ws.record("p01", "qty2", "3000", period="2021Q3", note="印刷厂回单", by="李会计")
         again = ws.record("p01", "qty2", "3000", period="2021Q3", by="李会计")
-        corrected = ws.record("p01", "qty2", "3500", period=Quarter(2021, 3), note="补报", by="王科长")
+        corrected = ws.record("p01", "qty2", "3500", period=Period.quarter(2021, 3), note="补报", by="王科长")
         assert (first.actuals.added, again.actuals.unchanged, corrected.actuals.superseded) == (1, 1, 1)
         with pytest.raises(kpitrack.ProblemsFound) as found:
             ws.record("p01", "qty2", "85%", period="2021Q3")

@@ -119,7 +119,7 @@ def test_budget_explanations_are_versions_on_both_databases(db_url: str, tmp_pat
         with pytest.raises(ProblemsFound) as found:
             ws.explain("p01", "预算执行", "x", year=2021, likelihood="有可能")
         assert [str(p) for p in found.value.problems] == [
-            "cause: p01/预算执行 2021: a cause, likelihood or 纠偏措施 belongs to a cut-off (a quarter)"
+            "cause: p01/预算执行 2021: a cause, likelihood or 纠偏措施 belongs to a cut-off (2021Q2, 2021-07)"
         ]
         with pytest.raises(ProblemsFound) as found:
             ws.explain("p99", "预算执行", "x", as_of="2021Q2")

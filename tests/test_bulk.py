@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from conftest import load_generator
 from kpitrack import scoring
 from kpitrack.io import flat
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import ReadingKind
 from kpitrack.store import ActualRow, SpendingRow, Store, _rows, bulk, open_store
@@ -88,7 +88,7 @@ def test_bulk_progress_and_scores_equal_the_per_project_path(
     monkeypatch.setattr(_rows, "IN_LIST", 7)
     assert store.projects(2021, [*reversed(codes), "no-such-project"]) == store.projects(2021)
 
-    year_end = Quarter(2021, 4)
+    year_end = Period.quarter(2021, 4)
     slow = list(store.progress(2021, year_end, codes))
     fast = list(bulk.progress(store.engine, 2021, year_end))
     # The province exercises every path: corrections, 不适用, missing values, grades, last year's values.
@@ -103,7 +103,7 @@ def test_bulk_progress_and_scores_equal_the_per_project_path(
     for one, other in zip(slow, fast, strict=True):
         assert scoring.evaluate(one, DEFAULT) == scoring.evaluate(other, DEFAULT)
 
-    mid_year = Quarter(2021, 2)
+    mid_year = Period.quarter(2021, 2)
     assert list(bulk.progress(store.engine, 2021, mid_year)) == list(store.progress(2021, mid_year, codes))
     # Store.progress without ids is the bulk path.
     assert list(store.progress(2021, mid_year)) == list(store.progress(2021, mid_year, codes))
@@ -137,8 +137,8 @@ def test_bulk_sums_are_exact_beyond_six_fraction_digits_and_skip_not_applicable(
     spending = [SpendingRow("test", n, "p01", q, a) for n, (q, a) in enumerate((("2021Q1", "2.25"), ("2021Q2", "3")))]
     assert store.record_rows(rows, spending, by="test", bands=DEFAULT.grade_bands).problems == ()
 
-    (fast,) = bulk.progress(store.engine, 2021, Quarter(2021, 4))
-    (slow,) = store.progress(2021, Quarter(2021, 4), ["p01"])
+    (fast,) = bulk.progress(store.engine, 2021, Period.quarter(2021, 4))
+    (slow,) = store.progress(2021, Period.quarter(2021, 4), ["p01"])
     assert fast == slow
     assert fast.actuals["qty1"].number == Decimal(65)
     assert fast.actuals["cost1"].number == Decimal("3.1234570")

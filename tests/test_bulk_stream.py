@@ -21,7 +21,7 @@ from kpitrack import monitoring, report, scoring
 from kpitrack.cli import main
 from kpitrack.io import flat
 from kpitrack.numbers import rounded
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import ReadingKind
 from kpitrack.store import ActualRow, SpendingRow, Store, bulk
@@ -56,19 +56,19 @@ def province(store: Store, tmp_path: Path) -> Store:
 
 
 def test_json_text_is_what_json_dumps_gives_of_the_records(province: Store) -> None:
-    progress = list(bulk.progress(province.engine, 2021, Quarter(2021, 4)))
+    progress = list(bulk.progress(province.engine, 2021, Period.quarter(2021, 4)))
     assert len(progress) == 40
     scores = [scoring.evaluate(p, DEFAULT) for p in progress]
     texts = list(report.score_json(scores))
     assert texts == [json.dumps(report.score_record(s), ensure_ascii=False) for s in scores]
     assert [json.loads(t)["total"] for t in texts] == [float(rounded(s.total)) for s in scores]
-    statuses = [monitoring.assess(p, DEFAULT) for p in bulk.progress(province.engine, 2021, Quarter(2021, 2))]
+    statuses = [monitoring.assess(p, DEFAULT) for p in bulk.progress(province.engine, 2021, Period.quarter(2021, 2))]
     texts = list(report.status_json(statuses))
     assert texts == [json.dumps(report.status_record(s), ensure_ascii=False) for s in statuses]
 
 
 def test_one_project_or_a_unit_read_alone_is_what_the_whole_province_gives_of_it(province: Store) -> None:
-    for as_of in (Quarter(2021, 2), Quarter(2021, 4)):
+    for as_of in (Period.quarter(2021, 2), Period.quarter(2021, 4)):
         whole = {p.project.id: p for p in bulk.progress(province.engine, 2021, as_of)}
         for code in ("P000001", "P000017", "P000040"):
             (alone,) = bulk.progress(province.engine, 2021, as_of, codes=[code])
@@ -111,9 +111,9 @@ def test_bulk_sums_exactly_keeps_code_order_and_the_unit_of_the_latest_number(st
     ]
     assert store.record_rows(rows, spending, by="test", bands=DEFAULT.grade_bands).problems == ()
 
-    fast = list(bulk.progress(store.engine, 2021, Quarter(2021, 4)))
+    fast = list(bulk.progress(store.engine, 2021, Period.quarter(2021, 4)))
     assert [p.project.id for p in fast] == ["p01", "p02"]
-    assert fast == list(store.progress(2021, Quarter(2021, 4), ["p01", "p02"]))
+    assert fast == list(store.progress(2021, Period.quarter(2021, 4), ["p01", "p02"]))
     p01 = fast[0]
     assert p01.actuals["cost1"].number == Decimal("1.0")
     assert p01.actuals["cost1"].unit == "万元"
@@ -134,7 +134,7 @@ def test_score_json_is_one_array_written_project_by_project(
     assert len(lines) == 40 + 2  # one line per project
     expected = [
         report.score_record(scoring.evaluate(p, DEFAULT))
-        for p in bulk.progress(province.engine, 2021, Quarter(2021, 4))
+        for p in bulk.progress(province.engine, 2021, Period.quarter(2021, 4))
     ]
     assert json.loads(out) == json.loads(json.dumps(expected, ensure_ascii=False))
 

@@ -267,7 +267,10 @@ def test_status_json__lights_at_mid_year(db: str, capsys: pytest.CaptureFixture[
 
 def test_status__bad_quarter_is_a_problem(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status", "--as-of", "2021Q5", "--db", db]) == 1
-    assert "--as-of: '2021Q5': expected a quarter like 2021Q3" in capsys.readouterr().err
+    assert (
+        "--as-of: '2021Q5': expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1"
+        in capsys.readouterr().err
+    )
 
 
 def test_underperforming_year_end__worst_first_with_reasons(db: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -290,7 +293,7 @@ def test_underperforming_mid_year__red_projects_worst_first(db: str, capsys: pyt
     # both red; p02 has two red lights (budget, qty1), p01 one (budget)
     assert [(u["project"], u["light"]) for u in listed] == [("p02", "red"), ("p01", "red")]
     assert main(["underperforming", "--year", "2021", "--as-of", "2022Q2", "--db", db]) == 1
-    assert "not a quarter of --year 2021" in capsys.readouterr().err
+    assert "not a period of --year 2021" in capsys.readouterr().err
 
 
 def test_underperforming_table(db: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -27,7 +27,7 @@ from kpitrack import monitoring, report, scoring
 from kpitrack.evaluation import ScorePass, StatusPass
 from kpitrack.io import flat
 from kpitrack.model import FundPlan, Indicator, Project, ProjectScoring
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT, ElapsedBasis, Profile
 from kpitrack.readings import Progress, Reading, ReadingKind
 from kpitrack.store import ActualRow, SpendingRow, bulk, open_store
@@ -59,7 +59,7 @@ def shape_of(indicator: Indicator) -> tuple[Any, ...]:
     return tuple(_text(v) if isinstance(v, Decimal) else v for v in row.values())
 
 
-def columns_of(progresses: list[Progress], as_of: Quarter) -> bulk.Columns:
+def columns_of(progresses: list[Progress], as_of: Period) -> bulk.Columns:
     """The reader's columns holding ``progresses`` (one year, projects in id order)."""
     shapes: dict[tuple[Any, ...], int] = {}
     rows: dict[str, list[Any]] = {"project": [], "code": [], "shape": [], "actual": [], "last_year": []}
@@ -112,7 +112,7 @@ projects = st.tuples(
 )
 
 
-def _progresses(pool: list[Any], drawn: list[Any], as_of: Quarter) -> list[Progress]:
+def _progresses(pool: list[Any], drawn: list[Any], as_of: Period) -> list[Progress]:
     made = []
     for number, (picks, budget, spent, plan, start, section) in enumerate(drawn):
         chosen = [pool[pick % len(pool)] for pick in picks]
@@ -139,8 +139,8 @@ def test_every_case_scores_lights_and_prints_as_the_core_does(
     pool: list[Any], drawn: list[Any], profile: Profile, basis: ElapsedBasis, quarter: int
 ) -> None:
     profile = attrs.evolve(profile, elapsed_basis=basis)
-    year_end = _progresses(pool, drawn, Quarter(2021, 4))
-    columns = columns_of(year_end, Quarter(2021, 4))
+    year_end = _progresses(pool, drawn, Period.quarter(2021, 4))
+    columns = columns_of(year_end, Period.quarter(2021, 4))
     assert list(bulk.progresses(columns)) == year_end  # the columns hold these projects
     expected = [scoring.evaluate(p, profile) for p in year_end]
     scored = ScorePass(columns, profile)
@@ -150,8 +150,8 @@ def test_every_case_scores_lights_and_prints_as_the_core_does(
         monitoring.underperformers_year_end(expected, profile)
     )
 
-    mid_year = _progresses(pool, drawn, Quarter(2021, quarter))
-    columns = columns_of(mid_year, Quarter(2021, quarter))
+    mid_year = _progresses(pool, drawn, Period.quarter(2021, quarter))
+    columns = columns_of(mid_year, Period.quarter(2021, quarter))
     lights = [monitoring.assess(p, profile) for p in mid_year]
     assessed = StatusPass(columns, profile)
     assert list(assessed.statuses()) == lights
@@ -173,11 +173,13 @@ def test_repeated_cases_are_judged_once_and_weights_follow_each_project_s_tiers(
         "i0": Reading(ReadingKind.NUMBER, number=Decimal(85)),
         "i1": Reading(ReadingKind.NUMBER, number=Decimal(10)),
     }
-    first = Progress(Project("P1", "a", "u", 2021, Decimal(10), tuple(same)), Quarter(2021, 4), actuals, Decimal(5))
+    first = Progress(
+        Project("P1", "a", "u", 2021, Decimal(10), tuple(same)), Period.quarter(2021, 4), actuals, Decimal(5)
+    )
     second = attrs.evolve(first, project=attrs.evolve(first.project, id="P2"))
     wider = (*same, make(3, "1500家", "数量指标"))
     third = attrs.evolve(first, project=attrs.evolve(first.project, id="P3", indicators=wider))
-    scored = ScorePass(columns_of([first, second, third], Quarter(2021, 4)), DEFAULT)
+    scored = ScorePass(columns_of([first, second, third], Period.quarter(2021, 4)), DEFAULT)
     assert len(scored.results) == 3 + 4  # P2 repeats P1's three cases; P3's rows all weigh otherwise
     weights = {(s.project_id, i.indicator.id): i.weight for s in scored.scores() for i in s.indicators}
     assert weights[("P1", "i0")] == weights[("P2", "i0")] == Decimal(50) / 3
@@ -235,7 +237,7 @@ def test_every_project_of_a_province_prints_as_scoring_each_alone(province: str)
         # The province holds what the passes share and what they must keep apart.
         scores = list(ws.score(2021))
         assert sum(len(s.indicators) for s in scores) > 2 * len(
-            ScorePass(ws.store.columns(2021, Quarter(2021, 4)), profile).results
+            ScorePass(ws.store.columns(2021, Period.quarter(2021, 4)), profile).results
         )
         assert {i.method for s in scores for i in s.indicators} >= {scoring.Method.FORWARD, scoring.Method.REVERSE}
         assert len({s.total for s in scores}) > 1000

@@ -366,20 +366,6 @@ def test_bad_cells_of_a_filled_form_are_located_and_nothing_is_written(
     assert record["indicators"][0]["actual"] == "1次"  # nothing was written
 
 
-def test_a_month_cut_off_is_refused_until_periods_have_months(
-    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
-) -> None:
-    out = tmp_path / "监控表.xlsx"
-    assert run(capsys, "form", "monitor", "--year", "2021", "--project", "p05", "--out", str(out), "--db", db)[0] == 0
-    workbook = openpyxl.load_workbook(out)
-    sheet = workbook["p05"]
-    sheet["A1"] = "2021年度项目支出绩效运行监控表（1-7月）"
-    sheet["E7"] = "1-7月执行情况"
-    workbook.save(out)
-    code, _, err = run(capsys, "import", str(out), "--db", db)
-    assert (code, err) == (1, f"{out}: p05!A1: 1-7月: kpitrack keeps quarters; a cut-off is 1-3, 1-6, 1-9 or 1-12月\n")
-
-
 # -- the 绩效目标表, the options, a province's layout ----------------------------------------------
 
 

@@ -151,7 +151,7 @@ def test_explanations_are_versions_on_both_databases(db_url: str, tmp_path: Path
         with pytest.raises(ProblemsFound) as found:
             ws.explain("p01", "qty1", "x", year=2021, cause="经费保障")
         assert [str(p) for p in found.value.problems] == [
-            "cause: p01/qty1 2021: a cause, likelihood or 纠偏措施 belongs to a cut-off (a quarter)"
+            "cause: p01/qty1 2021: a cause, likelihood or 纠偏措施 belongs to a cut-off (2021Q2, 2021-07)"
         ]
         assert len(ws.explanations(2021, every_version=True)) == 2  # nothing written
         history = ws.history("p01", "qty1")

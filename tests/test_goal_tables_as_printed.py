@@ -23,7 +23,7 @@ from kpitrack import checks, scoring
 from kpitrack.api import check_goals
 from kpitrack.io import flat, goalfile, profilefile
 from kpitrack.model import Indicator, Project, ProjectScoring
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.problems import ProblemsFound, Severity
 from kpitrack.profile import DEFAULT, Halves, Profile, RowRounding
 from kpitrack.readings import Progress, read
@@ -91,7 +91,7 @@ def progress(project: Project, values: dict[str, str], spent: str, profile: Prof
     """The year-end progress of ``project`` with the values as a unit writes them."""
     by_id = {i.id: i for i in project.indicators}
     actuals = {key: read(by_id[key], text, profile.grade_bands, year=project.year) for key, text in values.items()}
-    return Progress(project, Quarter(project.year, 4), actuals, D(spent))
+    return Progress(project, Period.year_end(project.year), actuals, D(spent))
 
 
 def year_scored(tmp_path: Path, url: str, goals: str, profile: Profile = DEFAULT) -> scoring.ProjectScore:
@@ -207,7 +207,7 @@ def test_the_section_persists_and_scores_through_the_store(db_url: str, tmp_path
     with open_store(db_url) as store:
         (stored,) = store.projects(2021)
         # The bulk reader of many projects reads the section too.
-        assert [p.project for p in bulk.progress(store.engine, 2021, Quarter(2021, 4))] == [stored]
+        assert [p.project for p in bulk.progress(store.engine, 2021, Period.quarter(2021, 4))] == [stored]
     assert stored.scoring == ProjectScoring(D(10), {"产出指标": D(40), "效益指标": D(30), "满意度指标": D(20)})
     assert list(stored.scoring.tiers) == ["产出指标", "效益指标", "满意度指标"]  # the printed order
 
@@ -691,7 +691,7 @@ def test_a_database_at_0004_opens_with_the_new_code_and_takes_scoring_sections(d
     engine.dispose()
     with open_store(db_url) as store:
         with store.engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0007"  # through 0005
+            assert MigrationContext.configure(connection).get_current_revision() == "0008"  # through 0005
         (old,) = store.projects(2021)
         assert (old.id, old.scoring) == ("old", ProjectScoring())
     scored = year_scored(tmp_path, db_url, HEAD + SCORING_40_30_20 + ONE_PER_TIER)

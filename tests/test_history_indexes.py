@@ -96,7 +96,7 @@ def _plans(store: Store, action: Any) -> list[str]:
 def test_no_reader_or_writer_of_values_reads_the_whole_table(tmp_path: Path) -> None:
     """Every SELECT of an import, a correction, the history and the reports finds its rows by an index (SQLite)."""
     from conftest import GOALS_2021, projects_from
-    from kpitrack.periods import Quarter
+    from kpitrack.periods import Period
     from kpitrack.store import bulk, open_store
 
     with open_store(f"sqlite:///{tmp_path / 'k.db'}") as store:
@@ -108,9 +108,9 @@ def test_no_reader_or_writer_of_values_reads_the_whole_table(tmp_path: Path) -> 
             _record(store, [_actual("qty1", "2021Q1", "2100")], [_spent("2021Q1", "4")])
             store.history(project)
             store.history(project, "qty1")
-            store.actuals(project, Quarter(2021, 4))
-            list(store.progress(2021, Quarter(2021, 2)))
-            list(bulk.progress(store.engine, 2021, Quarter(2021, 4)))
+            store.actuals(project, Period.quarter(2021, 4))
+            list(store.progress(2021, Period.quarter(2021, 2)))
+            list(bulk.progress(store.engine, 2021, Period.quarter(2021, 4)))
 
         plans = _plans(store, everything)
         for index in ("ux_actuals_current", "ix_actuals_superseded", "ux_spending_current", "ix_spending_superseded"):
@@ -136,7 +136,7 @@ def test_a_transaction_whose_references_are_known_skips_sqlites_checks_and_resto
         with write_transaction(store.engine) as connection:  # any other writer checks them
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         bad = "INSERT INTO spending (project_id, period, amount, note, recorded_by, recorded_at, current) "
-        bad += "VALUES (999, 20211, '1', '', 't', '2021-01-01', 1)"
+        bad += "VALUES (999, 20210301, '1', '', 't', '2021-01-01', 1)"
         with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as connection:
             connection.exec_driver_sql(bad)
 

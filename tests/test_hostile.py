@@ -254,14 +254,14 @@ def _amount_cases() -> Iterator[Case]:
 # -- periods (季度) -----------------------------------------------------------------------------
 
 PERIODS = [
-    ("2021Q5", "expected a quarter like 2021Q3"),
-    ("2021Q0", "expected a quarter like 2021Q3"),
-    ("99999Q1", "expected a quarter like 2021Q3"),
+    ("2021Q5", "expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1"),
+    ("2021Q0", "expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1"),
+    ("99999Q1", "expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1"),
     ("1899Q4", "the year 1899 is outside 1900–2199"),
     ("2200Q1", "the year 2200 is outside 1900–2199"),
-    ("2021", "expected a quarter like 2021Q3"),
-    ("Q1 2021", "expected a quarter like 2021Q3"),
-    ("2021年第五季度", "expected a quarter like 2021Q3"),
+    ("2021", "expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1"),
+    ("Q1 2021", "expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1"),
+    ("2021年第五季度", "expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1"),
 ]
 
 
@@ -401,7 +401,7 @@ NAME_CASES = [
     Case(
         "actuals bad period",
         ("actuals", "p01", "--period", "2021Q9", "--db", "{db}"),
-        "--period: '2021Q9': expected a quarter like 2021Q3",
+        "--period: '2021Q9': expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1",
     ),
     Case(
         "import a second value for a quarter",
@@ -979,8 +979,8 @@ def _option_cases() -> Iterator[Case]:
             f"--year: no goals for {year} in the database",
         )
     for as_of, reason in (
-        ("2021Q5", "expected a quarter like 2021Q3"),
-        ("99999Q1", "expected a quarter like 2021Q3"),
+        ("2021Q5", "expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1"),
+        ("99999Q1", "expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1"),
         ("1899Q1", "the year 1899 is outside 1900–2199"),
     ):
         yield Case(
@@ -1007,7 +1007,7 @@ def _option_cases() -> Iterator[Case]:
     yield Case(
         "underperforming --as-of another year",
         ("underperforming", "--year", "2021", "--as-of", "2022Q1", "--db", "{db}"),
-        "--as-of: '2022Q1' is not a quarter of --year 2021",
+        "--as-of: '2022Q1' is not a period of --year 2021",
     )
     out = ("template", "--period", "2021Q3", "--db", "{db}", "--out")
     yield Case(
@@ -1025,7 +1025,7 @@ def _option_cases() -> Iterator[Case]:
     yield Case(
         "template bad period",
         ("template", "--period", "2021Q9", "--out", "{dir}/t.xlsx", "--db", "{db}"),
-        "--period: '2021Q9': expected a quarter like 2021Q3",
+        "--period: '2021Q9': expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1",
     )
     yield Case(
         "template year without goals",

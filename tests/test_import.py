@@ -10,7 +10,7 @@ import pytest
 
 from conftest import GOALS_2021, run, write, write_goals
 from kpitrack.io import tables
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.store import Store
 
 ACTUALS = """\
@@ -51,7 +51,7 @@ def test_import_twice_adds_nothing_the_second_time(
     code, out, _ = run(capsys, "import", str(path), "--db", db_url)
     assert out.startswith("actuals: 0 recorded (0 superseding earlier values), 4 unchanged\n")
     assert len(loaded.history(loaded.find_project("p01"))) == 4
-    progress = next(loaded.progress(2021, Quarter(2021, 2)))
+    progress = next(loaded.progress(2021, Period.quarter(2021, 2)))
     assert {k: str(v) for k, v in progress.actuals.items()} == {"qty1": "5000份", "qual1": "85%", "sus1": "部分达成 70"}
 
 
@@ -78,7 +78,8 @@ p01,qty1,2021Q1,2100,
     assert err.splitlines() == [
         f"{path}: row 3, column project: 'p1': no project with this id or name in 2021; closest: p01",
         f"{path}: row 4, column value: '85%': unit '%' does not fit indicator qty1, which is measured in 份",
-        f"{path}: row 5, column period: '2021Q7': expected a quarter like 2021Q3",
+        f"{path}: row 5, column period: '2021Q7': "
+        "expected a month, quarter or half year such as 2021-07, 2021Q3 or 2021H1",
         f"{path}: row 6, column period: '2022Q1': outside the year of project p01 (2021)",
         f"{path}: row 7, column value: 'lots': expected a number in %",
         f"{path}: row 8, column indicator: 'qty9': project p01 has no indicator with this id or name; closest: qty1",
@@ -164,7 +165,7 @@ def test_the_template_round_trip(
         "spending: 1 recorded (0 superseding earlier values), 0 unchanged\n"
         "3 rows left blank: not reported, not recorded\n",  # 7 indicators, 4 filled in
     )
-    progress = next(loaded.progress(2021, Quarter(2021, 3)))
+    progress = next(loaded.progress(2021, Period.quarter(2021, 3)))
     assert {k: str(v) for k, v in progress.actuals.items()} == {
         "qty1": "4000份",
         "qual1": "85%",
@@ -182,10 +183,10 @@ def test_the_example_year_imports(store: Store, db_url: str, capsys: pytest.Capt
     for name in ("actuals-2021.csv", "spending-2021.csv"):
         code, _, err = run(capsys, "import", str(root / "examples" / name), "--db", db_url)
         assert (code, err) == (0, "")
-    behind = next(store.progress(2021, Quarter(2021, 4), ids=["p04"]))
+    behind = next(store.progress(2021, Period.quarter(2021, 4), ids=["p04"]))
     assert str(behind.spent) == "57.5"
     assert str(behind.actuals["qty5"]) == "10件"
-    missing = next(store.progress(2021, Quarter(2021, 4), ids=["p06"]))
+    missing = next(store.progress(2021, Period.quarter(2021, 4), ids=["p06"]))
     assert "qty2" not in missing.actuals
 
 

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import GOALS_2021, YEAR, import_twice_then_correct, import_year, projects_from, run, write
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import Profile
 from kpitrack.store import ActualRow, Store, database, open_store, recording
 
@@ -107,7 +107,7 @@ def test_spending_in_batches_compares_amounts_as_numbers(
     again = spent.replace("1.5\n", "1.50\n").replace("12.50", "12.5万元").replace(",3\n", ",4\n")
     code, out, _ = run(capsys, "import", str(write(tmp_path, "again.csv", again)), "--db", sqlite_url)
     assert (code, out.splitlines()[1]) == (0, "spending: 1 recorded (1 superseding earlier values), 3 unchanged")
-    assert str(next(loaded.progress(2021, Quarter(2021, 4), ["p01"])).spent) == "28.00"
+    assert str(next(loaded.progress(2021, Period.quarter(2021, 4), ["p01"])).spent) == "28.00"
 
 
 def test_an_unreadable_line_deep_in_a_csv_is_reported_and_nothing_is_written(

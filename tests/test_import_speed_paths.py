@@ -15,7 +15,7 @@ import pytest
 
 from conftest import YEAR, import_twice_then_correct, import_year, run, write
 from kpitrack.io.tables import read_tables
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.store import Store, _rows, database, recording
 
 
@@ -108,7 +108,7 @@ def test_spending_in_batches_compares_amounts_as_numbers(
     code, out, _ = run(capsys, "import", str(write(tmp_path, "again.csv", again)), "--db", db_url)
     assert (code, out.splitlines()[1]) == (0, "spending: 1 recorded (1 superseding earlier values), 3 unchanged")
     # 1.5 + 10 + 12.50 (kept as first written) + 4
-    assert str(next(loaded.progress(2021, Quarter(2021, 4), ids=["p01"])).spent) == "28.00"
+    assert str(next(loaded.progress(2021, Period.quarter(2021, 4), ids=["p01"])).spent) == "28.00"
 
 
 def test_unknown_names_are_reported_from_the_whole_catalog_too(
@@ -197,12 +197,12 @@ def test_a_short_import_reads_the_indicators_of_the_years_its_rows_name_only(loa
     assert named == {("p01", 2020), ("法制宣传工作经费", 2020)}
     with loaded.engine.connect() as connection:
         catalog = recording.load_catalog(connection, named)
-        p01_2020 = catalog.project("p01", Quarter(2020, 4))
+        p01_2020 = catalog.project("p01", Period.quarter(2020, 4))
         assert not isinstance(p01_2020, recording.Fault) and p01_2020.year == 2020
         indicators = len(catalog.slots(p01_2020))
         assert indicators > 0 and catalog.size == indicators  # 2021's were not read
-        assert catalog.project("法制宣传工作经费", Quarter(2020, 1)) == p01_2020
-        outside = catalog.project("p01", Quarter(2022, 1))
+        assert catalog.project("法制宣传工作经费", Period.quarter(2020, 1)) == p01_2020
+        outside = catalog.project("p01", Period.quarter(2022, 1))
         assert isinstance(outside, recording.Fault) and outside.reason == "outside the year of project p01 (2020, 2021)"
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from conftest import GOALS_2021, projects_from
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT
 from kpitrack.store import ActualRow, Store, bulk, open_store
 from kpitrack.store import schema as s
@@ -58,7 +58,7 @@ def _digests_agree(store: Store) -> bool:
 
 
 def _bulk_projects_equal_the_stored(store: Store) -> None:
-    through_shapes = [p.project for p in bulk.progress(store.engine, 2021, Quarter(2021, 4))]
+    through_shapes = [p.project for p in bulk.progress(store.engine, 2021, Period.quarter(2021, 4))]
     assert through_shapes == store.projects(2021)
     assert [[i.id for i in p.indicators] for p in through_shapes] == [
         [i.id for i in p.indicators] for p in store.projects(2021)

@@ -69,7 +69,7 @@ def test_a_killed_import_leaves_the_database_as_it_was(
     assert main(["record", "P00000", "I00", "7", "--period", "2021Q1", "--db", db_url]) == 0
     capsys.readouterr()
     before = current_values(db_url)
-    assert before == [(20211, "7次", True)]
+    assert before == [(20210301, "7次", True)]
 
     command = [sys.executable, "-m", "kpitrack", "import", str(actuals), "--db", db_url]
     importer = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -89,4 +89,4 @@ def test_a_killed_import_leaves_the_database_as_it_was(
     assert finished.returncode == 0, finished.stderr
     after = current_values(db_url)
     assert len(after) == PROJECTS * INDICATORS * QUARTERS + 1
-    assert after[0] == (20211, "7次", False)  # superseded by the file's 2次, and kept
+    assert after[0] == (20210301, "7次", False)  # superseded by the file's 2次, and kept

@@ -8,7 +8,7 @@ import pendulum
 import pytest
 
 from kpitrack.model import Aggregate, FundPlan, Indicator, level1_of, normalise_level2, unit_from_name
-from kpitrack.periods import InvalidPeriod, Quarter, plan_quarter
+from kpitrack.periods import InvalidPeriod, Period, plan_month
 from kpitrack.thresholds import parse
 
 D = Decimal
@@ -76,35 +76,79 @@ def test_the_unit_comes_from_the_target_else_the_name() -> None:
 def test_a_quarterly_plan_releases_cumulatively() -> None:
     plan = FundPlan((("Q2", D(10)), ("Q3", D(15)), ("Q4", D(10))))
     assert plan.total == D(35)
-    assert [plan.released_by(q) for q in (1, 2, 3, 4)] == [D(0), D(10), D(25), D(35)]
+    assert [plan.released_by(month) for month in (3, 6, 9, 12)] == [D(0), D(10), D(25), D(35)]
+    # A month's cut-off counts what fell due by then: at July, Q2's 10 and not yet Q3's.
+    assert [plan.released_by(month) for month in (5, 7, 8)] == [D(0), D(10), D(10)]
     assert not plan.by_half_year
 
 
 def test_a_half_year_plan_is_due_at_the_end_of_q2_and_q4() -> None:
     plan = FundPlan((("H1", D(91)), ("H2", D(91))))
-    assert [plan.released_by(q) for q in (1, 2, 3, 4)] == [D(0), D(91), D(91), D(182)]
+    assert [plan.released_by(month) for month in (3, 6, 9, 12)] == [D(0), D(91), D(91), D(182)]
     assert plan.by_half_year
 
 
 def test_quarters() -> None:
-    q3 = Quarter.parse("2021Q3")
-    assert q3 == Quarter(2021, 3) == Quarter.parse("2021-q3") == Quarter.parse("2021年第三季度")
+    q3 = Period.parse("2021Q3")
+    assert q3 == Period.quarter(2021, 3) == Period.parse("2021-q3") == Period.parse("2021年第三季度")
     assert str(q3) == "2021Q3"
     assert q3.start == pendulum.date(2021, 7, 1)
     assert q3.end == pendulum.date(2021, 9, 30)
     assert q3.elapsed == D("0.75")
-    assert q3.quarters_to_date() == (Quarter(2021, 1), Quarter(2021, 2), Quarter(2021, 3))
-    assert Quarter.containing(pendulum.date(2021, 11, 30)) == Quarter(2021, 4)
-    assert Quarter(2021, 2) < Quarter(2021, 3) < Quarter(2022, 1)
+    assert (q3.first, q3.last, q3.label, q3.is_quarter) == (7, 9, "Q3", True)
+    assert Period.quarter(2021, 2) < Period.quarter(2021, 3) < Period.quarter(2022, 1)
 
 
-@pytest.mark.parametrize("text", ["2021Q5", "2021", "Q3", "21Q3", "2021Q0"])
-def test_bad_quarters(text: str) -> None:
-    with pytest.raises(InvalidPeriod, match="expected a quarter like 2021Q3"):
-        Quarter.parse(text)
+def test_months_and_half_years() -> None:
+    july = Period.parse("2021-07")
+    assert (
+        july == Period.month(2021, 7) == Period.parse("2021-7") == Period.parse("2021年7月") == Period.parse("2021/07")
+    )
+    assert (str(july), july.label, july.months(), july.is_quarter) == ("2021-07", "7月", "1-7月", False)
+    assert july.start == pendulum.date(2021, 7, 1) and july.end == pendulum.date(2021, 7, 31)
+    # 序时进度 by months elapsed: seven twelfths, exactly as Decimal divides it.
+    assert july.elapsed == D(7) / D(12)
+    h1 = Period.parse("2021H1")
+    assert h1 == Period.half(2021, 1) == Period.parse("2021年上半年") == Period(2021, 1, 6)
+    assert (str(h1), str(Period.parse("2021年下半年")), h1.label, h1.elapsed) == ("2021H1", "2021H2", "H1", D("0.5"))
+    run = Period.parse("2021年4-7月")
+    assert run == Period.parse("2021-04..07") == Period(2021, 4, 7)
+    assert (str(run), run.label) == ("2021-04..07", "4-7月")
+    # A period of every kind reads back from its own text.
+    for period in (july, h1, run, Period.quarter(2021, 4), Period(2021, 1, 12)):
+        assert Period.parse(str(period)) == period
+
+
+def test_overlaps_and_cut_offs() -> None:
+    july, q3 = Period.month(2021, 7), Period.quarter(2021, 3)
+    assert july.overlaps(q3) and q3.overlaps(july)
+    assert not july.overlaps(Period.quarter(2021, 2)) and not july.overlaps(Period.month(2022, 7))
+    assert Period(2021, 4, 7).overlaps(Period.quarter(2021, 2))
+    # A cut-off at a quarter's end is that quarter, however it is written; any other month is itself.
+    assert Period.month(2021, 6).cut_off == Period.half(2021, 1).cut_off == Period.quarter(2021, 2)
+    assert july.cut_off == july and Period(2021, 4, 7).cut_off == july
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2021Q5", "expected a month, quarter or half year"),
+        ("2021", "expected a month, quarter or half year"),
+        ("Q3", "expected a month, quarter or half year"),
+        ("21Q3", "expected a month, quarter or half year"),
+        ("2021Q0", "expected a month, quarter or half year"),
+        ("2021H3", "expected a month, quarter or half year"),
+        ("2021-13", "a month is 1 to 12"),
+        ("2021-00", "a month is 1 to 12"),
+        ("2021-07..04", "month 7 comes after month 4"),
+    ],
+)
+def test_bad_periods(text: str, reason: str) -> None:
+    with pytest.raises(InvalidPeriod, match=reason):
+        Period.parse(text)
 
 
 def test_plan_keys() -> None:
-    assert [plan_quarter(k) for k in ("Q1", "Q2", "Q3", "Q4", "H1", "H2")] == [1, 2, 3, 4, 2, 4]
+    assert [plan_month(k) for k in ("Q1", "Q2", "Q3", "Q4", "H1", "H2")] == [3, 6, 9, 12, 6, 12]
     with pytest.raises(InvalidPeriod):
-        plan_quarter("Q5")
+        plan_month("Q5")

@@ -16,7 +16,7 @@ from kpitrack.monitoring import (
     underperformers_midyear,
     underperformers_year_end,
 )
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT, ElapsedBasis
 from kpitrack.readings import Progress, read
 from kpitrack.scoring import evaluate
@@ -41,7 +41,7 @@ def progress(proj: Project, quarter: int, spent: str = "0", **actuals: str) -> P
         ind = proj.indicator(key)
         assert ind is not None
         readings[key] = read(ind, text, DEFAULT.grade_bands)
-    return Progress(project=proj, as_of=Quarter(2021, quarter), actuals=readings, spent=D(spent))
+    return Progress(project=proj, as_of=Period.quarter(2021, quarter), actuals=readings, spent=D(spent))
 
 
 @pytest.mark.parametrize(

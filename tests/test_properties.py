@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kpitrack.model import Indicator, Project
 from kpitrack.monitoring import Light, assess
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT, ExactVariant, Profile, ReverseVariant, bands_80_50
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.scoring import evaluate, score_indicator
@@ -100,7 +100,7 @@ def test_no_total_leaves_zero_to_hundred(
     actuals = {f"i{i}": row[1] for i, row in enumerate(rows) if row[1] is not None}
     last_year = {f"i{i}": row[2] for i, row in enumerate(rows) if row[2] is not None}
     progress = Progress(
-        project=project, as_of=Quarter(2021, quarter), actuals=actuals, spent=spent, last_year=last_year
+        project=project, as_of=Period.quarter(2021, quarter), actuals=actuals, spent=spent, last_year=last_year
     )
     result = evaluate(progress, profile)
     assert 0 <= result.total <= 100

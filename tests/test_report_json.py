@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from kpitrack import monitoring, report, scoring
 from kpitrack.model import FundPlan, Indicator, Project
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.thresholds import parse
@@ -44,7 +44,7 @@ def _progress(name: str = "食品安全抽检", indicator_name: str = "抽检批
     )
     return Progress(
         project=project,
-        as_of=Quarter(2021, as_of),
+        as_of=Period.quarter(2021, as_of),
         actuals={
             "qty1": Reading(ReadingKind.NUMBER, number=D(3600), unit="批"),  # over-achieved: flagged
             "cost1": Reading(ReadingKind.NUMBER, number=D("0.15"), unit="万元"),

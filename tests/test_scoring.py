@@ -10,7 +10,7 @@ import pytest
 
 from kpitrack.model import Indicator, Project
 from kpitrack.numbers import SETTLED, rounded
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT, ExactVariant, Profile, Rating, ReverseVariant, bands_80_50
 from kpitrack.readings import Grade, InvalidReading, Progress, Reading, ReadingKind, read
 from kpitrack.scoring import (
@@ -353,7 +353,7 @@ def progress(proj: Project, spent: str, **actuals: str) -> Progress:
         ind = proj.indicator(key)
         assert ind is not None
         readings[key] = read(ind, text, DEFAULT.grade_bands)
-    return Progress(project=proj, as_of=Quarter(2021, 4), actuals=readings, spent=D(spent))
+    return Progress(project=proj, as_of=Period.quarter(2021, 4), actuals=readings, spent=D(spent))
 
 
 def test_weights__tier_split_equally_exactly() -> None:

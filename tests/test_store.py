@@ -38,7 +38,7 @@ def test_a_database_at_the_first_revision_opens_with_the_current_code(db_url: st
     with open_store(db_url) as store:
         assert [(p.id, p.name, str(p.budget)) for p in store.projects(2021)] == [("p09", "旧项目", "12.5")]
         with store.engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0007"
+            assert MigrationContext.configure(connection).get_current_revision() == "0008"
 
 
 def test_loading_is_idempotent_and_a_changed_target_is_a_dated_revision(store: Store, tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_the_newest_revision_is_read_from_the_migrations_file_names_as_alembic_r
 
     config = Config()
     config.set_main_option("script_location", str(engine._MIGRATIONS))
-    assert engine._head() == ScriptDirectory.from_config(config).get_current_head() == "0007"
+    assert engine._head() == ScriptDirectory.from_config(config).get_current_head() == "0008"
 
 
 def test_a_command_starts_without_alembic_or_openpyxl() -> None:

@@ -26,7 +26,7 @@ from openpyxl import Workbook, load_workbook
 
 import kpitrack
 from kpitrack.cli import main
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.web import create_app
 from kpitrack.web.pages import XLSX
 from kpitrack.web.views import build
@@ -196,6 +196,19 @@ def test_project_page_lists_the_budget_rows_explanation_first(client: TestClient
     ]
 
 
+def test_a_month_cut_off_is_offered_and_shown(client: TestClient) -> None:
+    page = client.get("/", params={"as_of": "2021-07"})
+    assert page.status_code == 200
+    assert '<option value="2021-07" selected>1-7月 (2021-07)</option>' in page.text
+    assert '<option value="2021Q2" >1-6月 (2021Q2)</option>' in page.text
+    text = client.get("/project/p04", params={"as_of": "2021-07"}).text
+    # By the end of July p04 has spent Q2's 20 of 115 (Q3 ends in September): q = (20/115) / (7/12) = 0.3 → red.
+    assert '2021-07: <span class="light red" id="project-light">' in text
+    # 填报 takes a month as well as a quarter.
+    entry = client.get("/entry", params={"project": "p04", "quarter": "2021-07"})
+    assert entry.status_code == 200 and "填报：2021-07" in entry.text
+
+
 def test_an_unknown_project_is_a_message_page_with_the_closest(client: TestClient) -> None:
     page = client.get("/project/p4")
     assert page.status_code == 400
@@ -271,7 +284,7 @@ def test_entry_correction_needs_a_note_then_changes_the_score(client: TestClient
     web = client.app.state.web  # type: ignore[attr-defined]
     assert web.cache.builds == 1
     with kpitrack.open(url) as ws:
-        assert web.cache.view(2021, Quarter(2021, 2)) == build(ws, 2021, Quarter(2021, 2))
+        assert web.cache.view(2021, Period.quarter(2021, 2)) == build(ws, 2021, Period.quarter(2021, 2))
 
 
 def test_a_saved_form_updates_the_views_of_its_year_and_drops_the_others(
@@ -568,4 +581,4 @@ def test_the_web_on_each_database(db_url: str, capsys: pytest.CaptureFixture[str
         web = client.app.state.web  # type: ignore[attr-defined]
         assert web.cache.builds == 1  # the form's project read again, not the year
         with kpitrack.open(db_url) as ws:
-            assert web.cache.view(2021, Quarter(2021, 2)) == build(ws, 2021, Quarter(2021, 2))
+            assert web.cache.view(2021, Period.quarter(2021, 2)) == build(ws, 2021, Period.quarter(2021, 2))

@@ -33,7 +33,7 @@ from kpitrack.explanations import Explanation
 from kpitrack.io import forms, intake, layout, load_goals, profilefile, selfeval
 from kpitrack.io.tables import read_tables
 from kpitrack.model import Project
-from kpitrack.periods import InvalidPeriod, Quarter
+from kpitrack.periods import InvalidPeriod, Period
 from kpitrack.problems import Problem, ProblemsFound, Severity, ambiguous
 from kpitrack.profile import DEFAULT, Profile
 from kpitrack.readings import Progress
@@ -60,6 +60,7 @@ __all__ = [
     "audit_files",
     "check_goals",
     "open",
+    "parse_cut_off",
     "parse_period",
     "read_profile",
 ]
@@ -283,7 +284,7 @@ class Workspace:
         indicator: str,
         value: str,
         *,
-        period: str | Quarter,
+        period: str | Period,
         note: str | None = None,
         by: str | None = None,
     ) -> ImportResult:
@@ -297,7 +298,7 @@ class Workspace:
         project: str,
         amount: str | Decimal,
         *,
-        period: str | Quarter,
+        period: str | Period,
         note: str | None = None,
         by: str | None = None,
     ) -> ImportResult:
@@ -329,7 +330,7 @@ class Workspace:
         text: str,
         *,
         year: int | None = None,
-        as_of: str | Quarter | None = None,
+        as_of: str | Period | None = None,
         cause: str | None = None,
         likelihood: str | None = None,
         measures: str | None = None,
@@ -344,13 +345,13 @@ class Workspace:
         """
         if (year is None) == (as_of is None):
             raise ProblemsFound([Problem("period", "give either the year (year end) or as_of (a cut-off)")])
-        period = str(year) if year is not None else str(parse_period(as_of or "", where="as_of"))
+        period = str(year) if year is not None else str(parse_cut_off(as_of or "", where="as_of"))
         row = ExplanationRow("", project, indicator, period, text, cause or "", likelihood or "", measures or "")
         return self._write((), (), by=by, explanation_rows=[row])
 
     def explanations(
         self,
-        period: int | str | Quarter,
+        period: int | str | Period,
         *,
         units: Sequence[str] | None = None,
         projects: Sequence[str] | None = None,
@@ -400,7 +401,7 @@ class Workspace:
     def progress(
         self,
         year: int,
-        as_of: str | Quarter | None = None,
+        as_of: str | Period | None = None,
         *,
         units: Sequence[str] | None = None,
         projects: Sequence[str] | None = None,
@@ -410,7 +411,7 @@ class Workspace:
         Raises :class:`ProblemsFound` before yielding anything when a named project or
         unit is unknown, or when ``year`` has no goals.
         """
-        quarter = Quarter(year, 4) if as_of is None else parse_period(as_of, where="--as-of", year=year)
+        quarter = Period.year_end(year) if as_of is None else parse_cut_off(as_of, where="--as-of", year=year)
         return itertools.chain.from_iterable(map(bulk.progresses, self._parts(quarter, units, projects)))
 
     def score(
@@ -422,7 +423,7 @@ class Workspace:
         profile: Profile | None = None,
     ) -> Iterator[scoring.ProjectScore]:
         """The year-end self-evaluation (单位自评, 自评表) of each chosen project, in id order."""
-        return evaluation.scores(self._parts(Quarter(year, 4), units, projects), self._profile(profile))
+        return evaluation.scores(self._parts(Period.year_end(year), units, projects), self._profile(profile))
 
     def score_json(
         self,
@@ -436,25 +437,25 @@ class Workspace:
 
         Each line lists the indicators still missing their explanation for the year end.
         """
-        parts = self._parts(Quarter(year, 4), units, projects)
+        parts = self._parts(Period.year_end(year), units, projects)
         explained = report.explained_by_project(self.explanations(year, units=units, projects=projects))
         return evaluation.score_json(parts, self._profile(profile), explained)
 
     def status(
         self,
-        as_of: str | Quarter,
+        as_of: str | Period,
         *,
         units: Sequence[str] | None = None,
         projects: Sequence[str] | None = None,
         profile: Profile | None = None,
     ) -> Iterator[monitoring.ProjectStatus]:
         """Mid-year monitoring (双监控) at ``as_of``: lights for money and indicators, per project in id order."""
-        parts = self._parts(parse_period(as_of, where="--as-of"), units, projects)
+        parts = self._parts(parse_cut_off(as_of, where="--as-of"), units, projects)
         return evaluation.statuses(parts, self._profile(profile))
 
     def status_json(
         self,
-        as_of: str | Quarter,
+        as_of: str | Period,
         *,
         units: Sequence[str] | None = None,
         projects: Sequence[str] | None = None,
@@ -464,13 +465,13 @@ class Workspace:
 
         Each line lists the red and yellow indicators still missing their explanation for the cut-off.
         """
-        quarter = parse_period(as_of, where="--as-of")
+        quarter = parse_cut_off(as_of, where="--as-of")
         parts = self._parts(quarter, units, projects)
         explained = report.explained_by_project(self.explanations(quarter, units=units, projects=projects))
         return evaluation.status_json(parts, self._profile(profile), explained)
 
     def _parts(
-        self, as_of: Quarter, units: Sequence[str] | None, projects: Sequence[str] | None
+        self, as_of: Period, units: Sequence[str] | None, projects: Sequence[str] | None
     ) -> Iterator[bulk.Columns]:
         """The chosen projects of ``as_of``'s year as columns, a part at a time; an unknown project, unit or year
         is a problem, raised here (before anything is read)."""
@@ -483,7 +484,7 @@ class Workspace:
     def underperforming(
         self,
         year: int,
-        as_of: str | Quarter | None = None,
+        as_of: str | Period | None = None,
         *,
         units: Sequence[str] | None = None,
         projects: Sequence[str] | None = None,
@@ -499,7 +500,7 @@ class Workspace:
         if as_of is None:
             scores = self.score(year, units=units, projects=projects, profile=chosen)
             return monitoring.underperformers_year_end(scores, chosen)
-        quarter = parse_period(as_of, where="--as-of", year=year)
+        quarter = parse_cut_off(as_of, where="--as-of", year=year)
         statuses = self.status(quarter, units=units, projects=projects, profile=chosen)
         return monitoring.underperformers_midyear(statuses)
 
@@ -534,12 +535,12 @@ class Workspace:
         explained = self.store.explanations(found.year, None, [found.id], indicator=budget, every_version=True)
         return History(found, budget, tuple(entries), tuple(revisions), tuple(explained))
 
-    def actuals(self, project: str, as_of: str | Quarter | None = None) -> ActualsView:
+    def actuals(self, project: str, as_of: str | Period | None = None) -> ActualsView:
         """A project's quarterly values and year to date beside its targets, and its money spent."""
         if as_of is None:
             found = self.store.find_project(project)
-            return self.store.actuals(found, Quarter(found.year, 4))
-        quarter = parse_period(as_of, where="--as-of")
+            return self.store.actuals(found, Period.year_end(found.year))
+        quarter = parse_cut_off(as_of, where="--as-of")
         return self.store.actuals(self.store.find_project(project, quarter.year), quarter)
 
     # -- helpers -------------------------------------------------------------------------
@@ -570,18 +571,23 @@ def _paths(paths: Iterable[PathArg]) -> list[Path]:
     return [Path(p) for p in paths]
 
 
-def parse_period(value: str | Quarter, *, where: str = "--period", year: int | None = None) -> Quarter:
-    """A quarter from ``2021Q3`` text; bad text, or a quarter outside ``year``, is a problem located at ``where``."""
-    if isinstance(value, Quarter):
-        quarter = value
+def parse_period(value: str | Period, *, where: str = "--period", year: int | None = None) -> Period:
+    """A period from ``2021Q3``, ``2021-07`` or ``2021H1``; bad text, or a period not of ``year``, is a problem."""
+    if isinstance(value, Period):
+        period = value
     else:
         try:
-            quarter = Quarter.parse(value)
+            period = Period.parse(value)
         except InvalidPeriod as invalid:
             raise ProblemsFound([Problem(where, f"{value!r}: {invalid.reason}")]) from None
-    if year is not None and quarter.year != year:
-        raise ProblemsFound([Problem(where, f"{str(value)!r} is not a quarter of --year {year}")])
-    return quarter
+    if year is not None and period.year != year:
+        raise ProblemsFound([Problem(where, f"{str(value)!r} is not a period of --year {year}")])
+    return period
+
+
+def parse_cut_off(value: str | Period, *, where: str = "--as-of", year: int | None = None) -> Period:
+    """A monitoring cut-off (``2021-07``: 1-7月; ``2021Q2``), named as :attr:`Period.cut_off` names it."""
+    return parse_period(value, where=where, year=year).cut_off
 
 
 def _user() -> str:

@@ -56,7 +56,7 @@ from kpitrack.model import (
     unit_from_name,
 )
 from kpitrack.numbers import show
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import Profile, Rating
 from kpitrack.readings import Grade, InvalidReading, Progress, Reading, ReadingKind, read, read_money
 from kpitrack.scoring import IndicatorScore, ProjectScore, Status
@@ -395,7 +395,7 @@ def _rescore(
     if any(found.as_words for found in reads.values()):
         project = attrs.evolve(project, indicators=tuple(_as_words(i, reads[i.id]) for i in project.indicators))
     spent = fund.spent if fund is not None and fund.spent is not None else Decimal(0)
-    score = scoring.evaluate(Progress(project, Quarter(project.year, 4), actuals, spent), profile)
+    score = scoring.evaluate(Progress(project, Period.year_end(project.year), actuals, spent), profile)
     return _Rescored(weights, reads, score)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Collection
 import attrs
 
 from kpitrack.monitoring import Likelihood, ProjectStatus
-from kpitrack.periods import InvalidPeriod, Quarter
+from kpitrack.periods import InvalidPeriod, Period
 from kpitrack.scoring import ProjectScore
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Likelihood",
     "cutoff_missing",
     "is_budget",
+    "is_year_end",
     "parse_cause",
     "parse_likelihood",
     "parse_period",
@@ -96,7 +97,7 @@ class Explanation:
 
     @property
     def year_end(self) -> bool:
-        return "Q" not in self.period
+        return is_year_end(self.period)
 
     @property
     def budget(self) -> bool:
@@ -137,14 +138,23 @@ def parse_likelihood(text: str) -> Likelihood:
 
 
 def parse_period(text: str) -> str:
-    """The canonical period of an explanation: ``2021`` (year end) or a quarter such as ``2021Q2``."""
+    """The canonical period of an explanation: ``2021`` (year end) or a cut-off such as ``2021Q2`` or ``2021-07``.
+
+    A cut-off is named as :attr:`kpitrack.periods.Period.cut_off` names it, so ``2021-06``
+    and ``2021H1`` are ``2021Q2``: one explanation per cut-off, however it is written.
+    """
     cleaned = text.strip()
     if re.fullmatch(r"\d{4}年?(度)?", cleaned):
         return cleaned[:4]
     try:
-        return str(Quarter.parse(cleaned))
+        return str(Period.parse(cleaned).cut_off)
     except InvalidPeriod:
-        raise InvalidExplanation(text, "expected a year like 2021 or a quarter like 2021Q2") from None
+        raise InvalidExplanation(text, "expected a year like 2021, or a cut-off like 2021Q2 or 2021-07") from None
+
+
+def is_year_end(period: str) -> bool:
+    """Whether an explanation's canonical period is the year end (``2021``) rather than a cut-off."""
+    return len(period) == 4
 
 
 def year_end_missing(score: ProjectScore, explained: Collection[str]) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from types import MappingProxyType
 import attrs
 import pendulum
 
-from kpitrack.periods import plan_quarter
+from kpitrack.periods import plan_month
 from kpitrack.thresholds import Kind, Threshold, UnitFamily, unit_family
 
 __all__ = [
@@ -178,9 +178,9 @@ class FundPlan:
     def by_half_year(self) -> bool:
         return any(key.startswith("H") for key, _ in self.entries)
 
-    def released_by(self, quarter: int) -> Decimal:
-        """Cumulative money planned for release by the end of quarter 1..4."""
-        return sum((amount for key, amount in self.entries if plan_quarter(key) <= quarter), Decimal(0))
+    def released_by(self, month: int) -> Decimal:
+        """Cumulative money planned for release by the end of month 1..12 (an entry is due at its last month)."""
+        return sum((amount for key, amount in self.entries if plan_month(key) <= month), Decimal(0))
 
     def __iter__(self) -> Iterator[tuple[str, Decimal]]:
         return iter(self.entries)

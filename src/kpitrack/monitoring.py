@@ -1,9 +1,10 @@
 """Mid-year monitoring (绩效运行监控, "双监控") and the underperformers list: pure functions.
 
-At a quarter end, :func:`assess` puts a light on a project's money and on each of its
-indicators, and the project takes the worst of them:
+At a cut-off (a month's end; 1-7月 is the central rule's), :func:`assess` puts a light
+on a project's money and on each of its indicators, and the project takes the worst
+of them:
 
-- p, the share of the year that should be done: quarters elapsed / 4, or in the
+- p, the share of the year that should be done (序时进度): months elapsed / 12, or in the
   ``plan`` basis the cumulative planned release (资金分配) / budget;
 - budget (预算执行): q = (spent / budget) / p, also shown against the release plan;
 - flow indicators (counts, money): v = cumulative actual / (T × p);
@@ -41,7 +42,7 @@ import pendulum
 
 from kpitrack.model import Aggregate, Indicator, Project
 from kpitrack.numbers import show
-from kpitrack.periods import Quarter, due_date
+from kpitrack.periods import Period, due_date
 from kpitrack.profile import ElapsedBasis, Profile
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.scoring import ProjectScore, Status
@@ -135,7 +136,7 @@ class ProjectStatus:
     """A project's 双监控 result at ``as_of``: the lights and the worst of them."""
 
     project: Project
-    as_of: Quarter
+    as_of: Period
     p: Decimal
     basis: ElapsedBasis
     budget: BudgetStatus
@@ -159,10 +160,10 @@ def light_for_ratio(ratio: Decimal, profile: Profile) -> Light:
     return Light.BLUE
 
 
-def elapsed_share(project: Project, as_of: Quarter, profile: Profile) -> tuple[Decimal, ElapsedBasis]:
+def elapsed_share(project: Project, as_of: Period, profile: Profile) -> tuple[Decimal, ElapsedBasis]:
     """p: the time share, or in the plan basis the planned release share (time when there is no plan)."""
     if profile.elapsed_basis is ElapsedBasis.PLAN and project.plan.entries and project.budget > 0:
-        return project.plan.released_by(as_of.number) / project.budget, ElapsedBasis.PLAN
+        return project.plan.released_by(as_of.last) / project.budget, ElapsedBasis.PLAN
     return as_of.elapsed, ElapsedBasis.TIME
 
 
@@ -181,7 +182,7 @@ def assess(progress: Progress, profile: Profile) -> ProjectStatus:
 
 def project_status(
     project: Project,
-    as_of: Quarter,
+    as_of: Period,
     elapsed: tuple[Decimal, ElapsedBasis],
     budget: BudgetStatus,
     indicators: tuple[IndicatorStatus, ...],
@@ -214,10 +215,10 @@ def _likelihood(done: Decimal, target: Decimal, p: Decimal, profile: Profile) ->
     return Likelihood.IMPOSSIBLE if catch_up > profile.monitoring.impossible_catch_up else Likelihood.POSSIBLE
 
 
-def budget_status(project: Project, spent: Decimal, as_of: Quarter, p: Decimal, profile: Profile) -> BudgetStatus:
+def budget_status(project: Project, spent: Decimal, as_of: Period, p: Decimal, profile: Profile) -> BudgetStatus:
     """预算执行 at ``as_of``: the light of q = execution rate / p, and the rate against the release plan."""
     budget = project.budget
-    planned = project.plan.released_by(as_of.number) if project.plan.entries else budget * p
+    planned = project.plan.released_by(as_of.last) if project.plan.entries else budget * p
     plan_rate = spent / planned if planned > 0 else None
     against_plan = f"; {show(spent)} of {show(planned)} planned = {show(plan_rate * 100)}%" if plan_rate else ""
     if budget <= 0:
@@ -240,7 +241,7 @@ def assess_indicator(
     actual: Reading | None,
     last_year: Reading | None,
     p: Decimal,
-    as_of: Quarter,
+    as_of: Period,
     profile: Profile,
 ) -> IndicatorStatus:
     """One indicator's light at ``as_of``, with p the share of the year that should be done."""
@@ -312,7 +313,7 @@ class _Make(Protocol):
     ) -> IndicatorStatus: ...
 
 
-def _nothing_recorded(indicator: Indicator, as_of: Quarter, status: _Make) -> IndicatorStatus:
+def _nothing_recorded(indicator: Indicator, as_of: Period, status: _Make) -> IndicatorStatus:
     due = _due(indicator, as_of)
     if due is not None and as_of.end >= due:
         return status(
@@ -323,7 +324,7 @@ def _nothing_recorded(indicator: Indicator, as_of: Quarter, status: _Make) -> In
     return status(Light.NO_DATA, f"nothing recorded by {as_of}")
 
 
-def _due(indicator: Indicator, as_of: Quarter) -> pendulum.Date | None:
+def _due(indicator: Indicator, as_of: Period) -> pendulum.Date | None:
     target = indicator.target
     if target.kind is not Kind.DEADLINE:
         return None

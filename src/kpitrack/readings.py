@@ -1,6 +1,6 @@
-"""Recorded actual values (实际完成值) and how a quarter's values combine into the year's.
+"""Recorded actual values (实际完成值) and how the values of a year's periods combine into the year's.
 
-A :class:`Reading` is what a unit reports for one indicator in one quarter: a
+A :class:`Reading` is what a unit reports for one indicator in one period (a quarter, a month …): a
 measured number in the indicator's unit, an evaluator's grade for a qualitative or
 trend target (达成 / 部分达成 / 未达成, optionally with a score inside the grade's
 band), a completion date for a deadline or duration, or 不适用 (not applicable).
@@ -21,7 +21,7 @@ import pendulum
 
 from kpitrack import limits
 from kpitrack.model import Aggregate, Indicator, Project
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.thresholds import (
     MONEY_UNITS,
     Kind,
@@ -43,7 +43,7 @@ __all__ = [
     "ReadingKind",
     "ValueWords",
     "combine",
-    "last_quarter",
+    "last_period",
     "read",
     "read_money",
 ]
@@ -392,13 +392,13 @@ def combine(aggregate: Aggregate, readings: Sequence[Reading]) -> Reading | None
     return Reading(ReadingKind.NUMBER, number=total, unit=numbers[-1].unit)
 
 
-def last_quarter(aggregate: Aggregate, to_date: Reading, earlier: Reading | None) -> Reading:
-    """The value of the last quarter that makes the year to date ``to_date``, after ``earlier`` quarters.
+def last_period(aggregate: Aggregate, to_date: Reading, earlier: Reading | None) -> Reading:
+    """The value of the last period that makes the year to date ``to_date``, after ``earlier`` periods.
 
-    A form reports the year to date (实际完成值, 1-N月执行情况), the store keeps quarters:
-    for a flow the last quarter is the difference (``to_date`` less the earlier quarters'
+    A form reports the year to date (实际完成值, 1-N月执行情况), the store keeps periods:
+    for a flow the last period is the difference (``to_date`` less the earlier periods'
     sum), for a level or a judgement it is ``to_date`` itself.  A flow whose year to date
-    is below what earlier quarters already add up to raises :class:`InvalidReading`.
+    is below what earlier periods already add up to raises :class:`InvalidReading`.
     """
     numbers = to_date.kind is ReadingKind.NUMBER and earlier is not None and earlier.kind is ReadingKind.NUMBER
     if aggregate is Aggregate.LATEST or not numbers:
@@ -407,7 +407,7 @@ def last_quarter(aggregate: Aggregate, to_date: Reading, earlier: Reading | None
     rest = to_date.number - earlier.number
     if rest < 0:
         raise InvalidReading(
-            str(to_date), f"less than the {earlier} the earlier quarters already add up to (a flow only grows)"
+            str(to_date), f"less than the {earlier} the earlier periods already add up to (a flow only grows)"
         )
     return attrs.evolve(to_date, number=rest)
 
@@ -425,7 +425,7 @@ class Progress:
     """
 
     project: Project
-    as_of: Quarter
+    as_of: Period
     actuals: Mapping[str, Reading] = attrs.field(factory=dict)
     spent: Decimal = Decimal(0)
     last_year: Mapping[str, Reading] = attrs.field(factory=dict)

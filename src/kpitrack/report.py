@@ -749,8 +749,8 @@ def _reading_record(reading: Reading | None) -> dict[str, Any] | None:
 
 
 def actuals_record(view: ActualsView) -> dict[str, Any]:
-    """A project's quarterly values and year to date beside its targets, as JSON-ready data."""
-    project, quarters = view.project, view.as_of.quarters_to_date()
+    """A project's values by period (``quarters``) and year to date beside its targets, as JSON-ready data."""
+    project, quarters = view.project, view.periods()
     return {
         "project": project.id,
         "name": project.name,
@@ -777,9 +777,9 @@ def actuals_record(view: ActualsView) -> dict[str, Any]:
 
 
 def render_actuals(view: ActualsView) -> str:
-    """Per indicator: the quarters' values, the year to date, the target and how quarters combine; then money."""
-    project, quarters = view.project, view.as_of.quarters_to_date()
-    headers = ["indicator", "name", *(f"Q{q.number}" for q in quarters), "to date", "target", "how"]
+    """Per indicator: the periods' values, the year to date, the target and how periods combine; then money."""
+    project, quarters = view.project, view.periods()
+    headers = ["indicator", "name", *(q.label for q in quarters), "to date", "target", "how"]
     rows: list[list[str]] = []
     for row in view.indicators:
         values = [str(row.quarters[q]) if q in row.quarters else "" for q in quarters]

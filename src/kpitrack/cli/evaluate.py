@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 import attrs
 
 from kpitrack import limits, report
-from kpitrack.api import parse_period
+from kpitrack.api import parse_cut_off
 from kpitrack.cli._options import add_db, add_format, add_profile, add_unit, load_profile, workspace
 from kpitrack.cli._output import print_json_lines, print_texts
 from kpitrack.problems import Problem, ProblemsFound
@@ -34,11 +34,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     status = subparsers.add_parser(
         "status",
-        help="mid-year monitoring (双监控): lights for money and indicators at a quarter end",
+        help="mid-year monitoring (双监控): lights for money and indicators at a cut-off (a month or quarter end)",
         description="Per project at the cut-off: the budget light (execution against elapsed time, and against "
         "the release plan), a light per indicator, the expected year-end value and the project light (worst).",
     )
-    status.add_argument("--as-of", required=True, metavar="QUARTER", help="the cut-off quarter, e.g. 2021Q2")
+    status.add_argument(
+        "--as-of", required=True, metavar="PERIOD", help="the cut-off: a month (2021-07 is 1-7月) or a quarter (2021Q2)"
+    )
     _common(status)
     status.set_defaults(handler=run_status)
 
@@ -49,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "whose execution rate is below the floor. With --as-of: the red projects at that quarter, then yellow.",
     )
     under.add_argument("--year", type=int, required=True)
-    under.add_argument("--as-of", metavar="QUARTER", help="a quarter of --year for the mid-year list")
+    under.add_argument("--as-of", metavar="PERIOD", help="a cut-off of --year (2021-07, 2021Q2) for the mid-year list")
     under.add_argument("--below", metavar="TOTAL", help="year-end cut-off (default from the profile: 80)")
     under.add_argument("--floor", metavar="RATE", help="year-end execution floor, e.g. 0.9 (default from the profile)")
     _common(under)
@@ -102,7 +104,7 @@ def run_score(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     with workspace(args) as ws:
-        as_of = parse_period(args.as_of, where="--as-of")
+        as_of = parse_cut_off(args.as_of, where="--as-of")
         if args.format == "json":
             print_json_lines(ws.status_json(as_of, units=args.unit, projects=args.project))
         else:
@@ -120,7 +122,7 @@ def run_underperforming(args: argparse.Namespace) -> int:
             profile = attrs.evolve(profile, underperforming_below=below)
         if floor is not None:
             profile = attrs.evolve(profile, execution_floor=floor)
-        as_of = None if args.as_of is None else parse_period(args.as_of, where="--as-of", year=args.year)
+        as_of = None if args.as_of is None else parse_cut_off(args.as_of, where="--as-of", year=args.year)
         found = ws.underperforming(args.year, as_of, units=args.unit, projects=args.project, profile=profile)
     if args.format == "json":
         print_json_lines(report.underperformer_json(found))

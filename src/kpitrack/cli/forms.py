@@ -13,11 +13,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from kpitrack.api import Workspace, parse_period
+from kpitrack.api import Workspace, parse_cut_off
 from kpitrack.cli._options import add_db, add_profile, add_unit, workspace
 from kpitrack.explanations import Explanation, cutoff_missing, year_end_missing
 from kpitrack.io import forms, layout
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.problems import Problem, ProblemsFound
 
 __all__ = ["register"]
@@ -73,18 +73,18 @@ def _layout(form: str, path: Path | None) -> layout.Layout:
     return chosen
 
 
-def _cut_off(form: str, year: int, as_of: str | None) -> Quarter:
+def _cut_off(form: str, year: int, as_of: str | None) -> Period:
     """The cut-off: --as-of for the monitoring form (default Q2), the year end for the others."""
     if as_of is not None:
-        return parse_period(as_of, where="--as-of", year=year)
-    return Quarter(year, 2 if form == "monitor" else 4)
+        return parse_cut_off(as_of, where="--as-of", year=year)
+    return Period.quarter(year, 2 if form == "monitor" else 4)
 
 
 def _sheets(
     ws: Workspace,
     form: str,
     year: int,
-    as_of: Quarter,
+    as_of: Period,
     *,
     units: Sequence[str] | None,
     projects: Sequence[str] | None,

@@ -38,10 +38,11 @@ nothing is imported and every bad row is reported. Importing the same file twice
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     record = subparsers.add_parser(
         "record",
-        help="record an indicator's actual value for a quarter (实际完成值)",
+        help="record an indicator's actual value for a period: a quarter, month or half year (实际完成值)",
         description="Record a value: a number in the indicator's unit (3000, 85%%), a grade for a qualitative "
         "or trend target (达成 / 部分达成 70 / 未达成), a completion date or month for a deadline (2021-11-30, "
-        "2021-11), or 不适用. A value for a quarter that already has one supersedes it.",
+        "2021-11), or 不适用. A value for a period that already has one supersedes it; a period that overlaps "
+        "another recorded (2021Q3 over 2021-07) is refused.",
     )
     record.add_argument("project", metavar="PROJECT", help="project id or exact name")
     record.add_argument("indicator", metavar="INDICATOR", help="indicator id or exact name")
@@ -52,8 +53,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     spend = subparsers.add_parser(
         "spend",
-        help="record money spent by a project in a quarter (资金执行, 万元)",
-        description="Record money spent in a quarter, in 万元. A second amount for the same quarter supersedes it.",
+        help="record money spent by a project in a period (资金执行, 万元)",
+        description="Record money spent in a quarter, month or half year, in 万元. A second amount for the same "
+        "period supersedes it.",
     )
     spend.add_argument("project", metavar="PROJECT", help="project id or exact name")
     spend.add_argument("amount", metavar="AMOUNT", help="万元, e.g. 12.5")
@@ -83,7 +85,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     template = subparsers.add_parser(
         "template",
-        help="write a fill-in XLSX workbook for a quarter (one row per indicator, and spending)",
+        help="write a fill-in XLSX workbook for a period (one row per indicator, and spending)",
         description="Write a workbook with an actuals sheet (one row per indicator, target and unit shown, the "
         "value cell empty) and a spending sheet, for units to fill in; `kpitrack import` reads it back. "
         "More indicators than a sheet holds (1,048,575) continue on sheets 'actuals 2', ….",
@@ -111,19 +113,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     actuals = subparsers.add_parser(
         "actuals",
-        help="a project's quarterly values and year to date beside the targets",
-        description="Per indicator: the quarterly values, the year to date as the indicator combines them "
+        help="a project's values by period and year to date beside the targets",
+        description="Per indicator: the values of each period, the year to date as the indicator combines them "
         "(sum for flows, latest for levels) and the target; then the money spent.",
     )
     actuals.add_argument("project", metavar="PROJECT", help="project id or exact name")
-    _period(actuals, required=False, help_text="up to this quarter (default: the whole latest year)")
+    _period(actuals, required=False, help_text="up to this period's end (default: the whole latest year)")
     add_format(actuals)
     add_db(actuals)
     actuals.set_defaults(handler=run_actuals)
 
 
-def _period(parser: argparse.ArgumentParser, *, required: bool, help_text: str = "the quarter, e.g. 2021Q3") -> None:
-    parser.add_argument("--period", required=required, metavar="QUARTER", help=help_text)
+_PERIOD = "a quarter (2021Q3), a month (2021-07) or a half year (2021H1); periods of one value must not overlap"
+
+
+def _period(parser: argparse.ArgumentParser, *, required: bool, help_text: str = _PERIOD) -> None:
+    parser.add_argument("--period", required=required, metavar="PERIOD", help=help_text)
 
 
 def _who(parser: argparse.ArgumentParser) -> None:

@@ -36,7 +36,7 @@ from kpitrack.io.workbook import DAMAGED, value_text
 from kpitrack.model import Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus
 from kpitrack.numbers import rounded
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.scoring import IndicatorScore, ProjectScore
 from kpitrack.thresholds import format_decimal
@@ -306,7 +306,7 @@ def write(
     sheets: Sequence[FormSheet],
     *,
     year: int,
-    as_of: Quarter | None = None,
+    as_of: Period | None = None,
     force: bool = False,
 ) -> None:
     """Write the form for ``sheets`` to ``path``: a summary sheet, then one sheet per project.
@@ -322,7 +322,7 @@ def write(
     import openpyxl
 
     workbook = openpyxl.Workbook()
-    words = {"{year}": str(year), "{month}": str(as_of.last_month if as_of else 12)}
+    words = {"{year}": str(year), "{month}": str(as_of.last if as_of else 12)}
     _summary(workbook.active, layout, sheets, _words(layout.title, words))
     for sheet in sheets:
         _project_sheet(workbook.create_sheet(sheet.project.id), layout, sheet, words)

@@ -38,7 +38,7 @@ from kpitrack.io.cells import safe
 from kpitrack.io.textfile import CsvFormat, csv_format, csv_rows
 from kpitrack.io.workbook import read_sheets
 from kpitrack.model import Project
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.store.explaining import ExplanationRow
 from kpitrack.store.recording import ActualRow, SpendingRow
@@ -357,7 +357,7 @@ class TemplateSummary:
     actual_sheets: tuple[str, ...]
 
 
-def write_template(path: Path, quarter: Quarter, projects: Iterable[Project]) -> TemplateSummary:
+def write_template(path: Path, quarter: Period, projects: Iterable[Project]) -> TemplateSummary:
     """A fill-in workbook for one quarter: sheets of actuals (one row per indicator) and of spending.
 
     The workbook is streamed (openpyxl's write-only mode): a province's 1.5 M
@@ -377,7 +377,7 @@ def write_template(path: Path, quarter: Quarter, projects: Iterable[Project]) ->
         for i in p.indicators
     )
     written, sheets = _sheets(workbook, ACTUALS, _ACTUALS_TEMPLATE, rows, {"value", "note"})
-    spending = ((p.id, p.name, p.budget, p.plan.released_by(quarter.number), period, None, None) for p in held)
+    spending = ((p.id, p.name, p.budget, p.plan.released_by(quarter.last), period, None, None) for p in held)
     _sheets(workbook, SPENDING, _SPENDING_TEMPLATE, spending, {"amount", "note"})
     workbook.save(path)
     return TemplateSummary(written, len(held), sheets)

@@ -47,7 +47,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from kpitrack.model import Aggregate, FundPlan, Indicator, Project
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.readings import Grade, Progress, Reading, ReadingKind
 from kpitrack.store import schema as s
 from kpitrack.store._rows import in_lists, scoring_from_text, to_date
@@ -84,7 +84,7 @@ class Columns:
     """
 
     year: int
-    as_of: Quarter
+    as_of: Period
     heads: list[tuple[Any, ...]]
     plans: dict[int, FundPlan]
     spent: dict[int, Decimal]
@@ -118,7 +118,7 @@ class Columns:
 def read(
     engine: sa.Engine,
     year: int,
-    as_of: Quarter,
+    as_of: Period,
     *,
     codes: Sequence[str] | None = None,
     units: Sequence[str] | None = None,
@@ -140,7 +140,7 @@ CHUNK = 20_000  # projects read and evaluated together: a province's memory stay
 def chunks(
     engine: sa.Engine,
     year: int,
-    as_of: Quarter,
+    as_of: Period,
     *,
     codes: Sequence[str] | None = None,
     units: Sequence[str] | None = None,
@@ -152,7 +152,7 @@ def chunks(
     The projects' headers, fund plans and spending are read once; each part's indicators
     and actuals when it is reached, so a province is held a part at a time.
     """
-    low, high = year * 10 + 1, s.period_key(as_of)
+    low, high = s.to_date_keys(as_of)
     with engine.connect() as connection:
         heads = _heads(connection, year, codes, units)
         if not heads:
@@ -185,7 +185,7 @@ _ROWS = {"project": pl.Int64, "code": pl.String, "shape": pl.Int64, "actual": pl
 def progress(
     engine: sa.Engine,
     year: int,
-    as_of: Quarter,
+    as_of: Period,
     *,
     codes: Sequence[str] | None = None,
     units: Sequence[str] | None = None,
@@ -224,7 +224,7 @@ def projects(engine: sa.Engine, year: int, *, codes: Sequence[str] | None = None
     :func:`progress` without the values: a province's 100,000 projects in seconds,
     with one record per distinct indicator.
     """
-    for columns in chunks(engine, year, Quarter(year, 4), codes=codes, with_values=False, size=CHUNK):
+    for columns in chunks(engine, year, Period.year_end(year), codes=codes, with_values=False, size=CHUNK):
         for one in progresses(columns):
             yield one.project
 
@@ -420,7 +420,7 @@ def _with_actuals(
 def _last_year(connection: sa.Connection, fetch: Fetch, year: int, heads: list[tuple[Any, ...]] | None) -> pl.DataFrame:
     """Last year's year-end actual (``last_year``) by project and indicator code, of ``heads`` (None: of all)."""
     p, i, a = s.projects, s.indicators, s.actuals
-    periods = (year * 10 + 1, year * 10 + 4)
+    periods = s.year_keys(year)
     flow = i.c.aggregate == Aggregate.SUM.value
     dialect = connection.dialect.name
 
@@ -643,10 +643,12 @@ def _latest(dialect: str, a: sa.Table) -> list[Any]:
     that the caches can key on.  SQLite documents that in an aggregate query with a
     single ``max()``, the other (bare) columns and expressions come from the row
     holding the maximum: the latest quarter's row, read at no extra cost.  Elsewhere
-    the period leads the text inside the ``max()``: every period of one year has the
-    same five digits (``20213``) and an indicator has at most one current value per
-    period (the ``ux_actuals_current`` index), so the largest such text is the latest
-    row's, on any collation, and its first six characters are cut off.  The unit
+    the period leads the text inside the ``max()``: every period key has the same eight
+    digits (``20210907``, :func:`~kpitrack.store.schema.period_key`), periods of one
+    indicator and year do not overlap, so the largest key is the latest period's, and
+    an indicator has at most one current value per period (the ``ux_actuals_current``
+    index): the largest such text is the latest row's, on any collation, and its first
+    nine characters (the key and the separator) are cut off.  The unit
     comes last, so any character in it survives the split.  Either way the query must
     hold no other ``max()`` or ``min()``.
     """
@@ -660,7 +662,7 @@ def _latest(dialect: str, a: sa.Table) -> list[Any]:
     if dialect == "sqlite":
         return [sa.func.max(a.c.period), joined]
     period = sa.cast(a.c.period, sa.String)
-    return [sa.func.max(a.c.period), sa.func.substr(sa.func.max(period.concat(_SEPARATOR).concat(joined)), 7)]
+    return [sa.func.max(a.c.period), sa.func.substr(sa.func.max(period.concat(_SEPARATOR).concat(joined)), 10)]
 
 
 _NUMBER_TEXT = _NUMBER + _SEPARATOR

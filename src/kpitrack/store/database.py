@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from kpitrack import limits
 from kpitrack.explanations import Explanation
 from kpitrack.model import Project
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.problems import Problem, ProblemsFound, ambiguous, closest
 from kpitrack.readings import DEFAULT_WORDS, GradeBands, Progress, Reading, ValueWords
 from kpitrack.store import bulk, explaining, goals, recording
@@ -57,7 +57,7 @@ class HistoryEntry:
     project: str
     indicator: str | None
     indicator_name: str
-    period: Quarter
+    period: Period
     text: str
     note: str
     recorded_by: str
@@ -67,21 +67,33 @@ class HistoryEntry:
 
 @attrs.frozen
 class IndicatorActuals:
-    """An indicator's quarterly values and the year to date as it combines them (sum / latest)."""
+    """An indicator's values by period (quarters, months …) and the year to date as it combines them (sum / latest)."""
 
     indicator_pk: int
     indicator: Any  # kpitrack.model.Indicator
-    quarters: Mapping[Quarter, Reading]
+    quarters: Mapping[Period, Reading]  # by period: the name is the one scripts know from the JSON
     to_date: Reading | None
 
 
 @attrs.frozen
 class ActualsView:
     project: Project
-    as_of: Quarter
+    as_of: Period
     indicators: tuple[IndicatorActuals, ...]
-    spending: Mapping[Quarter, Decimal]
+    spending: Mapping[Period, Decimal]
     spent: Decimal
+
+    def periods(self) -> tuple[Period, ...]:
+        """The columns of a table of these values: the quarters to date, and any other period recorded instead.
+
+        A month or half year recorded takes the place of the quarters it overlaps; with
+        quarters alone, these are the quarters up to the cut-off.
+        """
+        recorded = {p for row in self.indicators for p in row.quarters} | set(self.spending)
+        others = sorted(p for p in recorded if not p.is_quarter)
+        quarters = [Period.quarter(self.as_of.year, n) for n in range(1, self.as_of.last // 3 + 1)]
+        kept = [q for q in quarters if not any(q.overlaps(other) for other in others)]
+        return tuple(sorted([*kept, *others]))
 
 
 class _Rollback(Exception):
@@ -249,7 +261,7 @@ class Store:
     def progress(
         self,
         year: int,
-        as_of: Quarter,
+        as_of: Period,
         ids: Sequence[str] | None = None,
         *,
         units: Sequence[str] | None = None,
@@ -262,13 +274,13 @@ class Store:
         return bulk.progress(self.engine, year, as_of, codes=ids, units=units)
 
     def columns(
-        self, year: int, as_of: Quarter, ids: Sequence[str] | None = None, *, units: Sequence[str] | None = None
+        self, year: int, as_of: Period, ids: Sequence[str] | None = None, *, units: Sequence[str] | None = None
     ) -> bulk.Columns:
         """What :meth:`progress` reads, as columns: to evaluate many projects at once (:mod:`kpitrack.evaluation`)."""
         return bulk.read(self.engine, year, as_of, codes=ids, units=units)
 
     def chunks(
-        self, year: int, as_of: Quarter, ids: Sequence[str] | None = None, *, units: Sequence[str] | None = None
+        self, year: int, as_of: Period, ids: Sequence[str] | None = None, *, units: Sequence[str] | None = None
     ) -> Iterator[bulk.Columns]:
         """:meth:`columns` in parts of :data:`kpitrack.store.bulk.CHUNK` projects: a province a part at a time."""
         return bulk.chunks(self.engine, year, as_of, codes=ids, units=units, size=bulk.CHUNK)
@@ -352,14 +364,14 @@ class Store:
             del p
             return entries
 
-    def actuals(self, project: Project, as_of: Quarter) -> ActualsView:
+    def actuals(self, project: Project, as_of: Period) -> ActualsView:
         """Quarterly values and the year to date of each indicator, and the money spent."""
         a, i, sp = s.actuals, s.indicators, s.spending
-        low, high = project.year * 10 + 1, s.period_key(as_of)
+        low, high = s.to_date_keys(as_of)
         with self.engine.connect() as connection:
             pk = _project_pk(connection, project)
             codes = {r.code: r.id for r in connection.execute(sa.select(i.c.id, i.c.code).where(i.c.project_id == pk))}
-            by_indicator: dict[int, dict[Quarter, Reading]] = defaultdict(dict)
+            by_indicator: dict[int, dict[Period, Reading]] = defaultdict(dict)
             query = (
                 sa.select(a)
                 .join(i, i.c.id == a.c.indicator_id)
@@ -367,7 +379,7 @@ class Store:
             )
             for row in connection.execute(query.order_by(a.c.period)):
                 by_indicator[row.indicator_id][s.period_of(row.period)] = reading_from_row(row._mapping)
-            spending: dict[Quarter, Decimal] = {}
+            spending: dict[Period, Decimal] = {}
             query = sa.select(sp.c.period, sp.c.amount).where(
                 sp.c.project_id == pk, sp.c.current, sp.c.period.between(low, high)
             )

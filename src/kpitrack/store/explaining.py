@@ -24,6 +24,7 @@ from kpitrack.explanations import (
     Explanation,
     InvalidExplanation,
     is_budget,
+    is_year_end,
     parse_cause,
     parse_likelihood,
     parse_period,
@@ -115,9 +116,11 @@ def _check(row: ExplanationRow, projects: _Projects, by: str, problems: list[Pro
             likelihood = parse_likelihood(row.likelihood)
         except InvalidExplanation as invalid:
             problems.append(Problem(row.at("likelihood"), str(invalid)))
-    if "Q" not in period and (cause or likelihood or row.measures.strip()):
+    if is_year_end(period) and (cause or likelihood or row.measures.strip()):
         problems.append(
-            Problem(row.at("cause"), f"{_what(row)}: a cause, likelihood or 纠偏措施 belongs to a cut-off (a quarter)")
+            Problem(
+                row.at("cause"), f"{_what(row)}: a cause, likelihood or 纠偏措施 belongs to a cut-off (2021Q2, 2021-07)"
+            )
         )
     budget = is_budget(row.indicator)
     project = projects.project(row, int(period[:4]), problems)

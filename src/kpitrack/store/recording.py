@@ -1,6 +1,7 @@
 """Recording the year (记录实际完成值与资金执行): checking rows against the goals and writing versions.
 
-A row names a project and an indicator by id or exact name, a quarter and a value.
+A row names a project and an indicator by id or exact name, a period (a month, quarter,
+half year or run of months) and a value.
 :class:`Catalog` resolves the names (and, for an unknown one, suggests the closest)
 and reads values; :class:`Recorder` is one import in progress: it checks rows as
 they stream in, reports every bad row with its place, and writes the good ones in
@@ -30,7 +31,7 @@ import sqlalchemy as sa
 from kpitrack.explanations import BUDGET, is_budget
 from kpitrack.limits import text_fault
 from kpitrack.model import Indicator
-from kpitrack.periods import InvalidPeriod, Quarter
+from kpitrack.periods import InvalidPeriod, Period
 from kpitrack.problems import MAX_SHOWN, Problem, ambiguous, closest, more_problems
 from kpitrack.readings import (
     DEFAULT_WORDS,
@@ -216,7 +217,7 @@ class Catalog:
         low, high = self.connection.execute(query).one()
         return range(low, high + 1) if low is not None else range(0)
 
-    def lookup(self, project: str, indicator: str, quarter: Quarter) -> Slot | Fault:
+    def lookup(self, project: str, indicator: str, quarter: Period) -> Slot | Fault:
         """The indicator a row names, by project and indicator id or name, in the quarter's year."""
         ref = self.project(project, quarter)
         if isinstance(ref, Fault):
@@ -250,7 +251,7 @@ class Catalog:
         rows = driver_rows(self.connection, query)
         _add_slots(self._slots, rows, lambda pk: pk - self._first_key, self._shapes)
 
-    def project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
+    def project(self, key: str, quarter: Period) -> ProjectRef | Fault:
         """The project a row names, by id or exact name, in the quarter's year (remembered)."""
         found = self._found.get((key, quarter.year))
         if found is None:
@@ -259,7 +260,7 @@ class Catalog:
                 self._found[(key, quarter.year)] = found
         return found
 
-    def _project(self, key: str, quarter: Quarter) -> ProjectRef | Fault:
+    def _project(self, key: str, quarter: Period) -> ProjectRef | Fault:
         found = self._by_code.get((key, quarter.year))
         if found is not None:
             return found
@@ -473,14 +474,14 @@ def _add_slots(
         by_code[code] = new(Slot, (pk, code, kind, unit, position(pk), table))
 
 
-_period_cache: dict[str, Quarter | Fault] = {}
+_period_cache: dict[str, Period | Fault] = {}
 
 
-def _quarter(text: str) -> Quarter | Fault:
+def _quarter(text: str) -> Period | Fault:
     found = _period_cache.get(text)
     if found is None:
         try:
-            found = Quarter.parse(text)
+            found = Period.parse(text)
         except InvalidPeriod as invalid:
             found = Fault("period", text, invalid.reason)
         if len(_period_cache) < 10_000:
@@ -508,10 +509,13 @@ def _where(row: ActualRow | SpendingRow, column: str) -> str:
 
 
 class _FirstRows:
-    """The row that first gave each (indicator or project, quarter), so that a second one is reported.
+    """The row that first gave each (indicator or project, period), so that a second or overlapping one is reported.
 
-    Kept in two flat arrays indexed by catalog position × 4 + quarter − 1 rather
-    than a dict: six million (key, row) pairs in a dict take about a gigabyte.
+    Quarters, what nearly every row gives, are kept in two flat arrays indexed by
+    catalog position × 4 + quarter − 1 rather than a dict: six million (key, row)
+    pairs in a dict take about a gigabyte.  Other periods (months, half years) are
+    few and kept by position in :attr:`spans`; once there are any, each row is
+    also checked against them for an overlap.
     """
 
     def __init__(self, size: int) -> None:
@@ -519,6 +523,30 @@ class _FirstRows:
         self._sources = array("H", bytes(2 * 4 * size))
         self._source_ids: dict[str, int] = {}
         self._source_names: list[str] = []
+        self.spans: dict[int, list[tuple[Period, str]]] = {}
+
+    def claim_period(self, position: int, period: Period, row: ActualRow | SpendingRow) -> str | None:
+        """Record ``row`` as giving ``period`` at ``position``; if a row gave it, or one overlapping it, why not."""
+        for number in range(1, 5):
+            quarter = Period.quarter(period.year, number)
+            if quarter.overlaps(period) and self._numbers[position * 4 + number - 1]:
+                return self._clash(period, quarter, self.where(position * 4 + number - 1))
+        for given, where in self.spans.get(position, ()):
+            if given.overlaps(period):
+                return self._clash(period, given, where)
+        if period.is_quarter:
+            return self.claim(position * 4 + period.last // 3 - 1, row)
+        self.spans.setdefault(position, []).append((period, self._at(row)))
+        return None
+
+    @staticmethod
+    def _clash(period: Period, given: Period, where: str) -> str:
+        if given == period:
+            return f"{period} is already given in {where}"
+        return f"{period} overlaps {given}, already given in {where}"
+
+    def _at(self, row: ActualRow | SpendingRow) -> str:
+        return f"{row.source}: row {row.number}" if row.source else "an earlier row"
 
     def source(self, name: str) -> int:
         """The number that stands for a file (its rows' ``source``) in the table."""
@@ -564,8 +592,8 @@ class Recorder:
         self._catalog = catalog = load_catalog(connection, named)
         self._bands = bands
         self._words = words
-        self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys)
-        self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys)
+        self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys, self._add)
+        self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys, self._add)
         self._connection = connection
         self._first_actual = _FirstRows(catalog.size)
         self._first_spent = _FirstRows(catalog.projects)
@@ -573,9 +601,8 @@ class Recorder:
     def _reject(self, row: ActualRow | SpendingRow, faults: Sequence[Fault]) -> None:
         self._add([Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults])
 
-    def _duplicate(self, row: ActualRow | SpendingRow, column: str, quarter: Quarter, first: str) -> None:
-        message = f"{getattr(row, column)!r}: {quarter} is already given in {first}"
-        self._add([Problem(_where(row, column), message)])
+    def _duplicate(self, row: ActualRow | SpendingRow, column: str, clash: str) -> None:
+        self._add([Problem(_where(row, column), f"{getattr(row, column)!r}: {clash}")])
 
     def _add(self, problems: list[Problem]) -> None:
         """Keep the first :data:`~kpitrack.problems.MAX_SHOWN` problems and count the rest (memory stays flat)."""
@@ -623,15 +650,21 @@ class Recorder:
             if note and (unfit := text_fault(note)) is not None:
                 self._reject(row, [Fault("note", note, unfit)])
                 continue
-            key = slot.position * 4 + place.offset
-            if seen[key]:
-                self._duplicate(row, "indicator", place.quarter, first.where(key))
-                continue
-            if name is not source:
-                source, source_id = name, first.source(name)
-            seen[key], sources[key] = number + 1, source_id
+            if place.offset < 0 or first.spans:  # a month or half year, or rows that gave one
+                clash = first.claim_period(slot.position, place.quarter, row)
+                if clash is not None:
+                    self._duplicate(row, "indicator", clash)
+                    continue
+            else:
+                key = slot.position * 4 + place.offset
+                if seen[key]:
+                    self._duplicate(row, "indicator", _FirstRows._clash(place.quarter, place.quarter, first.where(key)))
+                    continue
+                if name is not source:
+                    source, source_id = name, first.source(name)
+                seen[key], sources[key] = number + 1, source_id
             if not problems:
-                add(slot.pk, place.period, value.columns, note)
+                add(slot.pk, place.period, value.columns, note, row)
 
     def _place(self, project: str, period: str) -> _Place | Fault:
         quarter = _quarter(period)
@@ -640,7 +673,8 @@ class Recorder:
         ref = self._catalog.project(project, quarter)
         if isinstance(ref, Fault):
             return ref
-        return _Place(ref, quarter, s.period_key(quarter), self._catalog.slots(ref), quarter.number - 1)
+        offset = quarter.last // 3 - 1 if quarter.is_quarter else -1
+        return _Place(ref, quarter, s.period_key(quarter), self._catalog.slots(ref), offset)
 
     def record_spending(self, rows: Iterable[SpendingRow]) -> None:
         """Check each row of money spent; write it while every row so far was good."""
@@ -664,11 +698,11 @@ class Recorder:
             if faults or isinstance(amount, str):
                 self._reject(row, faults)
                 continue
-            earlier = first.claim(project.position * 4 + quarter.number - 1, row)
-            if earlier is not None:
-                self._duplicate(row, "project", quarter, earlier)
+            clash = first.claim_period(project.position, quarter, row)
+            if clash is not None:
+                self._duplicate(row, "project", clash)
             elif not self.problems:
-                add(project.pk, s.period_key(quarter), driver_values(self._connection, [amount]), row.note)
+                add(project.pk, s.period_key(quarter), driver_values(self._connection, [amount]), row.note, row)
 
     def finish(self) -> tuple[WriteSummary, WriteSummary]:
         """Write what is still pending; what the import did to actuals and to spending."""
@@ -679,13 +713,13 @@ class Recorder:
 
 
 class _Place(NamedTuple):
-    """Where a row's values go: its project, quarter (and its key, 20213) and the project's indicators."""
+    """Where a row's values go: its project, period (and its key, 20210907) and the project's indicators."""
 
     project: ProjectRef
-    quarter: Quarter
+    quarter: Period
     period: int
     slots: Mapping[str, Slot]
-    offset: int  # of the quarter's column in the table of rows already seen (quarter − 1)
+    offset: int  # of a quarter's column in the table of rows already seen (quarter − 1); -1: not a quarter
 
 
 class _Writer:
@@ -705,8 +739,10 @@ class _Writer:
         key: str,
         by: str,
         key_range: Callable[[int], range],
+        report: Callable[[list[Problem]], None],
     ) -> None:
         self._connection = connection
+        self._report = report
         self._table = table
         self._key = key  # indicator_id or project_id
         self._compared = "text" if table is s.actuals else "amount"
@@ -728,27 +764,33 @@ class _Writer:
         self._supersede = f"UPDATE {table.name} SET current = {marker} WHERE id = {marker}"
         self._key_range = key_range
         self._batch: list[tuple[Any, ...]] = []
+        self._rows: list[ActualRow | SpendingRow] = []  # where each row of the batch came from
         self._years_with_values: dict[int, bool] = {}
-        self._current_sqls: dict[tuple[int, int], str] = {}
+        self._current_sqls: dict[int, str] = {}
         self.summary = WriteSummary()
 
-    def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str) -> None:
+    def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str, row: ActualRow | SpendingRow) -> None:
         """Write a value (its columns as :class:`Value` has them, or the amount) with its batch."""
         self._batch.append((pk, period, note, *columns, *self.tail))
+        self._rows.append(row)
         if len(self._batch) >= self.BATCH:
             self.flush()
 
     def _may_supersede(self, periods: Iterable[int]) -> bool:
         """Whether values of these periods' years were stored before this import."""
-        return any(self._has_values(year) for year in {period // 10 for period in set(periods)})
+        return any(self._has_values(year) for year in {period // 10000 for period in set(periods)})
 
     def flush(self) -> None:
         """Write the batch: supersede what it changes, insert what is new."""
         rows, self._batch = self._batch, []
         if not rows:
             return
+        sources, self._rows = self._rows, []
         if self._may_supersede(map(itemgetter(1), rows)):
-            rows, superseded, unchanged = self._against_current(rows)
+            changed, superseded, unchanged = self._against_current(rows, sources)
+            if changed is None:
+                return
+            rows = changed
             if superseded:
                 self._connection.exec_driver_sql(self._supersede, [(self._false, pk) for pk in superseded])
             self.summary += WriteSummary(0, len(superseded), unchanged)
@@ -770,17 +812,17 @@ class _Writer:
         if rows:
             self._connection.exec_driver_sql(self._insert, rows)
 
-    def _current_sql(self, keys: int, periods: int) -> str:
-        """The driver's statement for the current values of ``keys`` keys in ``periods`` periods (made once each)."""
-        found = self._current_sqls.get((keys, periods))
+    def _current_sql(self, keys: int) -> str:
+        """The driver's statement for the current values of ``keys`` keys in a range of periods (made once each)."""
+        found = self._current_sqls.get(keys)
         if found is None:
             sqlite = self._connection.dialect.name == "sqlite"
             marker = "?" if sqlite else "%s"
             current = "current = 1" if sqlite else "current"  # on SQLite, the partial index's own term
-            found = self._current_sqls[(keys, periods)] = (
+            found = self._current_sqls[keys] = (
                 f"SELECT id, {self._key}, period, {self._compared} FROM {self._table.name} "
                 f"WHERE {current} AND {self._key} IN ({', '.join([marker] * keys)}) "
-                f"AND period IN ({', '.join([marker] * periods)})"
+                f"AND period BETWEEN {marker} AND {marker}"
             )
         return found
 
@@ -795,37 +837,56 @@ class _Writer:
             query = (
                 sa.select(t.c.id)
                 .where(t.c.current, t.c[self._key].between(keys.start, keys.stop - 1))
-                .where(t.c.period.between(year * 10 + 1, year * 10 + 4))
+                .where(t.c.period.between(*s.year_keys(year)))
                 .limit(1)
             )
             found = self._years_with_values[year] = self._connection.execute(query).first() is not None
         return found
 
-    def _against_current(self, rows: list[tuple[Any, ...]]) -> tuple[list[tuple[Any, ...]], list[int], int]:
-        """The rows that change something, the ids they supersede, and how many are unchanged."""
+    def _against_current(
+        self, rows: list[tuple[Any, ...]], sources: list[ActualRow | SpendingRow]
+    ) -> tuple[list[tuple[Any, ...]] | None, list[int], int]:
+        """The rows that change something, the ids they supersede, and how many are unchanged.
+
+        A row whose period overlaps another one stored for its key (2021Q3 over 2021-07)
+        is a problem, reported, and nothing is returned to write (None).
+        """
         value_at = self._columns.index(self._compared)
-        current: dict[tuple[int, int], tuple[int, Any]] = {}
+        current: dict[int, list[tuple[int, int, Any]]] = {}
         pks = sorted({row[0] for row in rows})
-        # Only the batch's quarters: a quarter's import into a year already holding the
-        # earlier quarters would otherwise fetch all of those, to find none of them written.
-        periods = sorted({row[1] for row in rows})
+        # Only periods that end at or after the batch's first month can be the same or
+        # overlap: a quarter's import into a year already holding the earlier quarters
+        # would otherwise fetch all of those, to find none of them written.
+        periods = [s.period_of(key) for key in {row[1] for row in rows}]
+        low = min(p.year * 10000 + p.first * 100 for p in periods)  # the key of the first month's end
+        high = s.year_keys(max(p.year for p in periods))[1]
         amounts = self._compared == "amount"  # compared as decimals (35 and 35.00 are one amount)
         for chunk in in_lists(pks, _LOOKED_UP):
             for pk, key, period, stored in driver_rows(
-                self._connection, self._current_sql(len(chunk), len(periods)), params=(*chunk, *periods)
+                self._connection, self._current_sql(len(chunk)), params=(*chunk, low, high)
             ):
-                current[(key, period)] = (pk, Decimal(str(stored)) if amounts else stored)
+                current.setdefault(key, []).append((period, pk, Decimal(str(stored)) if amounts else stored))
         changed: list[tuple[Any, ...]] = []
         superseded: list[int] = []
         unchanged = 0
-        for row in rows:
-            old = current.get((row[0], row[1]))
-            if old is not None:
-                if _same(old[1], row[value_at]):
-                    unchanged += 1
-                    continue
-                superseded.append(old[0])
-            changed.append(row)
+        clashes: list[Problem] = []
+        for row, source in zip(rows, sources, strict=True):
+            kept = True
+            for period, pk, stored in current.get(row[0], ()):
+                if period == row[1]:
+                    if _same(stored, row[value_at]):
+                        unchanged += 1
+                        kept = False
+                    else:
+                        superseded.append(pk)
+                elif (given := s.period_of(period)).overlaps(written := s.period_of(row[1])):
+                    message = f"{written} overlaps {given}, already recorded: correct {given}, or give periods apart"
+                    clashes.append(Problem(_where(source, "period"), f"{source.period!r}: {message}"))
+            if kept:
+                changed.append(row)
+        if clashes:
+            self._report(clashes)
+            return None, [], 0
         return changed, superseded, unchanged
 
 

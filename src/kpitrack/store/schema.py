@@ -5,10 +5,11 @@ kind, operator, numbers and unit in columns beside the canonical text, so later
 runs never re-parse.  Recorded values (实际完成值) and money spent (资金执行) keep
 one row per version; the ``current`` flag marks the version in force, and a
 partial unique index keeps at most one current version per indicator (or project)
-and quarter, which also makes "the current values" a cheap index scan.
+and period, which also makes "the current values" a cheap index scan.
 
-Quarters are stored as integers ``year * 10 + quarter`` (``20213`` is 2021Q3) so
-that "this year up to Q3" is a range and the bulk path can group on one column.
+Periods are stored as integers ``year * 10000 + last month * 100 + first month``
+(``20210907`` is 2021Q3, ``20210707`` is 2021-07) so that "this year up to July"
+is a range (:func:`to_date_keys`) and the bulk path can group on one column.
 Decimals are exact: NUMERIC on PostgreSQL, canonical decimal text on SQLite.
 The Alembic migrations in ``migrations/versions`` build exactly these tables; a
 test compares the two.
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 from kpitrack import limits
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 
 __all__ = [
     "SHAPE_COLUMNS",
@@ -44,6 +45,8 @@ __all__ = [
     "revisions",
     "shape_digest",
     "spending",
+    "to_date_keys",
+    "year_keys",
 ]
 
 
@@ -74,14 +77,24 @@ class ExactDecimal(sa.types.TypeDecorator[Decimal]):
         return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def period_key(quarter: Quarter) -> int:
-    """2021Q3 → 20213."""
-    return quarter.year * 10 + quarter.number
+def period_key(period: Period) -> int:
+    """2021Q3 → 20210907; 2021-07 → 20210707 (ordered by last month, as periods of a year are)."""
+    return period.year * 10000 + period.last * 100 + period.first
 
 
-def period_of(key: int) -> Quarter:
-    """20213 → 2021Q3."""
-    return Quarter(key // 10, key % 10)
+def period_of(key: int) -> Period:
+    """20210907 → 2021Q3."""
+    return Period(key // 10000, key % 100, key // 100 % 100)
+
+
+def year_keys(year: int) -> tuple[int, int]:
+    """The lowest and highest key of a period of ``year``."""
+    return year * 10000, year * 10000 + 9999
+
+
+def to_date_keys(as_of: Period) -> tuple[int, int]:
+    """The keys of the periods that end by ``as_of``'s last month: the year to date at that cut-off."""
+    return as_of.year * 10000, as_of.year * 10000 + as_of.last * 100 + 99
 
 
 metadata = sa.MetaData()
@@ -224,7 +237,7 @@ actuals = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("indicator_id", sa.Integer, sa.ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("period", sa.Integer, nullable=False),  # 20213 = 2021Q3
+    sa.Column("period", sa.Integer, nullable=False),  # 20210907 = 2021Q3 (period_key)
     sa.Column("kind", sa.String(8), nullable=False),  # number | grade | date | n/a
     sa.Column("number", ExactDecimal),
     sa.Column("unit", sa.String(limits.UNIT_LENGTH), nullable=False),
@@ -242,7 +255,7 @@ actuals = sa.Table(
 def _version_indexes(table: sa.Table, key: sa.Column[int]) -> None:
     """The indexes of a table of recorded versions (actuals, spending, explanations) by (key, period).
 
-    Current values: unique per quarter.  Values a correction replaced: an index of
+    Current values: unique per period.  Values a correction replaced: an index of
     their own (migration 0004), so that each value recorded goes into one index, not
     two; a reader of every version (the history) asks for the two apart.  SQLite uses
     a partial index only for a query whose terms include the index's own condition,
@@ -306,7 +319,7 @@ explanations = sa.Table(
 _version_indexes(explanations, explanations.c.indicator_id)
 
 # The same for a project's budget row (项目资金, 预算执行) of the monitoring form, per project as
-# ``spending`` is beside ``actuals`` (migration 0007).
+# ``spending`` is beside ``actuals`` (migration 0008).
 budget_explanations = sa.Table(
     "budget_explanations",
     metadata,

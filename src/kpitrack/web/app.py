@@ -30,7 +30,7 @@ import kpitrack
 from kpitrack.api import Workspace
 from kpitrack.monitoring import Light
 from kpitrack.numbers import show
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.profile import Profile
 from kpitrack.web import security
@@ -60,7 +60,7 @@ class Web:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.templates.globals.update(num=_num, percent=_percent)
+        self.templates.globals.update(num=_num, percent=_percent, cut_offs=cut_offs, entry_periods=entry_periods)
 
     def warm(self) -> None:
         """Compute the view the overview opens on (the latest year at its Q2), before anyone asks for it.
@@ -71,7 +71,7 @@ class Web:
         try:
             years = self.ws.years()
             if years:
-                self.cache.view(years[-1], Quarter(years[-1], 2))
+                self.cache.view(years[-1], Period.quarter(years[-1], 2))
         except Exception:  # the request that needs the view will show what is wrong
             log.exception("computing the overview in advance failed")
 
@@ -100,6 +100,17 @@ class Web:
 
 def translator(request: Request) -> Translator:
     return Translator(chosen_language(request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)))
+
+
+def cut_offs(year: int) -> list[tuple[str, str]]:
+    """The cut-offs a page offers, one per month (1-7月 is the central rule's): (value, words)."""
+    return [(str(Period.month(year, month).cut_off), Period.month(year, month).months()) for month in range(1, 13)]
+
+
+def entry_periods(year: int) -> list[Period]:
+    """The periods a 填报 form offers: the quarters, the half years, then the months."""
+    quarters = [Period.quarter(year, n) for n in range(1, 5)]
+    return [*quarters, Period.half(year, 1), Period.half(year, 2), *(Period.month(year, m) for m in range(1, 13))]
 
 
 def light_word(t: Translator, light: Light) -> str:

@@ -17,7 +17,7 @@ import attrs
 
 from kpitrack.api import Workspace
 from kpitrack.model import Indicator, Project
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.readings import Grade
 from kpitrack.store import ActualRow, ActualsView, ImportResult, SpendingRow
@@ -58,7 +58,7 @@ class ProjectBlock:
 
 @attrs.frozen
 class EntryForm:
-    quarter: Quarter
+    quarter: Period
     blocks: tuple[ProjectBlock, ...]
     problems: tuple[str, ...] = ()  # problems no field owns
 
@@ -76,7 +76,7 @@ def _choice(indicator: Indicator) -> str:
     return {Kind.QUALITATIVE: "grade", Kind.TREND: "trend"}.get(indicator.target.kind, "")
 
 
-def _block(view: ActualsView, quarter: Quarter) -> ProjectBlock:
+def _block(view: ActualsView, quarter: Period) -> ProjectBlock:
     fields = []
     for row in view.indicators:
         indicator = row.indicator
@@ -108,7 +108,7 @@ def _block(view: ActualsView, quarter: Quarter) -> ProjectBlock:
     return ProjectBlock(view.project, tuple(fields))
 
 
-def blank_form(ws: Workspace, projects: Sequence[Project], quarter: Quarter) -> EntryForm:
+def blank_form(ws: Workspace, projects: Sequence[Project], quarter: Period) -> EntryForm:
     """The form for ``projects`` at ``quarter``: each field holds what is recorded so far."""
     return EntryForm(quarter, tuple(_block(ws.actuals(p.id, quarter), quarter) for p in projects))
 
@@ -116,7 +116,7 @@ def blank_form(ws: Workspace, projects: Sequence[Project], quarter: Quarter) -> 
 def submit(
     ws: Workspace,
     projects: Sequence[Project],
-    quarter: Quarter,
+    quarter: Period,
     posted: Mapping[str, str],
     *,
     by: str,

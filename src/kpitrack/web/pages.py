@@ -15,16 +15,16 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.requests import Request
 
-from kpitrack.api import parse_period
+from kpitrack.api import parse_cut_off, parse_period
 from kpitrack.model import LEVEL1, Project
 from kpitrack.monitoring import Light
-from kpitrack.periods import Quarter, plan_quarter
+from kpitrack.periods import Period
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.scoring import ProjectScore
-from kpitrack.store import ImportResult
+from kpitrack.store import ActualsView, ImportResult
 from kpitrack.web import entry as entry_form
 from kpitrack.web import exports
-from kpitrack.web.app import Web, light_word, translator, web_of
+from kpitrack.web.app import Web, entry_periods, light_word, translator, web_of
 from kpitrack.web.views import SORTABLE, Listed, Selection, YearView, pages, select, worst_units
 
 __all__ = ["router"]
@@ -45,7 +45,7 @@ def _years(web: Web) -> list[int]:
     return years
 
 
-def _year_and_cutoff(web: Web, year: int | None, as_of: str | None) -> tuple[int, Quarter]:
+def _year_and_cutoff(web: Web, year: int | None, as_of: str | None) -> tuple[int, Period]:
     """The year asked for (else the latest with goals) and its cut-off (else mid-year, Q2: 双监控)."""
     years = _years(web)
     chosen = years[-1] if year is None else year
@@ -53,7 +53,7 @@ def _year_and_cutoff(web: Web, year: int | None, as_of: str | None) -> tuple[int
         raise ProblemsFound(
             [Problem("year", f"{chosen}: no goals for this year (years: {', '.join(map(str, years))})")]
         )
-    quarter = Quarter(chosen, 2) if not as_of else parse_period(as_of, where="as_of", year=chosen)
+    quarter = Period.quarter(chosen, 2) if not as_of else parse_cut_off(as_of, where="as_of", year=chosen)
     return chosen, quarter
 
 
@@ -157,8 +157,8 @@ def project_page(
     """A project: its goal tree with every quarter, the light and expected year end, the score, history, charts."""
     ws = web.ws
     project = ws.find_project(key, year)
-    quarter = Quarter(project.year, 2) if not as_of else parse_period(as_of, where="as_of", year=project.year)
-    actuals = ws.actuals(project.id, Quarter(project.year, 4))
+    quarter = Period.quarter(project.year, 2) if not as_of else parse_cut_off(as_of, where="as_of", year=project.year)
+    actuals = ws.actuals(project.id, Period.year_end(project.year))
     (status,) = ws.status(quarter, projects=[project.id])
     (score,) = ws.score(project.year, projects=[project.id])
     history = ws.history(project.id, year=project.year)
@@ -174,31 +174,28 @@ def project_page(
         project=project,
         as_of=quarter,
         actuals=actuals,
-        quarters=Quarter(project.year, 4).quarters_to_date(),
+        quarters=actuals.periods(),
         status=status,
         score=score,
         lights=lights,
         scores=scores,
         history=history,
         explained=explained,
-        spending_chart=_spending_chart(project, actuals.spending, translator(request)),
+        spending_chart=_spending_chart(actuals, translator(request)),
         tier_chart=_tier_chart(score, translator(request)),
     )
 
 
-def _spending_chart(project: Project, spending: Any, t: Any) -> dict[str, Any]:
-    """Cumulative spending by quarter against the cumulative fund plan and 序时进度 (budget × elapsed share)."""
-    planned = [Decimal(0)] * 4
-    for key, amount in project.plan:
-        planned[plan_quarter(key) - 1] += amount
-    quarters = Quarter(project.year, 4).quarters_to_date()
-    spent = [spending.get(q, Decimal(0)) for q in quarters]
+def _spending_chart(actuals: ActualsView, t: Any) -> dict[str, Any]:
+    """Cumulative spending by period against the cumulative fund plan and 序时进度 (budget × elapsed share)."""
+    project, periods = actuals.project, actuals.periods()
+    spent = [actuals.spending.get(p, Decimal(0)) for p in periods]
     return {
-        "quarters": [str(q) for q in quarters],
+        "quarters": [str(p) for p in periods],
         "series": [
             {"name": t("cumulative_spent"), "data": _running(spent)},
-            {"name": t("cumulative_plan"), "data": _running(planned)},
-            {"name": t("time_line"), "data": [float(project.budget * n / 4) for n in range(1, 5)]},
+            {"name": t("cumulative_plan"), "data": [float(project.plan.released_by(p.last)) for p in periods]},
+            {"name": t("time_line"), "data": [float(project.budget * p.elapsed) for p in periods]},
         ],
         "unit": t("money"),
     }
@@ -235,13 +232,13 @@ def _tier_chart(score: ProjectScore, t: Any) -> dict[str, Any]:
 # --- 填报 ---------------------------------------------------------------------------------------
 
 
-def _entry_scope(web: Web, project: str, unit: str, quarter: str) -> tuple[list[Project], Quarter]:
+def _entry_scope(web: Web, project: str, unit: str, quarter: str) -> tuple[list[Project], Period]:
     """The projects a 填报 form covers (one, a unit's, or none yet) and its quarter (default: Q2 of the latest year)."""
     ws = web.ws
     if quarter:
         period = parse_period(quarter, where="quarter")
     else:
-        period = Quarter(ws.find_project(project).year if project else _years(web)[-1], 2)
+        period = Period.quarter(ws.find_project(project).year if project else _years(web)[-1], 2)
     if project:
         return [ws.find_project(project, period.year)], period
     return (ws.projects(period.year, units=[unit]) if unit else []), period
@@ -278,9 +275,9 @@ def _entry(
         chosen_unit=unit,
         scores=scores,
         result=result,
-        all_projects=[(row.id, f"{row.id} {row.name}") for row in web.cache.view(year, Quarter(year, 2)).rows],
+        all_projects=[(row.id, f"{row.id} {row.name}") for row in web.cache.view(year, Period.quarter(year, 2)).rows],
         all_units=[(unit, unit) for unit in ws.units(year)],
-        quarters=Quarter(year, 4).quarters_to_date(),
+        quarters=entry_periods(year),
         grades=entry_form.GRADES,
     )
 

@@ -29,7 +29,7 @@ from kpitrack.monitoring import (
     underperformers_midyear,
     underperformers_year_end,
 )
-from kpitrack.periods import Quarter
+from kpitrack.periods import Period
 from kpitrack.profile import Profile
 from kpitrack.scoring import ProjectScore
 from kpitrack.store import ImportResult
@@ -111,14 +111,14 @@ class YearView:
     """Everything the overview and 预警 pages show of a year at a cut-off, computed once."""
 
     year: int
-    as_of: Quarter
+    as_of: Period
     rows: tuple[OverviewRow, ...]
     units: tuple[UnitSummary, ...]
     midyear: tuple[Listed, ...]  # red, then yellow at the cut-off, worst first
     year_end: tuple[Listed, ...]  # below the profile's cut-off, missing data or low execution, worst first
 
 
-def build(ws: Workspace, year: int, as_of: Quarter) -> YearView:
+def build(ws: Workspace, year: int, as_of: Period) -> YearView:
     """Read the year once at the cut-off and once at year end, through the API, keeping the pages' rows."""
     rows, midyear, year_end = _rows(ws.status(as_of), ws.score(year), ws.profile)
     return YearView(year, as_of, tuple(rows), tuple(_units(rows)), tuple(midyear), tuple(year_end))
@@ -241,14 +241,14 @@ class ViewCache:
     def __init__(self, ws: Workspace, *, size: int = 4):
         self._ws = ws
         self._size = size
-        self._views: OrderedDict[tuple[int, Quarter, Version], YearView] = OrderedDict()
+        self._views: OrderedDict[tuple[int, Period, Version], YearView] = OrderedDict()
         self._lock = threading.Lock()
         self.builds = 0  # how many views were computed whole: the tests and the benchmark read it
 
     def version(self) -> Version:
         return self._ws.version()
 
-    def view(self, year: int, as_of: Quarter) -> YearView:
+    def view(self, year: int, as_of: Period) -> YearView:
         with self._lock:
             key = (year, as_of, self._ws.version())
             found = self._views.get(key)

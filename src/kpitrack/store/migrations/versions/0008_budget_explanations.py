@@ -6,8 +6,8 @@ does.  They are kept per project and period, one row per version, exactly as
 ``explanations`` keeps an indicator's (migration 0006), and beside it as ``spending``
 is beside ``actuals``.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
