@@ -416,3 +416,34 @@ def test_an_indicator_named_by_a_reserved_word_is_a_warning() -> None:
         "goals/p01.toml: indicators[0]: warning: indicator name '资金执行' is reserved for the budget row (预算执行): "
         "an explanation naming it explains the budget; rename the indicator"
     ]
+
+
+def test_a_1_to_7_month_form_takes_the_budget_explanation_of_its_cut_off(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    # p02 at 2021-07: p = 7/12 = 0.5833, rate 10/30 = 0.3333, q = 0.5714 < 0.6: red (yellow at 2021Q2).
+    argv = (
+        "form",
+        "monitor",
+        "--year",
+        "2021",
+        "--as-of",
+        "2021-07",
+        "--project",
+        "p02",
+        "--out",
+        str(tmp_path / "m.xlsx"),
+    )
+    assert run(capsys, *argv, "--db", db)[0] == 0
+    workbook = openpyxl.load_workbook(tmp_path / "m.xlsx")
+    sheet = workbook["p02"]
+    assert [c.value for c in sheet[5]][:7] == [None, 30, 30, 10, 0.3333, 0.5833, "红灯"]
+    sheet["I5"], sheet["J5"] = "制度保障", "政府采购流程延长"
+    workbook.save(tmp_path / "filled.xlsx")
+    assert run(capsys, "import", str(tmp_path / "filled.xlsx"), "--db", db)[0] == 0
+    with kpitrack.open(db) as ws:
+        (budget,) = ws.explanations("2021-07", projects=["p02"], indicator=BUDGET)
+    assert (budget.period, budget.cause, budget.text) == ("2021-07", Cause.RULES, "政府采购流程延长")
+    (record,) = _json(capsys, "status", "--as-of", "2021-07", "--project", "p02", "--db", db)
+    assert (record["budget"]["light"], "预算执行" in record["missing_explanations"]) == ("red", False)
+    assert _missing(capsys, db, "p02")["p02"][0] == "预算执行"  # 2021Q2 is another cut-off, still unexplained
