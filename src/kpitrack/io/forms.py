@@ -470,7 +470,9 @@ def _fit(
         longest = max(_display_width(_shown(text)) for text in texts)
         wanted[column] = max(wanted[column], min(longest + 2, _WIDEST))
     for item in placed:
-        if item.column == item.last_column:
+        # What a unit writes in the head (the budget row's 偏差原因) wraps in its cell, as it
+        # would on paper, rather than widening a column the indicator rows share.
+        if item.column == item.last_column and not item.cell.input:
             value = sheet.cell(row=item.row, column=item.column).value
             wanted[item.column - 1] = max(wanted[item.column - 1], min(_display_width(value) + 2, _WIDEST))
     for index, width in enumerate(wanted, start=1):
