@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from conftest import load_generator
-from kpitrack import scoring
+from kpitrack import readings, scoring
 from kpitrack.io import flat
 from kpitrack.periods import Period
 from kpitrack.profile import DEFAULT
@@ -145,3 +145,64 @@ def test_bulk_sums_are_exact_beyond_six_fraction_digits_and_skip_not_applicable(
     assert fast.actuals["qty2"].kind is ReadingKind.NOT_APPLICABLE
     assert fast.actuals["sat1"].number == Decimal("91.5")
     assert fast.spent == Decimal("5.25")
+
+
+# Each indicator's (and project's spending's) third quarter written as months instead, chosen
+# by a hash of its key so that every kind of split occurs: kept, 7 + 8..9, or 7, 8 and 9.
+_SPLITS = (("2021Q3",), ("2021-07", "2021-08..09"), ("2021-07", "2021-08", "2021-09"))
+
+
+def _in_months(path: Path, key_columns: tuple[str, ...]) -> Path:
+    """``path`` with each 2021Q3 row written as the months its key's split gives (the same text each)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = list(rows[0])
+    out = path.with_name(f"months-{path.name}")
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fields)
+        writer.writeheader()
+        for row in rows:
+            if row["period"] != "2021Q3":
+                writer.writerow(row)
+                continue
+            key = "|".join(row[column] for column in key_columns)
+            for period in _SPLITS[sum(map(ord, key)) % len(_SPLITS)]:
+                writer.writerow({**row, "period": period})
+    return out
+
+
+def test_months_combine_in_the_reader_as_in_the_core(store: Store, tmp_path: Path) -> None:
+    """At every month's end, the reader's year to date is readings.combine over the periods stored.
+
+    The reference is independent of the reader's SQL: each project's stored rows one by one
+    (``Store.actuals``), combined in Python in period order.
+    """
+    folder = tmp_path / "province"
+    load_generator().generate(24, 11, folder)
+    for year in (2020, 2021):
+        projects, problems = flat.load_paths([folder / f"goals-{year}.csv"])
+        assert problems == []
+        store.load_goals(projects)
+    for name in ("actuals-2020.csv", "actuals-2021.csv", "actuals-2021-corrections.csv"):
+        result = store.record_rows(
+            _actuals(_in_months(folder / name, ("project", "indicator"))), by="t", bands=DEFAULT.grade_bands
+        )
+        assert result.problems == ()
+    spending = _spending(_in_months(folder / "spending-2021.csv", ("project",)))
+    assert store.record_rows((), spending, by="t", bands=DEFAULT.grade_bands).problems == ()
+    codes = [p.id for p in store.projects(2021)]
+    kinds = {str(period)[4:] for row in spending for period in [Period.parse(row.period)]}
+    assert {"Q3", "-07", "-08..09", "-08", "-09"} <= kinds
+    for month in (2, 6, 7, 8, 9, 12):  # before, at and after the months, at quarter ends and not
+        cut_off = Period.month(2021, month).cut_off
+        read = {p.project.id: p for p in bulk.progress(store.engine, 2021, cut_off)}
+        assert list(read) == codes
+        for code in codes:
+            view = store.actuals(store.find_project(code, 2021), cut_off)
+            progress = read[code]
+            assert progress.spent == sum(view.spending.values(), Decimal(0)), (code, cut_off)
+            for row in view.indicators:
+                stored = [row.quarters[p] for p in sorted(row.quarters)]
+                assert all(p.last <= month for p in row.quarters)
+                combined = readings.combine(row.indicator.aggregate, stored)
+                assert progress.actuals.get(row.indicator.id) == combined, (code, row.indicator.id, cut_off)

@@ -1369,6 +1369,12 @@ def test_a_goal_table_of_many_bad_rows_prints_the_first_thousand_and_a_count(
     assert (code, out, len(lines)) == (1, "", MAX_SHOWN + 1)
     assert lines[0] == f"{path}: row 2, column 指标值: cannot read target '≥9O%': unknown unit 'O%'"
     assert lines[-1] == "… and 200 more problems"
+    # check prints as many, then the count, and its summary counts every one.
+    code, out, _ = run(capsys, "check", str(path))
+    lines = out.splitlines()
+    assert code == 1 and lines[MAX_SHOWN - 1].startswith(f"{path}: row {MAX_SHOWN + 1}, column 指标值")
+    assert lines[MAX_SHOWN] == "… and 200 more problems"
+    assert lines[-1] == "0 projects, 1200 errors, 0 warnings"
 
 
 # -- the installed command ---------------------------------------------------------------------

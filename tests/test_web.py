@@ -209,6 +209,16 @@ def test_a_month_cut_off_is_offered_and_shown(client: TestClient) -> None:
     assert entry.status_code == 200 and "填报：2021-07" in entry.text
 
 
+def test_a_month_that_overlaps_a_recorded_quarter_is_refused_at_its_field(client: TestClient, url: str) -> None:
+    before = version(url)
+    posted = {"csrf": csrf(client), "project": "p04", "quarter": "2021-07", "by": "王会计", "v|p04|qty2": "100份"}
+    page = client.post("/entry", data=posted)
+    assert page.status_code == 400
+    qty2 = page.text.split('for="v|p04|qty2"', 1)[1].split("</tr>", 1)[0]
+    assert "2021-07 overlaps 2021Q3, already recorded: correct 2021Q3, or give periods apart" in qty2
+    assert version(url) == before
+
+
 def test_an_unknown_project_is_a_message_page_with_the_closest(client: TestClient) -> None:
     page = client.get("/project/p4")
     assert page.status_code == 400

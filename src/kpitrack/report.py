@@ -24,7 +24,7 @@ from kpitrack.explanations import Explanation, cutoff_missing, year_end_missing
 from kpitrack.model import LEVEL2, Indicator, Project, unit_from_name
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus, Reason, Underperformer
 from kpitrack.numbers import json_number, rounded, show
-from kpitrack.problems import Problem, Severity
+from kpitrack.problems import MAX_SHOWN, Problem, Severity, more_problems
 from kpitrack.profile import Profile, Rating, RowRounding
 from kpitrack.readings import Grade, GradeWord, Reading, ValueWords
 from kpitrack.scoring import IndicatorScore, ProjectScore, Status
@@ -915,9 +915,14 @@ def check_record(checked: CheckReport) -> dict[str, Any]:
 
 
 def render_check(checked: CheckReport) -> str:
-    """Every problem (``where: message``), a summary table of the projects, and the counts."""
+    """The problems (``where: message``; the first :data:`MAX_SHOWN`, then their count), the projects, the counts.
+
+    The JSON record keeps every problem; the counts below count every one.
+    """
     problems, projects = checked.problems, checked.projects
-    lines = [str(problem) for problem in problems]
+    lines = [str(problem) for problem in problems[:MAX_SHOWN]]
+    if len(problems) > MAX_SHOWN:
+        lines.append(str(more_problems(len(problems) - MAX_SHOWN)))
     if problems:
         lines.append("")
     lines.append(_check_summary(projects, checked.profile))
