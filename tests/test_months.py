@@ -176,6 +176,15 @@ def test_overlapping_periods_are_refused_and_nothing_is_written(
         f"{rows}: row 3, column indicator: 'qty2': 2021Q3 overlaps 2021-08, already given in {rows}: row 2\n",
     )
     assert _values(midyear) == before
+    # A row of a file over a period stored is located at its row.
+    rows.write_text("project,indicator,period,value\np05,qty2,2021-08,1\np05,qty1,2021Q3,2\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", str(rows), "--db", midyear)
+    assert (code, err) == (
+        1,
+        f"{rows}: row 3, column period: '2021Q3': 2021Q3 overlaps 2021-07, already recorded: correct 2021-07, "
+        "or give periods apart\n",
+    )
+    assert _values(midyear) == before
     # The same period again is a correction, not an overlap.
     assert run(capsys, "record", "p05", "qty1", "2", "--period", "2021-07", "--db", midyear)[0] == 0
     assert _indicator(_status(capsys, midyear, "2021-07"), "qty1")["actual"] == "3次"

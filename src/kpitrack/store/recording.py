@@ -569,6 +569,11 @@ class _FirstRows:
         source = self._source_names[self._sources[key]]
         return f"{source}: row {self._numbers[key] - 1}" if source else "an earlier row"
 
+    def located(self, source: int, number: int, column: str) -> str:
+        """Where a row is, from its file's number (:meth:`source`) and row number, as :func:`_where` says it."""
+        name = self._source_names[source]
+        return f"{name}: row {number}, column {column}" if name else column
+
 
 class Recorder:
     """One import in progress (导入): rows are checked as they come and written in batches.
@@ -592,11 +597,12 @@ class Recorder:
         self._catalog = catalog = load_catalog(connection, named)
         self._bands = bands
         self._words = words
-        self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys, self._add)
-        self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys, self._add)
-        self._connection = connection
         self._first_actual = _FirstRows(catalog.size)
         self._first_spent = _FirstRows(catalog.projects)
+        self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys, self._first_actual)
+        self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys, self._first_spent)
+        self._actuals.report = self._spending.report = self._add
+        self._connection = connection
 
     def _reject(self, row: ActualRow | SpendingRow, faults: Sequence[Fault]) -> None:
         self._add([Problem(_where(row, f.column), f"{f.text!r}: {f.reason}") for f in faults])
@@ -650,6 +656,8 @@ class Recorder:
             if note and (unfit := text_fault(note)) is not None:
                 self._reject(row, [Fault("note", note, unfit)])
                 continue
+            if name is not source:
+                source, source_id = name, first.source(name)
             if place.offset < 0 or first.spans:  # a month or half year, or rows that gave one
                 clash = first.claim_period(slot.position, place.quarter, row)
                 if clash is not None:
@@ -660,11 +668,9 @@ class Recorder:
                 if seen[key]:
                     self._duplicate(row, "indicator", _FirstRows._clash(place.quarter, place.quarter, first.where(key)))
                     continue
-                if name is not source:
-                    source, source_id = name, first.source(name)
                 seen[key], sources[key] = number + 1, source_id
             if not problems:
-                add(slot.pk, place.period, value.columns, note, row)
+                add(slot.pk, place.period, value.columns, note, source_id, number)
 
     def _place(self, project: str, period: str) -> _Place | Fault:
         quarter = _quarter(period)
@@ -702,7 +708,8 @@ class Recorder:
             if clash is not None:
                 self._duplicate(row, "project", clash)
             elif not self.problems:
-                add(project.pk, s.period_key(quarter), driver_values(self._connection, [amount]), row.note, row)
+                amounts = driver_values(self._connection, [amount])
+                add(project.pk, s.period_key(quarter), amounts, row.note, first.source(row.source), row.number)
 
     def finish(self) -> tuple[WriteSummary, WriteSummary]:
         """Write what is still pending; what the import did to actuals and to spending."""
@@ -739,10 +746,11 @@ class _Writer:
         key: str,
         by: str,
         key_range: Callable[[int], range],
-        report: Callable[[list[Problem]], None],
+        first: _FirstRows,
     ) -> None:
         self._connection = connection
-        self._report = report
+        self._first = first  # where a row of the batch is, for a clash with a period stored
+        self.report: Callable[[list[Problem]], None] = lambda problems: None
         self._table = table
         self._key = key  # indicator_id or project_id
         self._compared = "text" if table is s.actuals else "amount"
@@ -764,15 +772,18 @@ class _Writer:
         self._supersede = f"UPDATE {table.name} SET current = {marker} WHERE id = {marker}"
         self._key_range = key_range
         self._batch: list[tuple[Any, ...]] = []
-        self._rows: list[ActualRow | SpendingRow] = []  # where each row of the batch came from
+        # Where each row of the batch came from, as numbers: kept as objects, a batch's rows
+        # would live into the collector's oldest generation and double its full passes.
+        self._sources, self._numbers = array("H"), array("I")
         self._years_with_values: dict[int, bool] = {}
         self._current_sqls: dict[int, str] = {}
         self.summary = WriteSummary()
 
-    def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str, row: ActualRow | SpendingRow) -> None:
-        """Write a value (its columns as :class:`Value` has them, or the amount) with its batch."""
+    def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str, source: int, number: int) -> None:
+        """Write a value (its columns as :class:`Value` has them, or the amount) of row ``number`` of ``source``."""
         self._batch.append((pk, period, note, *columns, *self.tail))
-        self._rows.append(row)
+        self._sources.append(source)
+        self._numbers.append(number)
         if len(self._batch) >= self.BATCH:
             self.flush()
 
@@ -785,9 +796,10 @@ class _Writer:
         rows, self._batch = self._batch, []
         if not rows:
             return
-        sources, self._rows = self._rows, []
+        places = self._sources, self._numbers
+        self._sources, self._numbers = array("H"), array("I")
         if self._may_supersede(map(itemgetter(1), rows)):
-            changed, superseded, unchanged = self._against_current(rows, sources)
+            changed, superseded, unchanged = self._against_current(rows, places)
             if changed is None:
                 return
             rows = changed
@@ -844,7 +856,7 @@ class _Writer:
         return found
 
     def _against_current(
-        self, rows: list[tuple[Any, ...]], sources: list[ActualRow | SpendingRow]
+        self, rows: list[tuple[Any, ...]], places: tuple[array[int], array[int]]
     ) -> tuple[list[tuple[Any, ...]] | None, list[int], int]:
         """The rows that change something, the ids they supersede, and how many are unchanged.
 
@@ -870,7 +882,7 @@ class _Writer:
         superseded: list[int] = []
         unchanged = 0
         clashes: list[Problem] = []
-        for row, source in zip(rows, sources, strict=True):
+        for at, row in enumerate(rows):
             kept = True
             for period, pk, stored in current.get(row[0], ()):
                 if period == row[1]:
@@ -881,11 +893,12 @@ class _Writer:
                         superseded.append(pk)
                 elif (given := s.period_of(period)).overlaps(written := s.period_of(row[1])):
                     message = f"{written} overlaps {given}, already recorded: correct {given}, or give periods apart"
-                    clashes.append(Problem(_where(source, "period"), f"{source.period!r}: {message}"))
+                    where = self._first.located(places[0][at], places[1][at], "period")
+                    clashes.append(Problem(where, f"{str(written)!r}: {message}"))
             if kept:
                 changed.append(row)
         if clashes:
-            self._report(clashes)
+            self.report(clashes)
             return None, [], 0
         return changed, superseded, unchanged
 
