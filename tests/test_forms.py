@@ -366,6 +366,25 @@ def test_bad_cells_of_a_filled_form_are_located_and_nothing_is_written(
     assert record["indicators"][0]["actual"] == "1次"  # nothing was written
 
 
+def test_a_formula_typed_into_a_form_without_a_saved_value_is_located_not_read_as_blank(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "监控表.xlsx"
+    argv = ("form", "monitor", "--year", "2021", "--as-of", "2021Q2", "--project", "p05", "--out", str(out))
+    assert run(capsys, *argv, "--db", db)[0] == 0
+    workbook = openpyxl.load_workbook(out)
+    workbook["p05"]["E8"] = "=1+1"  # openpyxl saves the formula only: no program computed its value
+    filled = tmp_path / "filled.xlsx"
+    workbook.save(filled)
+    code, _, err = run(capsys, "import", str(filled), "--db", db)
+    assert (code, err) == (
+        1,
+        f"{filled}: p05!E8: formula '=1+1' has no saved value: open and save it in Excel/WPS, or type the value\n",
+    )
+    (record,) = _json(capsys, "status", "--as-of", "2021Q2", "--project", "p05", "--db", db)
+    assert record["indicators"][0]["actual"] == "1次"  # nothing was written
+
+
 # -- the 绩效目标表, the options, a province's layout ----------------------------------------------
 
 

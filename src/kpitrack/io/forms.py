@@ -32,7 +32,7 @@ from kpitrack.explanations import BUDGET, Explanation
 from kpitrack.io.cells import put
 from kpitrack.io.layout import Column, Layout, Placed, grid
 from kpitrack.io.output import check_writable, replacing
-from kpitrack.io.workbook import DAMAGED, value_text
+from kpitrack.io.workbook import DAMAGED, unsaved_formulas, value_text
 from kpitrack.model import Indicator, Project
 from kpitrack.monitoring import IndicatorStatus, Light, ProjectStatus
 from kpitrack.numbers import rounded
@@ -595,13 +595,15 @@ def read_filled(path: Path, layouts: Sequence[Layout]) -> tuple[list[FilledSheet
 
     patterns = [(layout, _title_pattern(layout)) for layout in layouts]
     try:
-        if not _has_form(openpyxl.load_workbook(path, read_only=True, data_only=True), patterns):
+        forms, problems = _form_sheets(
+            str(path), openpyxl.load_workbook(path, read_only=True, data_only=True), patterns
+        )
+        if not forms:
             return [], []  # a table of actuals (perhaps a province's): read by the table reader
         workbook = openpyxl.load_workbook(path, data_only=True)
     except (InvalidFileException, *DAMAGED):
         return [], []  # the table reader says why
     found: list[FilledSheet] = []
-    problems: list[Problem] = []
     try:
         for sheet in workbook.worksheets:
             title = sheet.cell(row=1, column=1).value
@@ -617,14 +619,23 @@ def read_filled(path: Path, layouts: Sequence[Layout]) -> tuple[list[FilledSheet
     return found, problems
 
 
-def _has_form(workbook: Any, patterns: Sequence[tuple[Layout, re.Pattern[str]]]) -> bool:
-    """Any sheet whose first cell is a form's title; read without loading the sheets."""
+def _form_sheets(
+    source: str, workbook: Any, patterns: Sequence[tuple[Layout, re.Pattern[str]]]
+) -> tuple[list[str], list[Problem]]:
+    """The sheets whose first cell is a form's title, and a problem for each formula there without a saved value.
+
+    Read without loading the sheets.  A form kpitrack writes holds no formula; one a unit
+    typed and no spreadsheet program saved would read as a blank cell.
+    """
+    forms: list[str] = []
+    problems: list[Problem] = []
     try:
         for sheet in workbook.worksheets:
             first = next(sheet.iter_rows(max_row=1, max_col=1, values_only=True), (None,))[0]
             if isinstance(first, str) and any(pattern.match(first) for _, pattern in patterns):
-                return True
-        return False
+                forms.append(sheet.title)
+                problems.extend(unsaved_formulas(sheet, f"{source}: {sheet.title}!"))
+        return forms, problems
     finally:
         workbook.close()
 

@@ -32,7 +32,7 @@ from xml.etree import ElementTree
 from kpitrack.problems import Problem, ProblemsFound
 from kpitrack.thresholds import format_decimal
 
-__all__ = ["DAMAGED", "ErrorCell", "cell_text", "read_sheets", "value_text"]
+__all__ = ["DAMAGED", "ErrorCell", "cell_text", "read_sheets", "unsaved_formulas", "value_text"]
 
 # What a damaged workbook raises from openpyxl, zipfile and the XML parser while it is read.
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, ElementTree.ParseError, OSError)
@@ -93,14 +93,11 @@ def read_sheets(path: Path) -> Iterator[tuple[str, Iterator[tuple[int, list[str]
             where = f"{path}: sheet {sheet.title}"
             try:
                 sheet.reset_dimensions()  # the recorded size may be smaller than the sheet
-                unsaved = _formulas_without_value(sheet)
+                unsaved = unsaved_formulas(sheet, f"{where}, cell ")
             except DAMAGED as error:
                 raise _damaged(path, error) from None
             if unsaved:
-                raise ProblemsFound(
-                    Problem(f"{where}, cell {cell}", f"formula {formula!r} has no saved value: {_SAVE_IT}")
-                    for cell, formula in unsaved.items()  # the command line shows the first MAX_SHOWN
-                )
+                raise ProblemsFound(unsaved)  # the command line shows the first MAX_SHOWN
             yield sheet.title, _rows(path, where, sheet)
     finally:
         workbook.close()
@@ -135,6 +132,18 @@ def _error_cells(where: str, number: int, cells: Any) -> Iterator[Problem]:
 def _damaged(path: Path, error: BaseException) -> ProblemsFound:
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     return ProblemsFound([Problem(str(path), f"not a readable workbook (damaged or not XLSX): {reason}")])
+
+
+def unsaved_formulas(sheet: Any, at: str) -> list[Problem]:
+    """A problem for each formula of a read-only ``sheet`` without a saved value, located ``{at}{cell}``.
+
+    openpyxl reads such a cell as empty: a value typed as a formula in a workbook no
+    spreadsheet program saved would be taken for a blank.
+    """
+    return [
+        Problem(f"{at}{cell}", f"formula {formula!r} has no saved value: {_SAVE_IT}")
+        for cell, formula in _formulas_without_value(sheet).items()
+    ]
 
 
 def _formulas_without_value(sheet: Any) -> dict[str, str]:
