@@ -26,8 +26,9 @@ from openpyxl import Workbook, load_workbook
 
 import kpitrack
 from kpitrack.cli import main
+from kpitrack.numbers import show
 from kpitrack.periods import Period
-from kpitrack.web import create_app
+from kpitrack.web import create_app, views
 from kpitrack.web.pages import XLSX
 from kpitrack.web.views import build
 from web_support import OTHER_UNIT, P11, ROOT, build_year, copy_of, free_port
@@ -414,6 +415,36 @@ def test_import_writes_only_when_confirmed(client: TestClient, url: str) -> None
     ]
     again = client.post("/import/confirm", data={"csrf": csrf(client), "token": token[1]})
     assert again.status_code == 400 and "上传的文件已过期或不存在" in again.text
+
+
+def _confirm(client: TestClient, name: str, text: str) -> None:
+    page = upload(client, name, text)
+    token = re.search(r'name="token" value="([0-9a-f]{32})"', page.text)
+    assert token is not None, page.text
+    assert client.post("/import/confirm", data={"csrf": csrf(client), "token": token[1]}).status_code == 200
+
+
+def test_a_confirmed_import_reads_again_only_the_projects_it_touched(
+    client: TestClient, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    web = client.app.state.web  # type: ignore[attr-defined]
+
+    def p11_row() -> str:
+        return client.get("/").text.split('href="/project/p11', 1)[1].split("</tr>", 1)[0]
+
+    before = p11_row()
+    assert web.cache.builds == 1
+    _confirm(client, "p11-q2.csv", GOOD)
+    after = p11_row()
+    assert web.cache.builds == 1  # p11's rows were read again; the year was not built again
+    with kpitrack.open(url) as ws:
+        (fresh,) = ws.score(2021, projects=["p11"])
+    assert f'<td class="n">{show(fresh.total)}</td>' in after and after != before
+    # An import touching more projects than are read again one by one builds the views afresh.
+    monkeypatch.setattr(views, "REREAD_AT_MOST", 0)
+    _confirm(client, "p11-q3.csv", GOOD.replace("2021Q2", "2021Q3"))
+    client.get("/")
+    assert web.cache.builds == 2
 
 
 def test_import_of_a_workbook(client: TestClient, url: str) -> None:

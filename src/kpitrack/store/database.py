@@ -39,7 +39,9 @@ class ImportResult:
     """What recording rows did, or would do (dry run), or why nothing was done (problems).
 
     ``blank`` counts the rows of the files imported whose value was left blank: not
-    reported, so not recorded (a partly filled template).
+    reported, so not recorded (a partly filled template).  ``projects`` are the
+    (project id, year) pairs whose values or spending the rows named, sorted: what a
+    reader that keeps results (the web's views) must read again.
     """
 
     actuals: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
@@ -48,6 +50,7 @@ class ImportResult:
     dry_run: bool = False
     explanations: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
     blank: int = 0
+    projects: tuple[tuple[str, int], ...] = ()
 
 
 @attrs.frozen
@@ -249,7 +252,8 @@ class Store:
                 explained, trouble = explaining.write(connection, explanation_rows, by=by)
                 if recorder.problems or trouble:
                     raise _Rollback(ImportResult(problems=(*recorder.reported(), *trouble)))
-                result = ImportResult(actuals=actuals, spending=spending, dry_run=dry_run, explanations=explained)
+                touched = tuple(sorted(recorder.touched))
+                result = ImportResult(actuals, spending, (), dry_run, explained, projects=touched)
                 if dry_run:
                     raise _Rollback(result)
                 return result

@@ -594,6 +594,7 @@ class Recorder:
     ) -> None:
         self.problems: list[Problem] = []
         self.unreported = 0  # problems beyond MAX_SHOWN, counted only
+        self.touched: set[tuple[str, int]] = set()  # (project id, year) of every row checked
         self._catalog = catalog = load_catalog(connection, named)
         self._bands = bands
         self._words = words
@@ -671,6 +672,7 @@ class Recorder:
                 seen[key], sources[key] = number + 1, source_id
             if not problems:
                 add(slot.pk, place.period, value.columns, note, source_id, number)
+        self.touched.update((p.project.code, p.project.year) for p in places.values() if isinstance(p, _Place))
 
     def _place(self, project: str, period: str) -> _Place | Fault:
         quarter = _quarter(period)
@@ -704,6 +706,7 @@ class Recorder:
             if faults or isinstance(amount, str):
                 self._reject(row, faults)
                 continue
+            self.touched.add((project.code, project.year))
             clash = first.claim_period(project.position, quarter, row)
             if clash is not None:
                 self._duplicate(row, "project", clash)

@@ -336,10 +336,13 @@ def import_confirm(
 ) -> HTMLResponse:
     """Write the previewed upload (checked again, all or nothing), then forget it."""
     path = web.uploads.path(token)
+    before = web.cache.version()
     try:
         done = web.ws.import_values([path], by=by.strip() or "web")
-    finally:
+    except BaseException:
         web.cache.invalidate()
+        raise
+    web.cache.imported(before, done)
     web.uploads.discard(token)
     return web.page(request, "import.html", problems=[], result=None, token="", filename=path.name, done=done)
 

@@ -228,6 +228,12 @@ def written(before: Version, result: ImportResult) -> Version:
     )
 
 
+# An import touching more projects than this drops the views rather than reading those projects
+# again: a unit's quarter is tens or hundreds of projects; past a few thousand, reading them
+# by id costs about what building the year whole does.
+REREAD_AT_MOST = 2000
+
+
 class ViewCache:
     """The year views computed so far, keyed by (year, cut-off, data version).
 
@@ -280,6 +286,19 @@ class ViewCache:
                 del self._views[key]
                 if key[2] == before and key[0] == year and chosen <= {row.id for row in view.rows}:
                     self._views[(key[0], key[1], now)] = refreshed(self._ws, view, sorted(chosen))
+
+    def imported(self, before: Version, result: ImportResult) -> None:
+        """After an import of ``result`` onto version ``before``: read again only the projects it touched.
+
+        An import of one year's values for a few projects (a unit's quarter) keeps the
+        province's views, their rows of those projects read again; one touching several
+        years, or more than :data:`REREAD_AT_MOST` projects, drops every view.
+        """
+        years = {year for _, year in result.projects}
+        if len(years) != 1 or len(result.projects) > REREAD_AT_MOST:
+            self.invalidate()
+            return
+        self.recorded(years.pop(), [code for code, _ in result.projects], before, result)
 
     def invalidate(self) -> None:
         """Forget every view (after an import, which may touch any project)."""
