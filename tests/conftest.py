@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import textwrap
 import uuid
 from collections.abc import Iterator
@@ -221,3 +222,24 @@ def import_twice_then_correct(capsys: pytest.CaptureFixture[str], store: Store, 
         ("2021Q2", "3000份", False),
         ("2021Q2", "3100份", True),
     ]
+
+
+@pytest.fixture(scope="session")
+def example_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled example year (goals/ and examples/) in a SQLite file, made once; tests copy it (``example``)."""
+    import kpitrack
+
+    root = Path(__file__).resolve().parent.parent
+    path = tmp_path_factory.mktemp("example") / "example.db"
+    with kpitrack.open(f"sqlite:///{path}") as ws:
+        ws.load_goals([root / "goals"])
+        ws.import_values([root / "examples" / "actuals-2021.csv", root / "examples" / "spending-2021.csv"])
+    return path
+
+
+@pytest.fixture
+def example(example_db: Path, tmp_path: Path) -> str:
+    """The URL of a private copy of the example database: the test may write."""
+    copy = tmp_path / "kpitrack.db"
+    shutil.copy(example_db, copy)
+    return f"sqlite:///{copy}"

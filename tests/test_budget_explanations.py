@@ -9,7 +9,6 @@ The example year (goals/ and examples/) at 2021Q2, worked by hand (time basis, p
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,21 +30,10 @@ CAUSES = "one of 经费保障 / 制度保障 / 人员保障 / 硬件条件保障
 LIKELIHOODS = "one of 确定能 / 有可能 / 完全不可能"
 
 
-@pytest.fixture(scope="module")
-def example_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled example year in a SQLite file (made once; tests copy it)."""
-    path = tmp_path_factory.mktemp("example") / "example.db"
-    with kpitrack.open(f"sqlite:///{path}") as ws:
-        ws.load_goals([ROOT / "goals"])
-        ws.import_values([ROOT / "examples" / "actuals-2021.csv", ROOT / "examples" / "spending-2021.csv"])
-    return path
-
-
 @pytest.fixture
-def db(example_db: Path, tmp_path: Path) -> str:
-    copy = tmp_path / "kpitrack.db"
-    shutil.copy(example_db, copy)
-    return f"sqlite:///{copy}"
+def db(example: str) -> str:
+    """A copy of the example database for one test."""
+    return example
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:

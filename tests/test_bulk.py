@@ -60,15 +60,21 @@ def _spending(path: Path) -> list[SpendingRow]:
         ]
 
 
-def _load_province(store: Store, folder: Path) -> None:
+def _load_province(store: Store, folder: Path, months: bool = False) -> None:
+    """The generated province's two years of goals, its values and corrections and its spending.
+
+    With ``months``, each third quarter is written in months (:func:`_in_months`).
+    """
     for year in (2020, 2021):
         projects, problems = flat.load_paths([folder / f"goals-{year}.csv"])
         assert problems == []
         store.load_goals(projects)
     for name in ("actuals-2020.csv", "actuals-2021.csv", "actuals-2021-corrections.csv"):
-        result = store.record_rows(_actuals(folder / name), by="test", bands=DEFAULT.grade_bands)
+        path = _in_months(folder / name, ("project", "indicator")) if months else folder / name
+        result = store.record_rows(_actuals(path), by="test", bands=DEFAULT.grade_bands)
         assert result.problems == ()
-    result = store.record_rows((), _spending(folder / "spending-2021.csv"), by="test", bands=DEFAULT.grade_bands)
+    path = _in_months(folder / "spending-2021.csv", ("project",)) if months else folder / "spending-2021.csv"
+    result = store.record_rows((), _spending(path), by="test", bands=DEFAULT.grade_bands)
     assert result.problems == ()
 
 
@@ -179,17 +185,8 @@ def test_months_combine_in_the_reader_as_in_the_core(store: Store, tmp_path: Pat
     """
     folder = tmp_path / "province"
     load_generator().generate(24, 11, folder)
-    for year in (2020, 2021):
-        projects, problems = flat.load_paths([folder / f"goals-{year}.csv"])
-        assert problems == []
-        store.load_goals(projects)
-    for name in ("actuals-2020.csv", "actuals-2021.csv", "actuals-2021-corrections.csv"):
-        result = store.record_rows(
-            _actuals(_in_months(folder / name, ("project", "indicator"))), by="t", bands=DEFAULT.grade_bands
-        )
-        assert result.problems == ()
-    spending = _spending(_in_months(folder / "spending-2021.csv", ("project",)))
-    assert store.record_rows((), spending, by="t", bands=DEFAULT.grade_bands).problems == ()
+    _load_province(store, folder, months=True)
+    spending = _spending(folder / "months-spending-2021.csv")
     codes = [p.id for p in store.projects(2021)]
     kinds = {str(period)[4:] for row in spending for period in [Period.parse(row.period)]}
     assert {"Q3", "-07", "-08..09", "-08", "-09"} <= kinds

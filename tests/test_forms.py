@@ -38,22 +38,10 @@ SELFEVAL_HEADERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def example_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled example year in a SQLite file (made once; tests copy it)."""
-    path = tmp_path_factory.mktemp("example") / "example.db"
-    with kpitrack.open(f"sqlite:///{path}") as ws:
-        ws.load_goals([ROOT / "goals"])
-        ws.import_values([ROOT / "examples" / "actuals-2021.csv", ROOT / "examples" / "spending-2021.csv"])
-    return path
-
-
 @pytest.fixture
-def db(example_db: Path, tmp_path: Path) -> str:
+def db(example: str) -> str:
     """A copy of the example database for one test."""
-    copy = tmp_path / "kpitrack.db"
-    shutil.copy(example_db, copy)
-    return f"sqlite:///{copy}"
+    return example
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict[str, Any]]:
