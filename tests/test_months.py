@@ -21,6 +21,7 @@ from tests.conftest import run
 
 import kpitrack
 from kpitrack import readings
+from kpitrack.store import ActualRow, SpendingRow
 from kpitrack.store import schema as s
 from kpitrack.store.engine import migrate, resolve_url
 
@@ -148,6 +149,34 @@ def test_both_readers_combine_months_as_the_core_does(midyear: str) -> None:
         "2021-07": "2次",
         "2021-08": "3次",
     }
+
+
+def test_a_dry_run_names_the_values_it_would_correct(
+    capsys: pytest.CaptureFixture[str], midyear: str, tmp_path: Path
+) -> None:
+    with kpitrack.open(midyear) as ws:
+        ws.record("p05", "qty1", "1", period="2021-07")
+        rows = [
+            ActualRow("c.csv", 2, "p05", "qty1", "2021-07", "2"),
+            ActualRow("c.csv", 3, "p05", "qty1", "2021Q2", "1"),
+        ]
+        result = ws.record_rows(rows, [SpendingRow("c.csv", 2, "p05", "2021Q2", "30")], dry_run=True)
+    assert [str(c) for c in result.corrections] == [
+        "p05/qty1 2021-07: 1次 → 2次",
+        "p05 资金执行 2021Q2: 25万元 → 30万元",
+    ]
+    assert (result.actuals.superseded, result.actuals.unchanged, result.spending.superseded) == (1, 1, 1)
+    assert result.projects == (("p05", 2021),)
+    rows_file = tmp_path / "c.csv"
+    rows_file.write_text("project,indicator,period,value\np05,qty1,2021-07,2\np05,qual1,2021Q2,33%\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", str(rows_file), "--dry-run", "--db", midyear)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[2:] == [
+        "would correct (old → new):",
+        "  p05/qty1 2021-07: 1次 → 2次",
+        "  p05/qual1 2021Q2: 31% → 33%",
+        "dry run: nothing written",
+    ]
 
 
 def test_overlapping_periods_are_refused_and_nothing_is_written(

@@ -447,6 +447,22 @@ def test_a_confirmed_import_reads_again_only_the_projects_it_touched(
     assert web.cache.builds == 2
 
 
+def test_import_preview_lists_each_value_it_corrects_old_and_new(client: TestClient, url: str) -> None:
+    # p04 recorded qty2 1500份 in Q2 and spent 20 万元 then (the example year).
+    text = "project,indicator,period,value,note\np04,qty2,2021Q2,1600份,补报\np04,qty3,2021Q2,1次,\n"
+    before = version(url)
+    page = upload(client, "p04.csv", text)
+    assert page.status_code == 200
+    rows = page.text.split('id="import-corrections"', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td><td>(.*?)</td></tr>", rows) == [
+        ("p04", "qty2", "2021Q2", "1500份", "1600份")
+    ]
+    spent = upload(client, "spent.csv", "project,period,amount,note\np04,2021Q2,25,补记\n")
+    rows = spent.text.split('id="import-corrections"', 1)[1].split("</table>", 1)[0]
+    assert "<td>p04</td><td>资金执行(万元)</td><td>2021Q2</td><td>20万元</td><td>25万元</td>" in rows
+    assert version(url) == before  # previews write nothing
+
+
 def test_import_of_a_workbook(client: TestClient, url: str) -> None:
     book = Workbook()
     sheet = book.active

@@ -636,8 +636,18 @@ def render_import(result: ImportResult) -> str:
     if result.blank:
         lines.append(f"{result.blank} row{'s' if result.blank > 1 else ''} left blank: not reported, not recorded")
     if result.dry_run:
+        lines.extend(_corrections(result))
         lines.append("dry run: nothing written")
     return "\n".join(lines)
+
+
+def _corrections(result: ImportResult) -> list[str]:
+    """A dry run's list of the values it would write over different ones, old → new, and how many more."""
+    if not result.corrections:
+        return []
+    unlisted = result.actuals.superseded + result.spending.superseded - len(result.corrections)
+    more = [f"  … and {unlisted:,} more"] if unlisted > 0 else []
+    return ["would correct (old → new):", *(f"  {correction}" for correction in result.corrections), *more]
 
 
 def history_record(history: History) -> dict[str, Any]:

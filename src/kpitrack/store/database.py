@@ -41,7 +41,8 @@ class ImportResult:
     ``blank`` counts the rows of the files imported whose value was left blank: not
     reported, so not recorded (a partly filled template).  ``projects`` are the
     (project id, year) pairs whose values or spending the rows named, sorted: what a
-    reader that keeps results (the web's views) must read again.
+    reader that keeps results (the web's views) must read again.  ``corrections`` are the
+    first values (and amounts) written over different ones, each old → new.
     """
 
     actuals: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
@@ -51,6 +52,7 @@ class ImportResult:
     explanations: recording.WriteSummary = attrs.field(factory=recording.WriteSummary)
     blank: int = 0
     projects: tuple[tuple[str, int], ...] = ()
+    corrections: tuple[recording.Correction, ...] = ()
 
 
 @attrs.frozen
@@ -253,7 +255,10 @@ class Store:
                 if recorder.problems or trouble:
                     raise _Rollback(ImportResult(problems=(*recorder.reported(), *trouble)))
                 touched = tuple(sorted(recorder.touched))
-                result = ImportResult(actuals, spending, (), dry_run, explained, projects=touched)
+                corrected = recorder.corrections()
+                result = ImportResult(
+                    actuals, spending, (), dry_run, explained, projects=touched, corrections=corrected
+                )
                 if dry_run:
                     raise _Rollback(result)
                 return result

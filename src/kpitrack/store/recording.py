@@ -56,8 +56,10 @@ from kpitrack.store._rows import (
 from kpitrack.thresholds import format_decimal
 
 __all__ = [
+    "CORRECTIONS_KEPT",
     "ActualRow",
     "Catalog",
+    "Correction",
     "Fault",
     "ProjectRef",
     "Recorder",
@@ -111,6 +113,27 @@ class ProjectRef(NamedTuple):
     name: str
     year: int
     position: int = 0  # in the catalog, for the table of rows already seen
+
+
+@attrs.frozen
+class Correction:
+    """A value an import replaces (更正): where, the value in force, and the one written over it.
+
+    ``indicator`` is None for money spent (资金执行).
+    """
+
+    project: str
+    indicator: str | None
+    period: Period
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        what = f"{self.project}/{self.indicator}" if self.indicator else f"{self.project} 资金执行"
+        return f"{what} {self.period}: {self.old} → {self.new}"
+
+
+CORRECTIONS_KEPT = 200  # corrections an import lists (a preview to read, not a dump); all are counted
 
 
 @attrs.frozen
@@ -721,6 +744,10 @@ class Recorder:
             self._spending.flush()
         return self._actuals.summary, self._spending.summary
 
+    def corrections(self) -> tuple[Correction, ...]:
+        """The first :data:`CORRECTIONS_KEPT` values the import replaced, named, values first, then money."""
+        return (*self._actuals.corrections(), *self._spending.corrections())
+
 
 class _Place(NamedTuple):
     """Where a row's values go: its project, period (and its key, 20210907) and the project's indicators."""
@@ -781,6 +808,7 @@ class _Writer:
         self._years_with_values: dict[int, bool] = {}
         self._current_sqls: dict[int, str] = {}
         self.summary = WriteSummary()
+        self._replaced: list[tuple[int, int, Any, Any]] = []  # (key, period, old, new) of the first corrections
 
     def add(self, pk: int, period: int, columns: tuple[Any, ...], note: str, source: int, number: int) -> None:
         """Write a value (its columns as :class:`Value` has them, or the amount) of row ``number`` of ``source``."""
@@ -894,6 +922,8 @@ class _Writer:
                         kept = False
                     else:
                         superseded.append(pk)
+                        if len(self._replaced) < CORRECTIONS_KEPT:
+                            self._replaced.append((row[0], period, stored, row[value_at]))
                 elif (given := s.period_of(period)).overlaps(written := s.period_of(row[1])):
                     message = f"{written} overlaps {given}, already recorded: correct {given}, or give periods apart"
                     where = self._first.located(places[0][at], places[1][at], "period")
@@ -904,6 +934,28 @@ class _Writer:
             self.report(clashes)
             return None, [], 0
         return changed, superseded, unchanged
+
+    def corrections(self) -> list[Correction]:
+        """The corrections kept, named by project and indicator (one look-up of their keys)."""
+        if not self._replaced:
+            return []
+        p, i = s.projects, s.indicators
+        keys = sorted({key for key, *_ in self._replaced})
+        if self._table is s.actuals:
+            query = sa.select(i.c.id, p.c.code, i.c.code).join(p, p.c.id == i.c.project_id).where(i.c.id.in_(keys))
+        else:
+            query = sa.select(p.c.id, p.c.code, sa.null()).where(p.c.id.in_(keys))
+        names = {key: (project, indicator) for key, project, indicator in self._connection.execute(query)}
+        money = self._table is s.spending
+        return [
+            Correction(
+                *names[key],
+                s.period_of(period),
+                money_text(Decimal(str(old))) if money else str(old),
+                money_text(Decimal(str(new))) if money else str(new),
+            )
+            for key, period, old, new in self._replaced
+        ]
 
 
 _LOOKED_UP = 500  # keys per look-up of current values: with the periods, under SQLite's old limit of 999

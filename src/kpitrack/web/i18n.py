@@ -101,6 +101,10 @@ ZH: Mapping[str, str] = {
     "would_change": "将写入：实际值 {a_added} 条（更正 {a_superseded} 条，未变 {a_unchanged} 条）；"
     "支出 {s_added} 条（更正 {s_superseded} 条，未变 {s_unchanged} 条）。",
     "imported": "已导入：实际值 {a_added} 条，支出 {s_added} 条。",
+    "corrections": "将更正的值（原值 → 新值）",
+    "more_corrections": "另有 {count} 条更正未列出",
+    "old_value": "原值",
+    "new_value": "新值",
     "upload_gone": "上传的文件已过期或不存在，请重新上传。",
     "where": "位置",
     "message": "问题",
@@ -226,6 +230,10 @@ EN: Mapping[str, str] = {
     "would_change": "Would write: {a_added} values ({a_superseded} corrections, {a_unchanged} unchanged); "
     "{s_added} amounts spent ({s_superseded} corrections, {s_unchanged} unchanged).",
     "imported": "Imported: {a_added} values, {s_added} amounts spent.",
+    "corrections": "Values it corrects (old → new)",
+    "more_corrections": "{count} more corrections not listed",
+    "old_value": "Old",
+    "new_value": "New",
     "upload_gone": "The upload has expired or does not exist: upload the file again.",
     "where": "Where",
     "message": "Problem",
