@@ -8,7 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import kpitrack
 from conftest import GOALS_2021, run, write, write_goals
+from kpitrack.explanations import Cause, Likelihood
 from kpitrack.io import tables
 from kpitrack.periods import Period
 from kpitrack.store import Store
@@ -134,9 +136,8 @@ def test_the_template_round_trip(
     workbook = openpyxl.load_workbook(out_file)
     sheet = workbook["actuals"]
     header = [c.value for c in sheet[1]]
-    assert header == (
-        "project project_name indicator level1 level2 indicator_name target unit period value note".split()
-    )
+    columns = "project project_name indicator level1 level2 indicator_name target unit period value note"
+    assert header == [*columns.split(), "偏差原因", "原因类别", "完成可能性", "纠偏措施"]
     rows = {row[2].value: row for row in sheet.iter_rows(min_row=2)}
     assert [rows["qty1"][i].value for i in (0, 6, 7, 8, 9)] == ["p01", "≥10000份", "份", "2021Q3", None]
     rows["qty1"][9].value = "4000"
@@ -145,14 +146,21 @@ def test_the_template_round_trip(
     rows["time1"][9].value = "2021-09"
     rows["sus1"][9].value = "达成"
     rows["sus1"][10].value = "宣传覆盖全州"
+    rows["qty1"][11].value, rows["qty1"][12].value = "印刷厂停工两周", "其他"  # an explanation beside the value
+    rows["qty1"][13].value, rows["qty1"][14].value = "有可能", "四季度加印"
     spending = workbook["spending"]
-    assert [c.value for c in spending[1]][:6] == [
+    assert [c.value for c in spending[1]] == [
         "project",
         "project_name",
         "budget",
         "planned_to_date",
         "period",
         "amount",
+        "note",
+        "偏差原因",
+        "原因类别",
+        "完成可能性",
+        "纠偏措施",
     ]
     assert spending.cell(row=2, column=4).value == 25  # Q2 10 + Q3 15
     spending.cell(row=2, column=6).value = 14.5
@@ -163,7 +171,17 @@ def test_the_template_round_trip(
         0,
         "actuals: 4 recorded (0 superseding earlier values), 0 unchanged\n"
         "spending: 1 recorded (0 superseding earlier values), 0 unchanged\n"
+        "explanations: 1 recorded (0 superseding earlier values), 0 unchanged\n"
         "3 rows left blank: not reported, not recorded\n",  # 7 indicators, 4 filled in
+    )
+    with kpitrack.open(db_url) as ws:
+        (explained,) = ws.explanations("2021Q3")
+    assert (explained.indicator, explained.text, explained.cause, explained.likelihood, explained.measures) == (
+        "qty1",
+        "印刷厂停工两周",
+        Cause.OTHER,
+        Likelihood.POSSIBLE,
+        "四季度加印",
     )
     progress = next(loaded.progress(2021, Period.quarter(2021, 3)))
     assert {k: str(v) for k, v in progress.actuals.items()} == {

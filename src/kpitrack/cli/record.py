@@ -87,7 +87,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "template",
         help="write a fill-in XLSX workbook for a period (one row per indicator, and spending)",
         description="Write a workbook with an actuals sheet (one row per indicator, target and unit shown, the "
-        "value cell empty) and a spending sheet, for units to fill in; `kpitrack import` reads it back. "
+        "value cell empty) and a spending sheet, for units to fill in, each row with the explanation columns "
+        "偏差原因, 原因类别, 完成可能性, 纠偏措施 (on a spending row: the budget's); `kpitrack import` reads it back. "
         "More indicators than a sheet holds (1,048,575) continue on sheets 'actuals 2', ….",
     )
     _period(template, required=True)

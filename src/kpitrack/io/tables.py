@@ -343,6 +343,10 @@ _SPENDING_TEMPLATE = (
     ("amount", 14),
     ("note", 30),
 )
+# After the values, the explanations a unit may write on the same row (the budget's on the spending row).
+_EXPLANATION_TEMPLATE = (("偏差原因", 30), ("原因类别", 12), ("完成可能性", 12), ("纠偏措施", 30))
+_FILLED_IN = {"value", "amount", "note", *EXPLANATION_COLUMNS}
+_TO_FILL = (None,) * (2 + len(_EXPLANATION_TEMPLATE))  # the value (or amount), the note, the explanations
 
 
 SHEET_ROWS = 1_048_576  # the most rows a worksheet holds (Excel's limit), the header row included
@@ -372,13 +376,13 @@ def write_template(path: Path, quarter: Period, projects: Iterable[Project]) -> 
     period = str(quarter)
     held = list(projects)  # the spending sheet comes after the actuals
     rows = (
-        (p.id, p.name, i.id, i.level1, i.level2, i.name, str(i.target), i.unit, period, None, None)
+        (p.id, p.name, i.id, i.level1, i.level2, i.name, str(i.target), i.unit, period, *_TO_FILL)
         for p in held
         for i in p.indicators
     )
-    written, sheets = _sheets(workbook, ACTUALS, _ACTUALS_TEMPLATE, rows, {"value", "note"})
-    spending = ((p.id, p.name, p.budget, p.plan.released_by(quarter.last), period, None, None) for p in held)
-    _sheets(workbook, SPENDING, _SPENDING_TEMPLATE, spending, {"amount", "note"})
+    written, sheets = _sheets(workbook, ACTUALS, (*_ACTUALS_TEMPLATE, *_EXPLANATION_TEMPLATE), rows, _FILLED_IN)
+    spending = ((p.id, p.name, p.budget, p.plan.released_by(quarter.last), period, *_TO_FILL) for p in held)
+    _sheets(workbook, SPENDING, (*_SPENDING_TEMPLATE, *_EXPLANATION_TEMPLATE), spending, _FILLED_IN)
     workbook.save(path)
     return TemplateSummary(written, len(held), sheets)
 
