@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pendulum
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpitrack.model import Aggregate, FundPlan, Indicator, level1_of, normalise_level2, unit_from_name
 from kpitrack.periods import InvalidPeriod, Period, plan_month
@@ -152,3 +154,25 @@ def test_plan_keys() -> None:
     assert [plan_month(k) for k in ("Q1", "Q2", "Q3", "Q4", "H1", "H2")] == [3, 6, 9, 12, 6, 12]
     with pytest.raises(InvalidPeriod):
         plan_month("Q5")
+
+
+@st.composite
+def periods(draw: st.DrawFn) -> Period:
+    year = draw(st.integers(1990, 2100))
+    first = draw(st.integers(1, 12))
+    return Period(year, first, draw(st.integers(first, 12)))
+
+
+def _months(period: Period) -> set[tuple[int, int]]:
+    return {(period.year, month) for month in range(period.first, period.last + 1)}
+
+
+@given(periods(), periods())
+def test_periods_are_sets_of_months(a: Period, b: Period) -> None:
+    """A period reads back from its text, overlaps another exactly when they share a month, and sorts by months."""
+    assert Period.parse(str(a)) == a
+    assert a.overlaps(b) == bool(_months(a) & _months(b))
+    if a.year == b.year and not a.overlaps(b):  # periods of a year that do not overlap sort as their months do
+        assert (a < b) == (a.last < b.first)
+    assert a.cut_off.last == a.last and a.cut_off.year == a.year and a.cut_off.cut_off == a.cut_off
+    assert a.elapsed == Decimal(a.last) / 12

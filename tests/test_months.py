@@ -17,10 +17,13 @@ from typing import Any
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
 from tests.conftest import run
+from tests.test_model import periods
 
 import kpitrack
 from kpitrack import readings
+from kpitrack.periods import Period
 from kpitrack.store import ActualRow, SpendingRow
 from kpitrack.store import schema as s
 from kpitrack.store.engine import migrate, resolve_url
@@ -305,3 +308,13 @@ def test_stored_quarters_keep_their_meaning_through_the_migration(db_url: str) -
         assert keys == [20210301, 20210604, 20210808, 20211210]
     finally:
         engine.dispose()
+
+
+@given(periods(), periods())
+def test_period_keys_read_back_and_keep_the_order_and_the_ranges(a: Period, b: Period) -> None:
+    assert s.period_of(s.period_key(a)) == a
+    if a.year == b.year and not a.overlaps(b):
+        assert (s.period_key(a) < s.period_key(b)) == (a < b)
+    low, high = s.to_date_keys(b)  # the year to date at b's end: a's key in range iff a ends by then, that year
+    assert (low <= s.period_key(a) <= high) == (a.year == b.year and a.last <= b.last)
+    assert s.year_keys(a.year)[0] <= s.period_key(a) <= s.year_keys(a.year)[1]
