@@ -107,6 +107,7 @@ def test_months_and_half_years() -> None:
         july == Period.month(2021, 7) == Period.parse("2021-7") == Period.parse("2021年7月") == Period.parse("2021/07")
     )
     assert (str(july), july.label, july.months(), july.is_quarter) == ("2021-07", "7月", "1-7月", False)
+    assert Period.month(2021, 1).months() == "1月" and Period.quarter(2021, 1).months() == "1-3月"
     assert july.start == pendulum.date(2021, 7, 1) and july.end == pendulum.date(2021, 7, 31)
     # 序时进度 by months elapsed: seven twelfths, exactly as Decimal divides it.
     assert july.elapsed == D(7) / D(12)

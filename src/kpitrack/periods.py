@@ -154,8 +154,8 @@ class Period:
         return Period.quarter(self.year, self.last // 3) if self.last % 3 == 0 else Period.month(self.year, self.last)
 
     def months(self) -> str:
-        """The form's words for the months up to this period's end: ``1-7月``."""
-        return f"1-{self.last}月"
+        """The words for the months of the year up to this period's end: ``1-7月`` (January alone: ``1月``)."""
+        return f"1-{self.last}月" if self.last > 1 else "1月"
 
 
 # A fund-release plan is keyed by quarter (Q1..Q4) or by half-year (H1, H2), in this
