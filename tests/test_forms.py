@@ -321,6 +321,24 @@ def test_a_filled_monitoring_form_comes_back_through_import(
     assert {str(q): str(v) for q, v in actuals.indicators[0].quarters.items()} == {"2021Q2": "2次"}
 
 
+def test_the_monitoring_form_at_july_on_the_example_year(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    """The issue's check: ``form monitor --as-of 2021-07`` on the bundled example has the 1-7月 columns."""
+    out = tmp_path / "监控表.xlsx"
+    assert run(capsys, "form", "monitor", "--year", "2021", "--as-of", "2021-07", "--out", str(out), "--db", db)[0] == 0
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["汇总", *(f"p{n:02d}" for n in range(1, 11))]
+    sheet = workbook["p04"]
+    assert sheet["A1"].value == "2021年度项目支出绩效运行监控表（1-7月）"
+    assert sheet["D4"].value == "1-7月执行数" and sheet["E7"].value == "1-7月执行情况"
+    # By July's end p04 has spent Q2's 20 of 115 (Q3's 20 falls in September): 17.39 %; 序时进度 7/12.
+    assert [c.value for c in sheet[5]][1:7] == [115, 115, 20, 0.1739, 0.5833, "红灯"]
+    # qty2 印制宣传材料: 500 (Q1) + 1500 (Q2) = 2000份 by July; at that pace 2000 / (7/12) = 3428.57份.
+    assert [c.value for c in sheet[9]][2:7] == ["印制宣传材料（份）", "≥10000", "2000份", "3428.57份", "红灯"]
+    _no_formulas(out)
+
+
 def test_bad_cells_of_a_filled_form_are_located_and_nothing_is_written(
     capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
 ) -> None:
