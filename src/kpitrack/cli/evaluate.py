@@ -1,7 +1,7 @@
 """Scoring and monitoring from the command line: ``score``, ``status``, ``underperforming``, ``profile show``.
 
 ``score`` fills the year-end self-evaluation (项目支出绩效自评表) of each project,
-``status`` shows the mid-year lights (双监控) at a quarter end, ``underperforming``
+``status`` shows the mid-year lights (双监控) at a cut-off (a month or quarter end), ``underperforming``
 lists the projects that fall short with their reasons, and ``profile show`` prints
 the rules in force.  Each parses its arguments, asks the API
 (:class:`kpitrack.api.Workspace`) and prints what :mod:`kpitrack.report` lays out.

@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     explain.add_argument("text", metavar="TEXT", help="偏差原因分析及改进措施 (year end) or the cause's text")
     period = explain.add_mutually_exclusive_group(required=True)
     period.add_argument("--year", type=int, help="the year end's 自评表")
-    period.add_argument("--as-of", metavar="QUARTER", help="a monitoring cut-off, e.g. 2021Q2")
+    period.add_argument(
+        "--as-of", metavar="PERIOD", help="a monitoring cut-off: a month (2021-07) or a quarter (2021Q2)"
+    )
     explain.add_argument("--cause", help=f"the cause category: {' / '.join(c.value for c in Cause)}")
     explain.add_argument("--likelihood", help=f"of meeting the target: {' / '.join(x.value for x in Likelihood)}")
     explain.add_argument("--measures", help="纠偏措施: what the unit will do")

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     form.add_argument("form", choices=layout.FORMS, metavar="FORM", help="selfeval | monitor | goals")
     form.add_argument("--year", type=int, required=True)
-    form.add_argument("--as-of", metavar="QUARTER", help="the monitoring cut-off, a quarter of --year (2021Q2)")
+    form.add_argument("--as-of", metavar="PERIOD", help="the monitoring cut-off in --year: 2021-07 (1-7月) or 2021Q2")
     form.add_argument("--project", action="append", metavar="ID", help="only this project (repeatable)")
     add_unit(form)
     form.add_argument(

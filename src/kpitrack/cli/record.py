@@ -26,7 +26,7 @@ The file says what it holds by its header row (column order, case and extra colu
   actuals:  {", ".join(ACTUALS_COLUMNS)}   (note optional)
   spending: {", ".join(SPENDING_COLUMNS)}   (note optional; amounts in 万元)
 An actuals table may carry explanations: {", ".join(EXPLANATION_COLUMNS)} (period 2021: the year end's
-偏差原因分析及改进措施; a quarter: that cut-off's cause, likelihood and 纠偏措施). On a spending table, or
+偏差原因分析及改进措施; a quarter or month: that cut-off's cause, likelihood and 纠偏措施). On a spending table, or
 an actuals row naming the indicator {BUDGET} with a blank value, they explain the budget row (项目资金).
 A CSV file is one table; an XLSX workbook may hold one per sheet (as `kpitrack template` writes it).
 A workbook of `kpitrack form selfeval|monitor` is read as that form: what a unit filled in (实际完成值,
