@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import strategies as st
 
 from kpitrack.cli import main
 from kpitrack.io import load_goals
@@ -243,3 +244,11 @@ def example(example_db: Path, tmp_path: Path) -> str:
     copy = tmp_path / "kpitrack.db"
     shutil.copy(example_db, copy)
     return f"sqlite:///{copy}"
+
+
+@st.composite
+def periods(draw: st.DrawFn) -> Period:
+    """Any period of any year kpitrack reads: a run of months ``first``..``last``."""
+    year = draw(st.integers(1990, 2100))
+    first = draw(st.integers(1, 12))
+    return Period(year, first, draw(st.integers(first, 12)))

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pendulum
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
+from tests.conftest import periods
 
 from kpitrack.model import Aggregate, FundPlan, Indicator, level1_of, normalise_level2, unit_from_name
 from kpitrack.periods import InvalidPeriod, Period, plan_month
@@ -155,13 +155,6 @@ def test_plan_keys() -> None:
     assert [plan_month(k) for k in ("Q1", "Q2", "Q3", "Q4", "H1", "H2")] == [3, 6, 9, 12, 6, 12]
     with pytest.raises(InvalidPeriod):
         plan_month("Q5")
-
-
-@st.composite
-def periods(draw: st.DrawFn) -> Period:
-    year = draw(st.integers(1990, 2100))
-    first = draw(st.integers(1, 12))
-    return Period(year, first, draw(st.integers(first, 12)))
 
 
 def _months(period: Period) -> set[tuple[int, int]]:

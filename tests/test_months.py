@@ -18,8 +18,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from hypothesis import given
-from tests.conftest import run
-from tests.test_model import periods
+from tests.conftest import periods, run
 
 import kpitrack
 from kpitrack import readings
