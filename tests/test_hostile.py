@@ -33,9 +33,11 @@ import pytest
 import sqlalchemy as sa
 
 import hostile_files as bad
+import kpitrack
 from conftest import GOALS_2021, YEAR, run
 from kpitrack.cli import main
 from kpitrack.problems import MAX_SHOWN
+from kpitrack.store.engine import shown_url
 
 # Three projects: p01 (GOALS_2021), and p02 and p03 that share a name; p02 has two
 # indicators sharing a name.  p01 holds a year of values (YEAR), so a wrong write shows.
@@ -1282,6 +1284,39 @@ def test_postgresql_faults_are_one_line(pg_url: str) -> None:
         "the connection to the database failed or was lost ("
     )
     assert found.endswith("; nothing was changed") and "\n" not in found
+
+
+def test_a_postgresql_connection_ended_in_an_import_is_one_line_and_nothing_is_written(
+    pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server ends the import's connection before it writes its checked rows: one line, exit 1, nothing kept."""
+    import psycopg
+
+    from kpitrack.store import recording
+
+    goals = Path(__file__).resolve().parent.parent / "goals" / "p01.toml"
+    assert run(capsys, "goals", "load", str(goals), "--db", pg_url)[0] == 0
+    finish = recording.Recorder.finish
+
+    def connection_ended(self: Any) -> Any:  # the rows are checked, in the import's open transaction
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        return finish(self)
+
+    monkeypatch.setattr(recording.Recorder, "finish", connection_ended)
+    values = tmp_path / "values.csv"
+    values.write_bytes(_csv([["p01", "qty1", "2021Q3", "7", ""]], ACTUALS_COLUMNS))
+    code, out, err = run(capsys, "import", str(values), "--db", pg_url)
+    assert (code, out) == (1, "")
+    [line] = err.splitlines()
+    assert line.startswith(f"{shown_url(pg_url)}: the database server ended the connection (terminating connection")
+    assert line.endswith("; nothing was changed")
+    monkeypatch.undo()
+    with kpitrack.open(pg_url) as ws:
+        assert ws.history("p01").entries == ()
 
 
 # -- Ctrl-C, output files, many problems ---------------------------------------------------
