@@ -288,9 +288,8 @@ class Workspace:
         note: str | None = None,
         by: str | None = None,
     ) -> ImportResult:
-        """Record an indicator's value (实际完成值) for a quarter; a second value supersedes the first."""
-        quarter = parse_period(period, where="--period")
-        row = ActualRow("", 0, project.strip(), indicator.strip(), str(quarter), value, note or "")
+        """Record an indicator's value (实际完成值) for a period; a second value for it supersedes the first."""
+        row = ActualRow("", 0, project.strip(), indicator.strip(), str(parse_period(period)), value, note or "")
         return self._write([row], (), by=by)
 
     def spend(
@@ -302,9 +301,8 @@ class Workspace:
         note: str | None = None,
         by: str | None = None,
     ) -> ImportResult:
-        """Record money spent (资金执行, 万元) in a quarter; a second amount supersedes the first."""
-        quarter = parse_period(period, where="--period")
-        row = SpendingRow("", 0, project.strip(), str(quarter), str(amount), note or "")
+        """Record money spent (资金执行, 万元) in a period; a second amount for it supersedes the first."""
+        row = SpendingRow("", 0, project.strip(), str(parse_period(period)), str(amount), note or "")
         return self._write((), [row], by=by)
 
     def record_rows(
@@ -411,8 +409,8 @@ class Workspace:
         Raises :class:`ProblemsFound` before yielding anything when a named project or
         unit is unknown, or when ``year`` has no goals.
         """
-        quarter = Period.year_end(year) if as_of is None else parse_cut_off(as_of, where="--as-of", year=year)
-        return itertools.chain.from_iterable(map(bulk.progresses, self._parts(quarter, units, projects)))
+        cut_off = Period.year_end(year) if as_of is None else parse_cut_off(as_of, where="--as-of", year=year)
+        return itertools.chain.from_iterable(map(bulk.progresses, self._parts(cut_off, units, projects)))
 
     def score(
         self,
@@ -465,9 +463,9 @@ class Workspace:
 
         Each line lists the red and yellow indicators still missing their explanation for the cut-off.
         """
-        quarter = parse_cut_off(as_of, where="--as-of")
-        parts = self._parts(quarter, units, projects)
-        explained = report.explained_by_project(self.explanations(quarter, units=units, projects=projects))
+        cut_off = parse_cut_off(as_of, where="--as-of")
+        parts = self._parts(cut_off, units, projects)
+        explained = report.explained_by_project(self.explanations(cut_off, units=units, projects=projects))
         return evaluation.status_json(parts, self._profile(profile), explained)
 
     def _parts(
@@ -500,8 +498,8 @@ class Workspace:
         if as_of is None:
             scores = self.score(year, units=units, projects=projects, profile=chosen)
             return monitoring.underperformers_year_end(scores, chosen)
-        quarter = parse_cut_off(as_of, where="--as-of", year=year)
-        statuses = self.status(quarter, units=units, projects=projects, profile=chosen)
+        cut_off = parse_cut_off(as_of, where="--as-of", year=year)
+        statuses = self.status(cut_off, units=units, projects=projects, profile=chosen)
         return monitoring.underperformers_midyear(statuses)
 
     def history(self, project: str, indicator: str | None = None, *, year: int | None = None) -> History:
@@ -536,12 +534,12 @@ class Workspace:
         return History(found, budget, tuple(entries), tuple(revisions), tuple(explained))
 
     def actuals(self, project: str, as_of: str | Period | None = None) -> ActualsView:
-        """A project's quarterly values and year to date beside its targets, and its money spent."""
+        """A project's values by period and year to date beside its targets, and its money spent."""
         if as_of is None:
             found = self.store.find_project(project)
             return self.store.actuals(found, Period.year_end(found.year))
-        quarter = parse_cut_off(as_of, where="--as-of")
-        return self.store.actuals(self.store.find_project(project, quarter.year), quarter)
+        cut_off = parse_cut_off(as_of, where="--as-of")
+        return self.store.actuals(self.store.find_project(project, cut_off.year), cut_off)
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -108,7 +108,7 @@ class Period:
     def __str__(self) -> str:
         if self.first == self.last:
             return f"{self.year}-{self.last:02d}"
-        if self.last - self.first == 2 and self.last % 3 == 0:
+        if self.is_quarter:
             return f"{self.year}Q{self.last // 3}"
         if self.last - self.first == 5 and self.last % 6 == 0:
             return f"{self.year}H{self.last // 6}"

@@ -143,18 +143,18 @@ def _who(parser: argparse.ArgumentParser) -> None:
 
 
 def run_record(args: argparse.Namespace) -> int:
-    quarter = parse_period(args.period, where="--period")
+    period = parse_period(args.period, where="--period")
     with workspace(args) as ws:
-        result = ws.record(args.project, args.indicator, args.value, period=quarter, note=args.note, by=args.by)
-    print(report.recorded_text(f"{args.project}/{args.indicator} {quarter}", args.value, result.actuals))
+        result = ws.record(args.project, args.indicator, args.value, period=period, note=args.note, by=args.by)
+    print(report.recorded_text(f"{args.project}/{args.indicator} {period}", args.value, result.actuals))
     return 0
 
 
 def run_spend(args: argparse.Namespace) -> int:
-    quarter = parse_period(args.period, where="--period")
+    period = parse_period(args.period, where="--period")
     with workspace(args) as ws:
-        result = ws.spend(args.project, args.amount, period=quarter, note=args.note, by=args.by)
-    print(report.recorded_text(f"{args.project} {quarter} spent", f"{args.amount} 万元", result.spending))
+        result = ws.spend(args.project, args.amount, period=period, note=args.note, by=args.by)
+    print(report.recorded_text(f"{args.project} {period} spent", f"{args.amount} 万元", result.spending))
     return 0
 
 
@@ -169,14 +169,14 @@ def run_import(args: argparse.Namespace) -> int:
 def run_template(args: argparse.Namespace) -> int:
     check_writable(args.out, force=args.force)  # before the work, not after it
     with workspace(args) as ws:
-        quarter = parse_period(args.period, where="--period")
-        projects = ws.projects(quarter.year, units=args.unit, projects=args.project)
+        period = parse_period(args.period, where="--period")
+        projects = ws.projects(period.year, units=args.unit, projects=args.project)
     if not projects:
-        raise ProblemsFound([Problem("--period", f"no goals for {quarter.year} in the database")])
+        raise ProblemsFound([Problem("--period", f"no goals for {period.year} in the database")])
     with replacing(args.out, force=args.force) as temporary:
-        written = write_template(temporary, quarter, projects)
+        written = write_template(temporary, period, projects)
     sheets = f" (actuals on {len(written.actual_sheets)} sheets)" if len(written.actual_sheets) > 1 else ""
-    print(f"wrote {args.out}: {written.indicators} indicators of {written.projects} projects for {quarter}{sheets}")
+    print(f"wrote {args.out}: {written.indicators} indicators of {written.projects} projects for {period}{sheets}")
     return 0
 
 

@@ -125,12 +125,7 @@ PROJECT_FIELDS = (
     "goal",
     "outcome",
     "execution",
-    "Q1",
-    "Q2",
-    "Q3",
-    "Q4",
-    "H1",
-    "H2",
+    *PLAN_KEYS,
 )
 INDICATOR_FIELDS = ("level1", "level2", "indicator", "indicator_id", "target", "weight", "aggregate", "level1_weight")
 

@@ -6,7 +6,7 @@ matter; other columns, such as the template's display columns, are ignored):
 - **actuals**: ``project, indicator, period, value`` (and optionally ``note``), and
   optionally the explanations (情况说明) ``偏差原因, 原因类别, 完成可能性, 纠偏措施``:
   with a year as the period (``2021``) the 偏差原因 is the year end's 偏差原因分析及改进措施
-  (the row's value is then left blank); with a quarter it is that cut-off's cause, with
+  (the row's value is then left blank); with a quarter or month it is that cut-off's cause, with
   its category (经费保障 / 制度保障 / 人员保障 / 硬件条件保障 / 其他), the likelihood of
   meeting the target (确定能 / 有可能 / 完全不可能) and the 纠偏措施;
 - **spending**: ``project, period, amount`` (and optionally ``note``), amounts in 万元,
@@ -361,8 +361,8 @@ class TemplateSummary:
     actual_sheets: tuple[str, ...]
 
 
-def write_template(path: Path, quarter: Period, projects: Iterable[Project]) -> TemplateSummary:
-    """A fill-in workbook for one quarter: sheets of actuals (one row per indicator) and of spending.
+def write_template(path: Path, period: Period, projects: Iterable[Project]) -> TemplateSummary:
+    """A fill-in workbook for one period: sheets of actuals (one row per indicator) and of spending.
 
     The workbook is streamed (openpyxl's write-only mode): a province's 1.5 M
     indicator rows never sit in memory as cells.  A sheet holds at most
@@ -373,15 +373,15 @@ def write_template(path: Path, quarter: Period, projects: Iterable[Project]) -> 
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)
-    period = str(quarter)
+    named = str(period)
     held = list(projects)  # the spending sheet comes after the actuals
     rows = (
-        (p.id, p.name, i.id, i.level1, i.level2, i.name, str(i.target), i.unit, period, *_TO_FILL)
+        (p.id, p.name, i.id, i.level1, i.level2, i.name, str(i.target), i.unit, named, *_TO_FILL)
         for p in held
         for i in p.indicators
     )
     written, sheets = _sheets(workbook, ACTUALS, (*_ACTUALS_TEMPLATE, *_EXPLANATION_TEMPLATE), rows, _FILLED_IN)
-    spending = ((p.id, p.name, p.budget, p.plan.released_by(quarter.last), period, *_TO_FILL) for p in held)
+    spending = ((p.id, p.name, p.budget, p.plan.released_by(period.last), named, *_TO_FILL) for p in held)
     _sheets(workbook, SPENDING, (*_SPENDING_TEMPLATE, *_EXPLANATION_TEMPLATE), spending, _FILLED_IN)
     workbook.save(path)
     return TemplateSummary(written, len(held), sheets)

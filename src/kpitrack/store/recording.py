@@ -240,9 +240,9 @@ class Catalog:
         low, high = self.connection.execute(query).one()
         return range(low, high + 1) if low is not None else range(0)
 
-    def lookup(self, project: str, indicator: str, quarter: Period) -> Slot | Fault:
-        """The indicator a row names, by project and indicator id or name, in the quarter's year."""
-        ref = self.project(project, quarter)
+    def lookup(self, project: str, indicator: str, period: Period) -> Slot | Fault:
+        """The indicator a row names, by project and indicator id or name, in the period's year."""
+        ref = self.project(project, period)
         if isinstance(ref, Fault):
             return ref
         slot = self.slots(ref).get(indicator)
@@ -274,17 +274,17 @@ class Catalog:
         rows = driver_rows(self.connection, query)
         _add_slots(self._slots, rows, lambda pk: pk - self._first_key, self._shapes)
 
-    def project(self, key: str, quarter: Period) -> ProjectRef | Fault:
-        """The project a row names, by id or exact name, in the quarter's year (remembered)."""
-        found = self._found.get((key, quarter.year))
+    def project(self, key: str, period: Period) -> ProjectRef | Fault:
+        """The project a row names, by id or exact name, in the period's year (remembered)."""
+        found = self._found.get((key, period.year))
         if found is None:
-            found = self._project(key, quarter)
+            found = self._project(key, period)
             if not isinstance(found, Fault) or len(self._found) < _FAULTS_KEPT:  # a file of bad keys has millions
-                self._found[(key, quarter.year)] = found
+                self._found[(key, period.year)] = found
         return found
 
-    def _project(self, key: str, quarter: Period) -> ProjectRef | Fault:
-        found = self._by_code.get((key, quarter.year))
+    def _project(self, key: str, period: Period) -> ProjectRef | Fault:
+        found = self._by_code.get((key, period.year))
         if found is not None:
             return found
         if self._by_name is None:
@@ -294,19 +294,19 @@ class Catalog:
                 self._years.setdefault(ref.code, set()).add(ref.year)
                 self._years.setdefault(ref.name, set()).add(ref.year)
             self._by_name = {pair: _one(pair[0], refs, f"in {pair[1]}") for pair, refs in named.items()}
-        by_name = self._by_name.get((key, quarter.year))
+        by_name = self._by_name.get((key, period.year))
         if by_name is not None:
             return by_name
         years = sorted(self._years.get(key, ()))
         if years:
             listed = ", ".join(str(y) for y in years)
-            return Fault("period", str(quarter), f"outside the year of project {key} ({listed})")
+            return Fault("period", str(period), f"outside the year of project {key} ({listed})")
         self._unknown += 1
         if self._unknown > MAX_SHOWN:  # its problem is only counted: no hint to look for
-            return Fault("project", key, f"no project with this id or name in {quarter.year}")
-        names = self._year_names(quarter.year)
+            return Fault("project", key, f"no project with this id or name in {period.year}")
+        names = self._year_names(period.year)
         candidates = [code for code, _ in names] + [name for _, name in names]
-        return Fault("project", key, f"no project with this id or name in {quarter.year}{closest(key, candidates)}")
+        return Fault("project", key, f"no project with this id or name in {period.year}{closest(key, candidates)}")
 
     def indicator_by_name(self, project: ProjectRef, key: str) -> Slot | Fault:
         """The indicator a row names by its exact name, or why there is none."""
@@ -397,17 +397,17 @@ def _one(name: str, found: list[_Named], scope: str) -> _Named | Fault:
 
 
 def named_in(actual_rows: Iterable[ActualRow], spending_rows: Iterable[SpendingRow]) -> set[tuple[str, int]]:
-    """The (project id or name, year) pairs that rows name: each row's project in its quarter's year.
+    """The (project id or name, year) pairs that rows name: each row's project in its period's year.
 
-    A row whose period is not a quarter names no project (it is rejected for its
+    A row whose period does not read names no project (it is rejected for its
     period before its project is looked up), so it adds no pair.
     """
     pairs = {(row.project, row.period) for row in actual_rows} | {(row.project, row.period) for row in spending_rows}
     named = set()
     for key, period in pairs:
-        quarter = _quarter(period)
-        if not isinstance(quarter, Fault):
-            named.add((key, quarter.year))
+        found = _parse_period(period)
+        if not isinstance(found, Fault):
+            named.add((key, found.year))
     return named
 
 
@@ -500,7 +500,7 @@ def _add_slots(
 _period_cache: dict[str, Period | Fault] = {}
 
 
-def _quarter(text: str) -> Period | Fault:
+def _parse_period(text: str) -> Period | Fault:
     found = _period_cache.get(text)
     if found is None:
         try:
@@ -531,6 +531,13 @@ def _where(row: ActualRow | SpendingRow, column: str) -> str:
     return f"{row.source}: row {row.number}, column {column}" if row.source else column
 
 
+def _clash(period: Period, given: Period, where: str) -> str:
+    """Why a row's ``period`` cannot be taken: ``given`` (the same, or overlapping it) came first, at ``where``."""
+    if given == period:
+        return f"{period} is already given in {where}"
+    return f"{period} overlaps {given}, already given in {where}"
+
+
 class _FirstRows:
     """The row that first gave each (indicator or project, period), so that a second or overlapping one is reported.
 
@@ -553,20 +560,14 @@ class _FirstRows:
         for number in range(1, 5):
             quarter = Period.quarter(period.year, number)
             if quarter.overlaps(period) and self._numbers[position * 4 + number - 1]:
-                return self._clash(period, quarter, self.where(position * 4 + number - 1))
+                return _clash(period, quarter, self.where(position * 4 + number - 1))
         for given, where in self.spans.get(position, ()):
             if given.overlaps(period):
-                return self._clash(period, given, where)
+                return _clash(period, given, where)
         if period.is_quarter:
             return self.claim(position * 4 + period.last // 3 - 1, row)
         self.spans.setdefault(position, []).append((period, self._at(row)))
         return None
-
-    @staticmethod
-    def _clash(period: Period, given: Period, where: str) -> str:
-        if given == period:
-            return f"{period} is already given in {where}"
-        return f"{period} overlaps {given}, already given in {where}"
 
     def _at(self, row: ActualRow | SpendingRow) -> str:
         return f"{row.source}: row {row.number}" if row.source else "an earlier row"
@@ -651,7 +652,7 @@ class Recorder:
         """Check each row of actuals; write it while every row so far was good.
 
         The loop runs once per row of a file of millions, so what repeats is
-        remembered: the project and quarter a (project, period) pair names, and
+        remembered: the project and period a (project, period) pair names, and
         (in the catalog) the reading of each distinct value; the check for a row
         already given is done here on the table's arrays (:meth:`_FirstRows.claim`).
         """
@@ -673,7 +674,7 @@ class Recorder:
             if isinstance(slot, Fault):
                 self._reject(row, [slot])
                 continue
-            value = slot.readings.get(text) or catalog.read(slot, text, bands, self._words, place.quarter.year)
+            value = slot.readings.get(text) or catalog.read(slot, text, bands, self._words, place.span.year)
             if isinstance(value, Fault):
                 self._reject(row, [value])
                 continue
@@ -683,14 +684,14 @@ class Recorder:
             if name is not source:
                 source, source_id = name, first.source(name)
             if place.offset < 0 or first.spans:  # a month or half year, or rows that gave one
-                clash = first.claim_period(slot.position, place.quarter, row)
+                clash = first.claim_period(slot.position, place.span, row)
                 if clash is not None:
                     self._duplicate(row, "indicator", clash)
                     continue
             else:
                 key = slot.position * 4 + place.offset
                 if seen[key]:
-                    self._duplicate(row, "indicator", _FirstRows._clash(place.quarter, place.quarter, first.where(key)))
+                    self._duplicate(row, "indicator", _clash(place.span, place.span, first.where(key)))
                     continue
                 seen[key], sources[key] = number + 1, source_id
             if not problems:
@@ -698,14 +699,14 @@ class Recorder:
         self.touched.update((p.project.code, p.project.year) for p in places.values() if isinstance(p, _Place))
 
     def _place(self, project: str, period: str) -> _Place | Fault:
-        quarter = _quarter(period)
-        if isinstance(quarter, Fault):
-            return quarter
-        ref = self._catalog.project(project, quarter)
+        span = _parse_period(period)
+        if isinstance(span, Fault):
+            return span
+        ref = self._catalog.project(project, span)
         if isinstance(ref, Fault):
             return ref
-        offset = quarter.last // 3 - 1 if quarter.is_quarter else -1
-        return _Place(ref, quarter, s.period_key(quarter), self._catalog.slots(ref), offset)
+        offset = span.last // 3 - 1 if span.is_quarter else -1
+        return _Place(ref, span, s.period_key(span), self._catalog.slots(ref), offset)
 
     def record_spending(self, rows: Iterable[SpendingRow]) -> None:
         """Check each row of money spent; write it while every row so far was good."""
@@ -718,11 +719,11 @@ class Recorder:
                 faults.append(Fault("amount", row.amount, amount))
             if row.note and (unfit := text_fault(row.note)) is not None:
                 faults.append(Fault("note", row.note, unfit))
-            quarter = _quarter(row.period)
-            if isinstance(quarter, Fault):
-                self._reject(row, [quarter, *faults])
+            period = _parse_period(row.period)
+            if isinstance(period, Fault):
+                self._reject(row, [period, *faults])
                 continue
-            project = catalog.project(row.project, quarter)
+            project = catalog.project(row.project, period)
             if isinstance(project, Fault):
                 self._reject(row, [project, *faults])
                 continue
@@ -730,12 +731,12 @@ class Recorder:
                 self._reject(row, faults)
                 continue
             self.touched.add((project.code, project.year))
-            clash = first.claim_period(project.position, quarter, row)
+            clash = first.claim_period(project.position, period, row)
             if clash is not None:
                 self._duplicate(row, "project", clash)
             elif not self.problems:
                 amounts = driver_values(self._connection, [amount])
-                add(project.pk, s.period_key(quarter), amounts, row.note, first.source(row.source), row.number)
+                add(project.pk, s.period_key(period), amounts, row.note, first.source(row.source), row.number)
 
     def finish(self) -> tuple[WriteSummary, WriteSummary]:
         """Write what is still pending; what the import did to actuals and to spending."""
@@ -753,7 +754,7 @@ class _Place(NamedTuple):
     """Where a row's values go: its project, period (and its key, 20210907) and the project's indicators."""
 
     project: ProjectRef
-    quarter: Period
+    span: Period
     period: int
     slots: Mapping[str, Slot]
     offset: int  # of a quarter's column in the table of rows already seen (quarter − 1); -1: not a quarter
@@ -762,7 +763,7 @@ class _Place(NamedTuple):
 class _Writer:
     """Writes checked values of one table (actuals or spending) in batches, as new current versions.
 
-    A value equal to the current one of its quarter is left alone; a different one
+    A value equal to the current one of its period is left alone; a different one
     supersedes it.  The current values are looked up per batch, and only for years
     that held values before this import: a first import of a year just inserts.
     """

@@ -53,8 +53,12 @@ def _year_and_cutoff(web: Web, year: int | None, as_of: str | None) -> tuple[int
         raise ProblemsFound(
             [Problem("year", f"{chosen}: no goals for this year (years: {', '.join(map(str, years))})")]
         )
-    quarter = Period.quarter(chosen, 2) if not as_of else parse_cut_off(as_of, where="as_of", year=chosen)
-    return chosen, quarter
+    return chosen, _cut_off(as_of, chosen)
+
+
+def _cut_off(as_of: str | None, year: int) -> Period:
+    """The cut-off asked for in ``year``, else mid-year (Q2: 双监控)."""
+    return parse_cut_off(as_of, where="as_of", year=year) if as_of else Period.quarter(year, 2)
 
 
 def _selection(units: list[str] | None, light: str, grade: str, q: str, sort: str, desc: bool, page: int) -> Selection:
@@ -88,8 +92,8 @@ def overview(
     page: int = 1,
 ) -> HTMLResponse:
     """Every project of the year at the cut-off, filtered, sorted and paged in memory from the cached view."""
-    chosen_year, quarter = _year_and_cutoff(web, year, as_of)
-    view = web.cache.view(chosen_year, quarter)
+    chosen_year, cut_off = _year_and_cutoff(web, year, as_of)
+    view = web.cache.view(chosen_year, cut_off)
     chosen = _selection(unit, light, grade, q, sort, desc, page)
     kept = select(view.rows, chosen)
     count = len(kept)
@@ -135,12 +139,12 @@ def overview_xlsx(
     desc: bool = False,
 ) -> Response:
     """The overview as shown (filters and sort), every page, as a workbook."""
-    chosen_year, quarter = _year_and_cutoff(web, year, as_of)
-    view = web.cache.view(chosen_year, quarter)
+    chosen_year, cut_off = _year_and_cutoff(web, year, as_of)
+    view = web.cache.view(chosen_year, cut_off)
     kept = select(view.rows, _selection(unit, light, grade, q, sort, desc, 1))
     t = translator(request)
     body = exports.overview_xlsx(kept, t, lambda light: light_word(t, light))
-    return _download(body, f"overview-{chosen_year}-{quarter}.xlsx")
+    return _download(body, f"overview-{chosen_year}-{cut_off}.xlsx")
 
 
 def _download(body: bytes, filename: str) -> Response:
@@ -154,16 +158,16 @@ def _download(body: bytes, filename: str) -> Response:
 def project_page(
     request: Request, web: WebDep, key: str, year: int | None = None, as_of: str | None = None
 ) -> HTMLResponse:
-    """A project: its goal tree with every quarter, the light and expected year end, the score, history, charts."""
+    """A project: its goal tree with every period, the light and expected year end, the score, history, charts."""
     ws = web.ws
     project = ws.find_project(key, year)
-    quarter = Period.quarter(project.year, 2) if not as_of else parse_cut_off(as_of, where="as_of", year=project.year)
+    cut_off = _cut_off(as_of, project.year)
     actuals = ws.actuals(project.id, Period.year_end(project.year))
-    (status,) = ws.status(quarter, projects=[project.id])
+    (status,) = ws.status(cut_off, projects=[project.id])
     (score,) = ws.score(project.year, projects=[project.id])
     history = ws.history(project.id, year=project.year)
     explained = [
-        *ws.explanations(quarter, projects=[project.id]),
+        *ws.explanations(cut_off, projects=[project.id]),
         *ws.explanations(project.year, projects=[project.id]),
     ]
     lights = {item.indicator.id: item for item in status.indicators}
@@ -172,7 +176,7 @@ def project_page(
         request,
         "project.html",
         project=project,
-        as_of=quarter,
+        as_of=cut_off,
         actuals=actuals,
         quarters=actuals.periods(),
         status=status,
@@ -233,7 +237,8 @@ def _tier_chart(score: ProjectScore, t: Any) -> dict[str, Any]:
 
 
 def _entry_scope(web: Web, project: str, unit: str, quarter: str) -> tuple[list[Project], Period]:
-    """The projects a 填报 form covers (one, a unit's, or none yet) and its quarter (default: Q2 of the latest year)."""
+    """The projects a 填报 form covers (one, a unit's, or none yet) and its period (the ``quarter`` parameter: a
+    quarter, half year or month; default: Q2 of the latest year)."""
     ws = web.ws
     if quarter:
         period = parse_period(quarter, where="quarter")
@@ -360,8 +365,8 @@ def underperformers(
     page: int = 1,
 ) -> HTMLResponse:
     """The mid-year (red, then yellow at the cut-off) and year-end lists, worst first, with their reasons."""
-    chosen_year, quarter = _year_and_cutoff(web, year, as_of)
-    view = web.cache.view(chosen_year, quarter)
+    chosen_year, cut_off = _year_and_cutoff(web, year, as_of)
+    view = web.cache.view(chosen_year, cut_off)
     units = {u for u in unit or () if u}
     midyear, year_end = _lists(view, units)
     last = pages(max(len(midyear), len(year_end)), PER_PAGE)
@@ -393,14 +398,14 @@ def _lists(view: YearView, units: set[str]) -> tuple[list[Listed], list[Listed]]
 def underperformers_xlsx(
     request: Request, web: WebDep, year: int | None = None, as_of: str | None = None, unit: Units = None
 ) -> Response:
-    chosen_year, quarter = _year_and_cutoff(web, year, as_of)
-    view = web.cache.view(chosen_year, quarter)
+    chosen_year, cut_off = _year_and_cutoff(web, year, as_of)
+    view = web.cache.view(chosen_year, cut_off)
     midyear, year_end = _lists(view, {u for u in unit or () if u})
     t = translator(request)
     body = exports.underperformers_xlsx(
-        [(str(quarter), midyear), (str(chosen_year), year_end)], t, lambda light: light_word(t, light)
+        [(str(cut_off), midyear), (str(chosen_year), year_end)], t, lambda light: light_word(t, light)
     )
-    return _download(body, f"underperformers-{chosen_year}-{quarter}.xlsx")
+    return _download(body, f"underperformers-{chosen_year}-{cut_off}.xlsx")
 
 
 # --- the API's description ---------------------------------------------------------------------------
