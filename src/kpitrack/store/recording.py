@@ -624,9 +624,12 @@ class Recorder:
         self._words = words
         self._first_actual = _FirstRows(catalog.size)
         self._first_spent = _FirstRows(catalog.projects)
-        self._actuals = _Writer(connection, s.actuals, "indicator_id", by, catalog.indicator_keys, self._first_actual)
-        self._spending = _Writer(connection, s.spending, "project_id", by, catalog.project_keys, self._first_spent)
-        self._actuals.report = self._spending.report = self._add
+        self._actuals = _Writer(
+            connection, s.actuals, "indicator_id", by, catalog.indicator_keys, self._first_actual, self._add
+        )
+        self._spending = _Writer(
+            connection, s.spending, "project_id", by, catalog.project_keys, self._first_spent, self._add
+        )
         self._connection = connection
 
     def _reject(self, row: ActualRow | SpendingRow, faults: Sequence[Fault]) -> None:
@@ -778,10 +781,11 @@ class _Writer:
         by: str,
         key_range: Callable[[int], range],
         first: _FirstRows,
+        report: Callable[[list[Problem]], None],
     ) -> None:
         self._connection = connection
         self._first = first  # where a row of the batch is, for a clash with a period stored
-        self.report: Callable[[list[Problem]], None] = lambda problems: None
+        self._report = report  # the recorder's problems, which a clash with a period stored joins
         self._table = table
         self._key = key  # indicator_id or project_id
         self._compared = "text" if table is s.actuals else "amount"
@@ -932,7 +936,7 @@ class _Writer:
             if kept:
                 changed.append(row)
         if clashes:
-            self.report(clashes)
+            self._report(clashes)
             return None, [], 0
         return changed, superseded, unchanged
 

@@ -36,7 +36,7 @@ from kpitrack.profile import Profile
 from kpitrack.web import security
 from kpitrack.web.i18n import Translator, chosen_language
 from kpitrack.web.uploads import BadUpload, Uploads
-from kpitrack.web.views import ViewCache
+from kpitrack.web.views import ViewCache, midyear
 
 __all__ = ["UPLOAD_LIMIT", "Web", "create_app"]
 
@@ -71,7 +71,7 @@ class Web:
         try:
             years = self.ws.years()
             if years:
-                self.cache.view(years[-1], Period.quarter(years[-1], 2))
+                self.cache.view(years[-1], midyear(years[-1]))
         except Exception:  # the request that needs the view will show what is wrong
             log.exception("computing the overview in advance failed")
 
@@ -104,7 +104,8 @@ def translator(request: Request) -> Translator:
 
 def cut_offs(year: int) -> list[tuple[str, str]]:
     """The cut-offs a page offers, one per month (1-7月 is the central rule's): (value, words)."""
-    return [(str(Period.month(year, month).cut_off), Period.month(year, month).months()) for month in range(1, 13)]
+    months = [Period.month(year, month) for month in range(1, 13)]
+    return [(str(month.cut_off), month.months()) for month in months]
 
 
 def entry_periods(year: int) -> list[Period]:

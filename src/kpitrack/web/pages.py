@@ -25,7 +25,7 @@ from kpitrack.store import ActualsView, ImportResult
 from kpitrack.web import entry as entry_form
 from kpitrack.web import exports
 from kpitrack.web.app import Web, entry_periods, light_word, translator, web_of
-from kpitrack.web.views import SORTABLE, Listed, Selection, YearView, pages, select, worst_units
+from kpitrack.web.views import SORTABLE, Listed, Selection, YearView, midyear, pages, select, worst_units
 
 __all__ = ["router"]
 
@@ -57,8 +57,8 @@ def _year_and_cutoff(web: Web, year: int | None, as_of: str | None) -> tuple[int
 
 
 def _cut_off(as_of: str | None, year: int) -> Period:
-    """The cut-off asked for in ``year``, else mid-year (Q2: 双监控)."""
-    return parse_cut_off(as_of, where="as_of", year=year) if as_of else Period.quarter(year, 2)
+    """The cut-off asked for in ``year``, else mid-year (:func:`~kpitrack.web.views.midyear`)."""
+    return parse_cut_off(as_of, where="as_of", year=year) if as_of else midyear(year)
 
 
 def _selection(units: list[str] | None, light: str, grade: str, q: str, sort: str, desc: bool, page: int) -> Selection:
@@ -243,7 +243,7 @@ def _entry_scope(web: Web, project: str, unit: str, quarter: str) -> tuple[list[
     if quarter:
         period = parse_period(quarter, where="quarter")
     else:
-        period = Period.quarter(ws.find_project(project).year if project else _years(web)[-1], 2)
+        period = midyear(ws.find_project(project).year if project else _years(web)[-1])
     if project:
         return [ws.find_project(project, period.year)], period
     return (ws.projects(period.year, units=[unit]) if unit else []), period
@@ -280,7 +280,7 @@ def _entry(
         chosen_unit=unit,
         scores=scores,
         result=result,
-        all_projects=[(row.id, f"{row.id} {row.name}") for row in web.cache.view(year, Period.quarter(year, 2)).rows],
+        all_projects=[(row.id, f"{row.id} {row.name}") for row in web.cache.view(year, midyear(year)).rows],
         all_units=[(unit, unit) for unit in ws.units(year)],
         quarters=entry_periods(year),
         grades=entry_form.GRADES,

@@ -118,6 +118,11 @@ class YearView:
     year_end: tuple[Listed, ...]  # below the profile's cut-off, missing data or low execution, worst first
 
 
+def midyear(year: int) -> Period:
+    """The cut-off a page opens on when none is asked for: mid-year, the end of Q2 (双监控)."""
+    return Period.quarter(year, 2)
+
+
 def build(ws: Workspace, year: int, as_of: Period) -> YearView:
     """Read the year once at the cut-off and once at year end, through the API, keeping the pages' rows."""
     rows, midyear, year_end = _rows(ws.status(as_of), ws.score(year), ws.profile)
